@@ -79,7 +79,7 @@ func TestSensing(t *testing.T) {
 			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventOpened, 1, true}, {locker.EventLeftOpen, 1, true}}},
 		{"jammed after 10s, not before", []act{poll(closed, 0), unlock, wait(9 * time.Second), poll(closed, 0), wait(time.Second), wait(time.Second)},
 			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventJammed, 1, true}}},
-		{"item present then empty", []act{poll(closed, 0), poll(closed, 1 << 4), poll(closed, 0)},
+		{"item present then empty", []act{poll(closed, 0), poll(closed, 1<<4), poll(closed, 0)},
 			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventItem, 5, false}, {locker.EventItem, 5, false}}},
 		{"offline after 3 failures, online again", []act{poll(closed, 0), fail, fail, fail, fail, poll(closed, 0)},
 			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventBoardOffline, 0, false}, {locker.EventBoardOnline, 0, false}}},

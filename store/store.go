@@ -257,6 +257,9 @@ func classify(what string, err error) error {
 	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
 		return fmt.Errorf("store: %s: %w: %w", what, locker.ErrStoreDown, err)
 	case sqlite3.SQLITE_CONSTRAINT:
+		if strings.Contains(err.Error(), "parcels.barcode") {
+			return fmt.Errorf("store: %s: %w: %w: %w", what, ErrConflict, locker.ErrDuplicate, err)
+		}
 		return fmt.Errorf("store: %s: %w: %w", what, ErrConflict, err)
 	}
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {

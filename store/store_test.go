@@ -111,8 +111,8 @@ func TestMigrations(t *testing.T) {
 			wantErrAny: true, wantBackup: true, wantVer: n,
 		},
 		{
-			name:    "gap in the migration numbers is refused",
-			extra:   map[string]string{padVersion(next+1) + "_gap.sql": `SELECT 1;`},
+			name:       "gap in the migration numbers is refused",
+			extra:      map[string]string{padVersion(next+1) + "_gap.sql": `SELECT 1;`},
 			wantErrAny: true, wantVer: n,
 		},
 	}

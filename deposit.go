@@ -1,0 +1,539 @@
+package locker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// courierActor is the audit actor of the signed-in courier.
+func (s *Service) courierActor() string { return "courier:" + s.sess.courier.ID }
+
+// resetSessionLocked returns to the home screen.
+func (s *Service) resetSessionLocked() {
+	s.sess = session{lastAction: s.clock.Now()}
+}
+
+// CourierSignIn starts a deposit visit for the courier whose keypad code or
+// badge text is code. A wrong code counts towards the keypad lockout.
+func (s *Service) CourierSignIn(ctx context.Context, code string) error {
+	code = strings.TrimSpace(code)
+	s.mu.Lock()
+	secret := s.secret
+	s.mu.Unlock()
+	var c Courier
+	var lookupErr error
+	if code != "" && secret != nil {
+		c, lookupErr = s.store.CourierByCode(ctx, HashCourierCode(secret, code))
+	}
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowIdle && !(s.sess.flow == FlowPickup && s.sess.step == StepDone) {
+			return fmt.Errorf("%w: finish the current task first", ErrBadState)
+		}
+		if err := s.checkLockedLocked(); err != nil {
+			return err
+		}
+		if code == "" {
+			return fmt.Errorf("%w: empty courier code", ErrInvalid)
+		}
+		if lookupErr != nil {
+			if errors.Is(lookupErr, ErrNotFound) {
+				return s.wrongCodeLocked(ctx, "courier", nil)
+			}
+			return fmt.Errorf("locker: courier sign-in: %w: %w", ErrStoreDown, lookupErr)
+		}
+		now := s.clock.Now()
+		ch := &Change{}
+		s.addAudit(ch, "courier:"+c.ID, "courier.signin", c.ID, c.Carrier)
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		s.resetSessionLocked()
+		s.sess.flow, s.sess.step = FlowDeposit, StepScan
+		s.sess.courier = c
+		s.sess.visitID = NewULID(now)
+		s.sess.creds = map[string]Credential{}
+		return nil
+	})
+}
+
+// ScanParcel takes the barcode of the next parcel. A pre-advised parcel
+// brings its recipient and size; when both are known (and no "add to this
+// door" is on offer) the door opens with no further tap.
+func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error {
+	barcode = strings.TrimSpace(barcode)
+	carrier = strings.TrimSpace(carrier)
+	var (
+		exp    Expected
+		expOK  bool
+		rcp    Recipient
+		rcpOK  bool
+		expErr error
+	)
+	if barcode != "" {
+		e, err := s.store.ExpectedByBarcode(ctx, barcode)
+		switch {
+		case err == nil:
+			exp, expOK = e, true
+			if e.RecipientID != "" {
+				if r, err := s.store.Recipient(ctx, e.RecipientID); err == nil {
+					rcp, rcpOK = r, true
+				}
+			}
+		case !errors.Is(err, ErrNotFound):
+			expErr = err
+		}
+	}
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || (s.sess.step != StepScan && s.sess.step != StepDeposited) {
+			return fmt.Errorf("%w: not waiting for a parcel", ErrBadState)
+		}
+		if barcode == "" {
+			return fmt.Errorf("%w: empty barcode", ErrInvalid)
+		}
+		if expErr != nil {
+			return fmt.Errorf("locker: pre-advice lookup: %w: %w", ErrStoreDown, expErr)
+		}
+		for _, p := range s.parcels {
+			if p.Barcode == barcode {
+				return fmt.Errorf("%w: %s is already in compartment %s", ErrDuplicate, barcode, p.CompartmentID)
+			}
+		}
+		now := s.clock.Now()
+		p := Parcel{
+			ID: NewULID(now), Barcode: barcode, Carrier: carrier,
+			CourierID: s.sess.courier.ID, VisitID: s.sess.visitID, CreatedAt: now,
+		}
+		if expOK {
+			p.ExpectedID = exp.ID
+			p.Refrigerated = exp.Refrigerated
+			p.RecipientID = exp.RecipientID
+			if p.Carrier == "" {
+				p.Carrier = exp.Carrier
+			}
+			switch {
+			case exp.Size.Valid():
+				p.Size = exp.Size
+			case exp.DimsMM != [3]int{}:
+				z, err := FitSize(exp.DimsMM)
+				if err != nil {
+					return fmt.Errorf("locker: pre-advised size: %w", err)
+				}
+				p.Size = z
+			}
+		}
+		if p.Carrier == "" {
+			p.Carrier = s.sess.courier.Carrier
+		}
+		s.sess.parcel = p
+		s.sess.recipient = Recipient{}
+		s.sess.notice = Notice{}
+		s.sess.addToDoor = ""
+		s.sess.door = ""
+		if rcpOK {
+			s.sess.recipient = rcp
+		} else {
+			s.sess.parcel.RecipientID = ""
+		}
+		return s.advanceDepositLocked(ctx)
+	})
+}
+
+// advanceDepositLocked moves the draft parcel on: recipient, then size (or
+// the add-to-door offer), then allocation and unlock.
+func (s *Service) advanceDepositLocked(ctx context.Context) error {
+	if s.sess.recipient.ID == "" {
+		s.sess.step = StepRecipient
+		return nil
+	}
+	s.sess.addToDoor = s.addToDoorCandidateLocked()
+	if s.sess.parcel.Size == "" || s.sess.addToDoor != "" {
+		s.sess.step = StepSize
+		return nil
+	}
+	return s.allocateLocked(ctx, nil)
+}
+
+// addToDoorCandidateLocked returns a compartment this visit already filled
+// for the current recipient that the current parcel fits in, newest first.
+func (s *Service) addToDoorCandidateLocked() string {
+	p := s.sess.parcel
+	for i := len(s.sess.receipts) - 1; i >= 0; i-- {
+		r := s.sess.receipts[i]
+		if r.RecipientID != s.sess.recipient.ID {
+			continue
+		}
+		c, ok := s.compIn(nil, r.CompartmentID)
+		if !ok || c.Status != StatusOccupied {
+			continue
+		}
+		if p.Refrigerated && !c.Refrigerated {
+			continue
+		}
+		if p.Size != "" && p.Size.Rank() > c.Size.Rank() {
+			continue
+		}
+		stillIn := false
+		for _, q := range s.parcelsIn(nil, c.ID) {
+			stillIn = stillIn || (q.ID == r.ParcelID && q.Status == ParcelDeposited)
+		}
+		if stillIn {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// excludeOfflineLocked returns the compartments on boards reported offline,
+// plus extra.
+func (s *Service) excludeOfflineLocked(extra ...string) map[string]bool {
+	ex := map[string]bool{}
+	for _, c := range s.comps {
+		if s.offline[c.Addr.Board] {
+			ex[c.ID] = true
+		}
+	}
+	for _, id := range extra {
+		if id != "" {
+			ex[id] = true
+		}
+	}
+	return ex
+}
+
+// lockerFullLocked records a locker.full event (best effort: the caller
+// returns the allocation error either way).
+func (s *Service) lockerFullLocked(ctx context.Context, z Size, barcode string) {
+	ch := &Change{}
+	s.addEvent(ch, EvtLockerFull, map[string]any{"size": z, "barcode": barcode})
+	s.addAudit(ch, "system", "locker.full", string(z), barcode)
+	if err := s.commitLocked(ctx, ch); err != nil {
+		s.log.Warn("locker.full event not stored", "err", err)
+	}
+}
+
+// allocateLocked allocates a compartment for the draft parcel, reserves it
+// with the parcel as depositing in one Apply and queues the unlock. The
+// compartments in exclude are skipped. On failure the draft is dropped and
+// the flow goes back to StepScan, except when the store is down.
+func (s *Service) allocateLocked(ctx context.Context, exclude map[string]bool) error {
+	p := s.sess.parcel
+	ex := s.excludeOfflineLocked()
+	for id := range exclude {
+		ex[id] = true
+	}
+	c, upsized, err := Allocate(s.comps, AllocRequest{
+		Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: ex,
+	})
+	if err != nil {
+		if errors.Is(err, ErrLockerFull) {
+			s.lockerFullLocked(ctx, p.Size, p.Barcode)
+		}
+		s.dropDraftLocked()
+		return err
+	}
+	p.CompartmentID = c.ID
+	p.Upsized = upsized
+	p.Status = ParcelDepositing
+	ch := &Change{}
+	putParcel(ch, p)
+	c.Status = StatusReserved
+	putComp(ch, c)
+	s.addAudit(ch, s.courierActor(), "parcel.reserve", p.ID, fmt.Sprintf("barcode=%s compartment=%s", p.Barcode, c.ID))
+	if err := s.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	s.sess.parcel = p
+	s.sess.addToDoor = ""
+	s.sess.notice = Notice{}
+	if upsized {
+		s.sess.notice = Notice{Kind: NoticeUpsized, Compartment: c.ID, Size: c.Size,
+			Text: fmt.Sprintf("No free %s door: using %s door %s.", p.Size, c.Size, c.ID)}
+	}
+	s.setDoorLocked(jobDeposit, c.ID)
+	return nil
+}
+
+// dropDraftLocked forgets a draft parcel that never reached a door.
+func (s *Service) dropDraftLocked() {
+	s.sess.parcel = Parcel{}
+	s.sess.recipient = Recipient{}
+	s.sess.addToDoor = ""
+	s.sess.door = ""
+	s.sess.job = jobNone
+	s.sess.step = StepScan
+}
+
+// SearchRecipients returns one page (0-based) of the directory entries
+// matching query.
+func (s *Service) SearchRecipients(ctx context.Context, query string, page int) (RecipientPage, error) {
+	if page < 0 {
+		page = 0
+	}
+	n := s.o.PageSize
+	list, total, err := s.store.SearchRecipients(ctx, strings.TrimSpace(query), page*n, n)
+	if err != nil {
+		return RecipientPage{}, fmt.Errorf("locker: search recipients: %w: %w", ErrStoreDown, err)
+	}
+	return RecipientPage{Query: query, Page: page, PageSize: n, Total: total, Items: list}, nil
+}
+
+// ChooseRecipient sets the recipient of the parcel being deposited.
+func (s *Service) ChooseRecipient(ctx context.Context, id string) error {
+	r, lookupErr := s.store.Recipient(ctx, id)
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || (s.sess.step != StepRecipient && s.sess.step != StepSize) {
+			return fmt.Errorf("%w: not choosing a recipient", ErrBadState)
+		}
+		if lookupErr != nil {
+			if errors.Is(lookupErr, ErrNotFound) {
+				return fmt.Errorf("locker: recipient %q: %w", id, lookupErr)
+			}
+			return fmt.Errorf("locker: recipient lookup: %w: %w", ErrStoreDown, lookupErr)
+		}
+		s.sess.recipient = r
+		s.sess.parcel.RecipientID = r.ID
+		return s.advanceDepositLocked(ctx)
+	})
+}
+
+// ChooseSize sets the parcel's size and allocates a new door for it.
+func (s *Service) ChooseSize(ctx context.Context, z Size) error {
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || s.sess.step != StepSize {
+			return fmt.Errorf("%w: not choosing a size", ErrBadState)
+		}
+		if !z.Valid() {
+			return fmt.Errorf("%w: unknown size %q", ErrInvalid, z)
+		}
+		s.sess.parcel.Size = z
+		return s.allocateLocked(ctx, nil)
+	})
+}
+
+// ChooseDims sets the parcel's size from its measured dimensions in
+// millimetres and allocates a door.
+func (s *Service) ChooseDims(ctx context.Context, dimsMM [3]int) error {
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || s.sess.step != StepSize {
+			return fmt.Errorf("%w: not choosing a size", ErrBadState)
+		}
+		z, err := FitSize(dimsMM)
+		if err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				return fmt.Errorf("locker: %v mm: %w", dimsMM, err)
+			}
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		s.sess.parcel.Size = z
+		return s.allocateLocked(ctx, nil)
+	})
+}
+
+// AddToDoor puts the parcel into View.AddToDoor, the compartment this
+// visit already used for the same recipient, and unlocks it.
+func (s *Service) AddToDoor(ctx context.Context) error {
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || s.sess.step != StepSize || s.sess.addToDoor == "" {
+			return fmt.Errorf("%w: no door to add to", ErrBadState)
+		}
+		c, ok := s.compIn(nil, s.sess.addToDoor)
+		if !ok || c.Status != StatusOccupied {
+			return fmt.Errorf("%w: compartment %s is no longer in use", ErrBadState, s.sess.addToDoor)
+		}
+		p := s.sess.parcel
+		if p.Size == "" {
+			p.Size = c.Size
+		}
+		if p.Size.Rank() > c.Size.Rank() {
+			return fmt.Errorf("%w: a %s parcel does not fit a %s door", ErrInvalid, p.Size, c.Size)
+		}
+		p.CompartmentID = c.ID
+		p.Status = ParcelDepositing
+		ch := &Change{}
+		putParcel(ch, p)
+		s.addAudit(ch, s.courierActor(), "parcel.reserve", p.ID, fmt.Sprintf("barcode=%s compartment=%s add-to-door", p.Barcode, c.ID))
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		s.sess.parcel = p
+		s.sess.addToDoor = ""
+		s.sess.notice = Notice{}
+		s.setDoorLocked(jobDeposit, c.ID)
+		return nil
+	})
+}
+
+// DoesntFit moves the parcel whose door is unlocked or open to a larger
+// compartment (or, when it was added to a door already holding parcels,
+// to a fresh door of its size) and frees the first one.
+func (s *Service) DoesntFit(ctx context.Context) error {
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || s.sess.job != jobDeposit ||
+			(s.sess.step != StepUnlocking && s.sess.step != StepDoorOpen) {
+			return fmt.Errorf("%w: no door is open for a parcel", ErrBadState)
+		}
+		p := s.sess.parcel
+		old, _ := s.compIn(nil, p.CompartmentID)
+		others := 0
+		for _, q := range s.parcelsIn(nil, old.ID) {
+			if q.ID != p.ID {
+				others++
+			}
+		}
+		need := p.Size
+		if others == 0 {
+			larger, ok := old.Size.Larger()
+			if !ok {
+				err := fmt.Errorf("locker: nothing larger than %s: %w", old.Size, ErrTooLarge)
+				return s.cancelParcelLocked(ctx, err, "too large")
+			}
+			if larger.Rank() > need.Rank() {
+				need = larger
+			}
+		}
+		ex := s.excludeOfflineLocked(old.ID)
+		c, upsized, err := Allocate(s.comps, AllocRequest{
+			Size: need, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: ex,
+		})
+		if err != nil {
+			if errors.Is(err, ErrLockerFull) {
+				s.lockerFullLocked(ctx, need, p.Barcode)
+			}
+			return s.cancelParcelLocked(ctx, err, "doesn't fit")
+		}
+		ch := &Change{}
+		if others == 0 && old.Status == StatusReserved {
+			old.Status = StatusAvailable
+			putComp(ch, old)
+		}
+		p.Size = need
+		p.Upsized = upsized
+		p.CompartmentID = c.ID
+		putParcel(ch, p)
+		c.Status = StatusReserved
+		putComp(ch, c)
+		s.addAudit(ch, s.courierActor(), "parcel.doesnt_fit", p.ID, fmt.Sprintf("from %s to %s", old.ID, c.ID))
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		s.sess.parcel = p
+		s.sess.notice = Notice{Kind: NoticeMovedLarger, Compartment: c.ID, Size: c.Size,
+			Text: fmt.Sprintf("Close door %s and use door %s (%s).", old.ID, c.ID, c.Size)}
+		s.setDoorLocked(jobDeposit, c.ID)
+		return nil
+	})
+}
+
+// cancelParcelLocked abandons the depositing parcel: it is recorded as
+// cancelled and its reserved door freed, then the flow goes back to
+// StepScan. It returns why (err) unless the store failed.
+func (s *Service) cancelParcelLocked(ctx context.Context, why error, reason string) error {
+	p := s.sess.parcel
+	if p.Status != ParcelDepositing {
+		s.dropDraftLocked()
+		return why
+	}
+	ch := &Change{}
+	s.cancelIn(ch, p, reason, s.courierActor())
+	if err := s.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	s.dropDraftLocked()
+	return why
+}
+
+// cancelIn records parcel p as cancelled in ch and frees its door if the
+// door was reserved for it.
+func (s *Service) cancelIn(ch *Change, p Parcel, reason, actor string) {
+	p.Status = ParcelCancelled
+	p.ClosedAt = s.clock.Now()
+	putParcel(ch, p)
+	if c, ok := s.compIn(ch, p.CompartmentID); ok && c.Status == StatusReserved && len(s.parcelsIn(ch, c.ID)) == 0 {
+		c.Status = StatusAvailable
+		putComp(ch, c)
+	}
+	s.addEvent(ch, EvtParcelCancelled, map[string]any{
+		"parcel_id": p.ID, "barcode": p.Barcode, "compartment": p.CompartmentID, "reason": reason,
+	})
+	s.addAudit(ch, actor, "parcel.cancelled", p.ID, reason)
+}
+
+// NextParcel goes back to scanning after a committed deposit.
+func (s *Service) NextParcel(ctx context.Context) error {
+	return s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit || (s.sess.step != StepDeposited && s.sess.step != StepScan) {
+			return fmt.Errorf("%w: the current parcel is not finished", ErrBadState)
+		}
+		s.sess.step = StepScan
+		s.sess.parcel = Parcel{}
+		s.sess.recipient = Recipient{}
+		s.sess.door = ""
+		s.sess.job = jobNone
+		s.sess.notice = Notice{}
+		return nil
+	})
+}
+
+// FinishDeposit ends the courier's visit and returns the receipt. A parcel
+// still at the recipient or size step is dropped (it never reached a door);
+// with a door unlocked or open, it is refused.
+func (s *Service) FinishDeposit(ctx context.Context) (Receipt, error) {
+	var rec Receipt
+	err := s.run(ctx, func() error {
+		if s.sess.flow != FlowDeposit {
+			return fmt.Errorf("%w: no deposit in progress", ErrBadState)
+		}
+		if s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
+			return fmt.Errorf("%w: close the door first", ErrBadState)
+		}
+		rec = Receipt{
+			VisitID: s.sess.visitID, CourierID: s.sess.courier.ID, Time: s.clock.Now(),
+			Items: append([]ReceiptItem(nil), s.sess.receipts...),
+		}
+		rec.Text = signReceipt(s.secret, rec)
+		ch := &Change{}
+		s.addAudit(ch, s.courierActor(), "courier.finish", s.sess.visitID, fmt.Sprintf("%d parcels", len(rec.Items)))
+		if err := s.commitLocked(ctx, ch); err != nil {
+			s.log.Warn("visit end not audited", "err", err)
+		}
+		s.resetSessionLocked()
+		return nil
+	})
+	if err != nil {
+		return Receipt{}, err
+	}
+	return rec, nil
+}
+
+// Cancel leaves any flow at any step and goes back to the home screen.
+// A parcel whose door was reserved is recorded as cancelled and the door
+// freed; committed deposits stay. Nothing is lost: if the store is down the
+// cancel is refused.
+func (s *Service) Cancel(ctx context.Context) error {
+	return s.run(ctx, s.cancelLocked(ctx))
+}
+
+func (s *Service) cancelLocked(ctx context.Context) func() error {
+	return func() error {
+		switch s.sess.flow {
+		case FlowDeposit:
+			if p := s.sess.parcel; p.Status == ParcelDepositing {
+				ch := &Change{}
+				s.cancelIn(ch, p, "cancelled by courier", s.courierActor())
+				if err := s.commitLocked(ctx, ch); err != nil {
+					return err
+				}
+			}
+		case FlowMaintenance:
+			ch := &Change{}
+			s.addAudit(ch, "staff:"+s.sess.staff.ID, "staff.logout", s.sess.staff.ID, "")
+			if err := s.commitLocked(ctx, ch); err != nil {
+				s.log.Warn("sign-out not audited", "err", err)
+			}
+		}
+		s.resetSessionLocked()
+		return nil
+	}
+}

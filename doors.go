@@ -1,0 +1,469 @@
+package locker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// HandleDoorEvent takes one change the lock bus saw: it records the door
+// event and moves the flow that waits for that door. If the store is down
+// the event is kept and retried by Tick, in order.
+func (s *Service) HandleDoorEvent(ctx context.Context, ev DoorEvent) {
+	s.mu.Lock()
+	if !s.started {
+		s.mu.Unlock()
+		s.log.Warn("door event before start dropped", "kind", ev.Kind, "addr", ev.Addr)
+		return
+	}
+	if s.flushRetryLocked(ctx) {
+		if err := s.doorEventLocked(ctx, ev); err != nil {
+			s.queueRetryLocked(ev, err)
+		}
+	} else {
+		s.queueRetryLocked(ev, nil)
+	}
+	s.wakeWaitersLocked(ev)
+	reqs := s.unlocks
+	s.unlocks = nil
+	s.publishLocked()
+	s.mu.Unlock()
+	_ = s.sendUnlocks(ctx, reqs) // failures are shown on the View
+	s.deliver()
+}
+
+func (s *Service) queueRetryLocked(ev DoorEvent, err error) {
+	if err != nil {
+		s.lastErr = err
+		s.sess.notice = Notice{Kind: NoticeStoreDown, Text: "Storage is failing: the kiosk will retry."}
+	}
+	if len(s.retry) >= maxRetryEvents {
+		s.log.Error("door event dropped: retry queue full", "kind", ev.Kind, "addr", ev.Addr)
+		return
+	}
+	s.retry = append(s.retry, ev)
+}
+
+// flushRetryLocked handles the kept door events; it reports whether the
+// queue is empty afterwards.
+func (s *Service) flushRetryLocked(ctx context.Context) bool {
+	for len(s.retry) > 0 {
+		if err := s.doorEventLocked(ctx, s.retry[0]); err != nil {
+			s.lastErr = err
+			return false
+		}
+		s.retry = s.retry[1:]
+		if s.sess.notice.Kind == NoticeStoreDown {
+			s.sess.notice = Notice{}
+		}
+	}
+	return true
+}
+
+// wakeWaitersLocked wakes RemoteOpenDoor calls waiting for this door.
+func (s *Service) wakeWaitersLocked(ev DoorEvent) {
+	if ev.Kind != EventOpened && ev.Kind != EventForced {
+		return
+	}
+	i, ok := s.addrIdx[ev.Addr]
+	if !ok {
+		return
+	}
+	id := s.comps[i].ID
+	for _, w := range s.waiters[id] {
+		close(w)
+	}
+	delete(s.waiters, id)
+}
+
+// doorEventLocked records ev and moves the flow. It changes nothing in
+// memory when the store fails.
+func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
+	switch ev.Kind {
+	case EventBoardOffline, EventBoardOnline:
+		return s.boardEventLocked(ctx, ev)
+	}
+	i, ok := s.addrIdx[ev.Addr]
+	if !ok {
+		s.log.Warn("door event for an unconfigured lock", "kind", ev.Kind, "addr", ev.Addr)
+		return nil
+	}
+	c := s.comps[i]
+	ch := &Change{}
+	door := map[string]any{"compartment": c.ID, "commanded": ev.Commanded}
+	if s.offline[ev.Addr.Board] {
+		s.addEvent(ch, EvtBoardStatus, map[string]any{"board": ev.Addr.Board, "online": true})
+	}
+	var post func() error
+	switch ev.Kind {
+	case EventOpened:
+		c.Door = DoorOpen
+		putComp(ch, c)
+		s.addEvent(ch, EvtDoorOpened, door)
+		if !ev.Commanded {
+			s.addAudit(ch, "system", "door.opened", c.ID, "not commanded")
+		}
+		post = s.onOpenedLocked(c.ID)
+	case EventClosed:
+		c.Door = DoorClosed
+		putComp(ch, c)
+		s.addEvent(ch, EvtDoorClosed, door)
+		var err error
+		if post, err = s.onClosedLocked(ch, c.ID); err != nil {
+			return err
+		}
+	case EventForced:
+		c.Door = DoorOpen
+		putComp(ch, c)
+		s.addEvent(ch, EvtDoorForced, door)
+		s.addAudit(ch, "system", "door.forced", c.ID, "opened with no command")
+	case EventLeftOpen:
+		s.addEvent(ch, EvtDoorLeftOpen, door)
+		s.addAudit(ch, "system", "door.left_open", c.ID, "")
+	case EventJammed:
+		s.addEvent(ch, EvtDoorJammed, door)
+		s.addAudit(ch, "system", "door.jammed", c.ID, "")
+	case EventItem:
+		if len(ch.Events) == 0 {
+			delete(s.offline, ev.Addr.Board)
+			return nil
+		}
+	default:
+		s.log.Warn("unknown door event", "kind", ev.Kind)
+		return nil
+	}
+	if err := s.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	delete(s.offline, ev.Addr.Board)
+	if post != nil {
+		if err := post(); err != nil {
+			s.lastErr = err
+		}
+	}
+	if ev.Kind == EventJammed && s.sess.step == StepUnlocking && s.sess.door == c.ID {
+		if err := s.doorDidntOpenLocked(ctx); err != nil {
+			s.lastErr = err
+		}
+	}
+	return nil
+}
+
+// boardEventLocked marks a whole board offline (doors unknown) or online.
+func (s *Service) boardEventLocked(ctx context.Context, ev DoorEvent) error {
+	online := ev.Kind == EventBoardOnline
+	if online == !s.offline[ev.Addr.Board] {
+		return nil
+	}
+	ch := &Change{}
+	for _, c := range s.comps {
+		if c.Addr.Board != ev.Addr.Board {
+			continue
+		}
+		door := DoorUnknown
+		if online {
+			if st := s.bus.State(c.Addr); st.Online && st.Door != "" {
+				door = st.Door
+			}
+		}
+		if c.Door != door {
+			c.Door = door
+			putComp(ch, c)
+		}
+	}
+	s.addEvent(ch, EvtBoardStatus, map[string]any{"board": ev.Addr.Board, "online": online})
+	s.addAudit(ch, "system", "board.status", fmt.Sprint(ev.Addr.Board), map[bool]string{true: "online", false: "offline"}[online])
+	if err := s.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	if online {
+		delete(s.offline, ev.Addr.Board)
+	} else {
+		s.offline[ev.Addr.Board] = true
+	}
+	return nil
+}
+
+// onOpenedLocked returns the flow move for an opened door, or nil.
+func (s *Service) onOpenedLocked(id string) func() error {
+	if s.sess.door != id || s.sess.step != StepUnlocking {
+		return nil
+	}
+	return func() error {
+		s.sess.step = StepDoorOpen
+		if s.sess.notice.Kind == NoticeRetrying || s.sess.notice.Kind == NoticeBusError {
+			s.sess.notice = Notice{}
+		}
+		if (s.sess.job == jobPickup || s.sess.job == jobRetrieve) && s.sess.qi < len(s.sess.queue) {
+			s.sess.queue[s.sess.qi].State = PickupOpen
+		}
+		return nil
+	}
+}
+
+// onClosedLocked adds to ch what a door closing commits for the flow
+// waiting on it, and returns the flow move to make once ch is stored.
+func (s *Service) onClosedLocked(ch *Change, id string) (func() error, error) {
+	if s.sess.door != id || s.sess.step != StepDoorOpen {
+		return nil, nil
+	}
+	switch s.sess.job {
+	case jobDeposit:
+		p := s.sess.parcel
+		var cred *Credential
+		if cr, ok := s.sess.creds[p.RecipientID]; ok && s.credentialActiveLocked(cr.CredentialID) {
+			cred = &cr
+		}
+		dp, cr, err := s.depositIn(ch, p, cred, s.courierActor())
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			s.sess.creds[dp.RecipientID] = cr
+			s.lastCred = cr
+			s.sess.receipts = append(s.sess.receipts, ReceiptItem{
+				ParcelID: dp.ID, Barcode: dp.Barcode, Carrier: dp.Carrier, RecipientID: dp.RecipientID,
+				CompartmentID: dp.CompartmentID, Size: dp.Size, DepositedAt: dp.DepositedAt,
+			})
+			s.sess.parcel = dp
+			s.sess.step = StepDeposited
+			s.sess.job = jobNone
+			return nil
+		}, nil
+	case jobPickup, jobRetrieve:
+		it := s.sess.queue[s.sess.qi]
+		now := s.clock.Now()
+		for _, pid := range it.ParcelIDs {
+			p, ok := s.parcels[pid]
+			if !ok {
+				continue
+			}
+			p.ClosedAt = now
+			if s.sess.job == jobPickup {
+				p.Status = ParcelPickedUp
+				putParcel(ch, p)
+				s.addEvent(ch, EvtParcelPickedUp, map[string]any{"parcel_id": p.ID, "compartment": id, "by": s.sess.by, "barcode": p.Barcode, "recipient_id": p.RecipientID})
+				s.addAudit(ch, "recipient", "parcel.picked_up", p.ID, "by "+s.sess.by)
+			} else {
+				p.Status = ParcelRetrieved
+				putParcel(ch, p)
+				s.addEvent(ch, EvtParcelRetrieved, map[string]any{"parcel_id": p.ID, "compartment": id, "by": "staff:" + s.sess.staff.ID, "barcode": p.Barcode, "recipient_id": p.RecipientID})
+				s.addAudit(ch, "staff:"+s.sess.staff.ID, "parcel.retrieved", p.ID, "expired")
+			}
+		}
+		if c, ok := s.compIn(ch, id); ok && c.Status == StatusOccupied && len(s.parcelsIn(ch, id)) == 0 {
+			c.Status = StatusAvailable
+			c.LastUsed = now
+			putComp(ch, c)
+		}
+		return func() error {
+			s.sess.queue[s.sess.qi].State = PickupDone
+			return s.nextQueueLocked()
+		}, nil
+	case jobStaffOpen:
+		return func() error {
+			s.sess.step = StepMenu
+			s.sess.job = jobNone
+			return nil
+		}, nil
+	}
+	return nil, nil
+}
+
+// credentialActiveLocked reports whether any active parcel holds credential id.
+func (s *Service) credentialActiveLocked(id string) bool {
+	for _, p := range s.parcels {
+		if p.CredentialID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// nextQueueLocked unlocks the next door of a pickup or retrieval, or ends it.
+func (s *Service) nextQueueLocked() error {
+	s.sess.qi++
+	if s.sess.qi < len(s.sess.queue) {
+		s.sess.queue[s.sess.qi].State = PickupUnlocking
+		s.setDoorLocked(s.sess.job, s.sess.queue[s.sess.qi].CompartmentID)
+		return nil
+	}
+	s.sess.door = ""
+	if s.sess.job == jobRetrieve {
+		s.sess.step = StepMenu
+	} else {
+		s.sess.step = StepDone
+		s.sess.doneAt = s.clock.Now()
+	}
+	s.sess.job = jobNone
+	return nil
+}
+
+// DoorDidntOpen says the door the flow unlocked did not open: the first
+// time it is unlocked again; the second time it is marked faulty and the
+// flow moves on (deposit: another door; pickup and retrieval: the next
+// door, the parcels staying in; staff open: back to the menu).
+func (s *Service) DoorDidntOpen(ctx context.Context) error {
+	return s.run(ctx, func() error { return s.doorDidntOpenLocked(ctx) })
+}
+
+func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
+	if s.sess.step != StepUnlocking || s.sess.door == "" {
+		return fmt.Errorf("%w: no door is being unlocked", ErrBadState)
+	}
+	id := s.sess.door
+	if s.sess.attempts < 2 {
+		s.sess.attempts++
+		s.sess.notice = Notice{Kind: NoticeRetrying, Compartment: id, Text: fmt.Sprintf("Trying door %s once more.", id)}
+		s.queueUnlockLocked(id)
+		return nil
+	}
+	actor := "system"
+	switch s.sess.flow {
+	case FlowDeposit:
+		actor = s.courierActor()
+	case FlowMaintenance:
+		actor = "staff:" + s.sess.staff.ID
+	}
+	ch := &Change{}
+	if _, err := s.setStatusIn(ch, id, StatusFaulty, "door did not open", actor); err != nil {
+		return err
+	}
+	switch s.sess.job {
+	case jobDeposit:
+		p := s.sess.parcel
+		ex := s.excludeOfflineLocked(id)
+		c, upsized, err := Allocate(s.compsIn(ch), AllocRequest{
+			Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: ex,
+		})
+		if err != nil {
+			s.cancelIn(ch, p, "door did not open", actor)
+			if cerr := s.commitLocked(ctx, ch); cerr != nil {
+				return cerr
+			}
+			s.dropDraftLocked()
+			return fmt.Errorf("%w: door %s is faulty and %w", ErrDoorNotOpened, id, err)
+		}
+		p.CompartmentID = c.ID
+		p.Upsized = upsized
+		putParcel(ch, p)
+		c.Status = StatusReserved
+		putComp(ch, c)
+		s.addAudit(ch, actor, "parcel.reserve", p.ID, fmt.Sprintf("barcode=%s compartment=%s after %s failed", p.Barcode, c.ID, id))
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		s.sess.parcel = p
+		s.sess.notice = Notice{Kind: NoticeDoorFaulty, Compartment: c.ID, Size: c.Size,
+			Text: fmt.Sprintf("Door %s did not open. Please use door %s.", id, c.ID)}
+		s.setDoorLocked(jobDeposit, c.ID)
+		return nil
+	case jobPickup, jobRetrieve:
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		s.sess.queue[s.sess.qi].State = PickupFailed
+		s.sess.notice = Notice{Kind: NoticeDoorFailed, Compartment: id,
+			Text: fmt.Sprintf("Door %s did not open. Staff have been told; your parcel is safe.", id)}
+		return s.nextQueueLocked()
+	default:
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		s.sess.notice = Notice{Kind: NoticeDoorFailed, Compartment: id, Text: fmt.Sprintf("Door %s did not open and is marked faulty.", id)}
+		s.sess.step = StepMenu
+		s.sess.job = jobNone
+		s.sess.door = ""
+		return nil
+	}
+}
+
+// compsIn returns the compartments with ch applied.
+func (s *Service) compsIn(ch *Change) []Compartment {
+	out := slices.Clone(s.comps)
+	for i := range out {
+		out[i], _ = s.compIn(ch, out[i].ID)
+	}
+	return out
+}
+
+// Tick does what time does: retries door events the store refused, marks
+// parcels expired, ends idle flows and lifts the keypad lockout on the
+// screen. Call it about once a second.
+func (s *Service) Tick(ctx context.Context) {
+	s.mu.Lock()
+	if !s.started {
+		s.mu.Unlock()
+		return
+	}
+	changed := false
+	if len(s.retry) > 0 {
+		s.flushRetryLocked(ctx)
+		changed = true
+	}
+	now := s.clock.Now()
+	changed = s.expireLocked(ctx, now) || changed
+	if s.shownLocked != s.lockout.IsLocked(now) {
+		s.shownLocked = !s.shownLocked
+		changed = true
+	}
+	changed = s.timeoutLocked(ctx, now) || changed
+	reqs := s.unlocks
+	s.unlocks = nil
+	if changed {
+		s.publishLocked()
+	}
+	s.mu.Unlock()
+	_ = s.sendUnlocks(ctx, reqs)
+	s.deliver()
+}
+
+// expireLocked marks deposited parcels past their expiry as expired, in one
+// Apply. A paused parcel (its door faulty) does not expire.
+func (s *Service) expireLocked(ctx context.Context, now time.Time) bool {
+	ch := &Change{}
+	for _, p := range s.activeIn(nil) {
+		if p.Status != ParcelDeposited || !p.PausedSince.IsZero() || now.Before(p.ExpiresAt) {
+			continue
+		}
+		p.Status = ParcelExpired
+		putParcel(ch, p)
+		s.addEvent(ch, EvtParcelExpired, map[string]any{
+			"parcel_id": p.ID, "barcode": p.Barcode, "compartment": p.CompartmentID,
+			"recipient_id": p.RecipientID, "expires_at": p.ExpiresAt.UTC().Format(time.RFC3339Nano),
+		})
+		s.addAudit(ch, "system", "parcel.expired", p.ID, p.CompartmentID)
+	}
+	if len(ch.Parcels) == 0 {
+		return false
+	}
+	if err := s.commitLocked(ctx, ch); err != nil {
+		s.log.Warn("expiry not stored; will retry", "err", err)
+		return false
+	}
+	return true
+}
+
+// timeoutLocked ends a flow left alone: never while a door is unlocked or open.
+func (s *Service) timeoutLocked(ctx context.Context, now time.Time) bool {
+	if s.sess.flow == FlowIdle || s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
+		return false
+	}
+	if s.sess.flow == FlowPickup && s.sess.step == StepDone {
+		if now.Sub(s.sess.doneAt) >= s.o.DoneTimeout {
+			s.resetSessionLocked()
+			return true
+		}
+		return false
+	}
+	if now.Sub(s.sess.lastAction) < s.o.IdleTimeout {
+		return false
+	}
+	if err := s.cancelLocked(ctx)(); err != nil {
+		s.lastErr = err
+		return true
+	}
+	s.lastErr = nil
+	return true
+}

@@ -1,0 +1,108 @@
+package locker
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// pickupAllowedLocked reports whether a pickup may start now.
+func (s *Service) pickupAllowedLocked() error {
+	if s.sess.flow == FlowIdle || (s.sess.flow == FlowPickup && s.sess.step == StepDone) {
+		return nil
+	}
+	return fmt.Errorf("%w: the kiosk is busy", ErrBadState)
+}
+
+// PickupWithPIN opens every door holding parcels of the credential whose
+// PIN is pin, one after the other. A wrong PIN counts towards the lockout.
+func (s *Service) PickupWithPIN(ctx context.Context, pin string) error {
+	pin = strings.TrimSpace(pin)
+	return s.run(ctx, func() error {
+		if err := s.pickupAllowedLocked(); err != nil {
+			return err
+		}
+		if err := s.checkLockedLocked(); err != nil {
+			return err
+		}
+		if !validPIN(pin) {
+			return s.wrongCodeLocked(ctx, "pin", fmt.Errorf("%w: a PIN has 6 digits", ErrWrongCode))
+		}
+		h := HashPIN(s.secret, pin)
+		var group []Parcel
+		for _, p := range s.activeIn(nil) {
+			if equalHash(p.PINHash, h) { // every parcel compared: no early exit
+				group = append(group, p)
+			}
+		}
+		if len(group) == 0 {
+			return s.wrongCodeLocked(ctx, "pin", nil)
+		}
+		return s.startPickupLocked(group, "pin")
+	})
+}
+
+// PickupWithQR verifies a pickup QR token offline and opens every door
+// holding parcels of its credential. A forged or malformed token counts
+// towards the lockout.
+func (s *Service) PickupWithQR(ctx context.Context, token string) error {
+	return s.run(ctx, func() error {
+		if err := s.pickupAllowedLocked(); err != nil {
+			return err
+		}
+		if err := s.checkLockedLocked(); err != nil {
+			return err
+		}
+		claims, err := ParseQR(s.secret, token)
+		if err != nil {
+			return s.wrongCodeLocked(ctx, "qr", err)
+		}
+		var group []Parcel
+		for _, p := range s.activeIn(nil) {
+			if p.CredentialID == claims.CredentialID {
+				group = append(group, p)
+			}
+		}
+		if len(group) == 0 {
+			// Signed by this kiosk, so not a guess: the parcels are gone or
+			// the code was reissued.
+			return fmt.Errorf("%w: no parcel waits for this code (already collected or code replaced)", ErrNotFound)
+		}
+		return s.startPickupLocked(group, "qr")
+	})
+}
+
+// startPickupLocked queues the doors of the deposited parcels in group.
+func (s *Service) startPickupLocked(group []Parcel, by string) error {
+	byComp := map[string][]string{}
+	expired := 0
+	for _, p := range group {
+		switch p.Status {
+		case ParcelDeposited:
+			byComp[p.CompartmentID] = append(byComp[p.CompartmentID], p.ID)
+		case ParcelExpired:
+			expired++
+		}
+	}
+	if len(byComp) == 0 {
+		if expired > 0 {
+			return fmt.Errorf("%w: this parcel was not collected in time and is waiting for the staff; please contact the building office", ErrExpired)
+		}
+		return fmt.Errorf("%w: no parcel waits for this code yet", ErrNotFound)
+	}
+	s.resetSessionLocked()
+	s.sess.flow = FlowPickup
+	s.sess.by = by
+	for _, id := range slices.Sorted(maps.Keys(byComp)) {
+		s.sess.queue = append(s.sess.queue, PickupItem{CompartmentID: id, ParcelIDs: byComp[id], State: PickupWaiting})
+	}
+	s.sess.qi = 0
+	s.sess.queue[0].State = PickupUnlocking
+	s.setDoorLocked(jobPickup, s.sess.queue[0].CompartmentID)
+	if expired > 0 {
+		s.sess.notice = Notice{Kind: NoticeNothingToDo, Text: fmt.Sprintf("%d expired parcel(s) for this code are with the staff.", expired)}
+	}
+	return nil
+}

@@ -1,0 +1,370 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"image"
+	"strings"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/aztec"
+	"github.com/makiuchi-d/gozxing/datamatrix"
+	"github.com/makiuchi-d/gozxing/oned"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// Symbology names as reported in Scan.Symbology and printed by
+// `lockerctl decode`.
+const (
+	SymQR         = "QR"
+	SymDataMatrix = "DataMatrix"
+	SymAztec      = "Aztec"
+	SymCode128    = "Code128"
+	SymCode39     = "Code39"
+	SymEAN13      = "EAN13"
+	SymEAN8       = "EAN8"
+	SymUPCA       = "UPCA"
+	SymUPCE       = "UPCE"
+	SymITF        = "ITF"
+	// SymKeyboard marks text typed by a HID or wedge scanner, whose
+	// symbology the scanner does not tell us.
+	SymKeyboard = "keyboard"
+)
+
+// AllSymbologies lists every symbology the image decoder reads.
+func AllSymbologies() []string {
+	return []string{SymQR, SymDataMatrix, SymAztec, SymCode128, SymCode39, SymEAN13, SymEAN8, SymUPCA, SymUPCE, SymITF}
+}
+
+// ErrEmptyImage is returned for an image with no pixels.
+var ErrEmptyImage = errors.New("scanner: image has no pixels")
+
+// Effort tells how hard the decoder tries before giving up.
+type Effort int
+
+const (
+	// EffortThorough tries every preparation (scales, rotations, binarizers,
+	// both polarities, regions). For files and still images.
+	EffortThorough Effort = iota
+	// EffortFast tries a few cheap preparations. For camera frames, where
+	// the next frame is another chance.
+	EffortFast
+)
+
+// DecodeOptions configure a Decoder. The zero value is usable.
+type DecodeOptions struct {
+	// Symbologies to report; default AllSymbologies().
+	Symbologies []string
+	// Effort; default EffortThorough.
+	Effort Effort
+	// MaxSide is the longest side of the working image; larger images are
+	// shrunk while converted to gray. Default 2400.
+	MaxSide int
+	// Budget bounds the time spent on one image; when it runs out the
+	// decoder returns what it found so far. Default 4s (thorough) or 300ms
+	// (fast).
+	Budget time.Duration
+}
+
+func (o DecodeOptions) withDefaults() DecodeOptions {
+	if len(o.Symbologies) == 0 {
+		o.Symbologies = AllSymbologies()
+	}
+	if o.MaxSide <= 0 {
+		o.MaxSide = 2400
+	}
+	if o.Budget <= 0 {
+		o.Budget = 4 * time.Second
+		if o.Effort == EffortFast {
+			o.Budget = 300 * time.Millisecond
+		}
+	}
+	return o
+}
+
+// Decoder finds barcodes in images with gozxing, preparing each image in
+// several ways (scales, binarizers, polarity, rotations, contrast) around
+// it. A Decoder is safe for concurrent use.
+type Decoder struct {
+	o       DecodeOptions
+	want    map[string]bool
+	want1D  bool
+	wantUPC bool
+}
+
+// NewDecoder returns a Decoder with o's settings.
+func NewDecoder(o DecodeOptions) *Decoder {
+	o = o.withDefaults()
+	d := &Decoder{o: o, want: map[string]bool{}}
+	for _, s := range o.Symbologies {
+		d.want[s] = true
+		switch s {
+		case SymCode128, SymCode39, SymITF:
+			d.want1D = true
+		case SymEAN13, SymEAN8, SymUPCA, SymUPCE:
+			d.want1D = true
+			d.wantUPC = true
+		}
+	}
+	return d
+}
+
+// DecodeImage finds the barcodes in img with a thorough default Decoder.
+// Scans carry Text and Symbology; Source and At are left for the caller.
+func DecodeImage(img image.Image) ([]Scan, error) {
+	return NewDecoder(DecodeOptions{}).Decode(context.Background(), img)
+}
+
+// Decode finds the barcodes in img. It returns the codes of the first
+// preparation that yields any, nil if none is found within the budget, and
+// an error only for an unusable image or an ended context.
+func (d *Decoder) Decode(ctx context.Context, img image.Image) ([]Scan, error) {
+	if img == nil || img.Bounds().Empty() {
+		return nil, ErrEmptyImage
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.o.Budget)
+	defer cancel()
+	g := toGray(img, d.o.MaxSide)
+	res, _ := d.decodeGray(ctx, g)
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return res, err
+	}
+	return res, nil
+}
+
+// hit is one decoded symbol before conversion to a Scan.
+type hit struct {
+	text, sym string
+}
+
+// session holds the readers of one Decode call (gozxing readers keep state).
+type session struct {
+	d        *Decoder
+	qr       gozxing.Reader
+	dm       gozxing.Reader
+	az       gozxing.Reader
+	ones     []gozxing.Reader
+	hints    map[gozxing.DecodeHintType]interface{}
+	pure     map[gozxing.DecodeHintType]interface{}
+	oneHints map[gozxing.DecodeHintType]interface{}
+}
+
+func (d *Decoder) newSession() *session {
+	s := &session{
+		d:      d,
+		hints:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		pure:   map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
+	}
+	s.oneHints = map[gozxing.DecodeHintType]interface{}{
+		gozxing.DecodeHintType_TRY_HARDER:      true,
+		gozxing.DecodeHintType_ALLOWED_LENGTHS: []int{6, 8, 10, 12, 14, 16, 18, 20, 22, 24},
+	}
+	if d.want[SymQR] {
+		s.qr = qrcode.NewQRCodeReader()
+	}
+	if d.want[SymDataMatrix] {
+		s.dm = datamatrix.NewDataMatrixReader()
+	}
+	if d.want[SymAztec] {
+		s.az = aztec.NewAztecReader()
+	}
+	if d.wantUPC {
+		s.ones = append(s.ones, oned.NewMultiFormatUPCEANReader(nil))
+	}
+	if d.want[SymCode128] {
+		s.ones = append(s.ones, oned.NewCode128Reader())
+	}
+	if d.want[SymCode39] {
+		s.ones = append(s.ones, oned.NewCode39Reader())
+	}
+	if d.want[SymITF] {
+		s.ones = append(s.ones, oned.NewITFReader())
+	}
+	return s
+}
+
+func symbologyOf(f gozxing.BarcodeFormat) string {
+	switch f {
+	case gozxing.BarcodeFormat_QR_CODE:
+		return SymQR
+	case gozxing.BarcodeFormat_DATA_MATRIX:
+		return SymDataMatrix
+	case gozxing.BarcodeFormat_AZTEC:
+		return SymAztec
+	case gozxing.BarcodeFormat_CODE_128:
+		return SymCode128
+	case gozxing.BarcodeFormat_CODE_39:
+		return SymCode39
+	case gozxing.BarcodeFormat_EAN_13:
+		return SymEAN13
+	case gozxing.BarcodeFormat_EAN_8:
+		return SymEAN8
+	case gozxing.BarcodeFormat_UPC_A:
+		return SymUPCA
+	case gozxing.BarcodeFormat_UPC_E:
+		return SymUPCE
+	case gozxing.BarcodeFormat_ITF:
+		return SymITF
+	}
+	return f.String()
+}
+
+// read2D tries the 2D readers on one bitmap.
+func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
+	var out []hit
+	hints := s.hints
+	if pure {
+		hints = s.pure
+	}
+	for _, r := range []gozxing.Reader{s.qr, s.dm, s.az} {
+		if r == nil {
+			continue
+		}
+		res, err := r.Decode(bm, hints)
+		r.Reset()
+		if err != nil || res == nil || res.GetText() == "" {
+			continue
+		}
+		h := hit{text: res.GetText(), sym: symbologyOf(res.GetBarcodeFormat())}
+		if s.d.want[h.sym] && plausible2D(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// rowDecoder is the row-level interface of gozxing's 1D readers.
+type rowDecoder interface {
+	DecodeRow(rowNumber int, row *gozxing.BitArray, hints map[gozxing.DecodeHintType]interface{}) (*gozxing.Result, error)
+}
+
+// read1D scans rows of bm (and of bm turned a quarter when rotate is set)
+// with every 1D reader, forwards and backwards, and returns the texts read
+// on enough distinct rows (see rowsNeeded): one row of noise that happens
+// to pass a checksum is not a barcode.
+func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool) []hit {
+	out := s.scanRows(ctx, bm)
+	if len(out) == 0 && rotate && ctx.Err() == nil {
+		if r, err := bm.RotateCounterClockwise(); err == nil {
+			out = s.scanRows(ctx, r)
+		}
+	}
+	return out
+}
+
+func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit {
+	w, h := bm.GetWidth(), bm.GetHeight()
+	if w < 20 || h < 1 {
+		return nil
+	}
+	step := max(1, h/s.d.rowsPerScan())
+	counts := map[hit]int{}
+	lastRow := map[hit]int{}
+	row := gozxing.NewBitArray(w)
+	mid := h / 2
+	var out []hit
+	for i := 0; ; i++ {
+		off := (i + 1) / 2 * step
+		y := mid + off
+		if i%2 == 1 {
+			y = mid - off
+		}
+		if y < 0 || y >= h {
+			if mid+off >= h && mid-off < 0 {
+				break
+			}
+			continue
+		}
+		if i%16 == 0 && ctx.Err() != nil {
+			break
+		}
+		var err error
+		row, err = bm.GetBlackRow(y, row)
+		if err != nil {
+			continue
+		}
+		for pass := 0; pass < 2; pass++ {
+			if pass == 1 {
+				row.Reverse()
+			}
+			for _, r := range s.ones {
+				res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
+				if err != nil || res == nil {
+					continue
+				}
+				hh, ok := s.accept1D(res)
+				if !ok {
+					continue
+				}
+				if c, seen := counts[hh]; seen && lastRow[hh] == y {
+					_ = c
+					continue
+				}
+				counts[hh]++
+				lastRow[hh] = y
+				if counts[hh] == rowsNeeded(hh) {
+					out = append(out, hh)
+				}
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return out
+}
+
+// accept1D converts a 1D result to a hit if it is wanted and plausible.
+func (s *session) accept1D(res *gozxing.Result) (hit, bool) {
+	h := hit{text: res.GetText(), sym: symbologyOf(res.GetBarcodeFormat())}
+	if !s.d.want[h.sym] {
+		// UPC-A is EAN-13 with a leading zero: report it as EAN-13
+		// when only that is wanted.
+		if h.sym == SymUPCA && s.d.want[SymEAN13] {
+			h = hit{text: "0" + h.text, sym: SymEAN13}
+		} else {
+			return hit{}, false
+		}
+	}
+	return h, plausible1D(h)
+}
+
+// rowsNeeded is how many distinct image rows must agree on a 1D text.
+func rowsNeeded(h hit) int {
+	switch h.sym {
+	case SymCode128:
+		return 2
+	case SymEAN13, SymUPCA:
+		return 2
+	}
+	return 3
+}
+
+// plausible2D rejects 2D reads that are almost surely noise.
+func plausible2D(h hit) bool {
+	return strings.TrimSpace(h.text) != ""
+}
+
+// plausible1D applies length and content rules to 1D reads, whose
+// checksums are weak (Code 39, ITF) or short.
+func plausible1D(h hit) bool {
+	switch h.sym {
+	case SymCode39:
+		return len(strings.TrimSpace(h.text)) >= 3
+	case SymITF:
+		return len(h.text) >= 6
+	case SymCode128:
+		return len(h.text) >= 3
+	}
+	return true
+}
+
+
+// rowsPerScan is how many rows of an image the 1D scan visits at most.
+func (d *Decoder) rowsPerScan() int {
+	if d.o.Effort == EffortFast {
+		return 32
+	}
+	return 256
+}

@@ -1,0 +1,129 @@
+package scanner
+
+import (
+	"context"
+	"image"
+
+	"github.com/makiuchi-d/gozxing"
+)
+
+// variant is one preparation of the working image.
+type variant struct {
+	name string
+	make func() *image.Gray
+	// twoD and oneD tell which reader families to run on it.
+	twoD, oneD bool
+	// global also runs the global-histogram binarizer for 2D codes.
+	global bool
+}
+
+// variants lists the preparations of g in the order they are tried, cheap
+// and likely first.
+func (d *Decoder) variants(g *image.Gray) []variant {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	side := max(w, h)
+	base := func() *image.Gray { return g }
+	vs := []variant{{name: "base", make: base, twoD: true, oneD: true, global: true}}
+	if d.o.Effort == EffortFast {
+		return vs
+	}
+	// A version near 1000 px for the detectors, whose pattern finders
+	// have size assumptions.
+	small := func() *image.Gray { return g }
+	if side > 1100 {
+		var c *image.Gray
+		small = func() *image.Gray {
+			if c == nil {
+				c = scaleTo(g, 1000)
+			}
+			return c
+		}
+		vs = append(vs, variant{name: "scale1000", make: small, twoD: true, oneD: true, global: true})
+	}
+	if side > 800 {
+		vs = append(vs, variant{name: "scale600", make: func() *image.Gray { return scaleTo(g, 600) }, twoD: true, oneD: true, global: true})
+	}
+	if side < 600 {
+		vs = append(vs, variant{name: "up2", make: func() *image.Gray { return resize(g, 2*w, 2*h) }, twoD: true, oneD: true, global: true})
+	}
+	vs = append(vs,
+		variant{name: "stretch", make: func() *image.Gray { return stretch(small()) }, twoD: true, oneD: true, global: true},
+		variant{name: "blur", make: func() *image.Gray { return boxBlur3(small()) }, twoD: true, oneD: true, global: true},
+		variant{name: "sharpen", make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
+		variant{name: "rot180", make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true},
+	)
+	for _, a := range []float64{15, -15, 30, -30, 45, 8, -8} {
+		a := a
+		vs = append(vs, variant{name: "rot", make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: true})
+	}
+	return vs
+}
+
+// decodeGray runs the variants until one yields codes or ctx ends. It
+// returns the scans and the name of the variant that found them.
+func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string) {
+	s := d.newSession()
+	for _, v := range d.variants(g) {
+		if ctx.Err() != nil {
+			return nil, ""
+		}
+		img := v.make()
+		if img.Bounds().Empty() {
+			continue
+		}
+		hits := s.tryImage(ctx, img, v)
+		if out := s.accept(hits); len(out) > 0 {
+			return out, v.name
+		}
+	}
+	return nil, ""
+}
+
+// tryImage runs the readers on img in both polarities.
+func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hit {
+	var hits []hit
+	lum := newGrayLuminance(img)
+	for _, src := range []gozxing.LuminanceSource{lum, gozxing.NewInvertedLuminanceSource(lum)} {
+		if ctx.Err() != nil {
+			return hits
+		}
+		hyb, _ := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+		if v.twoD {
+			found := s.read2D(hyb, false)
+			if len(found) == 0 && v.global && ctx.Err() == nil {
+				glo, _ := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(src))
+				found = s.read2D(glo, false)
+			}
+			hits = append(hits, found...)
+			if len(found) > 0 {
+				return hits
+			}
+		}
+		if v.oneD && len(s.ones) > 0 && ctx.Err() == nil {
+			found := s.read1D(ctx, hyb, true)
+			if len(found) == 0 && ctx.Err() == nil {
+				loc, _ := gozxing.NewBinaryBitmap(newLocalRowBinarizer(src))
+				found = s.read1D(ctx, loc, true)
+			}
+			hits = append(hits, found...)
+			if len(found) > 0 {
+				return hits
+			}
+		}
+	}
+	return hits
+}
+
+// accept turns hits into scans without duplicates.
+func (s *session) accept(hits []hit) []Scan {
+	var out []Scan
+	seen := map[hit]bool{}
+	for _, h := range hits {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		out = append(out, Scan{Text: h.text, Symbology: h.sym})
+	}
+	return out
+}

@@ -1,0 +1,327 @@
+package scanner
+
+import (
+	"image"
+	"math"
+)
+
+// toGray converts img to an *image.Gray whose longer side is at most
+// maxSide pixels (0: no limit), averaging blocks of pixels when it has to
+// shrink, so a huge frame never costs more than the small result.
+func toGray(img image.Image, maxSide int) *image.Gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= 0 || h <= 0 {
+		return image.NewGray(image.Rect(0, 0, 0, 0))
+	}
+	f := 1
+	if maxSide > 0 {
+		for (w+f-1)/f > maxSide || (h+f-1)/f > maxSide {
+			f++
+		}
+	}
+	if f == 1 {
+		if g, ok := img.(*image.Gray); ok {
+			return rebase(g)
+		}
+		out := image.NewGray(image.Rect(0, 0, w, h))
+		lumaRows(img, out, 0, 0, w, h)
+		return out
+	}
+	ow, oh := (w+f-1)/f, (h+f-1)/f
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	sum := make([]int, ow)
+	cnt := make([]int, ow)
+	row := image.NewGray(image.Rect(0, 0, w, 1))
+	for oy := 0; oy < oh; oy++ {
+		clear(sum)
+		clear(cnt)
+		for dy := 0; dy < f; dy++ {
+			y := oy*f + dy
+			if y >= h {
+				break
+			}
+			lumaRows(img, row, 0, y, w, 1)
+			for x := 0; x < w; x++ {
+				sum[x/f] += int(row.Pix[x])
+				cnt[x/f]++
+			}
+		}
+		for ox := 0; ox < ow; ox++ {
+			out.Pix[oy*out.Stride+ox] = uint8(sum[ox] / max(1, cnt[ox]))
+		}
+	}
+	return out
+}
+
+// lumaRows writes the luma of img's rows [y0, y0+n) (relative to its
+// bounds) into dst starting at dst row 0.
+func lumaRows(img image.Image, dst *image.Gray, x0, y0, w, n int) {
+	b := img.Bounds()
+	for dy := 0; dy < n; dy++ {
+		y := b.Min.Y + y0 + dy
+		d := dst.Pix[dy*dst.Stride : dy*dst.Stride+w]
+		switch m := img.(type) {
+		case *image.Gray:
+			off := m.PixOffset(b.Min.X+x0, y)
+			copy(d, m.Pix[off:off+w])
+		case *image.YCbCr:
+			off := m.YOffset(b.Min.X+x0, y)
+			copy(d, m.Y[off:off+w])
+		case *image.RGBA:
+			off := m.PixOffset(b.Min.X+x0, y)
+			p := m.Pix[off : off+4*w]
+			for x := 0; x < w; x++ {
+				r, g, bb := int(p[4*x]), int(p[4*x+1]), int(p[4*x+2])
+				d[x] = uint8((299*r + 587*g + 114*bb + 500) / 1000)
+			}
+		case *image.NRGBA:
+			off := m.PixOffset(b.Min.X+x0, y)
+			p := m.Pix[off : off+4*w]
+			for x := 0; x < w; x++ {
+				r, g, bb, a := int(p[4*x]), int(p[4*x+1]), int(p[4*x+2]), int(p[4*x+3])
+				l := (299*r + 587*g + 114*bb + 500) / 1000
+				// Composite over white, as a printed label would be.
+				d[x] = uint8((l*a + 255*(255-a)) / 255)
+			}
+		default:
+			for x := 0; x < w; x++ {
+				r, g, bb, a := img.At(b.Min.X+x0+x, y).RGBA()
+				l := (299*r + 587*g + 114*bb) / 1000
+				d[x] = uint8((l + (0xffff - a)) >> 8)
+			}
+		}
+	}
+}
+
+// resize scales g to w x h: area averaging when shrinking, bilinear when
+// growing.
+func resize(g *image.Gray, w, h int) *image.Gray {
+	sw, sh := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	if w <= 0 || h <= 0 || sw == 0 || sh == 0 {
+		return out
+	}
+	if w < sw && h < sh {
+		// Area average with fixed-point box boundaries.
+		for oy := 0; oy < h; oy++ {
+			y0, y1 := oy*sh/h, max((oy+1)*sh/h, oy*sh/h+1)
+			for ox := 0; ox < w; ox++ {
+				x0, x1 := ox*sw/w, max((ox+1)*sw/w, ox*sw/w+1)
+				s := 0
+				for y := y0; y < y1; y++ {
+					p := g.Pix[y*g.Stride+x0 : y*g.Stride+x1]
+					for _, v := range p {
+						s += int(v)
+					}
+				}
+				out.Pix[oy*out.Stride+ox] = uint8(s / ((y1 - y0) * (x1 - x0)))
+			}
+		}
+		return out
+	}
+	fx := float64(sw) / float64(w)
+	fy := float64(sh) / float64(h)
+	for oy := 0; oy < h; oy++ {
+		sy := (float64(oy)+0.5)*fy - 0.5
+		y0 := int(math.Floor(sy))
+		ty := sy - float64(y0)
+		y0c, y1c := clampInt(y0, 0, sh-1), clampInt(y0+1, 0, sh-1)
+		for ox := 0; ox < w; ox++ {
+			sx := (float64(ox)+0.5)*fx - 0.5
+			x0 := int(math.Floor(sx))
+			tx := sx - float64(x0)
+			x0c, x1c := clampInt(x0, 0, sw-1), clampInt(x0+1, 0, sw-1)
+			a := float64(g.Pix[y0c*g.Stride+x0c])*(1-tx) + float64(g.Pix[y0c*g.Stride+x1c])*tx
+			bb := float64(g.Pix[y1c*g.Stride+x0c])*(1-tx) + float64(g.Pix[y1c*g.Stride+x1c])*tx
+			out.Pix[oy*out.Stride+ox] = uint8(a*(1-ty) + bb*ty + 0.5)
+		}
+	}
+	return out
+}
+
+func clampInt(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// scaleTo returns g scaled so its longer side is side pixels.
+func scaleTo(g *image.Gray, side int) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	l := max(w, h)
+	if l == side || l == 0 {
+		return g
+	}
+	return resize(g, max(1, w*side/l), max(1, h*side/l))
+}
+
+// rotate90CCW returns g turned a quarter counter-clockwise.
+func rotate90CCW(g *image.Gray) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, h, w))
+	for y := 0; y < h; y++ {
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		for x, v := range row {
+			out.Pix[(w-1-x)*out.Stride+y] = v
+		}
+	}
+	return out
+}
+
+// rotate180 returns g turned half a turn.
+func rotate180(g *image.Gray) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			out.Pix[(h-1-y)*out.Stride+(w-1-x)] = g.Pix[y*g.Stride+x]
+		}
+	}
+	return out
+}
+
+// rotateAngle rotates g by deg degrees counter-clockwise around its center
+// into a canvas large enough to hold it, filling the corners with the
+// image's mean gray (so no hard edge is added).
+func rotateAngle(g *image.Gray, deg float64) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	rad := deg * math.Pi / 180
+	c, s := math.Cos(rad), math.Sin(rad)
+	nw := int(math.Ceil(math.Abs(float64(w)*c) + math.Abs(float64(h)*s)))
+	nh := int(math.Ceil(math.Abs(float64(w)*s) + math.Abs(float64(h)*c)))
+	out := image.NewGray(image.Rect(0, 0, nw, nh))
+	fill := meanGray(g)
+	cx, cy := float64(w)/2, float64(h)/2
+	ncx, ncy := float64(nw)/2, float64(nh)/2
+	for y := 0; y < nh; y++ {
+		dy := float64(y) + 0.5 - ncy
+		for x := 0; x < nw; x++ {
+			dx := float64(x) + 0.5 - ncx
+			// Inverse rotation.
+			sx := c*dx - s*dy + cx - 0.5
+			sy := s*dx + c*dy + cy - 0.5
+			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
+			if x0 < 0 || y0 < 0 || x0+1 >= w || y0+1 >= h {
+				out.Pix[y*out.Stride+x] = fill
+				continue
+			}
+			tx, ty := sx-float64(x0), sy-float64(y0)
+			p := g.Pix[y0*g.Stride+x0:]
+			q := g.Pix[(y0+1)*g.Stride+x0:]
+			a := float64(p[0])*(1-tx) + float64(p[1])*tx
+			bb := float64(q[0])*(1-tx) + float64(q[1])*tx
+			out.Pix[y*out.Stride+x] = uint8(a*(1-ty) + bb*ty + 0.5)
+		}
+	}
+	return out
+}
+
+func meanGray(g *image.Gray) uint8 {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	if w == 0 || h == 0 {
+		return 255
+	}
+	s := 0
+	for y := 0; y < h; y++ {
+		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+			s += int(v)
+		}
+	}
+	return uint8(s / (w * h))
+}
+
+// stretch spreads g's gray levels between its 1st and 99th percentile over
+// 0..255.
+func stretch(g *image.Gray) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	var hist [256]int
+	for y := 0; y < h; y++ {
+		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+			hist[v]++
+		}
+	}
+	n := w * h
+	lo, hi := 0, 255
+	for acc := 0; lo < 255; lo++ {
+		acc += hist[lo]
+		if acc > n/100 {
+			break
+		}
+	}
+	for acc := 0; hi > 0; hi-- {
+		acc += hist[hi]
+		if acc > n/100 {
+			break
+		}
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	if hi <= lo {
+		copyGray(out, g)
+		return out
+	}
+	var lut [256]uint8
+	for i := range lut {
+		lut[i] = uint8(clampInt((i-lo)*255/(hi-lo), 0, 255))
+	}
+	for y := 0; y < h; y++ {
+		for x, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+			out.Pix[y*out.Stride+x] = lut[v]
+		}
+	}
+	return out
+}
+
+func copyGray(dst, src *image.Gray) {
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	for y := 0; y < h; y++ {
+		copy(dst.Pix[y*dst.Stride:y*dst.Stride+w], src.Pix[y*src.Stride:y*src.Stride+w])
+	}
+}
+
+// boxBlur3 returns g smoothed with a 3x3 box; it removes sensor noise and
+// JPEG ringing that break thin modules apart.
+func boxBlur3(g *image.Gray) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			s, n := 0, 0
+			for dy := -1; dy <= 1; dy++ {
+				yy := y + dy
+				if yy < 0 || yy >= h {
+					continue
+				}
+				for dx := -1; dx <= 1; dx++ {
+					xx := x + dx
+					if xx < 0 || xx >= w {
+						continue
+					}
+					s += int(g.Pix[yy*g.Stride+xx])
+					n++
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(s / n)
+		}
+	}
+	return out
+}
+
+// sharpen returns g with an unsharp mask (amount 1) applied.
+func sharpen(g *image.Gray) *image.Gray {
+	bl := boxBlur3(g)
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := int(g.Pix[y*g.Stride+x])
+			out.Pix[y*out.Stride+x] = uint8(clampInt(2*v-int(bl.Pix[y*bl.Stride+x]), 0, 255))
+		}
+	}
+	return out
+}
+

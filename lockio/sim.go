@@ -65,6 +65,12 @@ type Sim struct {
 	rng      *rand.Rand
 	w        io.Writer // the rw being served, for Noise
 	requests int
+	faults   SimFaults
+}
+
+// SimFaults counts the faults the simulator injected.
+type SimFaults struct {
+	Dropped, Corrupted, Delayed int
 }
 
 // NewSim returns a simulated bank.
@@ -207,6 +213,16 @@ func (s *Sim) answer(ctx context.Context, w io.Writer, req []byte) error {
 		}
 	}
 	d := s.o.Delay
+	if drop {
+		s.faults.Dropped++
+	} else {
+		if corrupt {
+			s.faults.Corrupted++
+		}
+		if delay && d > 0 {
+			s.faults.Delayed++
+		}
+	}
 	s.mu.Unlock()
 	if drop {
 		return nil
@@ -387,4 +403,11 @@ func (s *Sim) Requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests
+}
+
+// Faults returns how many replies were dropped, corrupted and delayed.
+func (s *Sim) Faults() SimFaults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
 }

@@ -1,0 +1,271 @@
+package lockio
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parcelkiosk/locker"
+)
+
+// servePTY opens a real pty (linked at link if not empty) and serves sim on
+// it until the returned stop is called (or the test ends).
+func servePTY(t testing.TB, sim *Sim, link string) (p *PTY, stop func()) {
+	t.Helper()
+	p, err := OpenPTY(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sim.Serve(ctx, p.Master) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := p.Close(); err != nil {
+			t.Errorf("close pty: %v", err)
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Errorf("Serve did not end")
+		}
+	}
+	t.Cleanup(stop)
+	return p, stop
+}
+
+// busOnPort runs a bus on a reconnecting Port at path.
+func busOnPort(t testing.TB, path string, o Options) *Bus {
+	t.Helper()
+	port := NewPort(path, DefaultBaud(o.Protocol))
+	b, err := NewBus(port, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		port.Close()
+	})
+	return b
+}
+
+// waitEvent waits for the first event that pred accepts and returns the
+// events seen before it too.
+func waitEvent(t testing.TB, b *Bus, d time.Duration, what string, pred func(locker.DoorEvent) bool) []locker.DoorEvent {
+	t.Helper()
+	var seen []locker.DoorEvent
+	timeout := time.After(d)
+	for {
+		select {
+		case ev := <-b.Events():
+			seen = append(seen, ev)
+			if pred(ev) {
+				return seen
+			}
+		case <-timeout:
+			t.Fatalf("no %s within %v; saw %v", what, d, kinds(seen))
+		}
+	}
+}
+
+func is(kind locker.DoorEventKind, a locker.LockAddr) func(locker.DoorEvent) bool {
+	return func(ev locker.DoorEvent) bool { return ev.Kind == kind && ev.Addr == a }
+}
+
+// TestPTYFaults runs a bus against the simulator over a real pty with
+// dropped, corrupted and delayed replies and line noise, for both protocols.
+func TestPTYFaults(t *testing.T) {
+	for _, proto := range []string{ProtocolKerong, ProtocolGen8a} {
+		t.Run(proto, func(t *testing.T) {
+			sim, err := NewSim(SimOptions{
+				Protocol: proto, Boards: 2, SensorClosedBit: 1, AutoClose: 400 * time.Millisecond,
+				DropRate: 0.15, CorruptRate: 0.15, DelayRate: 0.1, Delay: 150 * time.Millisecond, Seed: 7,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := servePTY(t, sim, "")
+			boards := sim.BoardAddrs()
+			b := busOnPort(t, p.Path, Options{
+				Protocol: proto, Boards: boards, SensorClosedBit: 1,
+				ReplyTimeout: 60 * time.Millisecond, Retries: 5, UnlockGap: 20 * time.Millisecond,
+				PollFast: 30 * time.Millisecond, PollIdle: 100 * time.Millisecond, OfflineAfter: 3,
+			})
+			for _, n := range boards {
+				waitEvent(t, b, 5*time.Second, "board online", is(locker.EventBoardOnline, locker.LockAddr{Board: n}))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			noiseDone := make(chan struct{})
+			go func() {
+				defer close(noiseDone)
+				for i := 0; ctx.Err() == nil && i < 20; i++ {
+					_ = sim.Noise(7)
+					time.Sleep(50 * time.Millisecond)
+				}
+			}()
+			want := map[locker.LockAddr]bool{}
+			for _, n := range boards {
+				for _, l := range []int{1, 9, 16} {
+					a := locker.LockAddr{Board: n, Lock: l}
+					want[a] = true
+					var err error
+					for range 3 { // a whole unlock may fail under this much noise; the kiosk retries too
+						if err = b.Unlock(ctx, a); err == nil {
+							break
+						}
+					}
+					if err != nil {
+						t.Fatalf("unlock %v: %v", a, err)
+					}
+					seen := waitEvent(t, b, 5*time.Second, "commanded open of "+addrString(a), func(ev locker.DoorEvent) bool {
+						return ev.Kind == locker.EventOpened && ev.Addr == a
+					})
+					seen = append(seen, waitEvent(t, b, 5*time.Second, "close of "+addrString(a), is(locker.EventClosed, a))...)
+					for _, ev := range seen {
+						switch ev.Kind {
+						case locker.EventForced, locker.EventJammed, locker.EventBoardOffline:
+							t.Errorf("unexpected %s on %v", ev.Kind, ev.Addr)
+						case locker.EventOpened, locker.EventClosed:
+							if !ev.Commanded {
+								t.Errorf("%s on %v not marked commanded", ev.Kind, ev.Addr)
+							}
+						}
+					}
+				}
+			}
+			<-noiseDone
+			if f := sim.Faults(); f.Dropped == 0 || f.Corrupted == 0 || f.Delayed == 0 {
+				t.Errorf("faults injected = %+v, want some of each", f)
+			} else {
+				t.Logf("faults injected: %+v", f)
+			}
+			got := map[locker.LockAddr]bool{}
+			for _, u := range sim.Unlocks() {
+				got[u.Addr] = true
+			}
+			if len(got) != len(want) {
+				t.Errorf("sim saw unlocks of %v, want %v", got, want)
+			}
+			for a := range want {
+				if !got[a] {
+					t.Errorf("sim never saw the unlock of %v", a)
+				}
+			}
+		})
+	}
+}
+
+func addrString(a locker.LockAddr) string {
+	return fmt.Sprintf("board %d lock %d", a.Board, a.Lock)
+}
+
+// TestPTYDoorEvents checks forced, jammed, item and board offline/online
+// against the simulator over a real pty.
+func TestPTYDoorEvents(t *testing.T) {
+	sim, err := NewSim(SimOptions{Protocol: ProtocolKerong, Boards: 1, SensorClosedBit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := servePTY(t, sim, "")
+	b := busOnPort(t, p.Path, Options{
+		Protocol: ProtocolKerong, Boards: []int{0}, SensorClosedBit: 1,
+		ReplyTimeout: 50 * time.Millisecond, Retries: 1, PollFast: 20 * time.Millisecond, PollIdle: 40 * time.Millisecond,
+		JamAfter: 300 * time.Millisecond, LeftOpenAfter: 300 * time.Millisecond, OfflineAfter: 2,
+	})
+	board := locker.LockAddr{Board: 0}
+	waitEvent(t, b, 5*time.Second, "online", is(locker.EventBoardOnline, board))
+	a3 := locker.LockAddr{Board: 0, Lock: 3}
+	if err := sim.ForceOpen(a3); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, b, 3*time.Second, "forced", is(locker.EventForced, a3))
+	waitEvent(t, b, 3*time.Second, "left open", is(locker.EventLeftOpen, a3))
+	if st := b.State(a3); st.Door != locker.DoorOpen {
+		t.Errorf("state of forced door = %+v", st)
+	}
+	if err := sim.CloseDoor(a3); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, b, 3*time.Second, "closed", is(locker.EventClosed, a3))
+
+	a4 := locker.LockAddr{Board: 0, Lock: 4}
+	if err := sim.Jam(a4, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Unlock(context.Background(), a4); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, b, 3*time.Second, "jammed", is(locker.EventJammed, a4))
+
+	if err := sim.SetItem(a4, true); err != nil {
+		t.Fatal(err)
+	}
+	seen := waitEvent(t, b, 3*time.Second, "item", is(locker.EventItem, a4))
+	if ev := seen[len(seen)-1]; ev.Item != locker.ItemPresent {
+		t.Errorf("item event = %+v, want present", ev)
+	}
+
+	sim.Unplug(true)
+	waitEvent(t, b, 3*time.Second, "offline", is(locker.EventBoardOffline, board))
+	if st := b.State(a4); st.Door != locker.DoorUnknown || st.Online {
+		t.Errorf("state while offline = %+v, want unknown", st)
+	}
+	if err := b.Unlock(context.Background(), a4); err == nil || !errorsIs(err, ErrTimeout) {
+		t.Errorf("unlock on a silent board = %v, want ErrTimeout", err)
+	}
+	sim.Unplug(false)
+	waitEvent(t, b, 3*time.Second, "online again", is(locker.EventBoardOnline, board))
+}
+
+// TestPTYReconnect unplugs the adapter (the pty goes away) and plugs a new
+// one in at the same path: the bus reports the board offline, reopens the
+// path by itself and reports it online again.
+func TestPTYReconnect(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "ttyLOCK")
+	sim, err := NewSim(SimOptions{Protocol: ProtocolGen8a, Boards: 1, SensorClosedBit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stop := servePTY(t, sim, link)
+	b := busOnPort(t, link, Options{
+		Protocol: ProtocolGen8a, Boards: []int{1}, SensorClosedBit: 1,
+		ReplyTimeout: 50 * time.Millisecond, Retries: 1, PollFast: 20 * time.Millisecond, PollIdle: 50 * time.Millisecond, OfflineAfter: 2,
+	})
+	board := locker.LockAddr{Board: 1}
+	a := locker.LockAddr{Board: 1, Lock: 2}
+	waitEvent(t, b, 5*time.Second, "online", is(locker.EventBoardOnline, board))
+	if st := b.State(a); st.Door != locker.DoorClosed {
+		t.Fatalf("state = %+v, want closed", st)
+	}
+
+	stop() // unplug: the pty closes and the link goes away
+	waitEvent(t, b, 5*time.Second, "offline", is(locker.EventBoardOffline, board))
+	if st := b.State(a); st.Door != locker.DoorUnknown {
+		t.Errorf("state while unplugged = %+v, want unknown", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	err = b.Unlock(ctx, a)
+	cancel()
+	if err == nil {
+		t.Errorf("unlock while unplugged succeeded")
+	}
+
+	servePTY(t, sim, link) // plugged back in: a new pty at the same path
+	waitEvent(t, b, 5*time.Second, "online after replug", is(locker.EventBoardOnline, board))
+	if err := b.Unlock(context.Background(), a); err != nil {
+		t.Fatalf("unlock after replug: %v", err)
+	}
+	waitEvent(t, b, 3*time.Second, "opened after replug", is(locker.EventOpened, a))
+}

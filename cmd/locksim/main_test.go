@@ -52,7 +52,9 @@ func TestLocksim(t *testing.T) {
 	out := &syncBuf{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--protocol", "gen8a", "--boards", "2", "--link", link}, stdin, out, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"--protocol", "gen8a", "--boards", "2", "--link", link}, stdin, out, io.Discard)
+	}()
 	defer func() {
 		cancel()
 		w.Close()

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/parcelkiosk/locker"
+)
+
+// reasons a staff member picks from when opening a door or taking one out
+// of service; the audit log keeps the English word.
+var reasons = [...]string{"cleaning", "inspection", "stuck_parcel", "repair", "other"}
+
+// maintMenu is the maintenance screen: tabs for the bank map, expired
+// parcels, the audit log and diagnostics.
+func (u *UI) maintMenu() fyne.CanvasObject {
+	v := u.view
+	tabs := container.NewGridWithColumns(5)
+	for _, t := range []struct {
+		tab   maintTab
+		label string
+	}{
+		{tabMap, u.tr.T("maint.map")},
+		{tabExpired, u.tr.T("maint.expired", map[string]any{"Count": v.ExpiredCount})},
+		{tabAudit, u.tr.T("maint.audit")},
+		{tabDiag, u.tr.T("maint.diag")},
+	} {
+		b := u.button(t.label, widget.MediumImportance, func() {
+			u.tab = t.tab
+			u.msg = ""
+			switch t.tab {
+			case tabAudit:
+				u.loadAudit(0)
+			case tabDiag:
+				u.loadDiag()
+			}
+			u.render()
+		})
+		if u.tab == t.tab {
+			b.Importance = widget.HighImportance
+		}
+		tabs.Add(b)
+	}
+	tabs.Add(u.act(u.tr.T("btn.sign_out"), widget.DangerImportance, u.svc.SignOut))
+	title := subheading(u.tr.T("maint.title", map[string]any{"Name": v.Staff.Name}))
+	var body fyne.CanvasObject
+	switch u.tab {
+	case tabExpired:
+		body = u.maintExpired()
+	case tabAudit:
+		body = u.maintAudit()
+	case tabDiag:
+		body = u.maintDiag()
+	default:
+		body = u.maintMap()
+	}
+	return container.NewBorder(container.NewVBox(title, tabs), nil, nil, nil, body)
+}
+
+// legend explains the map's colours.
+func (u *UI) legend() fyne.CanvasObject {
+	box := container.NewGridWithColumns(3)
+	for _, s := range []struct {
+		st  bankState
+		key string
+	}{
+		{stateFree, "state.free"}, {stateReserved, "state.reserved"}, {stateOccupied, "state.occupied"},
+		{stateOutOfService, "state.out_of_service"}, {stateFaulty, "state.faulty"}, {stateDoorOpen, "state.door_open"},
+	} {
+		fill, _ := stateColors(s.st)
+		sw := canvas.NewRectangle(fill)
+		sw.StrokeColor, sw.StrokeWidth = colInk, 1
+		sw.SetMinSize(fyne.NewSquareSize(28))
+		l := widget.NewLabel(u.tr.T(s.key))
+		l.SizeName = theme.SizeNameCaptionText
+		box.Add(container.NewBorder(nil, nil, container.NewCenter(sw), nil, l))
+	}
+	return box
+}
+
+// maintMap is the bank drawn to its layout; tapping a door shows it.
+func (u *UI) maintMap() fyne.CanvasObject {
+	v := u.view
+	m := newBankMap(v.Compartments, "", u.touchedID(func(id string) {
+		u.selected, u.pendingAct = id, ""
+		u.render()
+	}))
+	m.selected = u.selected
+	mapCol := container.NewBorder(nil, u.legend(), nil, nil, m)
+	return container.New(split{ratio: 0.55}, mapCol, u.compartmentPanel())
+}
+
+// touchedID wraps a callback with an id argument so it counts as activity.
+func (u *UI) touchedID(f func(string)) func(string) {
+	return func(id string) {
+		u.touch()
+		f(id)
+	}
+}
+
+// compartmentPanel shows the selected compartment and its actions.
+func (u *UI) compartmentPanel() fyne.CanvasObject {
+	var c *locker.Compartment
+	for i := range u.view.Compartments {
+		if u.view.Compartments[i].ID == u.selected {
+			c = &u.view.Compartments[i]
+		}
+	}
+	if c == nil {
+		return container.NewVBox(text(u.tr.T("maint.tap_door")))
+	}
+	yes := func(b bool) string {
+		if b {
+			return u.tr.T("word.yes")
+		}
+		return u.tr.T("word.no")
+	}
+	details := widget.NewForm(
+		widget.NewFormItem(u.tr.T("detail.size"), widget.NewLabel(string(c.Size))),
+		widget.NewFormItem(u.tr.T("detail.status"), widget.NewLabel(u.tr.T("status."+string(c.Status)))),
+		widget.NewFormItem(u.tr.T("detail.door"), widget.NewLabel(u.tr.T("doorstate."+string(c.Door)))),
+		widget.NewFormItem(u.tr.T("detail.lock"), widget.NewLabel(fmt.Sprintf("%d / %d", c.Addr.Board, c.Addr.Lock))),
+		widget.NewFormItem(u.tr.T("detail.accessible"), widget.NewLabel(yes(c.Accessible))),
+	)
+	if c.Reason != "" {
+		details.Append(u.tr.T("detail.reason"), widget.NewLabel(c.Reason))
+	}
+	box := container.NewVBox(heading(u.tr.T("maint.door", map[string]any{"Door": c.ID})), details)
+	id := c.ID
+	if u.pendingAct != "" {
+		box.Add(subheading(u.tr.T("maint.why")))
+		grid := container.NewGridWithColumns(2)
+		for _, r := range reasons {
+			act := u.pendingAct
+			grid.Add(u.act(u.tr.T("reason."+r), widget.MediumImportance, func(ctx context.Context) error {
+				if act == "open" {
+					return u.svc.StaffOpenDoor(ctx, id, r)
+				}
+				return u.svc.SetCompartmentStatus(ctx, id, locker.StatusOutOfService, r)
+			}))
+		}
+		grid.Add(u.button(u.tr.T("btn.back"), widget.LowImportance, func() { u.pendingAct = ""; u.render() }))
+		box.Add(grid)
+		return box
+	}
+	actions := container.NewGridWithColumns(2,
+		u.button(u.tr.T("btn.open_door"), widget.HighImportance, func() { u.pendingAct = "open"; u.render() }))
+	if c.Status == locker.StatusOutOfService || c.Status == locker.StatusFaulty {
+		actions.Add(u.act(u.tr.T("btn.in_service"), widget.SuccessImportance, func(ctx context.Context) error {
+			return u.svc.SetCompartmentStatus(ctx, id, locker.StatusAvailable, "back in service")
+		}))
+	} else {
+		actions.Add(u.button(u.tr.T("btn.out_of_service"), widget.WarningImportance, func() { u.pendingAct = "oos"; u.render() }))
+	}
+	box.Add(actions)
+	return box
+}
+
+// maintExpired lists expired parcels and opens their doors one by one.
+func (u *UI) maintExpired() fyne.CanvasObject {
+	ps := u.svc.ExpiredParcels() // in-memory read: it does not block
+	list := container.NewVBox()
+	for i, p := range ps {
+		if i == 8 {
+			list.Add(text(u.tr.T("expired.more", map[string]any{"Count": len(ps) - 8})))
+			break
+		}
+		list.Add(text(fmt.Sprintf("%s  ·  %s  ·  %s", p.CompartmentID, p.Barcode, p.ExpiresAt.Local().Format("2006-01-02 15:04"))))
+	}
+	if len(ps) == 0 {
+		list.Add(text(u.tr.T("expired.none")))
+	}
+	b := u.act(u.tr.T("btn.retrieve"), widget.HighImportance, u.svc.RetrieveExpired)
+	if len(ps) == 0 {
+		b.Disable()
+	}
+	return container.NewBorder(nil, container.NewHBox(b), nil, nil, list)
+}
+
+// maintAudit pages through the audit log.
+func (u *UI) maintAudit() fyne.CanvasObject {
+	p := u.audit
+	rows := container.NewVBox()
+	for _, e := range p.Entries {
+		l := widget.NewLabel(fmt.Sprintf("%d  %s  %s  %s  %s  %s", e.Seq, e.Time.Local().Format("01-02 15:04:05"), e.Actor, e.Action, e.Subject, e.Detail))
+		l.SizeName = theme.SizeNameCaptionText
+		l.Truncation = fyne.TextTruncateEllipsis
+		rows.Add(l)
+	}
+	if len(p.Entries) == 0 {
+		rows.Add(text(u.tr.T("audit.empty")))
+	}
+	pages := 1
+	if p.PageSize > 0 && p.Total > 0 {
+		pages = (p.Total + p.PageSize - 1) / p.PageSize
+	}
+	prev := u.button(u.tr.T("btn.prev"), widget.MediumImportance, func() { u.loadAudit(p.Page - 1) })
+	next := u.button(u.tr.T("btn.next"), widget.MediumImportance, func() { u.loadAudit(p.Page + 1) })
+	if p.Page <= 0 {
+		prev.Disable()
+	}
+	if p.Page+1 >= pages {
+		next.Disable()
+	}
+	pager := container.NewBorder(nil, nil, prev, next,
+		widget.NewLabelWithStyle(u.tr.T("page.of", map[string]any{"Page": p.Page + 1, "Pages": pages}), fyne.TextAlignCenter, fyne.TextStyle{}))
+	return container.NewBorder(nil, pager, nil, nil, rows)
+}
+
+// maintDiag shows the health of boards, scanners, uplink and database.
+func (u *UI) maintDiag() fyne.CanvasObject {
+	yes := func(b bool) string {
+		if b {
+			return u.tr.T("word.yes")
+		}
+		return u.tr.T("word.no")
+	}
+	form := widget.NewForm(widget.NewFormItem(u.tr.T("diag.boards_online"), widget.NewLabel(yes(u.view.BoardsOnline))))
+	if d := u.diag; d != nil {
+		for _, b := range d.Boards {
+			last := "-"
+			if !b.LastPoll.IsZero() {
+				last = u.o.Clock.Now().Sub(b.LastPoll).Round(time.Second).String()
+			}
+			form.Append(u.tr.T("diag.board", map[string]any{"Board": b.Board}),
+				widget.NewLabel(u.tr.T("diag.board_line", map[string]any{"Online": yes(b.Online), "Ago": last})))
+		}
+		form.Append(u.tr.T("diag.uplink"), widget.NewLabel(yes(d.UplinkConnected)))
+		form.Append(u.tr.T("diag.backlog"), widget.NewLabel(fmt.Sprint(d.Backlog)))
+		form.Append(u.tr.T("diag.db_size"), widget.NewLabel(fmt.Sprintf("%.1f MB", float64(d.DBSizeBytes)/1e6)))
+		if d.Version != "" {
+			form.Append(u.tr.T("diag.version"), widget.NewLabel(d.Version))
+		}
+	} else if u.o.Diag == nil {
+		form.Append(u.tr.T("diag.more"), widget.NewLabel(u.tr.T("diag.unavailable")))
+	}
+	scans := container.NewVBox(subheading(u.tr.T("diag.scans")))
+	all := u.scans
+	if u.diag != nil && len(u.diag.LastScans) > 0 {
+		all = append(append([]Scan(nil), u.diag.LastScans...), u.scans...)
+	}
+	if len(all) > 6 {
+		all = all[len(all)-6:]
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		s := all[i]
+		l := widget.NewLabel(fmt.Sprintf("%s  %s  %s  %s", s.At.Local().Format("15:04:05"), s.Source, s.Symbology, s.Text))
+		l.Truncation = fyne.TextTruncateEllipsis
+		scans.Add(l)
+	}
+	if len(all) == 0 {
+		scans.Add(text(u.tr.T("diag.scan_hint")))
+	}
+	refresh := u.button(u.tr.T("btn.refresh"), widget.MediumImportance, u.loadDiag)
+	return container.NewBorder(nil, container.NewHBox(refresh, layout.NewSpacer()), nil, nil,
+		container.New(split{ratio: 0.5}, form, scans))
+}
+
+// maintDoor shows a door opened by staff (or the retrieval queue).
+func (u *UI) maintDoor() fyne.CanvasObject {
+	v := u.view
+	instr := u.tr.T("door.staff_close")
+	if n := len(v.Pickup); n > 0 {
+		instr = u.tr.T("door.retrieve", map[string]any{"Total": n})
+	}
+	buttons := container.NewHBox(u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen))
+	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(instr))
+}

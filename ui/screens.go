@@ -1,0 +1,546 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"math"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/assets"
+)
+
+// render redraws the whole window from the UI's state and the last View.
+func (u *UI) render() {
+	want := touchTheme{accessible: u.accessible}
+	if cur, ok := u.app.Settings().Theme().(touchTheme); !ok || cur != want {
+		u.app.Settings().SetTheme(want)
+	}
+	for _, f := range []*field{u.fields.courier, u.fields.barcode, u.fields.search, u.fields.pin, u.fields.staffPIN, u.fields.staffTOTP} {
+		f.render()
+	}
+	key, body := u.body()
+	u.screenKey = key
+	th := u.app.Settings().Theme()
+	bg := canvas.NewRectangle(th.Color(theme.ColorNameBackground, 0))
+	var bottom []fyne.CanvasObject
+	if u.msg != "" {
+		bottom = append(bottom, banner(u.msg, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
+	}
+	if n := u.noticeText(); n != "" && u.view.Flow != locker.FlowIdle {
+		bottom = append(bottom, banner(n, theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
+	}
+	content := container.NewBorder(u.header(), container.NewPadded(container.NewVBox(bottom...)), nil, nil,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 24, 24), body))
+	objs := []fyne.CanvasObject{bg, content}
+	if u.warned {
+		objs = append(objs, u.idleOverlay())
+	}
+	u.win.SetContent(container.NewStack(objs...))
+}
+
+// header is the bar on every screen: logo, name, accessibility and language.
+func (u *UI) header() fyne.CanvasObject {
+	logo := canvas.NewImageFromResource(iconRes(assets.IconLogo, false))
+	logo.SetMinSize(fyne.NewSquareSize(64))
+	logo.FillMode = canvas.ImageFillContain
+	name := widget.NewLabelWithStyle(u.tr.T("app.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.SizeName = theme.SizeNameSubHeadingText
+	next := u.tr.next()
+	langBtn := widget.NewButtonWithIcon(u.tr.langName(next), iconRes(assets.IconLanguage, true), u.touched(func() {
+		u.tr.setLang(next)
+		u.relabelFields()
+		u.render()
+	}))
+	a11y := widget.NewButtonWithIcon(u.tr.T("btn.accessible"), iconRes(assets.IconAccessibility, true), u.touched(func() {
+		u.accessible = !u.accessible
+		u.render()
+	}))
+	if u.accessible {
+		a11y.Importance = widget.HighImportance
+	}
+	right := container.NewHBox(a11y, langBtn)
+	bar := container.NewBorder(nil, nil, container.NewHBox(logo, name), right)
+	th := u.app.Settings().Theme()
+	line := canvas.NewRectangle(th.Color(theme.ColorNamePrimary, 0))
+	line.SetMinSize(fyne.NewSize(1, 4))
+	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), bar), line)
+}
+
+// relabelFields translates the entry boxes' hints after a language change.
+func (u *UI) relabelFields() {
+	u.fields.courier.hint = u.tr.T("field.code")
+	u.fields.barcode.hint = u.tr.T("field.barcode")
+	u.fields.search.hint = u.tr.T("field.search")
+	u.fields.pin.hint = u.tr.T("field.pin")
+	u.fields.staffPIN.hint = u.tr.T("field.staff_pin")
+	u.fields.staffTOTP.hint = u.tr.T("field.totp")
+}
+
+// idleOverlay asks whether the person is still there.
+func (u *UI) idleOverlay() fyne.CanvasObject {
+	left := u.o.IdleTimeout - u.o.Clock.Now().Sub(u.lastTouch)
+	secs := int(math.Ceil(left.Seconds()))
+	if secs < 0 {
+		secs = 0
+	}
+	th := u.app.Settings().Theme()
+	shade := canvas.NewRectangle(th.Color(theme.ColorNameShadow, 0))
+	shade.FillColor = color.NRGBA{A: 0xb0}
+	card := canvas.NewRectangle(th.Color(theme.ColorNameOverlayBackground, 0))
+	card.CornerRadius = 20
+	card.StrokeColor, card.StrokeWidth = th.Color(theme.ColorNamePrimary, 0), 4
+	stay := widget.NewButton(u.tr.T("btn.still_here"), u.touched(func() {}))
+	stay.Importance = widget.HighImportance
+	box := container.NewVBox(
+		heading(u.tr.T("idle.title")),
+		text(u.tr.T("idle.body", map[string]any{"Seconds": secs})),
+		stay,
+	)
+	inner := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(32, 32, 32, 32), box))
+	return container.NewStack(shade, container.NewCenter(container.New(&minWidth{w: 640}, inner)))
+}
+
+// minWidth gives its single child at least w units of width.
+type minWidth struct{ w float32 }
+
+func (m *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := objs[0].MinSize()
+	return fyne.NewSize(max(s.Width, m.w), s.Height)
+}
+
+func (m *minWidth) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	for _, o := range objs {
+		o.Resize(s)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+// noticeText translates the View's notice.
+func (u *UI) noticeText() string {
+	n := u.view.Notice
+	if n.Kind == locker.NoticeNone {
+		return ""
+	}
+	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Size": string(n.Size)})
+	if s == "notice."+string(n.Kind) {
+		return n.Text
+	}
+	return s
+}
+
+// body picks the screen for the state and builds it; key names it.
+func (u *UI) body() (string, fyne.CanvasObject) {
+	v := u.view
+	u.focus = nil
+	switch v.Flow {
+	case locker.FlowDeposit:
+		switch v.Step {
+		case locker.StepScan:
+			return "deposit.scan", u.depositScan()
+		case locker.StepRecipient:
+			return "deposit.recipient", u.depositRecipient()
+		case locker.StepSize:
+			return "deposit.size", u.depositSize()
+		case locker.StepUnlocking, locker.StepDoorOpen:
+			return "deposit.door", u.depositDoor()
+		case locker.StepDeposited:
+			return "deposit.done", u.depositDone()
+		}
+	case locker.FlowPickup:
+		switch v.Step {
+		case locker.StepDone:
+			return "pickup.done", u.pickupDone()
+		default:
+			return "pickup.door", u.pickupDoor()
+		}
+	case locker.FlowMaintenance:
+		switch v.Step {
+		case locker.StepUnlocking, locker.StepDoorOpen:
+			return "maint.door", u.maintDoor()
+		default:
+			return "maint.menu", u.maintMenu()
+		}
+	}
+	if u.receipt != nil {
+		return "receipt", u.receiptScreen()
+	}
+	switch u.local {
+	case localCourier:
+		return "courier", u.courierSignIn()
+	case localPickup:
+		return "pickup", u.pickupEntry()
+	case localStaff:
+		return "staff", u.staffSignIn()
+	}
+	return "home", u.home()
+}
+
+// nav shows a local screen.
+func (u *UI) nav(l local) func() {
+	return u.touched(func() {
+		u.local = l
+		u.msg = ""
+		u.resetFields()
+		u.staffOnTOTP = false
+		u.render()
+	})
+}
+
+// button returns a large button; primary ones are filled.
+func (u *UI) button(label string, imp widget.Importance, tap func()) *widget.Button {
+	b := widget.NewButton(label, u.touched(tap))
+	b.Importance = imp
+	return b
+}
+
+// act returns a button that calls one service method.
+func (u *UI) act(label string, imp widget.Importance, fn func(ctx context.Context) error) *widget.Button {
+	return u.button(label, imp, func() { u.call(fn) })
+}
+
+// cancelButton cancels the flow.
+func (u *UI) cancelButton() *widget.Button {
+	return u.act(u.tr.T("btn.cancel"), widget.DangerImportance, u.svc.Cancel)
+}
+
+// backButton returns to the home screen.
+func (u *UI) backButton() *widget.Button {
+	b := widget.NewButtonWithIcon(u.tr.T("btn.back"), iconRes(assets.IconBack, true), u.touched(u.goHome))
+	return b
+}
+
+// home is the start screen.
+func (u *UI) home() fyne.CanvasObject {
+	drop := newTile(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"), assets.IconDropOff, false, u.nav(localCourier))
+	pick := newTile(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"), assets.IconPickUp, true, u.nav(localPickup))
+	tiles := container.New(split{ratio: 0.5}, drop, pick)
+	scanIcon := canvas.NewImageFromResource(iconRes(assets.IconScan, true))
+	scanIcon.SetMinSize(fyne.NewSquareSize(56))
+	hint := container.NewBorder(nil, nil, scanIcon, nil, text(u.tr.T("home.scan_hint")))
+	staff := widget.NewButtonWithIcon(u.tr.T("btn.staff"), iconRes(assets.IconStaff, true), u.nav(localStaff))
+	staff.Importance = widget.LowImportance
+	bottom := container.NewBorder(nil, nil, nil, staff, hint)
+	main := container.NewBorder(heading(u.tr.T("home.welcome")), bottom, nil, nil, tiles)
+	if d := u.demoPanel(); d != nil {
+		return container.New(split{ratio: 0.68}, main, d)
+	}
+	return main
+}
+
+// demoPanel shows the newest deposit's PIN and QR (only with Options.Demo).
+func (u *UI) demoPanel() fyne.CanvasObject {
+	if !u.o.Demo {
+		return nil
+	}
+	c := u.view.LastCredential
+	th := u.app.Settings().Theme()
+	card := canvas.NewRectangle(th.Color(theme.ColorNameOverlayBackground, 0))
+	card.CornerRadius = 16
+	card.StrokeColor, card.StrokeWidth = colAmber, 4
+	var box *fyne.Container
+	if c.PIN == "" && c.QR == "" {
+		box = container.NewVBox(subheading(u.tr.T("demo.title")), text(u.tr.T("demo.empty")))
+	} else {
+		pin := widget.NewLabelWithStyle(c.PIN, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
+		pin.SizeName = theme.SizeNameHeadingText
+		use := u.button(u.tr.T("demo.use_qr"), widget.MediumImportance, func() {
+			u.onScan(Scan{Text: c.QR, Kind: ScanPickupQR, Source: "demo", Symbology: "QR"})
+		})
+		box = container.NewVBox(subheading(u.tr.T("demo.title")), text(u.tr.T("demo.body")), pin,
+			container.NewCenter(qrObject(c.QR, 200)), use)
+	}
+	return container.NewStack(card, container.NewPadded(box))
+}
+
+// courierSignIn asks for the badge or the courier code.
+func (u *UI) courierSignIn() fyne.CanvasObject {
+	f := u.fields.courier
+	u.focus = f
+	left := container.NewVBox(heading(u.tr.T("courier.title")), text(u.tr.T("courier.body")), f.obj)
+	right := keypad(u, f, u.tr.T("btn.ok"))
+	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, container.New(split{ratio: 0.45}, left, right))
+}
+
+// depositScan waits for a parcel barcode; it can be typed too.
+func (u *UI) depositScan() fyne.CanvasObject {
+	v := u.view
+	f := u.fields.barcode
+	u.focus = f
+	icon := canvas.NewImageFromResource(iconRes(assets.IconScan, true))
+	icon.SetMinSize(fyne.NewSquareSize(96))
+	title := u.tr.T("scan.title")
+	if len(v.Receipts) > 0 {
+		title = u.tr.T("scan.title_next")
+	}
+	hello := u.tr.T("scan.hello", map[string]any{"Name": v.Courier.Name, "Carrier": v.Courier.Carrier})
+	top := container.NewVBox(heading(title), text(hello),
+		container.NewBorder(nil, nil, icon, nil, text(u.tr.T("scan.body"))), f.obj)
+	kb := keyboard(u, f, u.tr.T("btn.ok"), u.tr.T("btn.space"))
+	buttons := container.NewHBox(u.cancelButton())
+	if len(v.Receipts) > 0 {
+		buttons.Add(layout.NewSpacer())
+		buttons.Add(text(u.tr.T("scan.count", map[string]any{"Count": len(v.Receipts)})))
+		buttons.Add(u.finishButton())
+	}
+	return container.NewBorder(nil, buttons, nil, nil, container.New(split{ratio: 0.42}, top, kb))
+}
+
+// finishButton ends the visit and keeps the receipt for the receipt screen.
+func (u *UI) finishButton() *widget.Button {
+	return u.act(u.tr.T("btn.finish"), widget.HighImportance, func(ctx context.Context) error {
+		r, err := u.svc.FinishDeposit(ctx)
+		if err == nil {
+			fyne.Do(func() {
+				u.receipt = &r
+				u.render()
+			})
+		}
+		return err
+	})
+}
+
+// depositRecipient is the directory search with paging buttons.
+func (u *UI) depositRecipient() fyne.CanvasObject {
+	f := u.fields.search
+	u.focus = f
+	p := u.search
+	list := container.NewVBox()
+	for _, r := range p.Items {
+		label := r.Name
+		if r.Unit != "" {
+			label = fmt.Sprintf("%s  ·  %s", r.Name, r.Unit)
+		}
+		b := u.act(label, widget.MediumImportance, func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, r.ID) })
+		b.Alignment = widget.ButtonAlignLeading
+		list.Add(b)
+	}
+	if len(p.Items) == 0 {
+		list.Add(text(u.tr.T("recipient.none")))
+	}
+	pages := 1
+	if p.PageSize > 0 && p.Total > 0 {
+		pages = (p.Total + p.PageSize - 1) / p.PageSize
+	}
+	prev := u.button(u.tr.T("btn.prev"), widget.MediumImportance, func() { u.runSearch(u.query, p.Page-1) })
+	next := u.button(u.tr.T("btn.next"), widget.MediumImportance, func() { u.runSearch(u.query, p.Page+1) })
+	if p.Page <= 0 {
+		prev.Disable()
+	}
+	if p.Page+1 >= pages {
+		next.Disable()
+	}
+	pager := container.NewBorder(nil, nil, prev, next,
+		widget.NewLabelWithStyle(u.tr.T("page.of", map[string]any{"Page": p.Page + 1, "Pages": pages}), fyne.TextAlignCenter, fyne.TextStyle{}))
+	left := container.NewBorder(container.NewVBox(heading(u.tr.T("recipient.title")), f.obj), pager, nil, nil, list)
+	kb := keyboard(u, f, u.tr.T("btn.search"), u.tr.T("btn.space"))
+	parcel := text(u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
+	return container.NewBorder(nil, container.NewBorder(nil, nil, u.cancelButton(), nil, parcel), nil, nil,
+		container.New(split{ratio: 0.5}, left, container.NewVBox(layout.NewSpacer(), kb)))
+}
+
+// depositSize is the size picker with drawings, and "add to door".
+func (u *UI) depositSize() fyne.CanvasObject {
+	v := u.view
+	free := map[locker.Size]int{}
+	have := map[locker.Size]bool{}
+	for _, c := range v.Compartments {
+		have[c.Size] = true
+		if c.Status == locker.StatusAvailable {
+			free[c.Size]++
+		}
+	}
+	var tiles []fyne.CanvasObject
+	for _, z := range locker.Sizes {
+		if !have[z] {
+			continue
+		}
+		d := z.Dims()
+		dims := fmt.Sprintf("%.0f × %.0f × %.0f cm", float64(d[0])/10, float64(d[1])/10, float64(d[2])/10)
+		b := u.act("", widget.MediumImportance, func(ctx context.Context) error { return u.svc.ChooseSize(ctx, z) })
+		if free[z] == 0 {
+			b.Disable()
+		}
+		name := widget.NewLabelWithStyle(string(z), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		name.SizeName = theme.SizeNameHeadingText
+		info := widget.NewLabelWithStyle(dims, fyne.TextAlignCenter, fyne.TextStyle{})
+		left := widget.NewLabelWithStyle(u.tr.T("size.free", map[string]any{"Count": free[z]}), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+		left.SizeName = theme.SizeNameCaptionText
+		card := container.NewBorder(name, container.NewVBox(info, left), nil, nil, newSizeDrawing(z))
+		tiles = append(tiles, container.NewStack(b, container.NewPadded(card)))
+	}
+	cols := 3
+	if len(tiles) <= 4 {
+		cols = len(tiles)
+	}
+	if cols == 0 {
+		cols = 1
+	}
+	grid := container.New(&fixedGrid{cols: cols, minCell: fyne.NewSize(220, 230)}, tiles...)
+	top := container.NewVBox(heading(u.tr.T("size.title")),
+		text(u.tr.T("size.body", map[string]any{"Name": v.Recipient.Name, "Unit": v.Recipient.Unit})))
+	if v.AddToDoor != "" {
+		add := u.act(u.tr.T("size.add_to_door", map[string]any{"Door": v.AddToDoor}), widget.HighImportance, u.svc.AddToDoor)
+		top.Add(add)
+	}
+	return container.NewBorder(top, container.NewHBox(u.cancelButton()), nil, nil, grid)
+}
+
+// doorPanel is the "door A7 is open" heading, instruction and drawing.
+func (u *UI) doorPanel(instruction string) fyne.CanvasObject {
+	v := u.view
+	id := v.Compartment.ID
+	title := u.tr.T("door.open", map[string]any{"Door": id})
+	if v.Step == locker.StepUnlocking {
+		title = u.tr.T("door.opening", map[string]any{"Door": id})
+	}
+	big := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	big.SizeName = theme.SizeNameHeadingText
+	big.Wrapping = fyne.TextWrapWord
+	info := container.NewVBox(big, subheading(instruction))
+	return container.New(split{ratio: 0.5}, info, newBankMap(v.Compartments, id, nil))
+}
+
+// depositDoor shows the open door and the ways out of trouble.
+func (u *UI) depositDoor() fyne.CanvasObject {
+	buttons := container.NewGridWithColumns(3,
+		u.act(u.tr.T("btn.doesnt_fit"), widget.WarningImportance, u.svc.DoesntFit),
+		u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen),
+		u.cancelButton())
+	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(u.tr.T("door.put_in")))
+}
+
+// depositDone offers the next parcel or finishing the visit.
+func (u *UI) depositDone() fyne.CanvasObject {
+	v := u.view
+	list := container.NewVBox()
+	for _, r := range v.Receipts {
+		list.Add(text(fmt.Sprintf("%s  →  %s", r.Barcode, r.CompartmentID)))
+	}
+	icon := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(assets.IconCheck, false), theme.ColorNameSuccess))
+	icon.SetMinSize(fyne.NewSquareSize(96))
+	top := container.NewBorder(nil, nil, icon, nil,
+		heading(u.tr.T("deposited.title", map[string]any{"Door": v.Compartment.ID})))
+	buttons := container.NewGridWithColumns(2,
+		u.act(u.tr.T("btn.next_parcel"), widget.MediumImportance, u.svc.NextParcel),
+		u.finishButton())
+	return container.NewBorder(container.NewVBox(top, subheading(u.tr.T("deposited.body"))), buttons, nil, nil, list)
+}
+
+// receiptScreen shows the receipt QR the courier scans as proof.
+func (u *UI) receiptScreen() fyne.CanvasObject {
+	r := u.receipt
+	list := container.NewVBox()
+	for _, it := range r.Items {
+		list.Add(text(fmt.Sprintf("%s  →  %s", it.Barcode, it.CompartmentID)))
+	}
+	left := container.NewVBox(heading(u.tr.T("receipt.title")), text(u.tr.T("receipt.body", map[string]any{"Count": len(r.Items)})), list)
+	done := u.button(u.tr.T("btn.done"), widget.HighImportance, u.goHome)
+	return container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), done), nil, nil,
+		container.New(split{ratio: 0.5}, left, container.NewCenter(qrObject(r.Text, 360))))
+}
+
+// pickupEntry asks for the pickup code, or a QR code at the camera.
+func (u *UI) pickupEntry() fyne.CanvasObject {
+	v := u.view
+	f := u.fields.pin
+	var left, right fyne.CanvasObject
+	if v.Locked {
+		left2 := u.o.Clock.Now()
+		wait := v.LockedUntil.Sub(left2).Round(time.Second)
+		if wait < 0 {
+			wait = 0
+		}
+		m, s := int(wait.Minutes()), int(wait.Seconds())%60
+		left = container.NewVBox(heading(u.tr.T("pickup.title")),
+			banner(u.tr.T("pickup.locked", map[string]any{"Time": fmt.Sprintf("%d:%02d", m, s)}),
+				theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
+		right = layout.NewSpacer()
+	} else {
+		u.focus = f
+		left = container.NewVBox(heading(u.tr.T("pickup.title")), text(u.tr.T("pickup.body")), f.obj)
+		right = keypad(u, f, u.tr.T("btn.open"))
+	}
+	var qr fyne.CanvasObject
+	if u.o.Camera != nil {
+		img := canvas.NewImageFromImage(u.preview)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(240, 180))
+		qr = container.NewBorder(subheading(u.tr.T("pickup.camera")), nil, nil, nil, img)
+	} else {
+		icon := canvas.NewImageFromResource(iconRes(assets.IconScan, true))
+		icon.SetMinSize(fyne.NewSquareSize(72))
+		qr = container.NewBorder(nil, nil, icon, nil, text(u.tr.T("pickup.scanner")))
+	}
+	leftCol := container.NewBorder(left, nil, nil, nil, qr)
+	main := container.New(split{ratio: 0.5}, leftCol, right)
+	var body fyne.CanvasObject = main
+	if d := u.demoPanel(); d != nil {
+		body = container.New(split{ratio: 0.72}, main, d)
+	}
+	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, body)
+}
+
+// pickupDoor shows the open door; more doors of the queue are listed.
+func (u *UI) pickupDoor() fyne.CanvasObject {
+	v := u.view
+	instr := u.tr.T("door.take_out")
+	if n := len(v.Pickup); n > 1 {
+		done := 0
+		for _, p := range v.Pickup {
+			if p.State == locker.PickupDone || p.State == locker.PickupFailed {
+				done++
+			}
+		}
+		instr += "\n" + u.tr.T("pickup.queue", map[string]any{"Done": done + 1, "Total": n})
+	}
+	buttons := container.NewHBox(u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen))
+	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(instr))
+}
+
+// pickupDone thanks the recipient.
+func (u *UI) pickupDone() fyne.CanvasObject {
+	icon := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(assets.IconCheck, false), theme.ColorNameSuccess))
+	icon.SetMinSize(fyne.NewSquareSize(160))
+	failed := 0
+	for _, p := range u.view.Pickup {
+		if p.State == locker.PickupFailed {
+			failed++
+		}
+	}
+	box := container.NewVBox(container.NewCenter(icon), container.NewCenter(heading(u.tr.T("done.title"))),
+		container.NewCenter(text(u.tr.T("done.body"))))
+	if failed > 0 {
+		box.Add(banner(u.tr.T("done.failed", map[string]any{"Count": failed}), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
+	}
+	box.Add(container.NewCenter(u.act(u.tr.T("btn.done"), widget.HighImportance, u.svc.Cancel)))
+	return container.NewCenter(box)
+}
+
+// staffSignIn asks for the staff PIN and the authenticator code.
+func (u *UI) staffSignIn() fyne.CanvasObject {
+	f := u.fields.staffPIN
+	if u.staffOnTOTP {
+		f = u.fields.staffTOTP
+	}
+	u.focus = f
+	pinBtn := u.button(u.tr.T("staff.pin"), widget.LowImportance, func() { u.staffOnTOTP = false; u.render() })
+	totpBtn := u.button(u.tr.T("staff.totp"), widget.LowImportance, func() { u.staffOnTOTP = true; u.render() })
+	if u.staffOnTOTP {
+		totpBtn.Importance = widget.HighImportance
+	} else {
+		pinBtn.Importance = widget.HighImportance
+	}
+	left := container.NewVBox(heading(u.tr.T("staff.title")),
+		pinBtn, u.fields.staffPIN.obj, totpBtn, u.fields.staffTOTP.obj)
+	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil,
+		container.New(split{ratio: 0.45}, left, keypad(u, f, u.tr.T("btn.ok"))))
+}

@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
+
+// touchTheme is the kiosk's theme: large type, touch targets of at least
+// about 60 px, and high contrast. The accessible variant has bigger type
+// still and white-on-black colours with yellow actions.
+type touchTheme struct {
+	accessible bool
+}
+
+var _ fyne.Theme = touchTheme{}
+
+// palette colours of the standard variant.
+var (
+	colInk       = color.NRGBA{R: 0x11, G: 0x18, B: 0x27, A: 0xff}
+	colPaper     = color.NRGBA{R: 0xf4, G: 0xf6, B: 0xf8, A: 0xff}
+	colBlue      = color.NRGBA{R: 0x00, G: 0x50, B: 0xb3, A: 0xff}
+	colGreen     = color.NRGBA{R: 0x15, G: 0x80, B: 0x3d, A: 0xff}
+	colRed       = color.NRGBA{R: 0xb0, G: 0x00, B: 0x20, A: 0xff}
+	colAmber     = color.NRGBA{R: 0xb4, G: 0x53, B: 0x09, A: 0xff}
+	colGrey      = color.NRGBA{R: 0x6b, G: 0x72, B: 0x80, A: 0xff}
+	colButton    = color.NRGBA{R: 0xdd, G: 0xe3, B: 0xea, A: 0xff}
+	colYellow    = color.NRGBA{R: 0xff, G: 0xd4, B: 0x00, A: 0xff}
+	colBlack     = color.NRGBA{A: 0xff}
+	colWhite     = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	colDarkGrey  = color.NRGBA{R: 0x2a, G: 0x2a, B: 0x2a, A: 0xff}
+	colLightBlue = color.NRGBA{R: 0xcc, G: 0xe0, B: 0xff, A: 0xff}
+)
+
+// Color returns the colour of name; the variant asked for by the system is
+// ignored: a kiosk keeps one look.
+func (t touchTheme) Color(name fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if t.accessible {
+		switch name {
+		case theme.ColorNameBackground, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground, theme.ColorNameHeaderBackground:
+			return colBlack
+		case theme.ColorNameForeground, theme.ColorNameInputBorder, theme.ColorNameSeparator:
+			return colWhite
+		case theme.ColorNameButton, theme.ColorNameInputBackground:
+			return colDarkGrey
+		case theme.ColorNamePrimary, theme.ColorNameFocus, theme.ColorNameHyperlink:
+			return colYellow
+		case theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnWarning, theme.ColorNameForegroundOnSuccess:
+			return colBlack
+		case theme.ColorNameSuccess:
+			return color.NRGBA{R: 0x4a, G: 0xde, B: 0x80, A: 0xff}
+		case theme.ColorNameWarning:
+			return color.NRGBA{R: 0xff, G: 0xa5, B: 0x00, A: 0xff}
+		case theme.ColorNameError:
+			return color.NRGBA{R: 0xff, G: 0x5c, B: 0x5c, A: 0xff}
+		case theme.ColorNameForegroundOnError:
+			return colBlack
+		case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+			return color.NRGBA{R: 0xbb, G: 0xbb, B: 0xbb, A: 0xff}
+		case theme.ColorNameDisabledButton:
+			return color.NRGBA{R: 0x1a, G: 0x1a, B: 0x1a, A: 0xff}
+		case theme.ColorNamePressed, theme.ColorNameHover:
+			return color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x40}
+		case theme.ColorNameSelection:
+			return color.NRGBA{R: 0xff, G: 0xd4, B: 0x00, A: 0x60}
+		case theme.ColorNameShadow:
+			return color.NRGBA{A: 0}
+		}
+		return theme.DefaultTheme().Color(name, theme.VariantDark)
+	}
+	switch name {
+	case theme.ColorNameBackground, theme.ColorNameMenuBackground, theme.ColorNameHeaderBackground:
+		return colPaper
+	case theme.ColorNameOverlayBackground:
+		return colWhite
+	case theme.ColorNameForeground:
+		return colInk
+	case theme.ColorNameButton:
+		return colButton
+	case theme.ColorNameInputBackground:
+		return colWhite
+	case theme.ColorNameInputBorder:
+		return colGrey
+	case theme.ColorNamePrimary, theme.ColorNameFocus, theme.ColorNameHyperlink:
+		return colBlue
+	case theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnError, theme.ColorNameForegroundOnSuccess, theme.ColorNameForegroundOnWarning:
+		return colWhite
+	case theme.ColorNameSuccess:
+		return colGreen
+	case theme.ColorNameWarning:
+		return colAmber
+	case theme.ColorNameError:
+		return colRed
+	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+		return colGrey
+	case theme.ColorNameDisabledButton:
+		return color.NRGBA{R: 0xe8, G: 0xea, B: 0xed, A: 0xff}
+	case theme.ColorNamePressed:
+		return color.NRGBA{A: 0x30}
+	case theme.ColorNameHover:
+		return color.NRGBA{A: 0x10}
+	case theme.ColorNameSelection:
+		return colLightBlue
+	case theme.ColorNameSeparator:
+		return color.NRGBA{R: 0xc8, G: 0xcd, B: 0xd3, A: 0xff}
+	}
+	return theme.DefaultTheme().Color(name, theme.VariantLight)
+}
+
+// Font returns the default (Noto) fonts, which cover Spanish.
+func (touchTheme) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().Font(s) }
+
+// Icon returns the default icons.
+func (touchTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
+
+// Size returns large sizes: a standard button is 26 pt text plus 2x18
+// inner padding, about 70 px high at scale 1.
+func (t touchTheme) Size(name fyne.ThemeSizeName) float32 {
+	k := float32(1)
+	if t.accessible {
+		k = 1.3
+	}
+	switch name {
+	case theme.SizeNameText:
+		return 26 * k
+	case theme.SizeNameHeadingText:
+		return 44 * k
+	case theme.SizeNameSubHeadingText:
+		return 32 * k
+	case theme.SizeNameCaptionText:
+		return 20 * k
+	case theme.SizeNameInlineIcon:
+		return 36 * k
+	case theme.SizeNameInnerPadding:
+		return 18
+	case theme.SizeNamePadding:
+		return 8
+	case theme.SizeNameInputBorder:
+		if t.accessible {
+			return 4
+		}
+		return 2
+	case theme.SizeNameInputRadius, theme.SizeNameSelectionRadius:
+		return 10
+	case theme.SizeNameScrollBar:
+		return 24
+	case theme.SizeNameSeparatorThickness:
+		return 2
+	}
+	return theme.DefaultTheme().Size(name)
+}

@@ -1,0 +1,646 @@
+// Package ui is the kiosk's full-screen Fyne touchscreen app: the home
+// screen, the courier deposit flow, the recipient pickup flow, staff
+// maintenance and the demo panel. It holds no business logic: every button
+// calls one method of the domain Service, and the screens are redrawn from
+// the service's View, which the presenter receives through Subscribe and
+// hands to the UI goroutine with fyne.Do. Service calls run off the UI
+// goroutine so that serial, database and network work never blocks it.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/parcelkiosk/locker"
+)
+
+// Service is the part of the domain service (*locker.Service) the screens
+// call. Signatures follow docs/internals.md.
+type Service interface {
+	Subscribe(fn func(locker.View)) (cancel func())
+	View() locker.View
+
+	CourierSignIn(ctx context.Context, code string) error
+	ScanParcel(ctx context.Context, barcode, carrier string) error
+	SearchRecipients(ctx context.Context, query string, page int) (locker.RecipientPage, error)
+	ChooseRecipient(ctx context.Context, id string) error
+	ChooseSize(ctx context.Context, z locker.Size) error
+	AddToDoor(ctx context.Context) error
+	DoesntFit(ctx context.Context) error
+	DoorDidntOpen(ctx context.Context) error
+	NextParcel(ctx context.Context) error
+	FinishDeposit(ctx context.Context) (locker.Receipt, error)
+	Cancel(ctx context.Context) error
+
+	PickupWithPIN(ctx context.Context, pin string) error
+	PickupWithQR(ctx context.Context, token string) error
+
+	StaffSignIn(ctx context.Context, pin, totpCode string) error
+	StaffOpenDoor(ctx context.Context, compartmentID, reason string) error
+	SetCompartmentStatus(ctx context.Context, compartmentID string, st locker.CompartmentStatus, reason string) error
+	ExpiredParcels() []locker.Parcel
+	RetrieveExpired(ctx context.Context) error
+	AuditPage(ctx context.Context, page int) (locker.AuditPage, error)
+	SignOut(ctx context.Context) error
+}
+
+// ScanKind is what a scanned code is, as the scanner package classified it.
+type ScanKind int
+
+// Scan kinds. The wiring maps scanner.Classify's kinds onto these.
+const (
+	ScanUnknown ScanKind = iota
+	ScanPickupQR
+	ScanBadge
+	ScanParcel
+)
+
+// Scan is one code read by a scanner (HID, keyboard wedge, serial, camera).
+type Scan struct {
+	Text      string
+	Symbology string
+	Source    string
+	Kind      ScanKind
+	Carrier   string // for parcel barcodes whose carrier was recognised
+	At        time.Time
+}
+
+// KeySink receives the keys typed on the window so a keyboard-wedge scanner
+// can be told apart from a person: scanner.Wedge implements it. Keys it
+// decides a person typed go back through UI.PersonTyped.
+type KeySink interface {
+	Key(r rune, at time.Time)
+	Enter(at time.Time)
+}
+
+// CameraPreview gives the latest camera frame for the "hold your QR code
+// to the camera" screen; Preview returns nil when no frame is ready. It is
+// polled off the UI goroutine about five times a second while the screen
+// shows.
+type CameraPreview interface {
+	Preview() image.Image
+}
+
+// BoardStatus is one lock board in a diagnostics report.
+type BoardStatus struct {
+	Board    int
+	Online   bool
+	LastPoll time.Time
+}
+
+// DiagReport is what the diagnostics screen shows.
+type DiagReport struct {
+	Boards          []BoardStatus
+	LastScans       []Scan
+	UplinkConnected bool
+	Backlog         int
+	DBSizeBytes     int64
+	Version         string
+}
+
+// Diagnostics reports the health of the parts around the domain. It is
+// called off the UI goroutine.
+type Diagnostics interface {
+	Diagnostics(ctx context.Context) (DiagReport, error)
+}
+
+// Options configure the UI. Zero values take the documented defaults.
+type Options struct {
+	Demo        bool           // show the demo panel with the last credential
+	Portrait    bool           // 1080x1920 window when not full screen; default 1280x800
+	Fullscreen  bool           // full screen on the kiosk
+	IdleWarn    time.Duration  // default 50s: show "are you still there?"
+	IdleTimeout time.Duration  // default 60s: cancel and go home
+	Camera      CameraPreview  // optional live preview on the pickup screen
+	Diag        Diagnostics    // optional diagnostics source
+	Keys        KeySink        // optional: keys go through it (keyboard wedge)
+	Clock       locker.Clock   // default locker.SystemClock{}
+	Logger      *slog.Logger   // default discards
+	Language    string         // initial language tag, default "en"
+	Title       string         // window title, default "Parcel locker"
+}
+
+// local is the screen shown while no flow runs.
+type local int
+
+const (
+	localHome local = iota
+	localCourier
+	localPickup
+	localStaff
+)
+
+// maintTab is the part of the maintenance screen shown.
+type maintTab int
+
+const (
+	tabMap maintTab = iota
+	tabExpired
+	tabAudit
+	tabDiag
+)
+
+// UI is the kiosk's window and its presenter.
+type UI struct {
+	app fyne.App
+	win fyne.Window
+	svc Service
+	o   Options
+	tr  *translator
+	log *slog.Logger
+
+	// async runs a service call; tests make it synchronous.
+	async func(func())
+
+	ctxMu sync.Mutex
+	ctx   context.Context
+
+	// Everything below is touched only on the UI goroutine.
+	view       locker.View
+	accessible bool
+	local      local
+	tab        maintTab
+	selected   string // compartment selected on the maintenance map
+	pendingAct string // "open" or "oos": reason picker shown for selected
+	msg        string // the sentence of the last error, shown in red
+	info       string // a neutral sentence
+	busy       bool
+	lastTouch  time.Time
+	warned     bool
+	receipt    *locker.Receipt
+	search     locker.RecipientPage
+	query      string
+	audit      locker.AuditPage
+	diag       *DiagReport
+	scans      []Scan
+	focus      *field
+	fields     fields
+	preview    image.Image
+	screenKey  string
+	// staffOnTOTP: the keypad types into the authenticator code box.
+	staffOnTOTP bool
+}
+
+// fields are the entry boxes, kept across redraws.
+type fields struct {
+	courier, barcode, search, pin, staffPIN, staffTOTP *field
+}
+
+// New builds the kiosk window for app. Call Window().Show() (or
+// ShowAndRun) on the main goroutine and run Run(ctx) in another.
+func New(app fyne.App, svc Service, o Options) (*UI, error) {
+	if o.IdleWarn <= 0 {
+		o.IdleWarn = 50 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 60 * time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = locker.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Title == "" {
+		o.Title = "Parcel locker"
+	}
+	tr, err := newTranslator()
+	if err != nil {
+		return nil, err
+	}
+	if o.Language != "" {
+		tr.setLang(o.Language)
+	}
+	u := &UI{app: app, svc: svc, o: o, tr: tr, log: o.Logger, ctx: context.Background()}
+	u.async = func(f func()) { go f() }
+	app.Settings().SetTheme(touchTheme{})
+	u.win = app.NewWindow(o.Title)
+	u.win.SetPadded(false)
+	if o.Portrait {
+		u.win.Resize(fyne.NewSize(1080, 1920))
+	} else {
+		u.win.Resize(fyne.NewSize(1280, 800))
+	}
+	u.win.SetFullScreen(o.Fullscreen)
+	u.resetFields()
+	u.hookKeys()
+	u.view = svc.View()
+	u.lastTouch = u.o.Clock.Now()
+	u.render()
+	return u, nil
+}
+
+// Window returns the kiosk's window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Run follows the service's View and the idle timer until ctx ends. It
+// returns nil when ctx ends.
+func (u *UI) Run(ctx context.Context) error {
+	u.ctxMu.Lock()
+	u.ctx = ctx
+	u.ctxMu.Unlock()
+	cancel := u.svc.Subscribe(func(v locker.View) {
+		fyne.Do(func() { u.setView(v) })
+	})
+	defer cancel()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var frames <-chan time.Time
+	if u.o.Camera != nil {
+		ft := time.NewTicker(200 * time.Millisecond)
+		defer ft.Stop()
+		frames = ft.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			now := u.o.Clock.Now()
+			fyne.Do(func() { u.tick(now) })
+		case <-frames:
+			if img := u.o.Camera.Preview(); img != nil {
+				fyne.Do(func() { u.setPreview(img) })
+			}
+		}
+	}
+}
+
+// HandleScan takes one code from the scanners. It is safe to call from any
+// goroutine.
+func (u *UI) HandleScan(s Scan) {
+	fyne.Do(func() { u.onScan(s) })
+}
+
+// PersonTyped gives back a key the KeySink decided a person typed: it goes
+// to the entry box of the screen. '\n' is Enter, '\b' erases. It is safe to
+// call from any goroutine.
+func (u *UI) PersonTyped(r rune) {
+	fyne.Do(func() { u.personKey(r) })
+}
+
+// callCtx is the context for service calls.
+func (u *UI) callCtx() context.Context {
+	u.ctxMu.Lock()
+	defer u.ctxMu.Unlock()
+	return u.ctx
+}
+
+// hookKeys forwards the window's keys to the KeySink (or straight to the
+// entry box when there is none).
+func (u *UI) hookKeys() {
+	c := u.win.Canvas()
+	c.SetOnTypedRune(func(r rune) {
+		u.touch()
+		if u.o.Keys != nil {
+			u.o.Keys.Key(r, u.o.Clock.Now())
+			return
+		}
+		u.personKey(r)
+	})
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		switch ev.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			u.touch()
+			if u.o.Keys != nil {
+				u.o.Keys.Enter(u.o.Clock.Now())
+				return
+			}
+			u.personKey('\n')
+		case fyne.KeyBackspace:
+			u.touch()
+			u.personKey('\b')
+		case fyne.KeyEscape:
+			u.touch()
+			if u.view.Flow == locker.FlowIdle && u.local != localHome {
+				u.goHome()
+			}
+		}
+	})
+	if dc, ok := c.(desktop.Canvas); ok {
+		// A key held down counts as activity even before it types.
+		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
+	}
+}
+
+// personKey types r into the entry box of the screen.
+func (u *UI) personKey(r rune) {
+	if u.focus == nil {
+		return
+	}
+	switch r {
+	case '\n', '\r':
+		u.focus.submit()
+	case '\b':
+		u.focus.backspace()
+	default:
+		u.focus.typeRune(r)
+	}
+}
+
+// touch records activity for the idle timer.
+func (u *UI) touch() {
+	u.lastTouch = u.o.Clock.Now()
+	if u.warned {
+		u.warned = false
+		u.render()
+	}
+}
+
+// touched wraps a button's callback so it counts as activity.
+func (u *UI) touched(f func()) func() {
+	return func() {
+		u.touch()
+		f()
+	}
+}
+
+// call runs one service call off the UI goroutine and shows its error.
+// Taps while a call runs are ignored so one tap is one action.
+func (u *UI) call(fn func(ctx context.Context) error) {
+	if u.busy {
+		return
+	}
+	u.busy = true
+	u.msg, u.info = "", ""
+	ctx := u.callCtx()
+	u.async(func() {
+		err := fn(ctx)
+		fyne.Do(func() {
+			u.busy = false
+			if err != nil {
+				u.log.Info("ui: action failed", "err", err)
+				u.msg = u.errText(err)
+			}
+			u.render()
+		})
+	})
+}
+
+// setView takes a new View from the service.
+func (u *UI) setView(v locker.View) {
+	if v.Rev != 0 && v.Rev < u.view.Rev {
+		return // an older View overtaken by a newer one
+	}
+	prev := u.view
+	u.view = v
+	if v.Flow != prev.Flow || v.Step != prev.Step {
+		u.msg = ""
+		if v.Flow != locker.FlowIdle {
+			u.local = localHome
+		}
+		if v.Step == locker.StepScan {
+			u.fields.barcode.set("")
+		}
+		if v.Step == locker.StepRecipient && prev.Step != locker.StepRecipient {
+			u.fields.search.set("")
+			u.search = locker.RecipientPage{}
+			u.runSearch("", 0)
+		}
+	}
+	if v.Flow != locker.FlowMaintenance {
+		u.selected, u.pendingAct = "", ""
+	}
+	u.render()
+}
+
+// tick runs the idle timer and the lockout countdown.
+func (u *UI) tick(now time.Time) {
+	if u.idle() {
+		u.lastTouch = now
+		if u.view.Locked {
+			u.render() // the countdown on the home screen's pickup hint
+		}
+		return
+	}
+	since := now.Sub(u.lastTouch)
+	switch {
+	case since >= u.o.IdleTimeout:
+		u.log.Info("ui: idle timeout, back to home")
+		u.warned = false
+		u.goHome()
+	case since >= u.o.IdleWarn:
+		u.warned = true
+		u.render()
+	default:
+		if u.view.Locked || u.warned {
+			u.render()
+		}
+	}
+}
+
+// idle reports whether the home screen shows with nothing entered.
+func (u *UI) idle() bool {
+	return u.view.Flow == locker.FlowIdle && u.local == localHome && u.receipt == nil
+}
+
+// goHome clears everything entered and cancels the flow.
+func (u *UI) goHome() {
+	u.local = localHome
+	u.receipt = nil
+	u.msg, u.info = "", ""
+	u.selected, u.pendingAct = "", ""
+	u.tab = tabMap
+	u.diag = nil
+	u.audit = locker.AuditPage{}
+	u.search, u.query = locker.RecipientPage{}, ""
+	u.resetFields()
+	if u.view.Flow != locker.FlowIdle {
+		u.busy = false
+		u.call(func(ctx context.Context) error { return u.svc.Cancel(ctx) })
+	}
+	u.render()
+}
+
+// onScan routes a scanned code by the screen it arrives on.
+func (u *UI) onScan(s Scan) {
+	if s.At.IsZero() {
+		s.At = u.o.Clock.Now()
+	}
+	u.scans = append(u.scans, s)
+	if len(u.scans) > 10 {
+		u.scans = u.scans[len(u.scans)-10:]
+	}
+	u.touch()
+	v := u.view
+	switch {
+	case v.Flow == locker.FlowDeposit && (v.Step == locker.StepScan || v.Step == locker.StepDeposited):
+		carrier := s.Carrier
+		if carrier == "" {
+			carrier = v.Courier.Carrier
+		}
+		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, s.Text, carrier) })
+	case v.Flow != locker.FlowIdle:
+		// A scan in the middle of another step is only recorded (scanner test).
+		if v.Flow == locker.FlowMaintenance {
+			u.render()
+		}
+	case s.Kind == ScanPickupQR && (u.local == localHome || u.local == localPickup):
+		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
+	case s.Kind == ScanBadge && (u.local == localHome || u.local == localCourier):
+		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
+	case u.local == localCourier:
+		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
+	case u.local == localPickup:
+		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
+	case u.local == localHome && s.Kind == ScanParcel:
+		u.msg = u.tr.T("err.signin_first")
+		u.render()
+	case u.local == localHome:
+		u.msg = u.tr.T("err.unknown_code")
+		u.render()
+	}
+}
+
+// errText is the plain sentence for err on the current screen.
+func (u *UI) errText(err error) string {
+	switch {
+	case errors.Is(err, locker.ErrLockedOut):
+		return u.tr.T("err.locked_out")
+	case errors.Is(err, locker.ErrWrongCode):
+		return u.tr.T("err.wrong_code")
+	case errors.Is(err, locker.ErrExpired):
+		return u.tr.T("err.expired")
+	case errors.Is(err, locker.ErrUnauthorized):
+		if u.local == localStaff {
+			return u.tr.T("err.staff_denied")
+		}
+		return u.tr.T("err.unauthorized")
+	case errors.Is(err, locker.ErrNotFound):
+		switch {
+		case u.local == localCourier:
+			return u.tr.T("err.courier_unknown")
+		case u.local == localStaff:
+			return u.tr.T("err.staff_denied")
+		case u.view.Flow == locker.FlowIdle:
+			return u.tr.T("err.wrong_code")
+		}
+		return u.tr.T("err.not_found")
+	case errors.Is(err, locker.ErrTooLarge):
+		return u.tr.T("err.too_large")
+	case errors.Is(err, locker.ErrLockerFull):
+		return u.tr.T("err.full")
+	case errors.Is(err, locker.ErrDuplicate):
+		return u.tr.T("err.duplicate")
+	case errors.Is(err, locker.ErrInvalid):
+		return u.tr.T("err.invalid")
+	case errors.Is(err, locker.ErrBadState):
+		return u.tr.T("err.bad_state")
+	case errors.Is(err, locker.ErrStoreDown):
+		return u.tr.T("err.store_down")
+	case errors.Is(err, locker.ErrDoorNotOpened):
+		return u.tr.T("err.door_not_opened")
+	case errors.Is(err, locker.ErrBusUnavailable):
+		return u.tr.T("err.bus")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return u.tr.T("err.timeout")
+	}
+	return u.tr.T("err.generic")
+}
+
+// resetFields empties every entry box.
+func (u *UI) resetFields() {
+	size := float32(44)
+	u.fields = fields{
+		courier:   newField(u.tr.T("field.code"), 32, false, true, size),
+		barcode:   newField(u.tr.T("field.barcode"), 64, false, false, 36),
+		search:    newField(u.tr.T("field.search"), 40, false, false, 36),
+		pin:       newField(u.tr.T("field.pin"), 12, true, false, 56),
+		staffPIN:  newField(u.tr.T("field.staff_pin"), 12, true, true, size),
+		staffTOTP: newField(u.tr.T("field.totp"), 6, true, false, size),
+	}
+	f := &u.fields
+	f.courier.onSubmit = func(code string) {
+		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, code) })
+	}
+	f.barcode.onSubmit = func(code string) {
+		carrier := u.view.Courier.Carrier
+		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, code, carrier) })
+	}
+	f.search.onChange = func(q string) { u.runSearch(q, 0) }
+	f.search.onSubmit = func(q string) { u.runSearch(q, 0) }
+	f.pin.onSubmit = func(pin string) {
+		u.fields.pin.set("")
+		u.call(func(ctx context.Context) error { return u.svc.PickupWithPIN(ctx, pin) })
+	}
+	f.staffPIN.onSubmit = func(string) {
+		u.staffOnTOTP = true
+		u.render()
+	}
+	f.staffTOTP.onSubmit = func(code string) {
+		pin := u.fields.staffPIN.text
+		u.call(func(ctx context.Context) error { return u.svc.StaffSignIn(ctx, pin, code) })
+	}
+}
+
+// runSearch asks the directory for one page. It is a query, not an action:
+// it may run while another call is busy.
+func (u *UI) runSearch(q string, page int) {
+	u.query = q
+	ctx := u.callCtx()
+	u.async(func() {
+		res, err := u.svc.SearchRecipients(ctx, q, page)
+		fyne.Do(func() {
+			if u.query != q {
+				return // the person typed on; a newer search is coming
+			}
+			if err != nil {
+				u.msg = u.errText(err)
+			} else {
+				u.search = res
+			}
+			u.render()
+		})
+	})
+}
+
+// loadAudit fetches one page of the audit log.
+func (u *UI) loadAudit(page int) {
+	ctx := u.callCtx()
+	u.async(func() {
+		res, err := u.svc.AuditPage(ctx, page)
+		fyne.Do(func() {
+			if err != nil {
+				u.msg = u.errText(err)
+			} else {
+				u.audit = res
+			}
+			u.render()
+		})
+	})
+}
+
+// loadDiag fetches the diagnostics report.
+func (u *UI) loadDiag() {
+	if u.o.Diag == nil {
+		return
+	}
+	ctx := u.callCtx()
+	u.async(func() {
+		res, err := u.o.Diag.Diagnostics(ctx)
+		fyne.Do(func() {
+			if err != nil {
+				u.msg = fmt.Sprintf("%s (%v)", u.tr.T("err.generic"), err)
+			} else {
+				u.diag = &res
+			}
+			u.render()
+		})
+	})
+}
+
+// setPreview shows a camera frame on the pickup screen.
+func (u *UI) setPreview(img image.Image) {
+	u.preview = img
+	if u.screenKey == "pickup" {
+		u.render()
+	}
+}

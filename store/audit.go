@@ -182,8 +182,9 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 	return nil
 }
 
-// AuditPage returns audit rows newest first, skipping offset rows, and the
-// total number of rows.
+// AuditPage returns audit rows in seq order (oldest first, so the newest
+// row of a page is last), skipping offset rows, and the total number of
+// rows. The last page is at offset total-limit.
 func (db *DB) AuditPage(ctx context.Context, offset, limit int) ([]locker.AuditEntry, int, error) {
 	if limit <= 0 {
 		limit = 50
@@ -199,9 +200,8 @@ func (db *DB) AuditPage(ctx context.Context, offset, limit int) ([]locker.AuditE
 		return nil, 0, classify("audit page", err)
 	}
 	// Seqs are contiguous from 1, so a page is a seq range: no OFFSET scan.
-	hi := head - int64(offset)
 	rows, err := tx.QueryContext(ctx, `SELECT seq, time, actor, action, subject, detail,
-		prev_hash, hash FROM audit WHERE seq <= ? ORDER BY seq DESC LIMIT ?`, hi, limit)
+		prev_hash, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, offset, limit)
 	if err != nil {
 		return nil, 0, classify("audit page", err)
 	}

@@ -634,9 +634,9 @@ func TestAuditPage(t *testing.T) {
 		offset, limit int
 		wantSeqs      []int64
 	}{
-		{0, 3, []int64{7, 6, 5}},
-		{3, 3, []int64{4, 3, 2}},
-		{6, 3, []int64{1}},
+		{0, 3, []int64{1, 2, 3}},
+		{3, 3, []int64{4, 5, 6}},
+		{6, 3, []int64{7}},
 		{9, 3, nil},
 	}
 	for _, tc := range tests {

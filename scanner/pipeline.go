@@ -15,6 +15,8 @@ type variant struct {
 	twoD, oneD bool
 	// global also runs the global-histogram binarizer for 2D codes.
 	global bool
+	// pure also tries gozxing's pure-barcode mode (a clean, upright code).
+	pure bool
 }
 
 // variants lists the preparations of g in the order they are tried, cheap
@@ -41,7 +43,18 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append(vs, variant{name: "scale1000", make: small, twoD: true, oneD: true, global: true})
 	}
 	if side > 800 {
+		vs = append(vs, variant{name: "scale800", make: func() *image.Gray { return scaleTo(g, 800) }, twoD: true, oneD: false, global: true})
 		vs = append(vs, variant{name: "scale600", make: func() *image.Gray { return scaleTo(g, 600) }, twoD: true, oneD: true, global: true})
+	}
+	if side < 300 {
+		f := max(1, 600/max(1, side))
+		vs = append(vs,
+			variant{name: "padwhite", make: func() *image.Gray { return padNearest(g, f, 8*f, 255) }, twoD: true, oneD: true, global: true, pure: true},
+			variant{name: "padblack", make: func() *image.Gray { return padNearest(g, f, 8*f, 0) }, twoD: true, global: true, pure: true},
+		)
+	}
+	if side > 500 {
+		vs = append(vs, variant{name: "scale400", make: func() *image.Gray { return scaleTo(g, 400) }, twoD: true, oneD: false, global: true})
 	}
 	if side < 600 {
 		vs = append(vs, variant{name: "up2", make: func() *image.Gray { return resize(g, 2*w, 2*h) }, twoD: true, oneD: true, global: true})
@@ -93,6 +106,9 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			if len(found) == 0 && v.global && ctx.Err() == nil {
 				glo, _ := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(src))
 				found = s.read2D(glo, false)
+			}
+			if len(found) == 0 && v.pure && ctx.Err() == nil {
+				found = s.read2D(hyb, true)
 			}
 			hits = append(hits, found...)
 			if len(found) > 0 {

@@ -325,3 +325,23 @@ func sharpen(g *image.Gray) *image.Gray {
 	return out
 }
 
+
+// padNearest enlarges g by an integer factor with nearest-neighbor
+// sampling (keeping module edges sharp) and surrounds it with a quiet zone
+// of border pixels of value fill.
+func padNearest(g *image.Gray, factor, border int, fill uint8) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	ow, oh := w*factor+2*border, h*factor+2*border
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	for i := range out.Pix {
+		out.Pix[i] = fill
+	}
+	for y := 0; y < h*factor; y++ {
+		src := g.Pix[(y/factor)*g.Stride:]
+		dst := out.Pix[(y+border)*out.Stride+border:]
+		for x := 0; x < w*factor; x++ {
+			dst[x] = src[x/factor]
+		}
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// startConfigServer starts a server from a packaged config file, moved to
+// a random loopback port and a temporary store.
+func startConfigServer(t *testing.T, path string) string {
+	t.Helper()
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	opts.Host, opts.Port = "127.0.0.1", server.RANDOM_PORT
+	opts.StoreDir = t.TempDir()
+	opts.NoLog, opts.NoSigs = true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server from config not ready")
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	return srv.ClientURL()
+}
+
+func TestFleetPermissions(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) string
+	}{
+		{"embedded users with KioskPermissions", func(t *testing.T) string {
+			return startServer(t, EmbeddedOptions{Users: []EmbeddedUser{
+				{Name: "operator", Password: "operator-secret"},
+				{Name: "demo-k1", Password: "k1-secret", Site: "demo", Kiosk: "k1"},
+				{Name: "demo-k2", Password: "k2-secret", Site: "demo", Kiosk: "k2"},
+			}}).URL()
+		}},
+		{"packaging/nats/fleet.conf", func(t *testing.T) string {
+			return startConfigServer(t, filepath.Join("..", "packaging", "nats", "fleet.conf"))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := tc.start(t)
+			checkFleetPermissions(t, url)
+		})
+	}
+}
+
+func checkFleetPermissions(t *testing.T, url string) {
+	ctx := context.Background()
+	k1s := Subjects{Site: "demo", Kiosk: "k1"}
+	k2s := Subjects{Site: "demo", Kiosk: "k2"}
+	op := connect(t, url, ConnectOptions{User: "operator", Password: "operator-secret"})
+	if _, err := EnsureStream(ctx, op, StreamOptions{Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	k1 := connect(t, url, ConnectOptions{User: "demo-k1", Password: "k1-secret", InboxPrefix: k1s.Inbox()})
+	if !k1.IsConnected() {
+		t.Fatalf("kiosk k1 not connected: %v", k1.LastError())
+	}
+
+	// A kiosk may not create or change streams, only check them.
+	sctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if _, err := EnsureStream(sctx, k1, StreamOptions{Create: true}); err == nil {
+		t.Errorf("kiosk user created the stream")
+	}
+	if _, err := EnsureStream(ctx, k1, StreamOptions{}); err != nil {
+		t.Errorf("kiosk user cannot check the stream: %v", err)
+	}
+
+	o := fastRelay()
+	o.CreateStream = false
+	o.AckTimeout = 300 * time.Millisecond
+
+	// Its own events go through, acknowledged.
+	own := newMemOutbox("demo", "k1")
+	want := own.add(5)
+	stop := runRelay(t, NewRelay(k1, own, o))
+	waitFor(t, 10*time.Second, "own events published", func() bool { return own.backlog() == 0 })
+	stop()
+
+	// Another kiosk's events, sent with k1's credentials, are refused.
+	forged := newMemOutbox("demo", "k2")
+	forged.add(5)
+	r := NewRelay(k1, forged, o)
+	stop = runRelay(t, r)
+	waitFor(t, 10*time.Second, "forged publish failures", func() bool { return r.Stats().Failures >= 2 })
+	stop()
+	if n := forged.backlog(); n != 5 || r.Stats().Published != 0 {
+		t.Errorf("forged events: backlog %d, published %d; want 5 and 0", n, r.Stats().Published)
+	}
+	checkExactlyOnceInOrder(t, readStream(t, op, k1s.Events()), want)
+	if got := readStream(t, op, k2s.Events()); len(got) != 0 {
+		t.Errorf("stream holds %d events of k2 published by k1", len(got))
+	}
+	if got := readStream(t, op, ""); len(got) != len(want) {
+		t.Errorf("stream holds %d events, want %d", len(got), len(want))
+	}
+
+	// k1 answers its own commands (replies are allowed responses)...
+	cmds, err := NewCommands(k1, &fakeService{}, CommandOptions{Site: "demo", Kiosk: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, ccancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- cmds.Run(cctx) }()
+	defer func() { ccancel(); <-done }()
+	var m *nats.Msg
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m, err = op.Request(k1s.Command("status"), []byte(`{}`), time.Second)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil || !strings.Contains(string(m.Data), `"ok":true`) {
+		t.Errorf("operator's status request to k1: %v %s", err, msgData(m))
+	}
+	// ... and its heartbeat reaches the operator.
+	hbSub, err := op.SubscribeSync(k1s.Status())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = op.Flush()
+	hb, err := NewHeartbeat(k1, &fakeService{}, HeartbeatOptions{Site: "demo", Kiosk: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hb.Beat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hbSub.NextMsg(5 * time.Second); err != nil {
+		t.Errorf("k1 heartbeat not received: %v", err)
+	}
+
+	// k1 may not listen to k2's commands nor publish k2's heartbeat.
+	violations := make(chan error, 10)
+	spy, err := nats.Connect(url, nats.UserInfo("demo-k1", "k1-secret"), nats.CustomInboxPrefix(k1s.Inbox()),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	if _, err := spy.SubscribeSync(k2s.Commands()); err != nil {
+		t.Fatal(err)
+	}
+	_ = spy.Publish(k2s.Status(), []byte(`{}`))
+	_ = spy.Flush()
+	for _, what := range []string{"subscription", "publish"} {
+		select {
+		case err := <-violations:
+			if !errors.Is(err, nats.ErrPermissionViolation) && !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+				t.Errorf("%s: error %v, want a permissions violation", what, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("no permissions violation reported for k1's %s on k2's subjects", what)
+		}
+	}
+}
+
+func msgData(m *nats.Msg) string {
+	if m == nil {
+		return ""
+	}
+	return string(m.Data)
+}
+
+func TestClusterConfigs(t *testing.T) {
+	for i := 1; i <= 3; i++ {
+		path := filepath.Join("..", "packaging", "nats", "cluster", "node"+string(rune('0'+i))+".conf")
+		t.Run(path, func(t *testing.T) {
+			opts, err := server.ProcessConfigFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !opts.JetStream || opts.Cluster.Name != "locker-fleet" || len(opts.Routes) != 3 {
+				t.Errorf("JetStream %v, cluster %q, %d routes; want JetStream in cluster locker-fleet with 3 routes",
+					opts.JetStream, opts.Cluster.Name, len(opts.Routes))
+			}
+			if want := "nats-" + string(rune('0'+i)); opts.ServerName != want {
+				t.Errorf("server_name %q, want %q", opts.ServerName, want)
+			}
+			if len(opts.Users) != 4 {
+				t.Errorf("%d users, want the 4 of fleet-auth.conf", len(opts.Users))
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package locker
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testSecret = bytes.Repeat([]byte{7}, SecretLen)
+
+func TestQRRoundTrip(t *testing.T) {
+	c := QRClaims{CredentialID: "01CRED", ParcelIDs: []string{"P1", "P2"}, ExpiresAt: time.Unix(1_800_000_000, 0).UTC()}
+	tok := SignQR(testSecret, c)
+	if !strings.HasPrefix(tok, QRPrefix) {
+		t.Fatalf("token %q lacks prefix", tok)
+	}
+	got, err := ParseQR(testSecret, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CredentialID != c.CredentialID || !slices.Equal(got.ParcelIDs, c.ParcelIDs) || !got.ExpiresAt.Equal(c.ExpiresAt) {
+		t.Errorf("claims = %+v, want %+v", got, c)
+	}
+}
+
+func TestQRRejects(t *testing.T) {
+	good := SignQR(testSecret, QRClaims{CredentialID: "C", ParcelIDs: []string{"P"}, ExpiresAt: time.Unix(100, 0)})
+	other := SignQR(bytes.Repeat([]byte{8}, SecretLen), QRClaims{CredentialID: "C", ParcelIDs: []string{"P"}, ExpiresAt: time.Unix(100, 0)})
+	flip := []byte(good)
+	flip[len(QRPrefix)+2] ^= 1
+	p, sig, _ := strings.Cut(strings.TrimPrefix(good, QRPrefix), ".")
+	tests := map[string]string{
+		"empty":          "",
+		"no prefix":      strings.TrimPrefix(good, QRPrefix),
+		"wrong key":      other,
+		"payload flip":   string(flip),
+		"no signature":   QRPrefix + p,
+		"short sig":      QRPrefix + p + "." + sig[:10],
+		"extra part":     good + ".x",
+		"swapped halves": QRPrefix + sig + "." + p,
+	}
+	for name, tok := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseQR(testSecret, tok); !errors.Is(err, ErrWrongCode) {
+				t.Errorf("ParseQR(%q) err = %v, want ErrWrongCode", tok, err)
+			}
+		})
+	}
+}
+
+func FuzzParseQR(f *testing.F) {
+	f.Add(SignQR(testSecret, QRClaims{CredentialID: "C", ParcelIDs: []string{"P1", "P2"}, ExpiresAt: time.Unix(1e9, 0)}))
+	f.Add(QRPrefix + "abc.def")
+	f.Add("PK1..")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, tok string) {
+		c, err := ParseQR(testSecret, tok)
+		if err != nil {
+			if !errors.Is(err, ErrWrongCode) {
+				t.Fatalf("error %v is not ErrWrongCode", err)
+			}
+			return
+		}
+		// Anything accepted must be what we would have signed.
+		if again := SignQR(testSecret, c); again != strings.TrimSpace(tok) {
+			t.Fatalf("accepted %q but signing its claims gives %q", tok, again)
+		}
+	})
+}
+
+func TestReceiptVerify(t *testing.T) {
+	r := Receipt{VisitID: "V1", CourierID: "c1", Time: time.Unix(1e9, 0), Items: []ReceiptItem{{ParcelID: "P1", Barcode: "B1", CompartmentID: "A1"}}}
+	txt := signReceipt(testSecret, r)
+	if !strings.HasPrefix(txt, ReceiptPrefix) {
+		t.Fatalf("receipt %q lacks prefix", txt)
+	}
+	v, ids, err := VerifyReceipt(testSecret, txt)
+	if err != nil || v != "V1" || !slices.Equal(ids, []string{"P1"}) {
+		t.Fatalf("VerifyReceipt = %q %v %v", v, ids, err)
+	}
+	if _, _, err := VerifyReceipt(bytes.Repeat([]byte{1}, SecretLen), txt); !errors.Is(err, ErrInvalid) {
+		t.Errorf("wrong key accepted: %v", err)
+	}
+}
+
+// RFC 6238 appendix B vectors (SHA-1), last six digits.
+func TestTOTPCodeRFC6238(t *testing.T) {
+	tests := []struct {
+		unix int64
+		want string
+	}{
+		{59, "287082"},
+		{1111111109, "081804"},
+		{1111111111, "050471"},
+		{1234567890, "005924"},
+		{2000000000, "279037"},
+		{20000000000, "353130"},
+	}
+	for _, tc := range tests {
+		got, err := TOTPCode(testTOTPSecret, time.Unix(tc.unix, 0))
+		if err != nil || got != tc.want {
+			t.Errorf("TOTPCode(%d) = %q, %v; want %q", tc.unix, got, err, tc.want)
+		}
+	}
+}
+
+func TestCheckTOTPWindow(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	for _, tc := range []struct {
+		name string
+		at   time.Duration
+		ok   bool
+	}{
+		{"now", 0, true}, {"one step back", -30 * time.Second, true}, {"one step ahead", 30 * time.Second, true},
+		{"two steps back", -60 * time.Second, false}, {"two steps ahead", 60 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _ := TOTPCode(testTOTPSecret, now.Add(tc.at))
+			if _, ok := checkTOTP(testTOTPSecret, code, now); ok != tc.ok {
+				t.Errorf("checkTOTP = %v, want %v", ok, tc.ok)
+			}
+		})
+	}
+	if _, ok := checkTOTP("not base32!", "123456", now); ok {
+		t.Error("bad secret accepted")
+	}
+}
+
+func TestNewPINUniform(t *testing.T) {
+	// A source that first returns values above the rejection limit.
+	src := bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 42})
+	pin, err := newPIN(src)
+	if err != nil || pin != "000042" {
+		t.Fatalf("newPIN = %q, %v; want 000042", pin, err)
+	}
+	if _, err := newPIN(bytes.NewReader(nil)); err == nil {
+		t.Error("empty source gave a PIN")
+	}
+}
+
+func TestLockoutPolicy(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	var l Lockout
+	var locked bool
+	for i := range LockoutFailures {
+		l, locked = l.withFailure(t0.Add(time.Duration(i) * time.Second))
+		if locked != (i == LockoutFailures-1) {
+			t.Fatalf("failure %d: locked = %v", i+1, locked)
+		}
+	}
+	if got := l.LockedUntil.Sub(t0.Add(4 * time.Second)); got != LockoutBase {
+		t.Fatalf("first lockout = %v, want %v", got, LockoutBase)
+	}
+	// Further lockouts double up to the cap.
+	now := l.LockedUntil
+	want := LockoutBase
+	for range 8 {
+		for range LockoutFailures {
+			l, locked = l.withFailure(now)
+		}
+		want = min(want*2, LockoutMax)
+		if !locked || l.LockedUntil.Sub(now) != want {
+			t.Fatalf("level %d: locked=%v length %v, want %v", l.Level, locked, l.LockedUntil.Sub(now), want)
+		}
+		now = l.LockedUntil
+	}
+	// Failures older than the window do not count.
+	var m Lockout
+	for i := range LockoutFailures {
+		m, locked = m.withFailure(t0.Add(time.Duration(i) * 3 * time.Minute))
+	}
+	if locked {
+		t.Error("failures spread over 12 minutes locked the keypad")
+	}
+	// The doubling starts over after a quiet hour.
+	l, _ = l.withFailure(now.Add(2 * time.Hour))
+	for range LockoutFailures - 1 {
+		l, locked = l.withFailure(now.Add(2 * time.Hour))
+	}
+	if !locked || l.LockedUntil.Sub(now.Add(2*time.Hour)) != LockoutBase {
+		t.Errorf("after a quiet period lockout = %v, want %v", l.LockedUntil.Sub(now.Add(2*time.Hour)), LockoutBase)
+	}
+}

@@ -215,10 +215,10 @@ func pulse(ctx context.Context, bus *lockio.Bus, a locker.LockAddr, wait time.Du
 	if bus.State(a).Door == locker.DoorOpen {
 		return "already open", 0, nil, nil
 	}
-	start := time.Now()
 	if err := bus.Unlock(ctx, a); err != nil {
 		return "", 0, nil, err
 	}
+	start := time.Now()
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
@@ -257,7 +257,7 @@ func boardOpen(ctx context.Context, f boardFlags, a locker.LockAddr, stdout io.W
 	}
 	switch seen {
 	case "opened":
-		fmt.Fprintf(stdout, "board %d lock %d: unlocked; door opened (sensor, after %v)\n", a.Board, a.Lock, after.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "board %d lock %d: unlocked; door opened (sensor, %d ms after the unlock)\n", a.Board, a.Lock, after.Milliseconds())
 		return nil
 	case "already open":
 		fmt.Fprintf(stdout, "board %d lock %d: door already open, not pulsed; close it and try again\n", a.Board, a.Lock)
@@ -300,7 +300,7 @@ func boardWalk(ctx context.Context, f boardFlags, boards []int, stdout io.Writer
 				line += "unlock failed: " + err.Error()
 			case seen == "opened":
 				ok++
-				line += fmt.Sprintf("opened (after %v)", after.Round(time.Millisecond))
+				line += fmt.Sprintf("opened (%d ms after the unlock)", after.Milliseconds())
 			case seen == "already open":
 				line += "already open before the pulse: not checked"
 			default:

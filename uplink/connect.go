@@ -41,6 +41,9 @@ type ConnectOptions struct {
 	// once instead of being queued in memory and sent later out of order
 	// with the relay's retries; the durable outbox is the kiosk's buffer.
 	KeepReconnectBuffer bool
+	// FailFast makes the first connect fail at once when no server
+	// answers, for command-line tools. Kiosks leave it false.
+	FailFast bool
 	// Logger receives connection state changes; default discards.
 	Logger *slog.Logger
 }
@@ -48,8 +51,8 @@ type ConnectOptions struct {
 // Connect connects to the NATS server at url (a comma-separated list for a
 // cluster). It never gives up: it reconnects forever and, when the server
 // is unreachable at start, it returns a connection that keeps trying in the
-// background, so the kiosk starts and works with no network at all. The
-// caller closes the connection.
+// background (unless o.FailFast), so the kiosk starts and works with no
+// network at all. The caller closes the connection.
 func Connect(ctx context.Context, url string, o ConnectOptions) (*nats.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("uplink: connect: %w", err)
@@ -69,7 +72,7 @@ func Connect(ctx context.Context, url string, o ConnectOptions) (*nats.Conn, err
 	opts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
-		nats.RetryOnFailedConnect(true),
+		nats.RetryOnFailedConnect(!o.FailFast),
 		nats.ReconnectWait(wait),
 		nats.ReconnectJitter(500*time.Millisecond, 2*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {

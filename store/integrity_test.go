@@ -336,7 +336,7 @@ func runAsNobody(t *testing.T, dir, path string) {
 	t.Logf("child: %s", bytes.TrimSpace(bytes.Split(out, []byte("\n"))[1]))
 }
 
-func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
+func copyFile(t testing.TB, src, dst string, mode os.FileMode) {
 	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {

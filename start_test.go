@@ -1,0 +1,318 @@
+package locker
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+// restart builds a new Service on r's store, bus and clock, as after a crash.
+func (r *rig) restart(comps []Compartment) {
+	r.t.Helper()
+	s, err := NewService(Options{Site: "demo", Kiosk: "k1", Version: "test", Store: r.st, Bus: r.bus, Clock: r.clk, Compartments: comps})
+	r.must(err)
+	r.must(s.Start(r.ctx))
+	r.s = s
+}
+
+func TestStartNewDatabase(t *testing.T) {
+	r := newRig(t, testBank())
+	if len(r.st.secret) != SecretLen {
+		t.Fatalf("secret of %d bytes stored", len(r.st.secret))
+	}
+	if len(r.st.comps) != 6 || r.st.comp("A1").Status != StatusAvailable || r.st.comp("A1").Door != DoorClosed {
+		t.Fatalf("compartments not stored: %+v", r.st.comp("A1"))
+	}
+	ev := r.st.events(EvtKioskStarted)
+	if len(ev) != 1 || eventData(t, ev[0])["version"] != "test" {
+		t.Fatalf("kiosk.started %v", ev)
+	}
+	secret := string(r.st.secret)
+	r.restart(testBank())
+	if string(r.s.secret) != secret {
+		t.Error("restart changed the secret")
+	}
+	// A courier code hashed before the restart still works.
+	r.signIn()
+}
+
+func TestStartRequiresStore(t *testing.T) {
+	st := newFakeStore()
+	st.failLookup = errors.New("corrupt")
+	s, err := NewService(Options{Store: st, Bus: newFakeBus(), Compartments: testBank()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); !errors.Is(err, ErrStoreDown) {
+		t.Fatalf("Start = %v, want ErrStoreDown", err)
+	}
+	if err := s.CourierSignIn(context.Background(), "x"); !errors.Is(err, ErrBadState) {
+		t.Errorf("action before a successful start: %v", err)
+	}
+}
+
+func TestNewServiceValidates(t *testing.T) {
+	st, bus := newFakeStore(), newFakeBus()
+	tests := map[string]Options{
+		"no store":       {Bus: bus},
+		"no bus":         {Store: st},
+		"empty id":       {Store: st, Bus: bus, Compartments: []Compartment{{Size: SizeS}}},
+		"duplicate id":   {Store: st, Bus: bus, Compartments: []Compartment{{ID: "A", Size: SizeS}, {ID: "A", Size: SizeS, Addr: LockAddr{0, 2}}}},
+		"bad size":       {Store: st, Bus: bus, Compartments: []Compartment{{ID: "A", Size: "Q"}}},
+		"shared address": {Store: st, Bus: bus, Compartments: []Compartment{{ID: "A", Size: SizeS}, {ID: "B", Size: SizeS}}},
+	}
+	for name, o := range tests {
+		if _, err := NewService(o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestStartMergesConfigWithStoredState(t *testing.T) {
+	r := newRig(t, testBank())
+	r.staffSignIn()
+	r.must(r.s.SetCompartmentStatus(r.ctx, "A2", StatusOutOfService, "broken"))
+	bank := testBank()
+	bank[1].Accessible = true // config change
+	r.restart(bank)
+	var a2 Compartment
+	for _, c := range r.s.View().Compartments {
+		if c.ID == "A2" {
+			a2 = c
+		}
+	}
+	if a2.Status != StatusOutOfService || a2.Reason != "broken" || !a2.Accessible {
+		t.Errorf("A2 after restart %+v", a2)
+	}
+}
+
+// interruptedDeposit leaves a parcel depositing in A1 (door unlocked, not
+// closed) as a crash would.
+func interruptedDeposit(r *rig) Parcel {
+	r.t.Helper()
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "CRASH", ""))
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.must(r.s.ChooseSize(r.ctx, SizeS))
+	r.door(EventOpened, "A1", true)
+	return r.st.parcel(r.s.View().Parcel.ID)
+}
+
+func TestRecoveryItemPresentCommits(t *testing.T) {
+	r := newRig(t, testBank())
+	p := interruptedDeposit(r)
+	r.bus.setState(LockAddr{0, 1}, LockState{Door: DoorClosed, Item: ItemPresent, Online: true})
+	r.restart(testBank())
+	got := r.st.parcel(p.ID)
+	if got.Status != ParcelDeposited || got.PINHash == "" {
+		t.Fatalf("parcel after recovery %+v", got)
+	}
+	if c := r.st.comp("A1"); c.Status != StatusOccupied {
+		t.Errorf("A1 %s", c.Status)
+	}
+	ev := r.st.events(EvtParcelDeposited)
+	if len(ev) != 1 {
+		t.Fatalf("%d deposited events", len(ev))
+	}
+	pin := eventData(t, ev[0])["pin"].(string)
+	r.must(r.s.PickupWithPIN(r.ctx, pin))
+	r.checkInvariants()
+}
+
+func TestRecoveryUnconfirmedGoesFaultyThenStaffResolve(t *testing.T) {
+	for _, inside := range []bool{true, false} {
+		t.Run(map[bool]string{true: "parcel inside", false: "parcel not inside"}[inside], func(t *testing.T) {
+			r := newRig(t, testBank())
+			p := interruptedDeposit(r)
+			// A reserved door with no parcel (left by a crash) is freed too.
+			c := r.st.comp("B2")
+			c.Status = StatusReserved
+			r.st.comps["B2"] = c
+			r.bus.setState(LockAddr{0, 1}, LockState{Door: DoorClosed, Item: ItemNoSensor, Online: true})
+			r.restart(testBank())
+			a1 := r.st.comp("A1")
+			if a1.Status != StatusFaulty || a1.Reason != InterruptedReason {
+				t.Fatalf("A1 %+v", a1)
+			}
+			if r.st.comp("B2").Status != StatusAvailable {
+				t.Errorf("orphan reservation kept: %s", r.st.comp("B2").Status)
+			}
+			if got := r.st.parcel(p.ID); got.Status != ParcelDepositing {
+				t.Fatalf("parcel %s, want still depositing", got.Status)
+			}
+			r.checkInvariants()
+			r.staffSignIn()
+			ds, err := r.s.Reconcile(r.ctx)
+			r.must(err)
+			if len(ds) != 1 || ds[0].Kind != DiscInterruptedStep {
+				t.Errorf("reconcile %v", ds)
+			}
+			r.wantErr(r.s.SetCompartmentStatus(r.ctx, "A1", StatusAvailable, ""), ErrBadState)
+			r.must(r.s.StaffOpenDoor(r.ctx, "A1", "check interrupted deposit"))
+			r.openClose("A1")
+			r.must(r.s.ResolveInterrupted(r.ctx, "A1", inside))
+			got := r.st.parcel(p.ID)
+			a1 = r.st.comp("A1")
+			if inside {
+				if got.Status != ParcelDeposited || a1.Status != StatusOccupied || len(r.st.events(EvtParcelDeposited)) != 1 {
+					t.Errorf("resolved inside: parcel %s compartment %s", got.Status, a1.Status)
+				}
+				if r.s.View().LastCredential.PIN == "" {
+					t.Error("no credential shown to staff")
+				}
+			} else if got.Status != ParcelCancelled || a1.Status != StatusAvailable {
+				t.Errorf("resolved not inside: parcel %s compartment %s", got.Status, a1.Status)
+			}
+			r.wantErr(r.s.ResolveInterrupted(r.ctx, "A1", inside), ErrNotFound)
+			r.checkInvariants()
+		})
+	}
+}
+
+func TestLockoutSurvivesRestart(t *testing.T) {
+	r := newRig(t, testBank())
+	for range LockoutFailures {
+		_ = r.s.PickupWithPIN(r.ctx, "000000")
+	}
+	r.restart(testBank())
+	if !r.s.View().Locked {
+		t.Fatal("restart lifted the lockout")
+	}
+	r.wantErr(r.s.PickupWithPIN(r.ctx, "123456"), ErrLockedOut)
+}
+
+func TestDoorEvents(t *testing.T) {
+	r := newRig(t, testBank())
+	tests := []struct {
+		kind DoorEventKind
+		typ  string
+		door DoorState
+	}{
+		{EventForced, EvtDoorForced, DoorOpen},
+		{EventClosed, EvtDoorClosed, DoorClosed},
+		{EventOpened, EvtDoorOpened, DoorOpen},
+		{EventLeftOpen, EvtDoorLeftOpen, DoorOpen},
+		{EventJammed, EvtDoorJammed, DoorOpen},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			r.door(tc.kind, "B1", tc.kind != EventForced)
+			ev := r.st.events(tc.typ)
+			if len(ev) == 0 {
+				t.Fatalf("no %s event", tc.typ)
+			}
+			d := eventData(t, ev[len(ev)-1])
+			if d["compartment"] != "B1" || d["commanded"] != (tc.kind != EventForced) {
+				t.Errorf("data %v", d)
+			}
+			if c := r.st.comp("B1"); c.Door != tc.door {
+				t.Errorf("door %s, want %s", c.Door, tc.door)
+			}
+		})
+	}
+	forcedAudited := false
+	for _, a := range r.st.audit {
+		forcedAudited = forcedAudited || (a.Action == "door.forced" && a.Subject == "B1")
+	}
+	if !forcedAudited {
+		t.Error("forced opening not audited")
+	}
+	// Unknown locks are ignored.
+	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventOpened, Addr: LockAddr{9, 9}})
+	r.st.checkSeq(t)
+}
+
+func TestBoardOfflineAndOnline(t *testing.T) {
+	r := newRig(t, testBank())
+	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOffline, Addr: LockAddr{Board: 1}})
+	v := r.s.View()
+	if v.BoardsOnline || r.s.Status().BoardOnline {
+		t.Fatal("board offline not shown")
+	}
+	for _, c := range v.Compartments {
+		if (c.Addr.Board == 1) != (c.Door == DoorUnknown) {
+			t.Errorf("%s door %s", c.ID, c.Door)
+		}
+	}
+	// Doors on an offline board are not allocated.
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "B", ""))
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.wantErr(r.s.ChooseSize(r.ctx, SizeL), ErrLockerFull) // L and XL are all on board 1
+	r.must(r.s.Cancel(r.ctx))
+	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: 1}})
+	v = r.s.View()
+	if !v.BoardsOnline {
+		t.Fatal("board online not shown")
+	}
+	for _, c := range v.Compartments {
+		if c.Door == DoorUnknown {
+			t.Errorf("%s still unknown", c.ID)
+		}
+	}
+	if ev := r.st.events(EvtBoardStatus); len(ev) != 2 {
+		t.Errorf("%d board.status events", len(ev))
+	}
+}
+
+func TestSubscribeGetsCopiesOutsideTheLock(t *testing.T) {
+	r := newRig(t, testBank())
+	var mu sync.Mutex
+	var got []View
+	cancel := r.s.Subscribe(func(v View) {
+		// Calling back into the service would deadlock if the lock were held.
+		_ = r.s.View()
+		_ = r.s.Status()
+		mu.Lock()
+		got = append(got, v)
+		mu.Unlock()
+	})
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "B", ""))
+	mu.Lock()
+	n := len(got)
+	last := got[n-1]
+	mu.Unlock()
+	if n < 2 || last.Step != StepRecipient {
+		t.Fatalf("%d views, last step %s", n, last.Step)
+	}
+	last.Compartments[0].ID = "MUTATED"
+	if r.s.View().Compartments[0].ID == "MUTATED" {
+		t.Fatal("View shares memory with the service")
+	}
+	cancel()
+	r.must(r.s.Cancel(r.ctx))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != n {
+		t.Error("called after cancel")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	r := newRig(t, testBank())
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				switch (i + j) % 4 {
+				case 0:
+					_ = r.s.PickupWithPIN(r.ctx, "12345")
+				case 1:
+					r.s.Tick(r.ctx)
+				case 2:
+					_ = r.s.View()
+				case 3:
+					r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventClosed, Addr: LockAddr{0, 1}})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r.clk.Advance(time.Hour)
+	r.st.checkSeq(t)
+}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -327,7 +326,7 @@ func (f *fakeStore) setFailApply(err error) {
 }
 
 // checkSeq fails t when the outbox seq has a gap.
-func (f *fakeStore) checkSeq(t testing.TB) {
+func (f *fakeStore) checkSeq(t tb) {
 	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -339,7 +338,7 @@ func (f *fakeStore) checkSeq(t testing.TB) {
 }
 
 // eventData decodes an event's data.
-func eventData(t testing.TB, e Event) map[string]any {
+func eventData(t tb, e Event) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(e.Data, &m); err != nil {
@@ -349,6 +348,14 @@ func eventData(t testing.TB, e Event) map[string]any {
 }
 
 // ---- the rig ---------------------------------------------------------------
+
+// tb is what the rig needs of *testing.T and *rapid.T.
+type tb interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+}
 
 const (
 	testCourierCode = "C-1111"
@@ -370,7 +377,7 @@ func testBank() []Compartment {
 }
 
 type rig struct {
-	t     testing.TB
+	t     tb
 	ctx   context.Context
 	s     *Service
 	st    *fakeStore
@@ -380,7 +387,7 @@ type rig struct {
 	vmu   sync.Mutex
 }
 
-func newRig(t testing.TB, comps []Compartment, opt ...func(*Options)) *rig {
+func newRig(t tb, comps []Compartment, opt ...func(*Options)) *rig {
 	t.Helper()
 	r := &rig{t: t, ctx: context.Background(), st: newFakeStore(), bus: newFakeBus(), clk: newFakeClock()}
 	o := Options{Site: "demo", Kiosk: "k1", Version: "test", Store: r.st, Bus: r.bus, Clock: r.clk, Compartments: comps}

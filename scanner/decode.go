@@ -5,11 +5,14 @@ import (
 	"errors"
 	"image"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/aztec"
 	"github.com/makiuchi-d/gozxing/datamatrix"
+	"github.com/makiuchi-d/gozxing/multi"
+	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
 	"github.com/makiuchi-d/gozxing/oned"
 	"github.com/makiuchi-d/gozxing/qrcode"
 )
@@ -142,6 +145,7 @@ type hit struct {
 type session struct {
 	d        *Decoder
 	qr       gozxing.Reader
+	qrMulti  multi.MultipleBarcodeReader
 	dm       gozxing.Reader
 	az       gozxing.Reader
 	ones     []gozxing.Reader
@@ -162,6 +166,9 @@ func (d *Decoder) newSession() *session {
 	}
 	if d.want[SymQR] {
 		s.qr = qrcode.NewQRCodeReader()
+		if d.o.Effort == EffortThorough {
+			s.qrMulti = multiqr.NewQRCodeMultiReader()
+		}
 	}
 	if d.want[SymDataMatrix] {
 		s.dm = datamatrix.NewDataMatrixReader()
@@ -239,6 +246,21 @@ type rowDecoder interface {
 	DecodeRow(rowNumber int, row *gozxing.BitArray, hints map[gozxing.DecodeHintType]interface{}) (*gozxing.Result, error)
 }
 
+// readQRMulti runs the QR multi-reader on bm.
+func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
+	rs, err := s.qrMulti.DecodeMultiple(bm, s.hints)
+	if err != nil {
+		return nil
+	}
+	var out []hit
+	for _, r := range rs {
+		if r != nil && r.GetText() != "" {
+			out = append(out, hit{text: r.GetText(), sym: SymQR})
+		}
+	}
+	return out
+}
+
 // read1D scans rows of bm (and of bm turned a quarter when rotate is set)
 // with every 1D reader, forwards and backwards, and returns the texts read
 // on enough distinct rows (see rowsNeeded): one row of noise that happens
@@ -308,16 +330,77 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit 
 				}
 			}
 		}
-		if len(out) > 0 {
-			return out
+		if len(out) > 0 && !(retailShort(out) && i < extraRows) {
+			break
+		}
+	}
+	return pickRetail(out, counts)
+}
+
+// extraRows is how many rows the scan goes on after confirming only a
+// short retail code (EAN-8, UPC-E), which can be a misread half of a
+// longer one.
+const extraRows = 64
+
+func retailShort(hs []hit) bool {
+	for _, h := range hs {
+		if h.sym != SymEAN8 && h.sym != SymUPCE {
+			return false
+		}
+	}
+	return true
+}
+
+// pickRetail keeps, among confirmed EAN/UPC reads, only the best supported
+// one (and prefers 13/12 digits over 8), since one label yields one
+// number; other symbologies pass through.
+func pickRetail(hs []hit, counts map[hit]int) []hit {
+	var out []hit
+	best := -1
+	for _, h := range hs {
+		switch h.sym {
+		case SymEAN13, SymUPCA, SymEAN8, SymUPCE:
+			score := counts[h]
+			if h.sym == SymEAN13 || h.sym == SymUPCA {
+				score += 1000
+			}
+			if best < 0 || score > counts[out[best]]+bonus(out[best]) {
+				if best >= 0 {
+					out = append(out[:best], out[best+1:]...)
+				}
+				out = append(out, h)
+				best = len(out) - 1
+			}
+		default:
+			out = append(out, h)
 		}
 	}
 	return out
 }
 
+func bonus(h hit) int {
+	if h.sym == SymEAN13 || h.sym == SymUPCA {
+		return 1000
+	}
+	return 0
+}
+
+// latin1 turns text that gozxing built from ISO-8859-1 bytes (Code 128
+// and Code 39 extended characters) into valid UTF-8.
+func latin1(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	r := make([]rune, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		r = append(r, rune(s[i]))
+	}
+	return string(r)
+}
+
 // accept1D converts a 1D result to a hit if it is wanted and plausible.
 func (s *session) accept1D(res *gozxing.Result) (hit, bool) {
-	h := hit{text: res.GetText(), sym: symbologyOf(res.GetBarcodeFormat())}
+	h := hit{text: latin1(res.GetText()), sym: symbologyOf(res.GetBarcodeFormat())}
 	if !s.d.want[h.sym] {
 		// UPC-A is EAN-13 with a leading zero: report it as EAN-13
 		// when only that is wanted.

@@ -15,6 +15,9 @@ type variant struct {
 	twoD, oneD bool
 	// global also runs the global-histogram binarizer for 2D codes.
 	global bool
+	// multi also runs the QR multi-reader, which tries every triple of
+	// finder patterns.
+	multi bool
 	// pure also tries gozxing's pure-barcode mode (a clean, upright code).
 	pure bool
 }
@@ -29,6 +32,7 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	if d.o.Effort == EffortFast {
 		return vs
 	}
+	vs[0].multi = true
 	// A version near 1000 px for the detectors, whose pattern finders
 	// have size assumptions.
 	small := func() *image.Gray { return g }
@@ -65,6 +69,13 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		variant{name: "sharpen", make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
 		variant{name: "rot180", make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true},
 	)
+	// Regions of interest: the 2D detectors look outwards from the
+	// middle, so a code away from the middle of a cluttered photo is found
+	// in a crop around it.
+	for _, c := range [][4]int{{20, 20, 80, 80}, {0, 0, 60, 60}, {40, 0, 100, 60}, {0, 40, 60, 100}, {40, 40, 100, 100}} {
+		c := c
+		vs = append(vs, variant{name: "crop", make: func() *image.Gray { return cropPct(small(), c) }, twoD: true})
+	}
 	for _, a := range []float64{15, -15, 30, -30, 45, 8, -8} {
 		a := a
 		vs = append(vs, variant{name: "rot", make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: true})
@@ -106,6 +117,9 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			if len(found) == 0 && v.global && ctx.Err() == nil {
 				glo, _ := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(src))
 				found = s.read2D(glo, false)
+			}
+			if len(found) == 0 && v.multi && s.qrMulti != nil && ctx.Err() == nil {
+				found = s.readQRMulti(hyb)
 			}
 			if len(found) == 0 && v.pure && ctx.Err() == nil {
 				found = s.read2D(hyb, true)

@@ -345,3 +345,11 @@ func padNearest(g *image.Gray, factor, border int, fill uint8) *image.Gray {
 	}
 	return out
 }
+
+// cropPct returns the part of g between the given percentages of its
+// width and height: {left, top, right, bottom}.
+func cropPct(g *image.Gray, c [4]int) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	r := image.Rect(w*c[0]/100, h*c[1]/100, w*c[2]/100, h*c[3]/100).Add(g.Bounds().Min)
+	return rebase(g.SubImage(r).(*image.Gray))
+}

@@ -58,7 +58,8 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 	})
 }
 
-// ScanParcel takes the barcode of the next parcel. A pre-advised parcel
+// ScanParcel takes the barcode of the next parcel (at StepScan,
+// StepDeposited, or replacing a draft at StepRecipient / StepSize). A pre-advised parcel
 // brings its recipient and size; when both are known (and no "add to this
 // door" is on offer) the door opens with no further tap.
 func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error {
@@ -86,9 +87,14 @@ func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error
 		}
 	}
 	return s.run(ctx, func() error {
-		if s.sess.flow != FlowDeposit || (s.sess.step != StepScan && s.sess.step != StepDeposited) {
+		switch {
+		case s.sess.flow != FlowDeposit:
 			return fmt.Errorf("%w: not waiting for a parcel", ErrBadState)
+		case s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen:
+			return fmt.Errorf("%w: close the open door first", ErrBadState)
 		}
+		// At the recipient or size step the draft never reached a door: a new
+		// scan simply replaces it.
 		if barcode == "" {
 			return fmt.Errorf("%w: empty barcode", ErrInvalid)
 		}

@@ -89,12 +89,15 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 		s.log.Warn("door event for an unconfigured lock", "kind", ev.Kind, "addr", ev.Addr)
 		return nil
 	}
+	if s.offline[ev.Addr.Board] {
+		// A door event proves the board answers again.
+		if err := s.boardEventLocked(ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: ev.Addr.Board}}); err != nil {
+			return err
+		}
+	}
 	c := s.comps[i]
 	ch := &Change{}
 	door := map[string]any{"compartment": c.ID, "commanded": ev.Commanded}
-	if s.offline[ev.Addr.Board] {
-		s.addEvent(ch, EvtBoardStatus, map[string]any{"board": ev.Addr.Board, "online": true})
-	}
 	var post func() error
 	switch ev.Kind {
 	case EventOpened:
@@ -125,10 +128,7 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 		s.addEvent(ch, EvtDoorJammed, door)
 		s.addAudit(ch, "system", "door.jammed", c.ID, "")
 	case EventItem:
-		if len(ch.Events) == 0 {
-			delete(s.offline, ev.Addr.Board)
-			return nil
-		}
+		return nil // the item sensor is read when needed (recovery, reconcile)
 	default:
 		s.log.Warn("unknown door event", "kind", ev.Kind)
 		return nil
@@ -136,7 +136,6 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 	if err := s.commitLocked(ctx, ch); err != nil {
 		return err
 	}
-	delete(s.offline, ev.Addr.Board)
 	if post != nil {
 		if err := post(); err != nil {
 			s.lastErr = err

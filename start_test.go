@@ -316,3 +316,35 @@ func TestConcurrentUse(t *testing.T) {
 	r.clk.Advance(time.Hour)
 	r.st.checkSeq(t)
 }
+
+func TestDoorEventBringsBoardBack(t *testing.T) {
+	r := newRig(t, testBank())
+	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOffline, Addr: LockAddr{Board: 0}})
+	if r.s.View().BoardsOnline {
+		t.Fatal("still online")
+	}
+	r.door(EventClosed, "A2", false)
+	v := r.s.View()
+	if !v.BoardsOnline {
+		t.Fatal("a door event did not bring the board back")
+	}
+	for _, c := range v.Compartments {
+		if c.Door == DoorUnknown {
+			t.Errorf("%s still unknown", c.ID)
+		}
+	}
+}
+
+func TestRescanReplacesDraft(t *testing.T) {
+	r := newRig(t, testBank())
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "FIRST", ""))
+	r.step(StepRecipient)
+	r.must(r.s.ScanParcel(r.ctx, "SECOND", ""))
+	if v := r.s.View(); v.Parcel.Barcode != "SECOND" || v.Step != StepRecipient {
+		t.Fatalf("draft %q step %s", v.Parcel.Barcode, v.Step)
+	}
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.must(r.s.ChooseSize(r.ctx, SizeS))
+	r.wantErr(r.s.ScanParcel(r.ctx, "THIRD", ""), ErrBadState)
+}

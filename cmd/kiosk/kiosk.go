@@ -1,0 +1,426 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"github.com/nats-io/nats.go"
+
+	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/assets"
+	"github.com/parcelkiosk/locker/config"
+	"github.com/parcelkiosk/locker/lockio"
+	"github.com/parcelkiosk/locker/store"
+	"github.com/parcelkiosk/locker/ui"
+	"github.com/parcelkiosk/locker/uplink"
+)
+
+// appID is the Fyne application id (FyneApp.toml has the same).
+const appID = "org.parcelkiosk.kiosk"
+
+func checkConfig(path string, stdout io.Writer) error {
+	if err := config.Check(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", path)
+	return nil
+}
+
+// kiosk is everything the process runs, wired together.
+type kiosk struct {
+	f       flags
+	cfg     *config.Config
+	log     *slog.Logger
+	dataDir string
+	tmpDir  bool // dataDir is a throw-away directory of the demo
+
+	db   *store.DB
+	bus  *lockio.Bus
+	sim  *lockio.Sim
+	pty  *lockio.PTY
+	port *lockio.Port
+	svc  *locker.Service
+	emb  *uplink.Embedded
+	nc   *nats.Conn
+	scans *scanLog
+
+	tasks []task
+}
+
+// task is one background goroutine of the kiosk.
+type task struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+func (k *kiosk) goRun(name string, run func(ctx context.Context) error) {
+	k.tasks = append(k.tasks, task{name, run})
+}
+
+// setup opens everything; on error it closes what it opened.
+func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error) {
+	k = &kiosk{f: f, scans: newScanLog(20)}
+	defer func() {
+		if err != nil {
+			k.close()
+		}
+	}()
+	if f.demo && f.config == "" {
+		k.cfg, err = config.Parse(assets.DemoConfig(), "demo/kiosk.toml")
+	} else {
+		k.cfg, err = config.Load(f.config)
+	}
+	if err != nil {
+		return k, err
+	}
+	if k.log, err = k.cfg.Logger(stderr); err != nil {
+		return k, err
+	}
+	if err = k.openData(); err != nil {
+		return k, err
+	}
+	if k.db, err = store.Open(ctx, filepath.Join(k.dataDir, "kiosk.db"), store.Options{Logger: k.log}); err != nil {
+		return k, fmt.Errorf("kiosk: database: %w", err)
+	}
+	if err = k.openBus(); err != nil {
+		return k, err
+	}
+	k.svc, err = locker.NewService(locker.Options{
+		Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Version: version,
+		Store: k.db, Bus: k.bus,
+		Compartments: k.cfg.Compartments(),
+		Expiry:       k.cfg.Expiry,
+		Logger:       k.log,
+	})
+	if err != nil {
+		return k, err
+	}
+	if err = k.svc.Start(ctx); err != nil {
+		return k, fmt.Errorf("kiosk: start: %w", err)
+	}
+	if f.demo {
+		if err = seedDemo(ctx, k.svc); err != nil {
+			return k, err
+		}
+	}
+	if err = k.openUplink(ctx); err != nil {
+		return k, err
+	}
+	k.goRun("door events", k.pumpDoorEvents)
+	k.goRun("tick", k.tick)
+	return k, nil
+}
+
+func (k *kiosk) openData() error {
+	k.dataDir = k.cfg.DataDir
+	switch {
+	case k.f.data != "":
+		k.dataDir = k.f.data
+	case k.f.demo && k.f.config == "":
+		d, err := os.MkdirTemp("", "parcelkiosk-demo-")
+		if err != nil {
+			return fmt.Errorf("kiosk: data dir: %w", err)
+		}
+		k.dataDir, k.tmpDir = d, true
+	}
+	if err := os.MkdirAll(k.dataDir, 0o750); err != nil {
+		return fmt.Errorf("kiosk: data dir: %w", err)
+	}
+	k.log.Info("data directory", "dir", k.dataDir)
+	return nil
+}
+
+// openBus opens the lock boards' serial port, or with protocol "sim" a
+// simulated bank on a real pseudo-terminal served in this process.
+func (k *kiosk) openBus() error {
+	lb := k.cfg.Lockboard
+	protocol := k.cfg.BusProtocol()
+	path, baud := lb.Port, lb.Baud
+	if lb.Protocol == config.ProtocolSim {
+		autoClose, err := time.ParseDuration(k.f.simClose)
+		if err != nil {
+			return fmt.Errorf("kiosk: --sim-autoclose: %w", err)
+		}
+		lo, _, err := lockio.BoardRange(protocol)
+		if err != nil {
+			return err
+		}
+		boards := 1
+		for _, b := range k.cfg.Boards() {
+			boards = max(boards, b-lo+1)
+		}
+		k.sim, err = lockio.NewSim(lockio.SimOptions{
+			Protocol: protocol, Boards: boards, AutoClose: autoClose,
+			SensorClosedBit: lb.SensorClosedBit,
+		})
+		if err != nil {
+			return err
+		}
+		if k.pty, err = lockio.OpenPTY(filepath.Join(k.dataDir, "locker-bus")); err != nil {
+			return err
+		}
+		k.goRun("simulator", func(ctx context.Context) error { return k.sim.Serve(ctx, k.pty.Master) })
+		path = k.pty.Path
+		k.log.Info("simulated lock bank", "protocol", protocol, "boards", boards, "pty", k.pty.Path)
+	}
+	if baud == 0 {
+		baud = lockio.DefaultBaud(protocol)
+	}
+	k.port = lockio.NewPort(path, baud)
+	var err error
+	k.bus, err = lockio.NewBus(k.port, lockio.Options{
+		Protocol:        protocol,
+		Boards:          k.cfg.Boards(),
+		SensorClosedBit: lb.SensorClosedBit,
+		UnlockGap:       lb.UnlockGap,
+		ReplyTimeout:    lb.ReplyTimeout,
+		Retries:         lb.Retries,
+		PollFast:        lb.PollFast,
+		PollIdle:        lb.PollIdle,
+		LeftOpenAfter:   lb.LeftOpenAfter,
+		JamAfter:        lb.JamAfter,
+		Logger:          k.log,
+	})
+	if err != nil {
+		return err
+	}
+	k.goRun("lock bus", k.bus.Run)
+	return nil
+}
+
+// openUplink connects to NATS (an embedded server in the demo) and starts
+// the relay, the command handlers and the heartbeat. With no URL the
+// events wait in the outbox.
+func (k *kiosk) openUplink(ctx context.Context) error {
+	url := k.cfg.Uplink.URL
+	if k.f.demo && url == "" {
+		var err error
+		k.emb, err = uplink.StartEmbedded(uplink.EmbeddedOptions{Port: k.f.natsPort, StoreDir: filepath.Join(k.dataDir, "nats")})
+		if err != nil {
+			return err
+		}
+		url = k.emb.URL()
+		k.log.Info("embedded NATS server", "url", url)
+	}
+	if url == "" {
+		k.log.Warn("no uplink configured: events stay in the outbox")
+		return nil
+	}
+	subj := uplink.Subjects{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk}
+	nc, err := uplink.Connect(ctx, url, uplink.ConnectOptions{
+		Name:        "kiosk " + k.cfg.Site + "/" + k.cfg.Kiosk,
+		CredsFile:   k.cfg.Uplink.Creds,
+		CAFile:      k.cfg.Uplink.TLSCA,
+		InboxPrefix: subj.Inbox(),
+		Logger:      k.log,
+	})
+	if err != nil {
+		return err
+	}
+	k.nc = nc
+	relay := uplink.NewRelay(nc, k.db, uplink.RelayOptions{CreateStream: k.emb != nil, Logger: k.log})
+	cmds, err := uplink.NewCommands(nc, k.svc, uplink.CommandOptions{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Backlog: k.db, Logger: k.log})
+	if err != nil {
+		return err
+	}
+	hb, err := uplink.NewHeartbeat(nc, k.svc, uplink.HeartbeatOptions{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Interval: k.cfg.Uplink.Heartbeat, Backlog: k.db, Logger: k.log})
+	if err != nil {
+		return err
+	}
+	k.goRun("relay", relay.Run)
+	k.goRun("commands", cmds.Run)
+	k.goRun("heartbeat", hb.Run)
+	return nil
+}
+
+// pumpDoorEvents hands the bus's door events to the service.
+func (k *kiosk) pumpDoorEvents(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-k.bus.Events():
+			k.svc.HandleDoorEvent(ctx, ev)
+		}
+	}
+}
+
+// tick drives expiries and flow timeouts once a second.
+func (k *kiosk) tick(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			k.svc.Tick(ctx)
+		}
+	}
+}
+
+// run starts the background tasks and the window, and waits for the end:
+// a signal, the window closed, or a task failing.
+func (k *kiosk) run(parent context.Context) error {
+	defer k.close()
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+
+	var u *ui.UI
+	var fapp fyne.App
+	if !k.f.headless {
+		fapp = app.NewWithID(appID)
+		var err error
+		u, err = ui.New(fapp, k.svc, ui.Options{
+			Demo:        k.f.demo,
+			Portrait:    k.f.portrait || k.cfg.Screen.Portrait,
+			Fullscreen:  k.cfg.Screen.Fullscreen && !k.f.windowed,
+			IdleTimeout: k.cfg.Screen.IdleTimeout,
+			Diag:        diagnostics{k},
+			Logger:      k.log,
+			Language:    k.cfg.Screen.Language,
+		})
+		if err != nil {
+			return err
+		}
+		k.goRun("ui", u.Run)
+		k.startScanners(u)
+	}
+	n := newNotifier()
+	k.goRun("watchdog", func(ctx context.Context) error { return n.runWatchdog(ctx, func() bool { return true }) })
+
+	var wg sync.WaitGroup
+	for _, t := range k.tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := t.run(ctx); err != nil && ctx.Err() == nil {
+				k.log.Error("task failed", "task", t.name, "err", err)
+				cancel(fmt.Errorf("kiosk: %s: %w", t.name, err))
+			}
+		}()
+	}
+	_ = n.send("READY=1")
+	k.log.Info("kiosk started", "site", k.cfg.Site, "kiosk", k.cfg.Kiosk, "version", version, "demo", k.f.demo)
+
+	if fapp != nil {
+		go func() {
+			<-ctx.Done()
+			fyne.Do(fapp.Quit)
+		}()
+		u.Window().ShowAndRun() // returns when the window closes or the app quits
+		cancel(nil)
+	} else {
+		<-ctx.Done()
+	}
+	_ = n.send("STOPPING=1")
+	cancel(nil)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		k.log.Warn("some tasks did not stop within 10s")
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// close releases everything setup opened, in reverse order.
+func (k *kiosk) close() {
+	if k.nc != nil {
+		_ = k.nc.Drain()
+	}
+	if k.emb != nil {
+		k.emb.Shutdown()
+	}
+	if k.port != nil {
+		_ = k.port.Close()
+	}
+	if k.pty != nil {
+		_ = k.pty.Close()
+	}
+	if k.db != nil {
+		_ = k.db.Close()
+	}
+	if k.tmpDir {
+		_ = os.RemoveAll(k.dataDir)
+	}
+}
+
+// diagnostics reports the parts around the domain to the maintenance screen.
+type diagnostics struct{ k *kiosk }
+
+// Diagnostics implements ui.Diagnostics.
+func (d diagnostics) Diagnostics(ctx context.Context) (ui.DiagReport, error) {
+	k := d.k
+	r := ui.DiagReport{Version: version, UplinkConnected: k.nc != nil && k.nc.IsConnected(), LastScans: k.scans.list()}
+	for _, b := range k.cfg.Boards() {
+		ok, last := k.bus.Online(b)
+		r.Boards = append(r.Boards, ui.BoardStatus{Board: b, Online: ok, LastPoll: last})
+	}
+	var err error
+	if r.Backlog, err = k.db.OutboxBacklog(ctx); err != nil {
+		return r, err
+	}
+	if r.DBSizeBytes, err = k.db.Size(); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// seedDemo loads the demo directory, couriers, staff and pre-advised
+// parcels. It is idempotent: a restarted demo keeps its data.
+func seedDemo(ctx context.Context, svc *locker.Service) error {
+	var dir struct {
+		Recipients []locker.Recipient `json:"recipients"`
+	}
+	if err := json.Unmarshal(assets.DemoDirectory(), &dir); err != nil {
+		return fmt.Errorf("kiosk: demo directory: %w", err)
+	}
+	if _, err := svc.UpsertRecipients(ctx, dir.Recipients); err != nil {
+		return fmt.Errorf("kiosk: demo directory: %w", err)
+	}
+	var people struct {
+		Couriers []struct {
+			ID, Carrier, Name, Code string
+		} `json:"couriers"`
+		Staff []struct {
+			ID, Name, PIN string
+			TOTPSecret    string `json:"totp_secret"`
+		} `json:"staff"`
+		Expected []locker.Expected `json:"expected"`
+	}
+	if err := json.Unmarshal(assets.DemoPeople(), &people); err != nil {
+		return fmt.Errorf("kiosk: demo people: %w", err)
+	}
+	for _, c := range people.Couriers {
+		if err := svc.UpsertCourier(ctx, locker.Courier{ID: c.ID, Carrier: c.Carrier, Name: c.Name}, c.Code); err != nil {
+			return fmt.Errorf("kiosk: demo courier %s: %w", c.ID, err)
+		}
+	}
+	for _, s := range people.Staff {
+		if err := svc.UpsertStaff(ctx, locker.Staff{ID: s.ID, Name: s.Name, TOTPSecret: s.TOTPSecret}, s.PIN); err != nil {
+			return fmt.Errorf("kiosk: demo staff %s: %w", s.ID, err)
+		}
+	}
+	for _, e := range people.Expected {
+		e.IdempotencyKey = "demo-" + e.Barcode
+		if _, err := svc.ExpectParcel(ctx, e); err != nil && !errors.Is(err, locker.ErrDuplicate) {
+			return fmt.Errorf("kiosk: demo pre-advice %s: %w", e.Barcode, err)
+		}
+	}
+	return nil
+}

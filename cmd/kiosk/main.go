@@ -1,0 +1,93 @@
+// Command kiosk runs the parcel locker kiosk: the touchscreen UI, the flows
+// service, the lock bus, the scanners and the NATS uplink.
+//
+//	kiosk --config /etc/parcelkiosk/kiosk.toml
+//	kiosk --demo [--data DIR]          everything simulated and embedded
+//	kiosk --check-config FILE          validate a configuration and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// flags are the kiosk's command-line options.
+type flags struct {
+	config      string
+	checkConfig string
+	demo        bool
+	data        string
+	headless    bool
+	windowed    bool
+	portrait    bool
+	natsPort    int
+	simClose    string
+	version     bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", "", "configuration `file` (TOML)")
+	fs.StringVar(&f.checkConfig, "check-config", "", "validate the configuration `file`, print every problem and exit")
+	fs.BoolVar(&f.demo, "demo", false, "run with a simulated lock bank, an embedded NATS server and sample data")
+	fs.StringVar(&f.data, "data", "", "data `directory` (overrides data_dir; with --demo the default is a throw-away directory)")
+	fs.BoolVar(&f.headless, "headless", false, "run without a window (services only; for tests and trials)")
+	fs.BoolVar(&f.windowed, "windowed", false, "run in a window instead of full screen")
+	fs.BoolVar(&f.portrait, "portrait", false, "portrait layout (1080x1920)")
+	fs.IntVar(&f.natsPort, "nats-port", 0, "with --demo: loopback `port` of the embedded NATS server (0: any free port)")
+	fs.StringVar(&f.simClose, "sim-autoclose", "4s", "with a simulated bank: how long an unlocked door stays open before it closes by itself (0: until told)")
+	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("kiosk: unexpected argument %q", fs.Arg(0))
+	}
+	if !f.demo && f.config == "" && f.checkConfig == "" && !f.version {
+		return f, errors.New("kiosk: give --config FILE or --demo (see kiosk -h)")
+	}
+	return f, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.version:
+		fmt.Fprintln(stdout, version)
+		return nil
+	case f.checkConfig != "":
+		return checkConfig(f.checkConfig, stdout)
+	}
+	k, err := setup(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	return k.run(ctx)
+}

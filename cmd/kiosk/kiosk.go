@@ -44,14 +44,14 @@ type kiosk struct {
 	dataDir string
 	tmpDir  bool // dataDir is a throw-away directory of the demo
 
-	db   *store.DB
-	bus  *lockio.Bus
-	sim  *lockio.Sim
-	pty  *lockio.PTY
-	port *lockio.Port
-	svc  *locker.Service
-	emb  *uplink.Embedded
-	nc   *nats.Conn
+	db    *store.DB
+	bus   *lockio.Bus
+	sim   *lockio.Sim
+	pty   *lockio.PTY
+	port  *lockio.Port
+	svc   *locker.Service
+	emb   *uplink.Embedded
+	nc    *nats.Conn
 	scans *scanLog
 
 	tasks []task

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"image"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/aztec"
@@ -156,9 +156,9 @@ type session struct {
 
 func (d *Decoder) newSession() *session {
 	s := &session{
-		d:      d,
-		hints:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
-		pure:   map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
+		d:     d,
+		hints: map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		pure:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
 	}
 	s.oneHints = map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_TRY_HARDER:      true,
@@ -442,7 +442,6 @@ func plausible1D(h hit) bool {
 	}
 	return true
 }
-
 
 // rowsPerScan is how many rows of an image the 1D scan visits at most.
 func (d *Decoder) rowsPerScan() int {

@@ -325,7 +325,6 @@ func sharpen(g *image.Gray) *image.Gray {
 	return out
 }
 
-
 // padNearest enlarges g by an integer factor with nearest-neighbor
 // sampling (keeping module edges sharp) and surrounds it with a quiet zone
 // of border pixels of value fill.

@@ -1,0 +1,216 @@
+package scanner
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Linux input event constants (linux/input-event-codes.h).
+const (
+	evKey        = 0x01
+	keyEnter     = 28
+	keyKPEnter   = 96
+	keyLeftShift = 42
+	keyRightShft = 54
+	// eviocgrab is _IOW('E', 0x90, int).
+	eviocgrab = 0x40044590
+)
+
+// InputEventSize is the size of the kernel's struct input_event on this
+// platform: a struct timeval followed by type, code (uint16) and value
+// (int32).
+var InputEventSize = int(unsafe.Sizeof(unix.Timeval{})) + 8
+
+// usKeys maps evdev key codes to the characters of a US layout: unshifted
+// and shifted.
+var usKeys = map[uint16][2]rune{
+	2: {'1', '!'}, 3: {'2', '@'}, 4: {'3', '#'}, 5: {'4', '$'}, 6: {'5', '%'},
+	7: {'6', '^'}, 8: {'7', '&'}, 9: {'8', '*'}, 10: {'9', '('}, 11: {'0', ')'},
+	12: {'-', '_'}, 13: {'=', '+'}, 15: {'\t', '\t'},
+	16: {'q', 'Q'}, 17: {'w', 'W'}, 18: {'e', 'E'}, 19: {'r', 'R'}, 20: {'t', 'T'},
+	21: {'y', 'Y'}, 22: {'u', 'U'}, 23: {'i', 'I'}, 24: {'o', 'O'}, 25: {'p', 'P'},
+	26: {'[', '{'}, 27: {']', '}'},
+	30: {'a', 'A'}, 31: {'s', 'S'}, 32: {'d', 'D'}, 33: {'f', 'F'}, 34: {'g', 'G'},
+	35: {'h', 'H'}, 36: {'j', 'J'}, 37: {'k', 'K'}, 38: {'l', 'L'},
+	39: {';', ':'}, 40: {'\'', '"'}, 41: {'`', '~'}, 43: {'\\', '|'},
+	44: {'z', 'Z'}, 45: {'x', 'X'}, 46: {'c', 'C'}, 47: {'v', 'V'}, 48: {'b', 'B'},
+	49: {'n', 'N'}, 50: {'m', 'M'}, 51: {',', '<'}, 52: {'.', '>'}, 53: {'/', '?'},
+	55: {'*', '*'}, 57: {' ', ' '},
+	71: {'7', '7'}, 72: {'8', '8'}, 73: {'9', '9'}, 74: {'-', '-'},
+	75: {'4', '4'}, 76: {'5', '5'}, 77: {'6', '6'}, 78: {'+', '+'},
+	79: {'1', '1'}, 80: {'2', '2'}, 81: {'3', '3'}, 82: {'0', '0'}, 83: {'.', '.'},
+	98: {'/', '/'},
+}
+
+// KeyRune returns the character a US keyboard types for an evdev key code
+// with or without shift, and false for keys that type nothing.
+func KeyRune(code uint16, shift bool) (rune, bool) {
+	k, ok := usKeys[code]
+	if !ok {
+		return 0, false
+	}
+	if shift {
+		return k[1], true
+	}
+	return k[0], true
+}
+
+// InputEvent is one decoded struct input_event.
+type InputEvent struct {
+	Time       time.Time
+	Type, Code uint16
+	Value      int32
+}
+
+// ReadInputEvent reads one struct input_event in the host's layout.
+func ReadInputEvent(r io.Reader, buf []byte) (InputEvent, error) {
+	buf = buf[:InputEventSize]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return InputEvent{}, err
+	}
+	tv := InputEventSize - 8
+	var sec, usec int64
+	if tv == 16 {
+		sec = int64(binary.NativeEndian.Uint64(buf[0:]))
+		usec = int64(binary.NativeEndian.Uint64(buf[8:]))
+	} else {
+		sec = int64(int32(binary.NativeEndian.Uint32(buf[0:])))
+		usec = int64(int32(binary.NativeEndian.Uint32(buf[4:])))
+	}
+	return InputEvent{
+		Time:  time.Unix(sec, usec*1000),
+		Type:  binary.NativeEndian.Uint16(buf[tv:]),
+		Code:  binary.NativeEndian.Uint16(buf[tv+2:]),
+		Value: int32(binary.NativeEndian.Uint32(buf[tv+4:])),
+	}, nil
+}
+
+// AppendInputEvent appends ev in the kernel's layout (for tests and
+// simulators).
+func AppendInputEvent(b []byte, ev InputEvent) []byte {
+	tv := InputEventSize - 8
+	out := make([]byte, InputEventSize)
+	usec := int64(ev.Time.Nanosecond() / 1000)
+	if tv == 16 {
+		binary.NativeEndian.PutUint64(out[0:], uint64(ev.Time.Unix()))
+		binary.NativeEndian.PutUint64(out[8:], uint64(usec))
+	} else {
+		binary.NativeEndian.PutUint32(out[0:], uint32(ev.Time.Unix()))
+		binary.NativeEndian.PutUint32(out[4:], uint32(usec))
+	}
+	binary.NativeEndian.PutUint16(out[tv:], ev.Type)
+	binary.NativeEndian.PutUint16(out[tv+2:], ev.Code)
+	binary.NativeEndian.PutUint32(out[tv+4:], uint32(ev.Value))
+	return append(b, out...)
+}
+
+// HIDSource reads a USB HID scanner that presents itself as a keyboard,
+// through its evdev device: key presses are turned into characters with a
+// US layout and Enter ends a scan. Wrap it in Supervised so it comes back
+// after the scanner is unplugged and plugged in again.
+type HIDSource struct {
+	// Open opens the event device; it is called at every (re)start. Use
+	// OpenEvdev for a real device.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Name is the Scan.Source; default "hid".
+	Name string
+	// MaxLine bounds a scan; default DefaultMaxLine.
+	MaxLine int
+	// Now stamps scans; default time.Now.
+	Now func() time.Time
+}
+
+// Run reads key events and sends a Scan at each Enter, until the device
+// fails (returned, wrapped) or ctx ends (nil).
+func (h *HIDSource) Run(ctx context.Context, out chan<- Scan) error {
+	name := h.Name
+	if name == "" {
+		name = "hid"
+	}
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
+	maxLine := h.MaxLine
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	rc, err := h.Open(ctx)
+	if err != nil {
+		return fmt.Errorf("scanner: %s: open: %w", name, err)
+	}
+	defer rc.Close()
+	stop := closeOnDone(ctx, rc)
+	defer stop()
+	buf := make([]byte, InputEventSize)
+	line := make([]rune, 0, 64)
+	shifts := 0 // number of shift keys held
+	for {
+		ev, err := ReadInputEvent(rc, buf)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("scanner: %s: truncated input event: %w", name, err)
+			}
+			return fmt.Errorf("scanner: %s: device gone: %w", name, err)
+		}
+		if ev.Type != evKey {
+			continue
+		}
+		switch ev.Code {
+		case keyLeftShift, keyRightShft:
+			switch ev.Value {
+			case 1:
+				shifts++
+			case 0:
+				shifts = max(0, shifts-1)
+			}
+			continue
+		}
+		if ev.Value == 0 {
+			continue // release
+		}
+		if ev.Code == keyEnter || ev.Code == keyKPEnter {
+			if len(line) > 0 {
+				if err := send(ctx, out, Scan{Text: string(line), Symbology: SymKeyboard, Source: name, At: now()}); err != nil {
+					return nil
+				}
+			}
+			line = line[:0]
+			continue
+		}
+		r, ok := KeyRune(ev.Code, shifts > 0)
+		if !ok {
+			continue
+		}
+		if len(line) >= maxLine {
+			return fmt.Errorf("scanner: %s: %w: more than %d characters", name, ErrLineTooLong, maxLine)
+		}
+		line = append(line, r)
+	}
+}
+
+// OpenEvdev opens an input event device (e.g. /dev/input/by-id/...-event-kbd)
+// and grabs it exclusively (EVIOCGRAB), so its keystrokes do not also reach
+// the window. Use it as HIDSource.Open.
+func OpenEvdev(path string) (io.ReadCloser, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("scanner: open %s: %w", path, err)
+	}
+	if err := unix.IoctlSetInt(int(f.Fd()), eviocgrab, 1); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("scanner: grab %s: %w", path, err)
+	}
+	return f, nil
+}

@@ -60,9 +60,6 @@ func HashCourierCode(secret []byte, code string) string {
 // secret (Staff.PINHash).
 func HashStaffPIN(secret []byte, pin string) string { return keyedHash(secret, labelStaff, pin) }
 
-// equalHash compares two hex hashes in constant time.
-func equalHash(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
-
 // newPIN returns a uniformly random 6-digit PIN read from r.
 func newPIN(r io.Reader) (string, error) {
 	const limit = 4294000000 // largest multiple of 1e6 below 2^32

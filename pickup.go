@@ -2,6 +2,7 @@ package locker
 
 import (
 	"context"
+	"crypto/hmac"
 	"fmt"
 	"maps"
 	"slices"
@@ -30,13 +31,15 @@ func (s *Service) PickupWithPIN(ctx context.Context, pin string) error {
 		if !validPIN(pin) {
 			return s.wrongCodeLocked(ctx, "pin", fmt.Errorf("%w: a PIN has 6 digits", ErrWrongCode))
 		}
-		h := HashPIN(s.secret, pin)
+		h := []byte(HashPIN(s.secret, pin))
 		var group []Parcel
-		for _, p := range s.activeIn(nil) {
-			if equalHash(p.PINHash, h) { // every parcel compared: no early exit
+		buf := make([]byte, 0, len(h))
+		s.eachActive(nil, func(p Parcel) {
+			buf = append(buf[:0], p.PINHash...)
+			if hmac.Equal(buf, h) { // every parcel compared: no early exit
 				group = append(group, p)
 			}
-		}
+		})
 		if len(group) == 0 {
 			return s.wrongCodeLocked(ctx, "pin", nil)
 		}
@@ -60,11 +63,11 @@ func (s *Service) PickupWithQR(ctx context.Context, token string) error {
 			return s.wrongCodeLocked(ctx, "qr", err)
 		}
 		var group []Parcel
-		for _, p := range s.activeIn(nil) {
+		s.eachActive(nil, func(p Parcel) {
 			if p.CredentialID == claims.CredentialID {
 				group = append(group, p)
 			}
-		}
+		})
 		if len(group) == 0 {
 			// Signed by this kiosk, so not a guess: the parcels are gone or
 			// the code was reissued.

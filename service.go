@@ -447,31 +447,48 @@ func (s *Service) compIn(ch *Change, id string) (Compartment, bool) {
 	return s.comps[i], true
 }
 
-// activeIn returns the active parcels with ch applied, sorted by id.
-func (s *Service) activeIn(ch *Change) []Parcel {
-	m := maps.Clone(s.parcels)
-	if ch != nil {
+// eachActive calls fn for every active parcel with ch applied, in no
+// particular order, without copying the set.
+func (s *Service) eachActive(ch *Change, fn func(p Parcel)) {
+	var over map[string]bool
+	if ch != nil && len(ch.Parcels) > 0 {
+		over = make(map[string]bool, len(ch.Parcels))
+		for _, p := range ch.Parcels {
+			over[p.ID] = true
+		}
+	}
+	for id, p := range s.parcels {
+		if !over[id] {
+			fn(p)
+		}
+	}
+	if over != nil {
 		for _, p := range ch.Parcels {
 			if p.Status.Active() {
-				m[p.ID] = p
-			} else {
-				delete(m, p.ID)
+				fn(p)
 			}
 		}
 	}
-	out := slices.Collect(maps.Values(m))
+}
+
+// activeIn returns the active parcels with ch applied, sorted by id.
+func (s *Service) activeIn(ch *Change) []Parcel {
+	out := make([]Parcel, 0, len(s.parcels))
+	s.eachActive(ch, func(p Parcel) { out = append(out, p) })
 	slices.SortFunc(out, func(a, b Parcel) int { return cmpString(a.ID, b.ID) })
 	return out
 }
 
-// parcelsIn returns the active parcels in compartment id with ch applied.
+// parcelsIn returns the active parcels in compartment id with ch applied,
+// sorted by id.
 func (s *Service) parcelsIn(ch *Change, id string) []Parcel {
 	var out []Parcel
-	for _, p := range s.activeIn(ch) {
+	s.eachActive(ch, func(p Parcel) {
 		if p.CompartmentID == id {
 			out = append(out, p)
 		}
-	}
+	})
+	slices.SortFunc(out, func(a, b Parcel) int { return cmpString(a.ID, b.ID) })
 	return out
 }
 
@@ -742,7 +759,6 @@ func (s *Service) recoverLocked(ch *Change) error {
 // newCredentialLocked draws a PIN unique among the active parcels (with ch
 // applied) and a credential id.
 func (s *Service) newCredentialLocked(ch *Change, recipientID string) (Credential, error) {
-	active := s.activeIn(ch)
 	for range 100 {
 		pin, err := newPIN(s.rand)
 		if err != nil {
@@ -750,11 +766,7 @@ func (s *Service) newCredentialLocked(ch *Change, recipientID string) (Credentia
 		}
 		h := HashPIN(s.secret, pin)
 		clash := false
-		for _, p := range active {
-			if equalHash(p.PINHash, h) {
-				clash = true
-			}
-		}
+		s.eachActive(ch, func(p Parcel) { clash = clash || p.PINHash == h })
 		if !clash {
 			return Credential{CredentialID: NewULID(s.clock.Now()), RecipientID: recipientID, PIN: pin}, nil
 		}

@@ -423,3 +423,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDemoConfigLoads checks the demo bank that `kiosk --demo` embeds.
+func TestDemoConfigLoads(t *testing.T) {
+	data, err := os.ReadFile("../assets/demo/kiosk.toml")
+	if err != nil {
+		t.Skipf("no demo config yet: %v", err)
+	}
+	c, err := ParseWith(data, "assets/demo/kiosk.toml", Options{Stat: fakeStat()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Lockboard.Protocol != ProtocolSim || len(c.Compartments()) == 0 {
+		t.Errorf("demo config: protocol %q, %d compartments", c.Lockboard.Protocol, len(c.Compartments()))
+	}
+}

@@ -73,13 +73,13 @@ type Lockboard struct {
 	Port            string        `toml:"port"`              // serial device; required unless sim
 	Baud            int           `toml:"baud"`              // default 19200 for kerong-cu16, 9600 for gen8a
 	SensorClosedBit int           `toml:"sensor_closed_bit"` // 1 (default): sensor bit set = door closed; 0: the opposite
-	UnlockGap       time.Duration `toml:"unlock_gap"`        // pause between two unlocks on the bus; default 100ms
-	ReplyTimeout    time.Duration `toml:"reply_timeout"`     // wait for a board's reply; default 300ms
-	Retries         int           `toml:"retries"`           // resends after a missing reply; default 2
-	PollFast        time.Duration `toml:"poll_fast"`         // sensor poll period while a door is open or just unlocked; default 200ms
+	UnlockGap       time.Duration `toml:"unlock_gap"`        // pause between two unlocks on the bus; default 100ms, at least 10ms
+	ReplyTimeout    time.Duration `toml:"reply_timeout"`     // wait for a board's reply; default 200ms
+	Retries         int           `toml:"retries"`           // resends after a missing reply; default 2; 0: none (lockio.Options wants -1 for none)
+	PollFast        time.Duration `toml:"poll_fast"`         // sensor poll period while a door is open or just unlocked; default 100ms
 	PollIdle        time.Duration `toml:"poll_idle"`         // sensor poll period otherwise; default 1s
-	LeftOpenAfter   time.Duration `toml:"left_open_after"`   // door.left_open after this long open; default 2m
-	JamAfter        time.Duration `toml:"jam_after"`         // door.jammed when an unlocked door has not opened after this; default 5s
+	LeftOpenAfter   time.Duration `toml:"left_open_after"`   // door.left_open after this long open; default 1m
+	JamAfter        time.Duration `toml:"jam_after"`         // door.jammed when an unlocked door has not opened after this; default 10s
 	Boards          []int         `toml:"boards"`            // board addresses to poll; default: every board used by a compartment
 }
 
@@ -128,12 +128,12 @@ func Defaults() Config {
 			SimProtocol:     ProtocolKerong,
 			SensorClosedBit: 1,
 			UnlockGap:       100 * time.Millisecond,
-			ReplyTimeout:    300 * time.Millisecond,
+			ReplyTimeout:    200 * time.Millisecond,
 			Retries:         2,
-			PollFast:        200 * time.Millisecond,
+			PollFast:        100 * time.Millisecond,
 			PollIdle:        time.Second,
-			LeftOpenAfter:   2 * time.Minute,
-			JamAfter:        5 * time.Second,
+			LeftOpenAfter:   time.Minute,
+			JamAfter:        10 * time.Second,
 		},
 		Uplink: Uplink{Heartbeat: 30 * time.Second},
 		Scanner: Scanner{

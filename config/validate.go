@@ -209,7 +209,7 @@ func (v *validator) durations() {
 	}{
 		{"expiry", c.Expiry, time.Minute},
 		{"screen.idle_timeout", c.Screen.IdleTimeout, time.Second},
-		{"lockboard.unlock_gap", c.Lockboard.UnlockGap, 0},
+		{"lockboard.unlock_gap", c.Lockboard.UnlockGap, 10 * time.Millisecond},
 		{"lockboard.reply_timeout", c.Lockboard.ReplyTimeout, time.Millisecond},
 		{"lockboard.poll_fast", c.Lockboard.PollFast, time.Millisecond},
 		{"lockboard.poll_idle", c.Lockboard.PollIdle, time.Millisecond},

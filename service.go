@@ -729,6 +729,11 @@ func (s *Service) recoverLocked(ch *Change) error {
 			if _, _, err := s.depositIn(ch, p, nil, "system"); err != nil {
 				return err
 			}
+			if c.Status == StatusFaulty && c.Reason == InterruptedReason {
+				if _, err := s.setStatusIn(ch, c.ID, StatusAvailable, "", "system"); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if c.Status != StatusFaulty || c.Reason != InterruptedReason {
@@ -803,12 +808,6 @@ func (s *Service) depositIn(ch *Change, p Parcel, cred *Credential, actor string
 	}
 	if c.Status == StatusReserved || c.Status == StatusAvailable {
 		c.Status = StatusOccupied
-	}
-	if c.Status == StatusFaulty && c.Reason == InterruptedReason {
-		c.Status, c.Reason = StatusOccupied, ""
-		s.addEvent(ch, EvtCompartmentStatus, map[string]any{
-			"compartment": c.ID, "status": c.Status, "previous": StatusFaulty, "reason": "", "by": actor,
-		})
 	}
 	c.LastUsed = now
 	putComp(ch, c)

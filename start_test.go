@@ -348,3 +348,56 @@ func TestRescanReplacesDraft(t *testing.T) {
 	r.must(r.s.ChooseSize(r.ctx, SizeS))
 	r.wantErr(r.s.ScanParcel(r.ctx, "THIRD", ""), ErrBadState)
 }
+
+func TestRecoveryAddToDoorResumesExpiry(t *testing.T) {
+	r := newRig(t, testBank())
+	r.signIn()
+	first, _ := r.deposit("FIRST", "r1", SizeS)
+	r.must(r.s.NextParcel(r.ctx))
+	r.must(r.s.ScanParcel(r.ctx, "SECOND", ""))
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.must(r.s.AddToDoor(r.ctx))
+	second := r.s.View().Parcel.ID
+	r.door(EventOpened, first.CompartmentID, true)
+	// Crash. The item sensor sees the first parcel, so it proves nothing.
+	r.bus.setState(r.addr(first.CompartmentID), LockState{Door: DoorClosed, Item: ItemPresent, Online: true})
+	r.restart(testBank())
+	if c := r.st.comp(first.CompartmentID); c.Status != StatusFaulty || c.Reason != InterruptedReason {
+		t.Fatalf("compartment %+v", c)
+	}
+	if p := r.st.parcel(first.ID); p.PausedSince.IsZero() {
+		t.Fatal("expiry of the parcel behind the faulty door not paused")
+	}
+	r.clk.Advance(time.Hour)
+	r.staffSignIn()
+	r.must(r.s.ResolveInterrupted(r.ctx, first.CompartmentID, true))
+	p := r.st.parcel(first.ID)
+	if !p.PausedSince.IsZero() || !p.ExpiresAt.Equal(first.ExpiresAt.Add(time.Hour)) {
+		t.Errorf("first parcel expiry %v paused %v, want %v", p.ExpiresAt, p.PausedSince, first.ExpiresAt.Add(time.Hour))
+	}
+	if p2 := r.st.parcel(second); p2.Status != ParcelDeposited {
+		t.Errorf("second parcel %s", p2.Status)
+	}
+	if c := r.st.comp(first.CompartmentID); c.Status != StatusOccupied {
+		t.Errorf("compartment %s", c.Status)
+	}
+	r.checkInvariants()
+}
+
+func TestRecoverySecondStartWithItemCommits(t *testing.T) {
+	r := newRig(t, testBank())
+	p := interruptedDeposit(r)
+	r.restart(testBank()) // no item sensor: faulty
+	if c := r.st.comp("A1"); c.Status != StatusFaulty {
+		t.Fatalf("A1 %s", c.Status)
+	}
+	r.bus.setState(LockAddr{0, 1}, LockState{Door: DoorClosed, Item: ItemPresent, Online: true})
+	r.restart(testBank())
+	if got := r.st.parcel(p.ID); got.Status != ParcelDeposited {
+		t.Errorf("parcel %s", got.Status)
+	}
+	if c := r.st.comp("A1"); c.Status != StatusOccupied || c.Reason != "" {
+		t.Errorf("A1 %+v", c)
+	}
+	r.checkInvariants()
+}

@@ -160,7 +160,7 @@ func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 		layout.NewSpacer(),
 		keyButton(okLabel, widget.HighImportance, u.touched(f.submit)))
 	rows = append(rows, last)
-	return container.NewVBox(rows...)
+	return container.NewGridWithRows(len(rows), rows...)
 }
 
 // fixedGrid lays objects in cols equal columns; each cell is at least

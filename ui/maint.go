@@ -94,8 +94,7 @@ func (u *UI) maintMap() fyne.CanvasObject {
 		u.render()
 	}))
 	m.selected = u.selected
-	mapCol := container.NewBorder(nil, u.legend(), nil, nil, m)
-	return container.New(split{ratio: 0.55}, mapCol, u.compartmentPanel())
+	return container.New(u.split(0.55), container.NewBorder(nil, u.legend(), nil, nil, m), u.compartmentPanel())
 }
 
 // touchedID wraps a callback with an id argument so it counts as activity.
@@ -123,16 +122,17 @@ func (u *UI) compartmentPanel() fyne.CanvasObject {
 		}
 		return u.tr.T("word.no")
 	}
-	details := widget.NewForm(
-		widget.NewFormItem(u.tr.T("detail.size"), widget.NewLabel(string(c.Size))),
-		widget.NewFormItem(u.tr.T("detail.status"), widget.NewLabel(u.tr.T("status."+string(c.Status)))),
-		widget.NewFormItem(u.tr.T("detail.door"), widget.NewLabel(u.tr.T("doorstate."+string(c.Door)))),
-		widget.NewFormItem(u.tr.T("detail.lock"), widget.NewLabel(fmt.Sprintf("%d / %d", c.Addr.Board, c.Addr.Lock))),
-		widget.NewFormItem(u.tr.T("detail.accessible"), widget.NewLabel(yes(c.Accessible))),
-	)
-	if c.Reason != "" {
-		details.Append(u.tr.T("detail.reason"), widget.NewLabel(c.Reason))
+	rows := []string{
+		u.tr.T("detail.size") + ": " + string(c.Size),
+		u.tr.T("detail.status") + ": " + u.tr.T("status."+string(c.Status)),
+		u.tr.T("detail.door") + ": " + u.tr.T("doorstate."+string(c.Door)),
+		u.tr.T("detail.lock") + ": " + fmt.Sprintf("%d / %d", c.Addr.Board, c.Addr.Lock),
+		u.tr.T("detail.accessible") + ": " + yes(c.Accessible),
 	}
+	if c.Reason != "" {
+		rows = append(rows, u.tr.T("detail.reason")+": "+c.Reason)
+	}
+	details := lines(rows, theme.SizeNameText, 40)
 	box := container.NewVBox(heading(u.tr.T("maint.door", map[string]any{"Door": c.ID})), details)
 	id := c.ID
 	if u.pendingAct != "" {
@@ -188,16 +188,14 @@ func (u *UI) maintExpired() fyne.CanvasObject {
 // maintAudit pages through the audit log.
 func (u *UI) maintAudit() fyne.CanvasObject {
 	p := u.audit
-	rows := container.NewVBox()
+	var out []string
 	for _, e := range p.Entries {
-		l := widget.NewLabel(fmt.Sprintf("%d  %s  %s  %s  %s  %s", e.Seq, e.Time.Local().Format("01-02 15:04:05"), e.Actor, e.Action, e.Subject, e.Detail))
-		l.SizeName = theme.SizeNameCaptionText
-		l.Truncation = fyne.TextTruncateEllipsis
-		rows.Add(l)
+		out = append(out, fmt.Sprintf("%d  %s  %s  %s  %s  %s", e.Seq, e.Time.Local().Format("01-02 15:04:05"), e.Actor, e.Action, e.Subject, e.Detail))
 	}
 	if len(p.Entries) == 0 {
-		rows.Add(text(u.tr.T("audit.empty")))
+		out = append(out, u.tr.T("audit.empty"))
 	}
+	rows := lines(out, theme.SizeNameCaptionText, 90)
 	pages := 1
 	if p.PageSize > 0 && p.Total > 0 {
 		pages = (p.Total + p.PageSize - 1) / p.PageSize
@@ -223,25 +221,27 @@ func (u *UI) maintDiag() fyne.CanvasObject {
 		}
 		return u.tr.T("word.no")
 	}
-	form := widget.NewForm(widget.NewFormItem(u.tr.T("diag.boards_online"), widget.NewLabel(yes(u.view.BoardsOnline))))
+	rows := []string{u.tr.T("diag.boards_online") + ": " + yes(u.view.BoardsOnline)}
 	if d := u.diag; d != nil {
 		for _, b := range d.Boards {
 			last := "-"
 			if !b.LastPoll.IsZero() {
 				last = u.o.Clock.Now().Sub(b.LastPoll).Round(time.Second).String()
 			}
-			form.Append(u.tr.T("diag.board", map[string]any{"Board": b.Board}),
-				widget.NewLabel(u.tr.T("diag.board_line", map[string]any{"Online": yes(b.Online), "Ago": last})))
+			rows = append(rows, u.tr.T("diag.board", map[string]any{"Board": b.Board})+": "+
+				u.tr.T("diag.board_line", map[string]any{"Online": yes(b.Online), "Ago": last}))
 		}
-		form.Append(u.tr.T("diag.uplink"), widget.NewLabel(yes(d.UplinkConnected)))
-		form.Append(u.tr.T("diag.backlog"), widget.NewLabel(fmt.Sprint(d.Backlog)))
-		form.Append(u.tr.T("diag.db_size"), widget.NewLabel(fmt.Sprintf("%.1f MB", float64(d.DBSizeBytes)/1e6)))
+		rows = append(rows,
+			u.tr.T("diag.uplink")+": "+yes(d.UplinkConnected),
+			u.tr.T("diag.backlog")+": "+fmt.Sprint(d.Backlog),
+			u.tr.T("diag.db_size")+": "+fmt.Sprintf("%.1f MB", float64(d.DBSizeBytes)/1e6))
 		if d.Version != "" {
-			form.Append(u.tr.T("diag.version"), widget.NewLabel(d.Version))
+			rows = append(rows, u.tr.T("diag.version")+": "+d.Version)
 		}
 	} else if u.o.Diag == nil {
-		form.Append(u.tr.T("diag.more"), widget.NewLabel(u.tr.T("diag.unavailable")))
+		rows = append(rows, u.tr.T("diag.more")+": "+u.tr.T("diag.unavailable"))
 	}
+	form := lines(rows, theme.SizeNameCaptionText, 60)
 	scans := container.NewVBox(subheading(u.tr.T("diag.scans")))
 	all := u.scans
 	if u.diag != nil && len(u.diag.LastScans) > 0 {
@@ -250,18 +250,18 @@ func (u *UI) maintDiag() fyne.CanvasObject {
 	if len(all) > 6 {
 		all = all[len(all)-6:]
 	}
+	var sl []string
 	for i := len(all) - 1; i >= 0; i-- {
 		s := all[i]
-		l := widget.NewLabel(fmt.Sprintf("%s  %s  %s  %s", s.At.Local().Format("15:04:05"), s.Source, s.Symbology, s.Text))
-		l.Truncation = fyne.TextTruncateEllipsis
-		scans.Add(l)
+		sl = append(sl, fmt.Sprintf("%s  %s  %s  %s", s.At.Local().Format("15:04:05"), s.Source, s.Symbology, s.Text))
 	}
+	scans.Add(lines(sl, theme.SizeNameCaptionText, 50))
 	if len(all) == 0 {
 		scans.Add(text(u.tr.T("diag.scan_hint")))
 	}
 	refresh := u.button(u.tr.T("btn.refresh"), widget.MediumImportance, u.loadDiag)
 	return container.NewBorder(nil, container.NewHBox(refresh, layout.NewSpacer()), nil, nil,
-		container.New(split{ratio: 0.5}, form, scans))
+		container.New(u.split(0.5), form, scans))
 }
 
 // maintDoor shows a door opened by staff (or the retrieval queue).

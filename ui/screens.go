@@ -44,7 +44,11 @@ func (u *UI) render() {
 	if u.warned {
 		objs = append(objs, u.idleOverlay())
 	}
-	u.win.SetContent(container.NewStack(objs...))
+	root := container.NewStack(objs...)
+	u.win.SetContent(root)
+	// Wrapped labels know their height only once they know their width: a
+	// second pass lays them out at their real size.
+	root.Refresh()
 }
 
 // header is the bar on every screen: logo, name, accessibility and language.
@@ -184,6 +188,26 @@ func (u *UI) body() (string, fyne.CanvasObject) {
 	return "home", u.home()
 }
 
+// portrait reports whether the window is higher than wide.
+func (u *UI) portrait() bool {
+	s := u.win.Canvas().Size()
+	if s.Width == 0 || s.Height == 0 {
+		return u.o.Portrait
+	}
+	return s.Height > s.Width
+}
+
+// split returns the two-pane layout for the window's orientation.
+func (u *UI) split(ratio float32) fyne.Layout {
+	return split{ratio: ratio, portrait: u.portrait()}
+}
+
+// splitFit is split where, in portrait, the first pane takes only the
+// height it needs.
+func (u *UI) splitFit(ratio float32) fyne.Layout {
+	return split{ratio: ratio, portrait: u.portrait(), fitFirst: true}
+}
+
 // nav shows a local screen.
 func (u *UI) nav(l local) func() {
 	return u.touched(func() {
@@ -222,16 +246,15 @@ func (u *UI) backButton() *widget.Button {
 func (u *UI) home() fyne.CanvasObject {
 	drop := newTile(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"), assets.IconDropOff, false, u.nav(localCourier))
 	pick := newTile(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"), assets.IconPickUp, true, u.nav(localPickup))
-	tiles := container.New(split{ratio: 0.5}, drop, pick)
-	scanIcon := canvas.NewImageFromResource(iconRes(assets.IconScan, true))
-	scanIcon.SetMinSize(fyne.NewSquareSize(56))
+	tiles := container.New(u.split(0.5), drop, pick)
+	scanIcon := icon(assets.IconScan, 56, true)
 	hint := container.NewBorder(nil, nil, scanIcon, nil, text(u.tr.T("home.scan_hint")))
 	staff := widget.NewButtonWithIcon(u.tr.T("btn.staff"), iconRes(assets.IconStaff, true), u.nav(localStaff))
 	staff.Importance = widget.LowImportance
 	bottom := container.NewBorder(nil, nil, nil, staff, hint)
 	main := container.NewBorder(heading(u.tr.T("home.welcome")), bottom, nil, nil, tiles)
 	if d := u.demoPanel(); d != nil {
-		return container.New(split{ratio: 0.68}, main, d)
+		return container.New(u.split(0.68), main, d)
 	}
 	return main
 }
@@ -256,7 +279,7 @@ func (u *UI) demoPanel() fyne.CanvasObject {
 			u.onScan(Scan{Text: c.QR, Kind: ScanPickupQR, Source: "demo", Symbology: "QR"})
 		})
 		box = container.NewVBox(subheading(u.tr.T("demo.title")), text(u.tr.T("demo.body")), pin,
-			container.NewCenter(qrObject(c.QR, 200)), use)
+			container.NewCenter(qrObject(c.QR, 120)), use)
 	}
 	return container.NewStack(card, container.NewPadded(box))
 }
@@ -267,7 +290,7 @@ func (u *UI) courierSignIn() fyne.CanvasObject {
 	u.focus = f
 	left := container.NewVBox(heading(u.tr.T("courier.title")), text(u.tr.T("courier.body")), f.obj)
 	right := keypad(u, f, u.tr.T("btn.ok"))
-	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, container.New(split{ratio: 0.45}, left, right))
+	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, container.New(u.splitFit(0.45), left, right))
 }
 
 // depositScan waits for a parcel barcode; it can be typed too.
@@ -275,15 +298,14 @@ func (u *UI) depositScan() fyne.CanvasObject {
 	v := u.view
 	f := u.fields.barcode
 	u.focus = f
-	icon := canvas.NewImageFromResource(iconRes(assets.IconScan, true))
-	icon.SetMinSize(fyne.NewSquareSize(96))
+	scan := icon(assets.IconScan, 96, true)
 	title := u.tr.T("scan.title")
 	if len(v.Receipts) > 0 {
 		title = u.tr.T("scan.title_next")
 	}
 	hello := u.tr.T("scan.hello", map[string]any{"Name": v.Courier.Name, "Carrier": v.Courier.Carrier})
 	top := container.NewVBox(heading(title), text(hello),
-		container.NewBorder(nil, nil, icon, nil, text(u.tr.T("scan.body"))), f.obj)
+		container.NewBorder(nil, nil, scan, nil, text(u.tr.T("scan.body"))), f.obj)
 	kb := keyboard(u, f, u.tr.T("btn.ok"), u.tr.T("btn.space"))
 	buttons := container.NewHBox(u.cancelButton())
 	if len(v.Receipts) > 0 {
@@ -291,7 +313,7 @@ func (u *UI) depositScan() fyne.CanvasObject {
 		buttons.Add(text(u.tr.T("scan.count", map[string]any{"Count": len(v.Receipts)})))
 		buttons.Add(u.finishButton())
 	}
-	return container.NewBorder(nil, buttons, nil, nil, container.New(split{ratio: 0.42}, top, kb))
+	return container.NewBorder(nil, buttons, nil, nil, container.New(u.splitFit(0.42), top, kb))
 }
 
 // finishButton ends the visit and keeps the receipt for the receipt screen.
@@ -340,11 +362,12 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 	}
 	pager := container.NewBorder(nil, nil, prev, next,
 		widget.NewLabelWithStyle(u.tr.T("page.of", map[string]any{"Page": p.Page + 1, "Pages": pages}), fyne.TextAlignCenter, fyne.TextStyle{}))
-	left := container.NewBorder(container.NewVBox(heading(u.tr.T("recipient.title")), f.obj), pager, nil, nil, list)
+	left := container.NewBorder(f.obj, pager, nil, nil, list)
 	kb := keyboard(u, f, u.tr.T("btn.search"), u.tr.T("btn.space"))
 	parcel := text(u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
-	return container.NewBorder(nil, container.NewBorder(nil, nil, u.cancelButton(), nil, parcel), nil, nil,
-		container.New(split{ratio: 0.5}, left, container.NewVBox(layout.NewSpacer(), kb)))
+	top := container.NewBorder(nil, nil, nil, u.cancelButton(), heading(u.tr.T("recipient.title")))
+	return container.NewBorder(top, nil, nil, nil,
+		container.New(u.split(0.5), left, container.NewBorder(parcel, kb, nil, nil)))
 }
 
 // depositSize is the size picker with drawings, and "add to door".
@@ -359,6 +382,7 @@ func (u *UI) depositSize() fyne.CanvasObject {
 		}
 	}
 	var tiles []fyne.CanvasObject
+	u.sizeButtons = map[locker.Size]*widget.Button{}
 	for _, z := range locker.Sizes {
 		if !have[z] {
 			continue
@@ -369,6 +393,7 @@ func (u *UI) depositSize() fyne.CanvasObject {
 		if free[z] == 0 {
 			b.Disable()
 		}
+		u.sizeButtons[z] = b
 		name := widget.NewLabelWithStyle(string(z), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 		name.SizeName = theme.SizeNameHeadingText
 		info := widget.NewLabelWithStyle(dims, fyne.TextAlignCenter, fyne.TextStyle{})
@@ -377,14 +402,11 @@ func (u *UI) depositSize() fyne.CanvasObject {
 		card := container.NewBorder(name, container.NewVBox(info, left), nil, nil, newSizeDrawing(z))
 		tiles = append(tiles, container.NewStack(b, container.NewPadded(card)))
 	}
-	cols := 3
-	if len(tiles) <= 4 {
-		cols = len(tiles)
+	maxCols := 5
+	if u.portrait() {
+		maxCols = 2
 	}
-	if cols == 0 {
-		cols = 1
-	}
-	grid := container.New(&fixedGrid{cols: cols, minCell: fyne.NewSize(220, 230)}, tiles...)
+	grid := container.New(&flowGrid{minCell: fyne.NewSize(200, 260), maxCols: maxCols}, tiles...)
 	top := container.NewVBox(heading(u.tr.T("size.title")),
 		text(u.tr.T("size.body", map[string]any{"Name": v.Recipient.Name, "Unit": v.Recipient.Unit})))
 	if v.AddToDoor != "" {
@@ -406,7 +428,7 @@ func (u *UI) doorPanel(instruction string) fyne.CanvasObject {
 	big.SizeName = theme.SizeNameHeadingText
 	big.Wrapping = fyne.TextWrapWord
 	info := container.NewVBox(big, subheading(instruction))
-	return container.New(split{ratio: 0.5}, info, newBankMap(v.Compartments, id, nil))
+	return container.New(u.splitFit(0.5), info, newBankMap(v.Compartments, id, nil))
 }
 
 // depositDoor shows the open door and the ways out of trouble.
@@ -425,9 +447,8 @@ func (u *UI) depositDone() fyne.CanvasObject {
 	for _, r := range v.Receipts {
 		list.Add(text(fmt.Sprintf("%s  →  %s", r.Barcode, r.CompartmentID)))
 	}
-	icon := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(assets.IconCheck, false), theme.ColorNameSuccess))
-	icon.SetMinSize(fyne.NewSquareSize(96))
-	top := container.NewBorder(nil, nil, icon, nil,
+	check := colouredIcon(assets.IconCheck, 96, theme.ColorNameSuccess)
+	top := container.NewBorder(nil, nil, check, nil,
 		heading(u.tr.T("deposited.title", map[string]any{"Door": v.Compartment.ID})))
 	buttons := container.NewGridWithColumns(2,
 		u.act(u.tr.T("btn.next_parcel"), widget.MediumImportance, u.svc.NextParcel),
@@ -445,7 +466,7 @@ func (u *UI) receiptScreen() fyne.CanvasObject {
 	left := container.NewVBox(heading(u.tr.T("receipt.title")), text(u.tr.T("receipt.body", map[string]any{"Count": len(r.Items)})), list)
 	done := u.button(u.tr.T("btn.done"), widget.HighImportance, u.goHome)
 	return container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), done), nil, nil,
-		container.New(split{ratio: 0.5}, left, container.NewCenter(qrObject(r.Text, 360))))
+		container.New(u.splitFit(0.5), left, container.NewCenter(qrObject(r.Text, 360))))
 }
 
 // pickupEntry asks for the pickup code, or a QR code at the camera.
@@ -476,15 +497,13 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 		img.SetMinSize(fyne.NewSize(240, 180))
 		qr = container.NewBorder(subheading(u.tr.T("pickup.camera")), nil, nil, nil, img)
 	} else {
-		icon := canvas.NewImageFromResource(iconRes(assets.IconScan, true))
-		icon.SetMinSize(fyne.NewSquareSize(72))
-		qr = container.NewBorder(nil, nil, icon, nil, text(u.tr.T("pickup.scanner")))
+		qr = container.NewBorder(nil, nil, container.NewVBox(icon(assets.IconScan, 72, true)), nil, text(u.tr.T("pickup.scanner")))
 	}
 	leftCol := container.NewBorder(left, nil, nil, nil, qr)
-	main := container.New(split{ratio: 0.5}, leftCol, right)
+	main := container.New(u.splitFit(0.5), leftCol, right)
 	var body fyne.CanvasObject = main
 	if d := u.demoPanel(); d != nil {
-		body = container.New(split{ratio: 0.72}, main, d)
+		body = container.New(u.split(0.72), main, d)
 	}
 	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, body)
 }
@@ -508,16 +527,18 @@ func (u *UI) pickupDoor() fyne.CanvasObject {
 
 // pickupDone thanks the recipient.
 func (u *UI) pickupDone() fyne.CanvasObject {
-	icon := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(assets.IconCheck, false), theme.ColorNameSuccess))
-	icon.SetMinSize(fyne.NewSquareSize(160))
+	check := colouredIcon(assets.IconCheck, 160, theme.ColorNameSuccess)
 	failed := 0
 	for _, p := range u.view.Pickup {
 		if p.State == locker.PickupFailed {
 			failed++
 		}
 	}
-	box := container.NewVBox(container.NewCenter(icon), container.NewCenter(heading(u.tr.T("done.title"))),
-		container.NewCenter(text(u.tr.T("done.body"))))
+	title := heading(u.tr.T("done.title"))
+	title.Alignment, title.Wrapping = fyne.TextAlignCenter, fyne.TextWrapOff
+	body := text(u.tr.T("done.body"))
+	body.Alignment, body.Wrapping = fyne.TextAlignCenter, fyne.TextWrapOff
+	box := container.NewVBox(container.NewCenter(check), title, body)
 	if failed > 0 {
 		box.Add(banner(u.tr.T("done.failed", map[string]any{"Count": failed}), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
 	}
@@ -542,5 +563,5 @@ func (u *UI) staffSignIn() fyne.CanvasObject {
 	left := container.NewVBox(heading(u.tr.T("staff.title")),
 		pinBtn, u.fields.staffPIN.obj, totpBtn, u.fields.staffTOTP.obj)
 	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil,
-		container.New(split{ratio: 0.45}, left, keypad(u, f, u.tr.T("btn.ok"))))
+		container.New(u.splitFit(0.45), left, keypad(u, f, u.tr.T("btn.ok"))))
 }

@@ -18,6 +18,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -114,18 +115,18 @@ type Diagnostics interface {
 
 // Options configure the UI. Zero values take the documented defaults.
 type Options struct {
-	Demo        bool           // show the demo panel with the last credential
-	Portrait    bool           // 1080x1920 window when not full screen; default 1280x800
-	Fullscreen  bool           // full screen on the kiosk
-	IdleWarn    time.Duration  // default 50s: show "are you still there?"
-	IdleTimeout time.Duration  // default 60s: cancel and go home
-	Camera      CameraPreview  // optional live preview on the pickup screen
-	Diag        Diagnostics    // optional diagnostics source
-	Keys        KeySink        // optional: keys go through it (keyboard wedge)
-	Clock       locker.Clock   // default locker.SystemClock{}
-	Logger      *slog.Logger   // default discards
-	Language    string         // initial language tag, default "en"
-	Title       string         // window title, default "Parcel locker"
+	Demo        bool          // show the demo panel with the last credential
+	Portrait    bool          // 1080x1920 window when not full screen; default 1280x800
+	Fullscreen  bool          // full screen on the kiosk
+	IdleWarn    time.Duration // default 50s: show "are you still there?"
+	IdleTimeout time.Duration // default 60s: cancel and go home
+	Camera      CameraPreview // optional live preview on the pickup screen
+	Diag        Diagnostics   // optional diagnostics source
+	Keys        KeySink       // optional: keys go through it (keyboard wedge)
+	Clock       locker.Clock  // default locker.SystemClock{}
+	Logger      *slog.Logger  // default discards
+	Language    string        // initial language tag, default "en"
+	Title       string        // window title, default "Parcel locker"
 }
 
 // local is the screen shown while no flow runs.
@@ -185,6 +186,8 @@ type UI struct {
 	fields     fields
 	preview    image.Image
 	screenKey  string
+	// sizeButtons are the size picker's buttons (their labels are drawings).
+	sizeButtons map[locker.Size]*widget.Button
 	// staffOnTOTP: the keypad types into the authenticator code box.
 	staffOnTOTP bool
 }
@@ -552,7 +555,7 @@ func (u *UI) resetFields() {
 	u.fields = fields{
 		courier:   newField(u.tr.T("field.code"), 32, false, true, size),
 		barcode:   newField(u.tr.T("field.barcode"), 64, false, false, 36),
-		search:    newField(u.tr.T("field.search"), 40, false, false, 36),
+		search:    newField(u.tr.T("field.search"), 40, false, false, 30),
 		pin:       newField(u.tr.T("field.pin"), 12, true, false, 56),
 		staffPIN:  newField(u.tr.T("field.staff_pin"), 12, true, true, size),
 		staffTOTP: newField(u.tr.T("field.totp"), 6, true, false, size),

@@ -89,10 +89,10 @@ func colorName(accent bool) fyne.ThemeColorName {
 }
 
 type tileRenderer struct {
-	t             *tile
-	rect          *canvas.Rectangle
-	img           *canvas.Image
-	txt, sub      *canvas.Text
+	t        *tile
+	rect     *canvas.Rectangle
+	img      *canvas.Image
+	txt, sub *canvas.Text
 }
 
 func (r *tileRenderer) Layout(s fyne.Size) {
@@ -120,7 +120,7 @@ func (r *tileRenderer) Layout(s fyne.Size) {
 
 func (r *tileRenderer) MinSize() fyne.Size {
 	w := max(r.txt.MinSize().Width, r.sub.MinSize().Width) + 48
-	return fyne.NewSize(max(w, 280), 260)
+	return fyne.NewSize(max(w, 280), 200)
 }
 
 func (r *tileRenderer) Refresh() { canvas.Refresh(r.t) }
@@ -236,11 +236,15 @@ func (r *sizeRenderer) Objects() []fyne.CanvasObject {
 
 func (r *sizeRenderer) Destroy() {}
 
-// split lays two objects side by side when the space is wider than high
-// and one above the other otherwise, so one screen serves landscape
-// (1280x800) and portrait (1080x1920). ratio is the first object's share.
+// split lays two objects side by side in landscape and one above the
+// other in portrait, so one screen serves landscape (1280x800) and
+// portrait (1080x1920). ratio is the first object's share.
 type split struct {
-	ratio float32
+	ratio    float32
+	portrait bool
+	// fitFirst gives the first object only the height it needs in
+	// portrait, and the rest (e.g. a keypad) to the second.
+	fitFirst bool
 }
 
 // MinSize is the larger of the two arrangements' needs along each axis.
@@ -249,7 +253,11 @@ func (l split) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		return fyne.Size{}
 	}
 	a, b := objs[0].MinSize(), objs[1].MinSize()
-	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
+	pad := theme.Padding() * 3
+	if l.portrait {
+		return fyne.NewSize(max(a.Width, b.Width), a.Height+b.Height+pad)
+	}
+	return fyne.NewSize(a.Width+b.Width+pad, max(a.Height, b.Height))
 }
 
 // Layout places the two objects.
@@ -258,8 +266,11 @@ func (l split) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 		return
 	}
 	pad := theme.Padding() * 3
-	if s.Width >= s.Height {
+	if !l.portrait {
 		w := (s.Width - pad) * l.ratio
+		if m := objs[0].MinSize().Width; w < m {
+			w = m
+		}
 		objs[0].Move(fyne.NewPos(0, 0))
 		objs[0].Resize(fyne.NewSize(w, s.Height))
 		objs[1].Move(fyne.NewPos(w+pad, 0))
@@ -267,11 +278,79 @@ func (l split) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 		return
 	}
 	h := (s.Height - pad) * l.ratio
-	if m := objs[0].MinSize().Height; h < m {
+	if m := objs[0].MinSize().Height; h < m || l.fitFirst {
 		h = m
 	}
 	objs[0].Move(fyne.NewPos(0, 0))
 	objs[0].Resize(fyne.NewSize(s.Width, h))
 	objs[1].Move(fyne.NewPos(0, h+pad))
 	objs[1].Resize(fyne.NewSize(s.Width, s.Height-h-pad))
+}
+
+// icon returns an embedded icon drawn at side units, themed to the text
+// colour when themed is set.
+func icon(name string, side float32, themed bool) *canvas.Image {
+	img := canvas.NewImageFromResource(iconRes(name, themed))
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSquareSize(side))
+	return img
+}
+
+// colouredIcon returns an embedded icon in the theme colour c.
+func colouredIcon(name string, side float32, c fyne.ThemeColorName) *canvas.Image {
+	img := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(name, false), c))
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSquareSize(side))
+	return img
+}
+
+// flowGrid lays cells in as many columns as fit cells of at least minCell
+// in the width given (at most maxCols), sharing the space evenly.
+type flowGrid struct {
+	minCell fyne.Size
+	maxCols int
+}
+
+func (g *flowGrid) cols(w float32, n int) int {
+	pad := theme.Padding()
+	c := int((w + pad) / (g.minCell.Width + pad))
+	c = max(1, min(c, g.maxCols, n))
+	return c
+}
+
+// MinSize is two cells wide and one cell high: the grid wraps to fit.
+func (g *flowGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(g.minCell.Width*2+theme.Padding(), g.minCell.Height)
+}
+
+// Layout places the cells row by row.
+func (g *flowGrid) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	if len(objs) == 0 {
+		return
+	}
+	pad := theme.Padding()
+	c := g.cols(s.Width, len(objs))
+	rows := (len(objs) + c - 1) / c
+	w := (s.Width - float32(c-1)*pad) / float32(c)
+	h := (s.Height - float32(rows-1)*pad) / float32(rows)
+	for i, o := range objs {
+		o.Move(fyne.NewPos(float32(i%c)*(w+pad), float32(i/c)*(h+pad)))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+// lines draws rows of text without per-row padding, for dense panels
+// (details, audit log, diagnostics). Rows longer than maxRunes are cut.
+func lines(rows []string, size fyne.ThemeSizeName, maxRunes int) fyne.CanvasObject {
+	th := fyne.CurrentApp().Settings().Theme()
+	box := container.NewVBox()
+	for _, r := range rows {
+		if rs := []rune(r); maxRunes > 0 && len(rs) > maxRunes {
+			r = string(rs[:maxRunes-1]) + "…"
+		}
+		t := canvas.NewText(r, th.Color(theme.ColorNameForeground, 0))
+		t.TextSize = th.Size(size)
+		box.Add(t)
+	}
+	return container.NewPadded(box)
 }

@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// objects returns everything laid out in the window.
+func (h *harness) objects() []fyne.CanvasObject {
+	return test.LaidOutObjects(h.u.win.Canvas().Content())
+}
+
+// button finds the visible button labelled label.
+func (h *harness) button(label string) *widget.Button {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if b, ok := o.(*widget.Button); ok && b.Text == label && b.Visible() {
+			return b
+		}
+	}
+	h.t.Fatalf("no button %q on screen %s; texts: %s", label, h.u.screenKey, h.texts())
+	return nil
+}
+
+// hasButton reports whether a button labelled label shows.
+func (h *harness) hasButton(label string) bool {
+	for _, o := range h.objects() {
+		if b, ok := o.(*widget.Button); ok && b.Text == label {
+			return true
+		}
+	}
+	return false
+}
+
+// tap taps the button labelled label (or a tile).
+func (h *harness) tap(label string) {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if t, ok := o.(*tile); ok && t.label == label {
+			test.Tap(t)
+			return
+		}
+	}
+	b := h.button(label)
+	if b.Disabled() {
+		h.t.Fatalf("button %q is disabled", label)
+	}
+	test.Tap(b)
+}
+
+// keys taps the on-screen keys of s, one by one.
+func (h *harness) keys(s string) {
+	h.t.Helper()
+	for _, r := range s {
+		h.tap(strings.ToUpper(string(r)))
+	}
+}
+
+// texts is every label, rich text and canvas text on screen, joined.
+func (h *harness) texts() string {
+	var out []string
+	for _, o := range h.objects() {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *widget.RichText:
+			out = append(out, x.String())
+		case *widget.Button:
+			out = append(out, "["+x.Text+"]")
+		}
+	}
+	out = append(out, h.canvasTexts()...)
+	return strings.Join(out, " | ")
+}
+
+// has reports whether s appears in any text on screen.
+func (h *harness) has(s string) bool {
+	return strings.Contains(h.texts(), s)
+}
+
+// wantScreen fails unless the screen shown is key.
+func (h *harness) wantScreen(key string) {
+	h.t.Helper()
+	if h.u.screenKey != key {
+		h.t.Fatalf("screen = %q, want %q; texts: %s", h.u.screenKey, key, h.texts())
+	}
+}
+
+// wantText fails unless s shows.
+func (h *harness) wantText(s string) {
+	h.t.Helper()
+	if !h.has(s) {
+		h.t.Fatalf("%q not on screen %s; texts: %s", s, h.u.screenKey, h.texts())
+	}
+}
+
+// shot writes the window as a PNG when UI_SCREENSHOTS names a folder.
+func (h *harness) shot(name string) {
+	h.t.Helper()
+	h.fits()
+	dir := os.Getenv("UI_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	img := h.u.win.Canvas().Capture()
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// canvasTexts is the text of every canvas.Text on screen.
+func (h *harness) canvasTexts() []string {
+	var out []string
+	for _, o := range h.objects() {
+		if t, ok := o.(*canvas.Text); ok {
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}
+
+// bankMap returns the bank drawing on screen.
+func (h *harness) bankMap() *bankMap {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if m, ok := o.(*bankMap); ok {
+			return m
+		}
+	}
+	h.t.Fatalf("no bank map on screen %s", h.u.screenKey)
+	return nil
+}
+
+// tapAt taps m at p.
+func tapAt(m *bankMap, p fyne.Position) {
+	test.TapAt(m, p)
+}
+
+// fits fails when the screen needs more room than the window has: the
+// test window grows to its content, a full-screen kiosk would clip it.
+func (h *harness) fits() {
+	h.t.Helper()
+	want := fyne.NewSize(1280, 800)
+	if h.u.o.Portrait {
+		want = fyne.NewSize(1080, 1920)
+	}
+	min := h.u.win.Canvas().Content().MinSize()
+	if min.Width > want.Width+0.5 || min.Height > want.Height+0.5 {
+		h.t.Errorf("screen %s needs %v, window is %v", h.u.screenKey, min, want)
+	}
+}

@@ -133,6 +133,7 @@ func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error
 			p.Carrier = s.sess.courier.Carrier
 		}
 		s.sess.parcel = p
+		s.sess.faulted = 0
 		s.sess.recipient = Recipient{}
 		s.sess.notice = Notice{}
 		s.sess.addToDoor = ""

@@ -553,3 +553,30 @@ func TestIdleTimeoutEndsDeposit(t *testing.T) {
 	r.s.Tick(r.ctx)
 	r.step(StepUnlocking)
 }
+
+func TestDoorFailuresDoNotSweepTheBank(t *testing.T) {
+	r := newRig(t, testBank())
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "B", ""))
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.must(r.s.ChooseSize(r.ctx, SizeS))
+	id := r.s.View().Parcel.ID
+	r.must(r.s.DoorDidntOpen(r.ctx))
+	r.must(r.s.DoorDidntOpen(r.ctx)) // A1 faulty, A2 offered
+	r.must(r.s.DoorDidntOpen(r.ctx))
+	r.wantErr(r.s.DoorDidntOpen(r.ctx), ErrDoorNotOpened) // A2 faulty, give up
+	r.step(StepScan)
+	faulty := 0
+	for _, c := range r.s.View().Compartments {
+		if c.Status == StatusFaulty {
+			faulty++
+		}
+	}
+	if faulty != maxFaultedPerParcel {
+		t.Errorf("%d doors faulty, want %d", faulty, maxFaultedPerParcel)
+	}
+	if p := r.st.parcel(id); p.Status != ParcelCancelled {
+		t.Errorf("parcel %s", p.Status)
+	}
+	r.checkInvariants()
+}

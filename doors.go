@@ -336,6 +336,9 @@ func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
 		c, upsized, err := Allocate(s.compsIn(ch), AllocRequest{
 			Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: ex,
 		})
+		if err == nil && s.sess.faulted+1 >= maxFaultedPerParcel {
+			err = fmt.Errorf("%w: %d doors failed for this parcel; staff have been told", ErrBusUnavailable, s.sess.faulted+1)
+		}
 		if err != nil {
 			s.cancelIn(ch, p, "door did not open", actor)
 			if cerr := s.commitLocked(ctx, ch); cerr != nil {
@@ -354,6 +357,7 @@ func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
 			return err
 		}
 		s.sess.parcel = p
+		s.sess.faulted++
 		s.sess.notice = Notice{Kind: NoticeDoorFaulty, Compartment: c.ID, Size: c.Size,
 			Text: fmt.Sprintf("Door %s did not open. Please use door %s.", id, c.ID)}
 		s.setDoorLocked(jobDeposit, c.ID)

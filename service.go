@@ -48,6 +48,10 @@ const (
 	DefaultPageSize    = 8
 )
 
+// maxFaultedPerParcel bounds the doors one parcel may mark faulty before
+// its deposit is given up, so a systematic fault cannot sweep the bank.
+const maxFaultedPerParcel = 2
+
 // InterruptedReason is the Reason of a compartment whose deposit was
 // interrupted by a restart and could not be confirmed by the item sensor.
 const InterruptedReason = "interrupted deposit: check contents"
@@ -84,6 +88,7 @@ type session struct {
 	job      doorJob
 	door     string // compartment id of the door job
 	attempts int    // unlock attempts on door
+	faulted  int    // deposit: doors marked faulty for the current parcel
 	gen      uint64 // increases whenever door changes, to drop stale unlock failures
 
 	queue []PickupItem // pickup or retrieval

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -105,6 +106,9 @@ func (h *harness) wantText(s string) {
 func (h *harness) shot(name string) {
 	h.t.Helper()
 	h.fits()
+	if !h.hasButton("Español") && !h.hasButton("English") {
+		h.t.Errorf("screen %s has no language button", h.u.screenKey)
+	}
 	dir := os.Getenv("UI_SCREENSHOTS")
 	if dir == "" {
 		return
@@ -161,3 +165,30 @@ func (h *harness) fits() {
 		h.t.Errorf("screen %s needs %v, window is %v", h.u.screenKey, min, want)
 	}
 }
+
+// tapErase taps the erase key of the keypad or keyboard on screen.
+func (h *harness) tapErase() {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if b, ok := o.(*widget.Button); ok && b.Text == "" && b.Icon != nil {
+			test.Tap(b)
+			return
+		}
+	}
+	h.t.Fatal("no erase key")
+}
+
+// hasQR reports whether a QR code image shows.
+func (h *harness) hasQR() bool {
+	for _, o := range h.objects() {
+		if img, ok := o.(*canvas.Image); ok && img.Image != nil && img.ScaleMode == canvas.ImageScalePixels {
+			return true
+		}
+	}
+	return false
+}
+
+// stillCamera is a CameraPreview with one grey frame.
+type stillCamera struct{}
+
+func (stillCamera) Preview() image.Image { return image.NewGray(image.Rect(0, 0, 64, 48)) }

@@ -92,6 +92,12 @@ func (f *field) set(s string) {
 	}
 }
 
+// clear empties the field without telling onChange.
+func (f *field) clear() {
+	f.text = ""
+	f.render()
+}
+
 // submit hands the text to onSubmit when there is any.
 func (f *field) submit() {
 	if f.onSubmit != nil && strings.TrimSpace(f.text) != "" {

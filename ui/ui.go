@@ -401,10 +401,10 @@ func (u *UI) setView(v locker.View) {
 			u.local = localHome
 		}
 		if v.Step == locker.StepScan {
-			u.fields.barcode.set("")
+			u.fields.barcode.clear()
 		}
 		if v.Step == locker.StepRecipient && prev.Step != locker.StepRecipient {
-			u.fields.search.set("")
+			u.fields.search.clear()
 			u.search = locker.RecipientPage{}
 			u.runSearch("", 0)
 		}

@@ -1,0 +1,470 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/parcelkiosk/locker"
+)
+
+func TestHomeShowsBothActionsAndLanguage(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.wantScreen("home")
+	for _, s := range []string{"Drop off", "Pick up", "Welcome"} {
+		h.wantText(s)
+	}
+	if !h.hasButton("Español") || !h.hasButton("Larger text") {
+		t.Fatalf("language or accessibility button missing: %s", h.texts())
+	}
+	if h.has("Demo") {
+		t.Fatalf("demo panel shown without Options.Demo")
+	}
+}
+
+func TestScanOnHomeStartsTheRightFlow(t *testing.T) {
+	tests := []struct {
+		name     string
+		scan     Scan
+		wantCall string
+		wantKey  string
+		wantText string
+	}{
+		{"pickup QR", Scan{Text: "PKQ1.demo-token-482913", Kind: ScanPickupQR}, "PickupWithQR(PKQ1.demo-token-482913)", "pickup.door", "Door B3 is open"},
+		{"courier badge", Scan{Text: "BADGE-UPS-7", Kind: ScanBadge}, "CourierSignIn(BADGE-UPS-7)", "deposit.scan", "Scan the parcel"},
+		{"wrong QR", Scan{Text: "PKQ1.nope", Kind: ScanPickupQR}, "PickupWithQR(PKQ1.nope)", "home", "That code is not right"},
+		{"parcel before badge", Scan{Text: "1Z999", Kind: ScanParcel}, "", "home", "scan your badge first"},
+		{"unknown code", Scan{Text: "hello", Kind: ScanUnknown}, "", "home", "not recognised"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.u.HandleScan(tt.scan)
+			if got := h.svc.called(); got != tt.wantCall {
+				t.Errorf("calls = %q, want %q", got, tt.wantCall)
+			}
+			h.wantScreen(tt.wantKey)
+			h.wantText(tt.wantText)
+		})
+	}
+}
+
+func TestCourierDepositEveryStep(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Drop off")
+	h.wantScreen("courier")
+
+	// A wrong code says so and stays.
+	h.keys("1234")
+	h.tap("OK")
+	h.wantScreen("courier")
+	h.wantText("Badge or courier code not recognised.")
+
+	// The keypad's erase key removes the last digit.
+	h.u.fields.courier.set("")
+	h.keys("47119")
+	h.tapErase()
+	if got := h.u.fields.courier.text; got != "4711" {
+		t.Fatalf("after erase code = %q, want 4711", got)
+	}
+	h.tap("OK")
+	h.wantScreen("deposit.scan")
+	h.wantText("Hello Sam Rivera (UPS).")
+
+	// Typing a barcode on the on-screen keyboard.
+	h.keys("ab12")
+	h.tap("OK")
+	h.wantScreen("deposit.recipient")
+	if !strings.Contains(h.svc.called(), "ScanParcel(ab12,UPS)") {
+		t.Fatalf("calls = %s", h.svc.called())
+	}
+
+	// Directory: paging buttons, then search by typing.
+	h.wantText("Page 1 of 3")
+	if !h.button("Previous").Disabled() {
+		t.Fatal("Previous enabled on the first page")
+	}
+	h.tap("Next")
+	h.wantText("Page 2 of 3")
+	h.wantText("Farid Haddad")
+	h.tap("Next")
+	h.wantText("Page 3 of 3")
+	if !h.button("Next").Disabled() {
+		t.Fatal("Next enabled on the last page")
+	}
+	h.keys("130")
+	h.wantText("Page 1 of 1")
+	if h.has("Ana García") {
+		t.Fatalf("search for 130 still lists Ana: %s", h.texts())
+	}
+	h.tap("David Kim  ·  130D")
+	h.wantScreen("deposit.size")
+	h.wantText("For David Kim, 130D.")
+
+	// Size picker: drawings for each size of the bank; S has 4 free.
+	if n := len(h.u.sizeButtons); n != 5 {
+		t.Fatalf("%d size buttons, want 5", n)
+	}
+	h.wantText("4 free")
+	test.Tap(h.u.sizeButtons[locker.SizeS])
+	h.wantScreen("deposit.door")
+	h.wantText("Door A1 is open")
+	if m := h.bankMap(); m.highlight != "A1" {
+		t.Fatalf("bank drawing highlights %q, want A1", m.highlight)
+	}
+
+	h.tap("Doesn't fit")
+	h.wantText("A larger door is opening: C5.")
+	h.wantText("Door C5 is open")
+	h.tap("Door didn't open")
+	h.wantText("Trying to open door C5 once more")
+	h.tap("Cancel")
+	h.wantScreen("home")
+	want := "CourierSignIn(1234); CourierSignIn(4711); ScanParcel(ab12,UPS); SearchRecipients(,0); SearchRecipients(,1); SearchRecipients(,2); SearchRecipients(1,0); SearchRecipients(13,0); SearchRecipients(130,0); ChooseRecipient(r4); ChooseSize(S); DoesntFit; DoorDidntOpen; Cancel"
+	if got := h.svc.called(); got != want {
+		t.Fatalf("calls:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestSizeWithNoFreeDoorIsDisabled(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
+	h.u.HandleScan(Scan{Text: "X1", Kind: ScanParcel})
+	h.svc.update(func(v *locker.View) {
+		for i := range v.Compartments {
+			if v.Compartments[i].Size == locker.SizeXL {
+				v.Compartments[i].Status = locker.StatusOccupied
+			}
+		}
+	})
+	h.tap("Ana García  ·  100A")
+	if !h.u.sizeButtons[locker.SizeXL].Disabled() {
+		t.Fatal("XL enabled with no free XL door")
+	}
+	if h.u.sizeButtons[locker.SizeM].Disabled() {
+		t.Fatal("M disabled with free M doors")
+	}
+}
+
+func TestPreAdviceNeedsNoTap(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge, Source: "hid"})
+	h.u.HandleScan(Scan{Text: "PRE-0001", Kind: ScanParcel, Carrier: "DHL", Source: "hid"})
+	h.wantScreen("deposit.door")
+	h.wantText("Door A2 is open")
+	if got, want := h.svc.called(), "CourierSignIn(BADGE-UPS-7); ScanParcel(PRE-0001,DHL)"; got != want {
+		t.Fatalf("calls = %q, want %q", got, want)
+	}
+}
+
+func TestNextParcelAddToDoorAndReceipt(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
+	h.u.HandleScan(Scan{Text: "P1", Kind: ScanParcel})
+	h.tap("Ana García  ·  100A")
+	test.Tap(h.u.sizeButtons[locker.SizeM])
+	h.svc.closeDoor()
+	h.wantScreen("deposit.done")
+	h.wantText("Parcel in door A4")
+	h.tap("Next parcel")
+	h.wantScreen("deposit.scan")
+	h.wantText("Scan the next parcel")
+	h.wantText("1 in this visit")
+	h.u.HandleScan(Scan{Text: "P2", Kind: ScanParcel})
+	h.tap("Ana García  ·  100A")
+	h.tap("Put it in door A4 with the other parcel")
+	h.wantScreen("deposit.door")
+	h.wantText("Door A4 is open")
+	h.svc.closeDoor()
+	h.tap("Finish")
+	h.wantScreen("receipt")
+	h.wantText("2 parcel(s) delivered")
+	if !h.hasQR() {
+		t.Fatal("receipt screen has no QR image")
+	}
+	h.tap("Done")
+	h.wantScreen("home")
+	if !strings.HasSuffix(h.svc.called(), "AddToDoor; FinishDeposit") {
+		t.Fatalf("calls = %s", h.svc.called())
+	}
+}
+
+func TestPickupBranches(t *testing.T) {
+	tests := []struct {
+		name    string
+		code    string
+		wantKey string
+		want    string
+	}{
+		{"wrong code", "123456", "pickup", "That code is not right. Check your message and try again."},
+		{"expired parcel", "999999", "pickup", "This parcel has expired. Please contact the building office."},
+		{"lockout with countdown", "666666", "pickup", "Too many wrong codes. Try again in 5:00."},
+		{"right code", "482913", "pickup.door", "Door B3 is open"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.tap("Pick up")
+			h.keys(tt.code)
+			h.tap("Open")
+			h.wantScreen(tt.wantKey)
+			h.wantText(tt.want)
+		})
+	}
+}
+
+func TestLockoutCountsDownAndHidesKeypad(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Pick up")
+	h.keys("666666")
+	h.tap("Open")
+	if h.hasButton("Open") {
+		t.Fatal("keypad still shown while locked")
+	}
+	h.clock.add(30 * time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantText("Try again in 4:30.")
+}
+
+func TestPickupDoorThenDone(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Pick up")
+	h.keys("482913")
+	h.tap("Open")
+	h.wantText("Door 1 of 2.")
+	h.tap("Door didn't open")
+	h.svc.closeDoor()
+	h.wantScreen("pickup.done")
+	h.wantText("All done")
+	h.tap("Done")
+	h.wantScreen("home")
+	if got, want := h.svc.called(), "PickupWithPIN(482913); DoorDidntOpen; Cancel"; got != want {
+		t.Fatalf("calls = %q, want %q", got, want)
+	}
+}
+
+func TestPhysicalKeyboardWithoutWedge(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Pick up")
+	c := h.u.win.Canvas()
+	for _, r := range "482913" {
+		c.OnTypedRune()(r)
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.wantScreen("pickup.door")
+	if got := h.svc.called(); got != "PickupWithPIN(482913)" {
+		t.Fatalf("calls = %q", got)
+	}
+}
+
+// recordingSink is a KeySink that keeps what it got.
+type recordingSink struct {
+	keys   []rune
+	at     []time.Time
+	enters int
+}
+
+func (s *recordingSink) Key(r rune, at time.Time) {
+	s.keys = append(s.keys, r)
+	s.at = append(s.at, at)
+}
+func (s *recordingSink) Enter(time.Time) { s.enters++ }
+
+func TestKeysGoThroughTheWedgeAndPersonKeysComeBack(t *testing.T) {
+	sink := &recordingSink{}
+	h := newHarness(t, Options{Keys: sink})
+	h.tap("Pick up")
+	c := h.u.win.Canvas()
+	c.OnTypedRune()('4')
+	h.clock.add(150 * time.Millisecond)
+	c.OnTypedRune()('8')
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if string(sink.keys) != "48" || sink.enters != 1 {
+		t.Fatalf("sink got %q and %d enters", string(sink.keys), sink.enters)
+	}
+	if d := sink.at[1].Sub(sink.at[0]); d != 150*time.Millisecond {
+		t.Fatalf("key timestamps %v apart, want 150ms", d)
+	}
+	if h.u.fields.pin.text != "" {
+		t.Fatalf("keys reached the field before the wedge gave them back: %q", h.u.fields.pin.text)
+	}
+	for _, r := range "482913\n" {
+		h.u.PersonTyped(r)
+	}
+	h.wantScreen("pickup.door")
+}
+
+func TestIdleWarnsThenGoesHomeAndClears(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Drop off")
+	h.keys("47")
+	h.clock.add(49 * time.Second)
+	h.u.tick(h.clock.Now())
+	if h.u.warned {
+		t.Fatal("warned before 50 s")
+	}
+	h.clock.add(time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantText("Are you still there?")
+	h.wantText("Going back to the start in 10 seconds.")
+	h.tap("I'm still here")
+	if h.u.warned || h.has("Are you still there?") {
+		t.Fatal("warning stayed after a touch")
+	}
+	h.wantScreen("courier")
+	h.clock.add(60 * time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantScreen("home")
+	h.tap("Drop off")
+	if h.u.fields.courier.text != "" {
+		t.Fatalf("code kept after idle timeout: %q", h.u.fields.courier.text)
+	}
+}
+
+func TestIdleCancelsARunningFlow(t *testing.T) {
+	h := newHarness(t, Options{IdleWarn: 5 * time.Second, IdleTimeout: 10 * time.Second})
+	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
+	h.keys("abc")
+	h.clock.add(10 * time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantScreen("home")
+	if !strings.HasSuffix(h.svc.called(), "Cancel") {
+		t.Fatalf("idle timeout did not cancel: %s", h.svc.called())
+	}
+	if h.u.fields.barcode.text != "" {
+		t.Fatal("barcode kept after idle timeout")
+	}
+}
+
+func TestHomeNeverTimesOut(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.clock.add(10 * time.Minute)
+	h.u.tick(h.clock.Now())
+	if h.u.warned || h.svc.called() != "" {
+		t.Fatalf("idle home screen warned=%v calls=%q", h.u.warned, h.svc.called())
+	}
+}
+
+func TestLanguageButtonOnEveryScreen(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Español")
+	h.wantText("Recoger")
+	h.wantText("Bienvenido")
+	h.tap("Recoger")
+	h.wantText("Recoger un paquete")
+	h.keys("1")
+	h.tap("Abrir")
+	h.wantText("Ese código no es correcto.")
+	h.tap("English")
+	h.wantText("Pick up a parcel")
+	if h.u.fields.pin.hint != "Pickup code" {
+		t.Fatalf("field hint %q not translated back", h.u.fields.pin.hint)
+	}
+}
+
+func TestEveryMessageIsTranslated(t *testing.T) {
+	h := newHarness(t, Options{})
+	en, es := map[string]bool{}, map[string]bool{}
+	for _, tag := range []string{"en", "es"} {
+		h.u.tr.setLang(tag)
+		for _, id := range []string{"home.welcome", "err.wrong_code", "notice.door_faulty", "idle.body", "pickup.locked"} {
+			s := h.u.tr.T(id, map[string]any{"Door": "A1", "Seconds": 3, "Time": "1:00"})
+			if s == id || s == "" {
+				t.Errorf("%s: %s untranslated", tag, id)
+			}
+			if tag == "en" {
+				en[s] = true
+			} else {
+				es[s] = true
+			}
+		}
+	}
+	for s := range es {
+		if en[s] {
+			t.Errorf("Spanish text %q equals the English one", s)
+		}
+	}
+}
+
+func TestAccessibilityModeEnlargesText(t *testing.T) {
+	h := newHarness(t, Options{})
+	before := h.u.app.Settings().Theme().Size("text")
+	h.tap("Larger text")
+	after := h.u.app.Settings().Theme().Size("text")
+	if after <= before {
+		t.Fatalf("text size %v -> %v, want larger", before, after)
+	}
+	bg := h.u.app.Settings().Theme().Color("background", 0)
+	if r, g, b, _ := bg.RGBA(); r+g+b != 0 {
+		t.Fatalf("accessible background %v, want black", bg)
+	}
+	h.tap("Larger text")
+	if got := h.u.app.Settings().Theme().Size("text"); got != before {
+		t.Fatalf("text size %v after turning it off, want %v", got, before)
+	}
+}
+
+func TestDemoPanelShowsTheCredential(t *testing.T) {
+	h := newHarness(t, Options{Demo: true})
+	h.wantText("Deposit a parcel")
+	h.svc.update(func(v *locker.View) {
+		v.LastCredential = locker.Credential{PIN: "482913", QR: "PKQ1.demo-token-482913"}
+	})
+	h.wantText("482913")
+	if !h.hasQR() {
+		t.Fatal("demo panel has no QR")
+	}
+	h.tap("Scan this QR")
+	h.wantScreen("pickup.door")
+	if got := h.svc.called(); got != "PickupWithQR(PKQ1.demo-token-482913)" {
+		t.Fatalf("calls = %q", got)
+	}
+}
+
+func TestCameraPreviewOnPickup(t *testing.T) {
+	h := newHarness(t, Options{Camera: stillCamera{}})
+	h.tap("Pick up")
+	h.wantText("Or hold your QR code to the camera")
+	h.u.setPreview(stillCamera{}.Preview())
+	found := false
+	for _, o := range h.objects() {
+		if img, ok := o.(*canvas.Image); ok && img.Image != nil && img.Image.Bounds().Dx() == 64 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("camera frame not shown")
+	}
+}
+
+func TestRunFollowsTheServiceUntilCancelled(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.u.Run(ctx) }()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		h.svc.mu.Lock()
+		n := len(h.svc.subs)
+		h.svc.mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	h.svc.mu.Lock()
+	n := len(h.svc.subs)
+	h.svc.mu.Unlock()
+	if n < 2 {
+		t.Fatal("Run did not subscribe to the service")
+	}
+}

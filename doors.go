@@ -149,12 +149,13 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 	return nil
 }
 
-// boardEventLocked marks a whole board offline (doors unknown) or online.
+// boardEventLocked marks a whole board offline (doors unknown) or online
+// (doors as last polled). The board.status event is sent only when the
+// board's state changes; an online report also refreshes the doors, since
+// the first poll after a start comes as one.
 func (s *Service) boardEventLocked(ctx context.Context, ev DoorEvent) error {
 	online := ev.Kind == EventBoardOnline
-	if online == !s.offline[ev.Addr.Board] {
-		return nil
-	}
+	changed := online == s.offline[ev.Addr.Board]
 	ch := &Change{}
 	for _, c := range s.comps {
 		if c.Addr.Board != ev.Addr.Board {
@@ -171,8 +172,13 @@ func (s *Service) boardEventLocked(ctx context.Context, ev DoorEvent) error {
 			putComp(ch, c)
 		}
 	}
-	s.addEvent(ch, EvtBoardStatus, map[string]any{"board": ev.Addr.Board, "online": online})
-	s.addAudit(ch, "system", "board.status", fmt.Sprint(ev.Addr.Board), map[bool]string{true: "online", false: "offline"}[online])
+	if changed {
+		s.addEvent(ch, EvtBoardStatus, map[string]any{"board": ev.Addr.Board, "online": online})
+		s.addAudit(ch, "system", "board.status", fmt.Sprint(ev.Addr.Board), map[bool]string{true: "online", false: "offline"}[online])
+	}
+	if len(ch.Compartments) == 0 && !changed {
+		return nil
+	}
 	if err := s.commitLocked(ctx, ch); err != nil {
 		return err
 	}

@@ -401,3 +401,28 @@ func TestRecoverySecondStartWithItemCommits(t *testing.T) {
 	}
 	r.checkInvariants()
 }
+
+func TestFirstBoardOnlineRefreshesDoors(t *testing.T) {
+	r := newRig(t, testBank())
+	// Nothing polled yet at the restart: every door unknown.
+	for _, c := range testBank() {
+		r.bus.setState(c.Addr, LockState{Online: false})
+	}
+	r.restart(testBank())
+	for _, c := range r.s.View().Compartments {
+		if c.Door != DoorUnknown {
+			t.Fatalf("%s door %s before the first poll", c.ID, c.Door)
+		}
+	}
+	r.bus.setState(LockAddr{0, 1}, LockState{Door: DoorOpen, Online: true})
+	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: 0}})
+	if got := r.st.comp("A1").Door; got != DoorOpen {
+		t.Errorf("A1 door %s after the board came online, want open", got)
+	}
+	if n := len(r.st.events(EvtBoardStatus)); n != 0 {
+		t.Errorf("%d board.status events for a board never reported offline", n)
+	}
+	if !r.s.View().BoardsOnline {
+		t.Error("boards not online")
+	}
+}

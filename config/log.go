@@ -32,7 +32,50 @@ var secretText = regexp.MustCompile(`-----BEGIN|\bS[ACNOUX][A-Z2-7]{54,}\b|\beyJ
 
 // SensitiveKey reports whether an attribute key names a secret.
 func SensitiveKey(key string) bool {
-	for _, w := range keyWords(key) {
+	for i := 0; i < len(key); i++ {
+		if key[i] >= 0x80 {
+			return sensitiveWordsOf(keyWords(key))
+		}
+	}
+	// ASCII fast path: split and lower-case into a buffer, no allocation.
+	var buf [32]byte
+	n, long := 0, false
+	check := func() bool {
+		hit := !long && n > 0 && sensitiveWords[string(buf[:n])]
+		n, long = 0, false
+		return hit
+	}
+	isLower := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	isUpper := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case !isLower(c) && !isUpper(c) && !(c >= '0' && c <= '9'):
+			if check() {
+				return true
+			}
+			continue
+		case isUpper(c) && i > 0 && (isLower(key[i-1]) ||
+			(i+1 < len(key) && isLower(key[i+1]) && isUpper(key[i-1]))):
+			if check() {
+				return true
+			}
+		}
+		if isUpper(c) {
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			long = true
+			continue
+		}
+		buf[n] = c
+		n++
+	}
+	return check()
+}
+
+func sensitiveWordsOf(words []string) bool {
+	for _, w := range words {
 		if sensitiveWords[w] {
 			return true
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"github.com/parcelkiosk/locker"
 )
 
@@ -172,4 +174,33 @@ func BenchmarkRedactedLogLine(b *testing.B) {
 		buf.Reset()
 		l.Info("door opened", "compartment", "A1", "commanded", true, "pin", secretPIN)
 	}
+}
+
+func BenchmarkPlainLogLine(b *testing.B) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewJSONHandler(&buf, nil))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		l.Info("door opened", "compartment", "A1", "commanded", true, "pin", secretPIN)
+	}
+}
+
+func TestSensitiveKeyNonASCII(t *testing.T) {
+	for key, want := range map[string]bool{"código_pin": true, "größe": false, "Ünit-Token": true} {
+		if got := SensitiveKey(key); got != want {
+			t.Errorf("SensitiveKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
+// TestSensitiveKeyFastPathAgrees checks the allocation-free ASCII path
+// against the plain word split on random keys.
+func TestSensitiveKeyFastPathAgrees(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		key := rapid.StringOfN(rapid.SampledFrom([]rune("pinPINcodeCODEqrtokenTokenSecretcredsTOTPxyz_-.9 ")), 0, 60, -1).Draw(t, "key")
+		if got, want := SensitiveKey(key), sensitiveWordsOf(keyWords(key)); got != want {
+			t.Fatalf("SensitiveKey(%q) = %v, word split says %v (words %q)", key, got, want, keyWords(key))
+		}
+	})
 }

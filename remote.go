@@ -57,7 +57,7 @@ func (s *Service) ExpectParcel(ctx context.Context, e Expected) (id string, err 
 	case !errors.Is(err, ErrNotFound):
 		return "", fmt.Errorf("locker: pre-advice: %w: %w", ErrStoreDown, err)
 	}
-	err = s.run(ctx, func() error {
+	err = s.runRemote(ctx, func() error {
 		for _, p := range s.parcels {
 			if p.Barcode == e.Barcode {
 				return fmt.Errorf("%w: %s is already in compartment %s", ErrDuplicate, e.Barcode, p.CompartmentID)
@@ -89,7 +89,7 @@ func (s *Service) CancelExpected(ctx context.Context, barcode string) error {
 		}
 		return fmt.Errorf("locker: cancel pre-advice: %w: %w", ErrStoreDown, err)
 	}
-	return s.run(ctx, func() error {
+	return s.runRemote(ctx, func() error {
 		ch := &Change{DeleteExpected: []string{e.ID}}
 		s.addAudit(ch, "remote", "parcel.expect_cancelled", e.ID, "barcode="+e.Barcode)
 		return s.commitLocked(ctx, ch)
@@ -165,7 +165,7 @@ func (s *Service) dropWaiter(id string, w chan struct{}) {
 // RemoteSetCompartment puts a compartment out of service or back into
 // service on a remote staff member's command.
 func (s *Service) RemoteSetCompartment(ctx context.Context, compartmentID string, st CompartmentStatus, staffID, reason string) error {
-	return s.run(ctx, func() error {
+	return s.runRemote(ctx, func() error {
 		return s.setCompartmentLocked(ctx, compartmentID, st, reason, remoteActor(staffID))
 	})
 }
@@ -177,7 +177,7 @@ func (s *Service) UpsertRecipients(ctx context.Context, rs []Recipient) (int, er
 			return 0, fmt.Errorf("%w: recipient with an empty id", ErrInvalid)
 		}
 	}
-	err := s.run(ctx, func() error {
+	err := s.runRemote(ctx, func() error {
 		ch := &Change{Recipients: append([]Recipient(nil), rs...)}
 		s.addAudit(ch, "remote", "directory.upsert", "", fmt.Sprintf("%d recipients", len(rs)))
 		return s.commitLocked(ctx, ch)
@@ -190,7 +190,7 @@ func (s *Service) UpsertRecipients(ctx context.Context, rs []Recipient) (int, er
 
 // DeleteRecipients removes directory entries and returns how many ids were given.
 func (s *Service) DeleteRecipients(ctx context.Context, ids []string) (int, error) {
-	err := s.run(ctx, func() error {
+	err := s.runRemote(ctx, func() error {
 		ch := &Change{DeleteRecipients: append([]string(nil), ids...)}
 		s.addAudit(ch, "remote", "directory.delete", "", strings.Join(ids, ","))
 		return s.commitLocked(ctx, ch)
@@ -208,7 +208,7 @@ func (s *Service) UpsertCourier(ctx context.Context, c Courier, code string) err
 	if c.ID == "" || code == "" {
 		return fmt.Errorf("%w: courier id and code are required", ErrInvalid)
 	}
-	return s.run(ctx, func() error {
+	return s.runRemote(ctx, func() error {
 		c.CodeHash = HashCourierCode(s.secret, code)
 		ch := &Change{Couriers: []Courier{c}}
 		s.addAudit(ch, "remote", "courier.upsert", c.ID, c.Carrier)
@@ -226,7 +226,7 @@ func (s *Service) UpsertStaff(ctx context.Context, st Staff, pin string) error {
 	if _, err := decodeTOTPSecret(st.TOTPSecret); err != nil {
 		return err
 	}
-	return s.run(ctx, func() error {
+	return s.runRemote(ctx, func() error {
 		st.PINHash = HashStaffPIN(s.secret, pin)
 		ch := &Change{Staff: []Staff{st}}
 		s.addAudit(ch, "remote", "staff.upsert", st.ID, st.Name)
@@ -238,7 +238,7 @@ func (s *Service) UpsertStaff(ctx context.Context, st Staff, pin string) error {
 // PIN and QR (the old ones stop working) and sends them in a
 // parcel.pin_reissued event.
 func (s *Service) ReissuePIN(ctx context.Context, parcelID string) error {
-	return s.run(ctx, func() error {
+	return s.runRemote(ctx, func() error {
 		p, ok := s.parcels[parcelID]
 		if !ok || p.Status == ParcelDepositing {
 			return fmt.Errorf("%w: no parcel %q in the locker", ErrNotFound, parcelID)

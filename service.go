@@ -216,15 +216,29 @@ var errNotStarted = fmt.Errorf("%w: service not started", ErrBadState)
 // records its error for the View, sends the unlocks fn queued once the
 // mutex is released and then tells the subscribers.
 func (s *Service) run(ctx context.Context, fn func() error) error {
+	return s.frame(ctx, true, fn)
+}
+
+// runRemote is run for uplink commands: they neither touch the screen's
+// error nor count as activity on the kiosk.
+func (s *Service) runRemote(ctx context.Context, fn func() error) error {
+	return s.frame(ctx, false, fn)
+}
+
+func (s *Service) frame(ctx context.Context, user bool, fn func() error) error {
 	s.mu.Lock()
 	var err error
 	if !s.started {
 		err = errNotStarted
 	} else {
-		s.sess.lastAction = s.clock.Now()
+		if user {
+			s.sess.lastAction = s.clock.Now()
+		}
 		err = fn()
 	}
-	s.lastErr = err
+	if user {
+		s.lastErr = err
+	}
 	reqs := s.unlocks
 	s.unlocks = nil
 	s.publishLocked()

@@ -145,6 +145,9 @@ type Bus struct {
 	boards map[int]*boardState
 }
 
+// Bus implements the domain's lock-bus interface.
+var _ locker.LockBus = (*Bus)(nil)
+
 // NewBus returns a bus speaking o.Protocol on rw. It starts nothing: call Run.
 func NewBus(rw io.ReadWriter, o Options) (*Bus, error) {
 	o.defaults()

@@ -176,6 +176,10 @@ func (k *kiosk) openBus() error {
 	if baud == 0 {
 		baud = lockio.DefaultBaud(protocol)
 	}
+	retries := lb.Retries
+	if retries == 0 {
+		retries = -1 // "no resends" in the config; 0 means the default in lockio
+	}
 	k.port = lockio.NewPort(path, baud)
 	var err error
 	k.bus, err = lockio.NewBus(k.port, lockio.Options{
@@ -184,7 +188,7 @@ func (k *kiosk) openBus() error {
 		SensorClosedBit: lb.SensorClosedBit,
 		UnlockGap:       lb.UnlockGap,
 		ReplyTimeout:    lb.ReplyTimeout,
-		Retries:         lb.Retries,
+		Retries:         retries,
 		PollFast:        lb.PollFast,
 		PollIdle:        lb.PollIdle,
 		LeftOpenAfter:   lb.LeftOpenAfter,

@@ -209,12 +209,14 @@ func TestCorruptDatabaseIsAClearError(t *testing.T) {
 			}
 			db.Close()
 			tc.corrupt(t, path)
-			_, err := Open(ctx, path, Options{})
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("Open = %v, want ErrCorrupt", err)
-			}
-			if !errors.Is(err, locker.ErrStoreDown) && !strings.Contains(err.Error(), "integrity") {
-				t.Errorf("error %v says neither store down nor integrity", err)
+			for _, o := range []Options{{}, {FullIntegrityCheck: true}} {
+				_, err := Open(ctx, path, o)
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("Open(full check %v) = %v, want ErrCorrupt", o.FullIntegrityCheck, err)
+				}
+				if !errors.Is(err, locker.ErrStoreDown) && !strings.Contains(err.Error(), "check") {
+					t.Errorf("error %v says neither store down nor check", err)
+				}
 			}
 		})
 	}

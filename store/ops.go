@@ -19,7 +19,7 @@ import (
 // Check runs PRAGMA integrity_check over the whole file and verifies the
 // audit chain. It returns ErrCorrupt or ErrAuditBroken (wrapped) on failure.
 func (db *DB) Check(ctx context.Context) error {
-	if err := db.integrity(ctx); err != nil {
+	if err := db.integrity(ctx, true); err != nil {
 		return err
 	}
 	return db.VerifyAudit(ctx)

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -466,5 +468,53 @@ func TestRunFollowsTheServiceUntilCancelled(t *testing.T) {
 	h.svc.mu.Unlock()
 	if n < 2 {
 		t.Fatal("Run did not subscribe to the service")
+	}
+}
+
+func TestServiceErrorInTheViewIsShown(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
+	h.svc.update(func(v *locker.View) { v.Err = fmt.Errorf("locker: store: %w", locker.ErrStoreDown) })
+	h.wantText("The locker cannot take deliveries right now. Please try later.")
+}
+
+func TestQROnPickupDoneStartsAnotherPickup(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.HandleScan(Scan{Text: "482913", Kind: ScanPickupQR})
+	h.svc.closeDoor()
+	h.wantScreen("pickup.done")
+	h.u.HandleScan(Scan{Text: "PKQ1.demo-token-482913", Kind: ScanPickupQR})
+	h.wantScreen("pickup.door")
+}
+
+func TestErrorSentences(t *testing.T) {
+	h := newHarness(t, Options{})
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{locker.ErrWrongCode, "That code is not right"},
+		{locker.ErrLockedOut, "Too many wrong codes"},
+		{locker.ErrExpired, "has expired"},
+		{locker.ErrTooLarge, "too large"},
+		{locker.ErrLockerFull, "no door of that size is free"},
+		{locker.ErrDuplicate, "already in the locker"},
+		{locker.ErrInvalid, "does not look right"},
+		{locker.ErrBadState, "cannot be done right now"},
+		{locker.ErrStoreDown, "cannot take deliveries"},
+		{locker.ErrDoorNotOpened, "did not open"},
+		{locker.ErrUnauthorized, "not allowed"},
+		{locker.ErrBusUnavailable, "locks are not answering"},
+		{locker.ErrNotFound, "That code is not right"},
+		{context.DeadlineExceeded, "took too long"},
+		{errors.New("disk on fire"), "Something went wrong"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Error(), func(t *testing.T) {
+			got := h.u.errText(fmt.Errorf("locker: doing it: %w", tt.err))
+			if !strings.Contains(got, tt.want) {
+				t.Fatalf("errText = %q, want it to contain %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -412,6 +412,10 @@ func (u *UI) setView(v locker.View) {
 	if v.Flow != locker.FlowMaintenance {
 		u.selected, u.pendingAct = "", ""
 	}
+	if v.Err != nil && (prev.Err == nil || prev.Err.Error() != v.Err.Error()) {
+		// An error of the service's own (a door event, a timeout): say it.
+		u.msg = u.errText(v.Err)
+	}
 	u.render()
 }
 
@@ -481,7 +485,7 @@ func (u *UI) onScan(s Scan) {
 			carrier = v.Courier.Carrier
 		}
 		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, s.Text, carrier) })
-	case v.Flow != locker.FlowIdle:
+	case v.Flow != locker.FlowIdle && !(v.Flow == locker.FlowPickup && v.Step == locker.StepDone):
 		// A scan in the middle of another step is only recorded (scanner test).
 		if v.Flow == locker.FlowMaintenance {
 			u.render()

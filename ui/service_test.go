@@ -1,0 +1,6 @@
+package ui
+
+import "github.com/parcelkiosk/locker"
+
+// The domain service is what the wiring passes to New.
+var _ Service = (*locker.Service)(nil)

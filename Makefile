@@ -25,7 +25,10 @@ test: deps
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 40m ./...
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(GO) run ./scripts/benchreport -out docs/BENCHMARKS.md
+
+trial: deps
+	TRIAL=full xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -v -run Trial -timeout 80m ./e2e
 
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)

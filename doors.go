@@ -432,10 +432,10 @@ func (s *Service) Tick(ctx context.Context) {
 // Apply. A paused parcel (its door faulty) does not expire.
 func (s *Service) expireLocked(ctx context.Context, now time.Time) bool {
 	ch := &Change{}
-	for _, p := range s.activeIn(nil) {
-		if p.Status != ParcelDeposited || !p.PausedSince.IsZero() || now.Before(p.ExpiresAt) {
-			continue
-		}
+	due := s.activeWhere(nil, func(p Parcel) bool {
+		return p.Status == ParcelDeposited && p.PausedSince.IsZero() && !now.Before(p.ExpiresAt)
+	})
+	for _, p := range due {
 		p.Status = ParcelExpired
 		putParcel(ch, p)
 		s.addEvent(ch, EvtParcelExpired, map[string]any{

@@ -163,10 +163,8 @@ func (s *Service) RetrieveExpired(ctx context.Context) error {
 			return fmt.Errorf("%w: finish the current door first", ErrBadState)
 		}
 		byComp := map[string][]string{}
-		for _, p := range s.activeIn(nil) {
-			if p.Status == ParcelExpired {
-				byComp[p.CompartmentID] = append(byComp[p.CompartmentID], p.ID)
-			}
+		for _, p := range s.activeWhere(nil, func(p Parcel) bool { return p.Status == ParcelExpired }) {
+			byComp[p.CompartmentID] = append(byComp[p.CompartmentID], p.ID)
 		}
 		if len(byComp) == 0 {
 			s.sess.notice = Notice{Kind: NoticeNothingToDo, Text: "No expired parcels."}

@@ -250,14 +250,14 @@ func (s *Service) ReissuePIN(ctx context.Context, parcelID string) error {
 		}
 		old := p.CredentialID
 		h := HashPIN(s.secret, cr.PIN)
-		for _, q := range s.activeIn(nil) {
-			if (old != "" && q.CredentialID == old) || q.ID == p.ID {
-				q.CredentialID, q.PINHash = cr.CredentialID, h
-				putParcel(ch, q)
-				cr.ParcelIDs = append(cr.ParcelIDs, q.ID)
-				if q.ExpiresAt.After(cr.ExpiresAt) {
-					cr.ExpiresAt = q.ExpiresAt
-				}
+		for _, q := range s.activeWhere(nil, func(q Parcel) bool {
+			return (old != "" && q.CredentialID == old) || q.ID == p.ID
+		}) {
+			q.CredentialID, q.PINHash = cr.CredentialID, h
+			putParcel(ch, q)
+			cr.ParcelIDs = append(cr.ParcelIDs, q.ID)
+			if q.ExpiresAt.After(cr.ExpiresAt) {
+				cr.ExpiresAt = q.ExpiresAt
 			}
 		}
 		cr.QR = SignQR(s.secret, QRClaims{CredentialID: cr.CredentialID, ParcelIDs: cr.ParcelIDs, ExpiresAt: cr.ExpiresAt})

@@ -490,10 +490,15 @@ func (s *Service) eachActive(ch *Change, fn func(p Parcel)) {
 	}
 }
 
-// activeIn returns the active parcels with ch applied, sorted by id.
-func (s *Service) activeIn(ch *Change) []Parcel {
-	out := make([]Parcel, 0, len(s.parcels))
-	s.eachActive(ch, func(p Parcel) { out = append(out, p) })
+// activeWhere returns the active parcels with ch applied for which keep
+// is true, sorted by id.
+func (s *Service) activeWhere(ch *Change, keep func(p Parcel) bool) []Parcel {
+	var out []Parcel
+	s.eachActive(ch, func(p Parcel) {
+		if keep(p) {
+			out = append(out, p)
+		}
+	})
 	slices.SortFunc(out, func(a, b Parcel) int { return cmpString(a.ID, b.ID) })
 	return out
 }
@@ -501,14 +506,7 @@ func (s *Service) activeIn(ch *Change) []Parcel {
 // parcelsIn returns the active parcels in compartment id with ch applied,
 // sorted by id.
 func (s *Service) parcelsIn(ch *Change, id string) []Parcel {
-	var out []Parcel
-	s.eachActive(ch, func(p Parcel) {
-		if p.CompartmentID == id {
-			out = append(out, p)
-		}
-	})
-	slices.SortFunc(out, func(a, b Parcel) int { return cmpString(a.ID, b.ID) })
-	return out
+	return s.activeWhere(ch, func(p Parcel) bool { return p.CompartmentID == id })
 }
 
 func cmpString(a, b string) int {
@@ -730,10 +728,7 @@ func (s *Service) startLocked(ctx context.Context, snap *Snapshot) error {
 // its compartment faulty for staff to check; a reserved compartment with no
 // parcel is freed.
 func (s *Service) recoverLocked(ch *Change) error {
-	for _, p := range s.activeIn(ch) {
-		if p.Status != ParcelDepositing {
-			continue
-		}
+	for _, p := range s.activeWhere(ch, func(p Parcel) bool { return p.Status == ParcelDepositing }) {
 		c, ok := s.compIn(ch, p.CompartmentID)
 		if !ok {
 			continue
@@ -833,12 +828,12 @@ func (s *Service) depositIn(ch *Change, p Parcel, cred *Credential, actor string
 
 	cr.ParcelIDs = nil
 	cr.ExpiresAt = time.Time{}
-	for _, q := range s.activeIn(ch) {
-		if q.CredentialID == cr.CredentialID && q.Status != ParcelDepositing {
-			cr.ParcelIDs = append(cr.ParcelIDs, q.ID)
-			if q.ExpiresAt.After(cr.ExpiresAt) {
-				cr.ExpiresAt = q.ExpiresAt
-			}
+	for _, q := range s.activeWhere(ch, func(q Parcel) bool {
+		return q.CredentialID == cr.CredentialID && q.Status != ParcelDepositing
+	}) {
+		cr.ParcelIDs = append(cr.ParcelIDs, q.ID)
+		if q.ExpiresAt.After(cr.ExpiresAt) {
+			cr.ExpiresAt = q.ExpiresAt
 		}
 	}
 	cr.QR = SignQR(s.secret, QRClaims{CredentialID: cr.CredentialID, ParcelIDs: cr.ParcelIDs, ExpiresAt: cr.ExpiresAt})

@@ -124,6 +124,12 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 	case EventLeftOpen:
 		s.addEvent(ch, EvtDoorLeftOpen, door)
 		s.addAudit(ch, "system", "door.left_open", c.ID, "")
+		if s.sess.door == c.ID && s.sess.step == StepDoorOpen {
+			post = func() error {
+				s.sess.notice = Notice{Kind: NoticeCloseDoor, Compartment: c.ID, Text: fmt.Sprintf("Please close door %s.", c.ID)}
+				return nil
+			}
+		}
 	case EventJammed:
 		s.addEvent(ch, EvtDoorJammed, door)
 		s.addAudit(ch, "system", "door.jammed", c.ID, "")

@@ -135,3 +135,19 @@ func TestRemoteErrorsStayOffTheScreen(t *testing.T) {
 	r.s.Tick(r.ctx)
 	r.step(StepIdle)
 }
+
+func TestLeftOpenAsksToClose(t *testing.T) {
+	r := newRig(t, testBank())
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "B", ""))
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.must(r.s.ChooseSize(r.ctx, SizeS))
+	r.door(EventOpened, "A1", true)
+	r.door(EventLeftOpen, "A1", true)
+	if v := r.s.View(); v.Notice.Kind != NoticeCloseDoor || v.Notice.Compartment != "A1" {
+		t.Errorf("notice %+v", v.Notice)
+	}
+	if len(r.st.events(EvtDoorLeftOpen)) != 1 {
+		t.Error("no door.left_open event")
+	}
+}

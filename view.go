@@ -56,6 +56,7 @@ const (
 	NoticeNothingToDo NoticeKind = "nothing"      // e.g. no expired parcels to retrieve
 	NoticeInterrupted NoticeKind = "interrupted"  // a deposit was interrupted and needs staff
 	NoticeStoreDown   NoticeKind = "store_down"   // storage failed; deposits refused
+	NoticeCloseDoor   NoticeKind = "close_door"   // the door in use has been open too long
 )
 
 // Notice is an informational message for the current screen.

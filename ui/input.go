@@ -36,7 +36,6 @@ func newField(hint string, max int, digits, mask bool, size float32) *field {
 	f.box.CornerRadius = 10
 	f.label = canvas.NewText("", colInk)
 	f.label.TextSize = size
-	f.label.TextStyle.Monospace = mask || digits
 	f.label.Alignment = fyne.TextAlignCenter
 	f.obj = container.NewStack(f.box, container.NewPadded(f.label))
 	f.render()
@@ -52,12 +51,16 @@ func (f *field) render() {
 	case f.text == "":
 		f.label.Text = f.hint
 		f.label.Color = th.Color(theme.ColorNamePlaceHolder, 0)
+		f.label.TextStyle.Monospace = false
 	case f.mask:
 		f.label.Text = strings.Repeat("●", len([]rune(f.text)))
 		f.label.Color = th.Color(theme.ColorNameForeground, 0)
 	default:
 		f.label.Text = f.text
 		f.label.Color = th.Color(theme.ColorNameForeground, 0)
+	}
+	if f.text != "" {
+		f.label.TextStyle.Monospace = f.mask || f.digits
 	}
 	f.box.Refresh()
 	f.label.Refresh()

@@ -133,7 +133,7 @@ func (u *UI) compartmentPanel() fyne.CanvasObject {
 		rows = append(rows, u.tr.T("detail.reason")+": "+c.Reason)
 	}
 	details := lines(rows, theme.SizeNameText, 40)
-	box := container.NewVBox(heading(u.tr.T("maint.door", map[string]any{"Door": c.ID})), details)
+	box := container.NewVBox(heading(u.tr.T("maint.door", map[string]any{"Door": c.ID})))
 	id := c.ID
 	if u.pendingAct != "" {
 		box.Add(subheading(u.tr.T("maint.why")))
@@ -151,6 +151,7 @@ func (u *UI) compartmentPanel() fyne.CanvasObject {
 		box.Add(grid)
 		return box
 	}
+	box.Add(details)
 	actions := container.NewGridWithColumns(2,
 		u.button(u.tr.T("btn.open_door"), widget.HighImportance, func() { u.pendingAct = "open"; u.render() }))
 	if c.Status == locker.StatusOutOfService || c.Status == locker.StatusFaulty {

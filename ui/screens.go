@@ -27,12 +27,12 @@ func (u *UI) render() {
 	for _, f := range []*field{u.fields.courier, u.fields.barcode, u.fields.search, u.fields.pin, u.fields.staffPIN, u.fields.staffTOTP} {
 		f.render()
 	}
-	key, body := u.body()
-	u.screenKey = key
 	th := u.app.Settings().Theme()
 	bg := canvas.NewRectangle(th.Color(theme.ColorNameBackground, 0))
+	key, body := u.body()
+	u.screenKey = key
 	var bottom []fyne.CanvasObject
-	if u.msg != "" {
+	if u.msg != "" && !(key == "pickup" && u.view.Locked) {
 		bottom = append(bottom, banner(u.msg, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
 	}
 	if n := u.noticeText(); n != "" && u.view.Flow != locker.FlowIdle {
@@ -475,21 +475,23 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 	f := u.fields.pin
 	var left, right fyne.CanvasObject
 	if v.Locked {
-		left2 := u.o.Clock.Now()
-		wait := v.LockedUntil.Sub(left2).Round(time.Second)
+		wait := v.LockedUntil.Sub(u.o.Clock.Now()).Round(time.Second)
 		if wait < 0 {
 			wait = 0
 		}
 		m, s := int(wait.Minutes()), int(wait.Seconds())%60
-		left = container.NewVBox(heading(u.tr.T("pickup.title")),
+		locked := container.NewVBox(heading(u.tr.T("pickup.title")),
 			banner(u.tr.T("pickup.locked", map[string]any{"Time": fmt.Sprintf("%d:%02d", m, s)}),
 				theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
-		right = layout.NewSpacer()
-	} else {
-		u.focus = f
-		left = container.NewVBox(heading(u.tr.T("pickup.title")), text(u.tr.T("pickup.body")), f.obj)
-		right = keypad(u, f, u.tr.T("btn.open"))
+		var body fyne.CanvasObject = locked
+		if d := u.demoPanel(); d != nil {
+			body = container.New(u.split(0.72), locked, d)
+		}
+		return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, body)
 	}
+	u.focus = f
+	left = container.NewVBox(heading(u.tr.T("pickup.title")), text(u.tr.T("pickup.body")), f.obj)
+	right = keypad(u, f, u.tr.T("btn.open"))
 	var qr fyne.CanvasObject
 	if u.o.Camera != nil {
 		img := canvas.NewImageFromImage(u.preview)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -75,10 +76,26 @@ func TestScreenshots(t *testing.T) {
 			p, _ := m.centre("C2")
 			tapAt(m, p)
 			h.shot("16-maintenance-map" + suffix)
+			h.tap("Out of service")
+			h.shot("16b-maintenance-reason" + suffix)
+			h.tap("Back")
 			h.tap("Audit log")
 			h.shot("17-audit" + suffix)
 			h.tap("Diagnostics")
 			h.shot("18-diagnostics" + suffix)
+			h.tap("Sign out")
+			h.tap("Pick up")
+			h.keys("123456")
+			h.tap("Open")
+			h.shot("19-pickup-wrong-code" + suffix)
+			h.keys("666666")
+			h.tap("Open")
+			h.shot("20-pickup-lockout" + suffix)
+			h.tap("Back")
+			h.tap("Drop off")
+			h.clock.add(52 * time.Second)
+			h.u.tick(h.clock.Now())
+			h.shot("21-idle-warning" + suffix)
 		})
 	}
 }

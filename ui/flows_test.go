@@ -432,7 +432,11 @@ func TestCameraPreviewOnPickup(t *testing.T) {
 	h := newHarness(t, Options{Camera: stillCamera{}})
 	h.tap("Pick up")
 	h.wantText("Or hold your QR code to the camera")
+	open := h.button("Open")
 	h.u.setPreview(stillCamera{}.Preview())
+	if h.button("Open") != open {
+		t.Fatal("a camera frame rebuilt the keypad")
+	}
 	found := false
 	for _, o := range h.objects() {
 		if img, ok := o.(*canvas.Image); ok && img.Image != nil && img.Image.Bounds().Dx() == 64 {

@@ -494,10 +494,7 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 	right = keypad(u, f, u.tr.T("btn.open"))
 	var qr fyne.CanvasObject
 	if u.o.Camera != nil {
-		img := canvas.NewImageFromImage(u.preview)
-		img.FillMode = canvas.ImageFillContain
-		img.SetMinSize(fyne.NewSize(240, 180))
-		qr = container.NewBorder(subheading(u.tr.T("pickup.camera")), nil, nil, nil, img)
+		qr = container.NewBorder(subheading(u.tr.T("pickup.camera")), nil, nil, nil, u.preview)
 	} else {
 		qr = container.NewBorder(nil, nil, container.NewVBox(icon(assets.IconScan, 72, true)), nil, text(u.tr.T("pickup.scanner")))
 	}

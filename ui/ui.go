@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -184,7 +185,7 @@ type UI struct {
 	scans      []Scan
 	focus      *field
 	fields     fields
-	preview    image.Image
+	preview    *canvas.Image // the camera's live frame, kept across redraws
 	screenKey  string
 	// sizeButtons are the size picker's buttons (their labels are drawings).
 	sizeButtons map[locker.Size]*widget.Button
@@ -224,6 +225,9 @@ func New(app fyne.App, svc Service, o Options) (*UI, error) {
 	}
 	u := &UI{app: app, svc: svc, o: o, tr: tr, log: o.Logger, ctx: context.Background()}
 	u.async = func(f func()) { go f() }
+	u.preview = canvas.NewImageFromImage(nil)
+	u.preview.FillMode = canvas.ImageFillContain
+	u.preview.SetMinSize(fyne.NewSize(240, 180))
 	app.Settings().SetTheme(touchTheme{})
 	u.win = app.NewWindow(o.Title)
 	u.win.SetPadded(false)
@@ -644,10 +648,11 @@ func (u *UI) loadDiag() {
 	})
 }
 
-// setPreview shows a camera frame on the pickup screen.
+// setPreview shows a camera frame on the pickup screen. Only the image is
+// refreshed, so a frame never disturbs a finger on the keypad.
 func (u *UI) setPreview(img image.Image) {
-	u.preview = img
+	u.preview.Image = img
 	if u.screenKey == "pickup" {
-		u.render()
+		u.preview.Refresh()
 	}
 }

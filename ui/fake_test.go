@@ -74,7 +74,9 @@ func newFakeService() *fakeService {
 	f := &fakeService{}
 	f.v = locker.View{Rev: 1, Compartments: testBank(), BoardsOnline: true}
 	names := []string{"Ana García", "Bruno Díaz", "Carla Ruiz", "David Kim", "Elena Novak", "Farid Haddad",
-		"Grace Liu", "Hugo Martin", "Ines Costa", "Jonas Berg", "Karin Oz", "Luis Mora"}
+		"Grace Liu", "Hugo Martin", "Ines Costa", "Jonas Berg", "Karin Oz", "Luis Mora",
+		"Marta Núñez", "Nils Ek", "Olga Petrova", "Pablo Serrano", "Quinn Adams", "Rosa Blanco", "Omar Said", "Tomás Vidal",
+		"Maximiliano Fernández-Castellanos"}
 	for i, n := range names {
 		f.people = append(f.people, locker.Recipient{ID: fmt.Sprintf("r%d", i+1), Name: n, Unit: fmt.Sprintf("%d%c", 100+i*10, 'A'+i%4)})
 	}
@@ -173,7 +175,7 @@ func (f *fakeService) SearchRecipients(_ context.Context, query string, page int
 		}
 	}
 	f.mu.Unlock()
-	const size = 5
+	const size = 8
 	p := locker.RecipientPage{Query: query, Page: page, PageSize: size, Total: len(all)}
 	lo, hi := min(page*size, len(all)), min(page*size+size, len(all))
 	p.Items = all[lo:hi]
@@ -391,7 +393,7 @@ func (f *fakeService) RetrieveExpired(context.Context) error {
 
 func (f *fakeService) AuditPage(_ context.Context, page int) (locker.AuditPage, error) {
 	f.record("AuditPage(%d)", page)
-	const size, total = 10, 45
+	const size, total = 8, 45
 	p := locker.AuditPage{Page: page, PageSize: size, Total: total}
 	t0 := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
 	for i := page * size; i < min(total, page*size+size); i++ {

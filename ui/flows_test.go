@@ -93,7 +93,7 @@ func TestCourierDepositEveryStep(t *testing.T) {
 	}
 	h.tap("Next")
 	h.wantText("Page 2 of 3")
-	h.wantText("Farid Haddad")
+	h.wantText("Ines Costa")
 	h.tap("Next")
 	h.wantText("Page 3 of 3")
 	if !h.button("Next").Disabled() {
@@ -104,7 +104,7 @@ func TestCourierDepositEveryStep(t *testing.T) {
 	if h.has("Ana García") {
 		t.Fatalf("search for 130 still lists Ana: %s", h.texts())
 	}
-	h.tap("David Kim  ·  130D")
+	h.pick("David Kim")
 	h.wantScreen("deposit.size")
 	h.wantText("For David Kim, 130D.")
 
@@ -144,7 +144,7 @@ func TestSizeWithNoFreeDoorIsDisabled(t *testing.T) {
 			}
 		}
 	})
-	h.tap("Ana García  ·  100A")
+	h.pick("Ana García")
 	if !h.u.sizeButtons[locker.SizeXL].Disabled() {
 		t.Fatal("XL enabled with no free XL door")
 	}
@@ -168,7 +168,7 @@ func TestNextParcelAddToDoorAndReceipt(t *testing.T) {
 	h := newHarness(t, Options{})
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
 	h.u.HandleScan(Scan{Text: "P1", Kind: ScanParcel})
-	h.tap("Ana García  ·  100A")
+	h.pick("Ana García")
 	test.Tap(h.u.sizeButtons[locker.SizeM])
 	h.svc.closeDoor()
 	h.wantScreen("deposit.done")
@@ -178,7 +178,7 @@ func TestNextParcelAddToDoorAndReceipt(t *testing.T) {
 	h.wantText("Scan the next parcel")
 	h.wantText("1 in this visit")
 	h.u.HandleScan(Scan{Text: "P2", Kind: ScanParcel})
-	h.tap("Ana García  ·  100A")
+	h.pick("Ana García")
 	h.tap("Put it in door A4 with the other parcel")
 	h.wantScreen("deposit.door")
 	h.wantText("Door A4 is open")

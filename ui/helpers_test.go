@@ -192,3 +192,19 @@ func (h *harness) hasQR() bool {
 type stillCamera struct{}
 
 func (stillCamera) Preview() image.Image { return image.NewGray(image.Rect(0, 0, 64, 48)) }
+
+// pick taps the directory tile of the recipient named name.
+func (h *harness) pick(name string) {
+	h.t.Helper()
+	for _, r := range h.svc.people {
+		if r.Name == name {
+			b, ok := h.u.recipientButtons[r.ID]
+			if !ok {
+				h.t.Fatalf("%s not listed; texts: %s", name, h.texts())
+			}
+			test.Tap(b)
+			return
+		}
+	}
+	h.t.Fatalf("no recipient %s", name)
+}

@@ -335,19 +335,26 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 	f := u.fields.search
 	u.focus = f
 	p := u.search
-	list := container.NewVBox()
+	// Two columns of name-and-unit tiles, so a page of 8 fits 1280x800
+	// with every tile higher than 60 px.
+	th := u.app.Settings().Theme()
+	var tiles []fyne.CanvasObject
+	u.recipientButtons = map[string]*widget.Button{}
 	for _, r := range p.Items {
-		label := r.Name
-		if r.Unit != "" {
-			label = fmt.Sprintf("%s  ·  %s", r.Name, r.Unit)
-		}
-		b := u.act(label, widget.MediumImportance, func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, r.ID) })
-		b.Alignment = widget.ButtonAlignLeading
-		list.Add(b)
+		b := u.act("", widget.MediumImportance, func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, r.ID) })
+		u.recipientButtons[r.ID] = b
+		name := canvas.NewText(cut(r.Name, 22), th.Color(theme.ColorNameForeground, 0))
+		name.TextStyle.Bold = true
+		name.TextSize = th.Size(theme.SizeNameText)
+		unit := canvas.NewText(cut(r.Unit, 28), th.Color(theme.ColorNameForeground, 0))
+		unit.TextSize = th.Size(theme.SizeNameCaptionText)
+		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), container.NewVBox(name, unit))))
 	}
+	var list fyne.CanvasObject = container.New(&fixedGrid{cols: 2, minCell: fyne.NewSize(200, 72)}, tiles...)
 	if len(p.Items) == 0 {
-		list.Add(text(u.tr.T("recipient.none")))
+		list = text(u.tr.T("recipient.none"))
 	}
+	list = container.NewVBox(list)
 	pages := 1
 	if p.PageSize > 0 && p.Total > 0 {
 		pages = (p.Total + p.PageSize - 1) / p.PageSize
@@ -367,7 +374,7 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 	parcel := text(u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
 	top := container.NewBorder(nil, nil, nil, u.cancelButton(), heading(u.tr.T("recipient.title")))
 	return container.NewBorder(top, nil, nil, nil,
-		container.New(u.split(0.5), left, container.NewBorder(parcel, kb, nil, nil)))
+		container.New(u.splitFit(0.5), left, container.NewBorder(parcel, nil, nil, nil, kb)))
 }
 
 // depositSize is the size picker with drawings, and "add to door".
@@ -563,4 +570,13 @@ func (u *UI) staffSignIn() fyne.CanvasObject {
 		pinBtn, u.fields.staffPIN.obj, totpBtn, u.fields.staffTOTP.obj)
 	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil,
 		container.New(u.splitFit(0.45), left, keypad(u, f, u.tr.T("btn.ok"))))
+}
+
+// cut shortens s to at most n runes, with an ellipsis.
+func cut(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
 }

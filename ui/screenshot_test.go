@@ -35,7 +35,7 @@ func TestScreenshots(t *testing.T) {
 			h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Carrier: "UPS"})
 			h.wantScreen("deposit.recipient")
 			h.shot("04-recipient" + suffix)
-			h.tap("Ana García  ·  100A")
+			h.pick("Ana García")
 			h.wantScreen("deposit.size")
 			h.shot("05-size" + suffix)
 			test.Tap(h.u.sizeButtons[locker.SizeS])

@@ -189,6 +189,8 @@ type UI struct {
 	screenKey  string
 	// sizeButtons are the size picker's buttons (their labels are drawings).
 	sizeButtons map[locker.Size]*widget.Button
+	// recipientButtons are the directory's result tiles by recipient id.
+	recipientButtons map[string]*widget.Button
 	// staffOnTOTP: the keypad types into the authenticator code box.
 	staffOnTOTP bool
 }

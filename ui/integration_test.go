@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/store"
 )
@@ -135,4 +137,45 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	h.wantScreen("pickup.done")
 	h.tap("Done")
 	h.wantScreen("home")
+
+	// Staff: a wrong authenticator code, then the right one; open a door.
+	secret := "JBSWY3DPEHPK3PXP"
+	if err := svc.UpsertStaff(ctx, locker.Staff{ID: "s1", Name: "Alex Tech", TOTPSecret: secret}, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
+	signInStaff(h, "2468", wrong)
+	h.wantScreen("staff")
+	h.wantText("Wrong PIN or authenticator code.")
+	h.u.fields.staffTOTP.clear()
+	h.keys(code)
+	h.tap("OK")
+	h.wantScreen("maint.menu")
+	h.wantText("Maintenance: Alex Tech")
+	m := h.bankMap()
+	p, _ := m.centre("C1")
+	tapAt(m, p)
+	h.tap("Open door")
+	h.tap("Inspection")
+	h.wantScreen("maint.door")
+	door(locker.EventOpened)
+	h.wantText("Door C1 is open")
+	door(locker.EventClosed)
+	h.wantScreen("maint.menu")
+	h.tap("Audit log")
+	h.wantText("staff.login")
+	h.tap("Sign out")
+	h.wantScreen("home")
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
 }

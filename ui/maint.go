@@ -38,7 +38,7 @@ func (u *UI) maintMenu() fyne.CanvasObject {
 			u.msg = ""
 			switch t.tab {
 			case tabAudit:
-				u.loadAudit(0)
+				u.loadAudit(-1)
 			case tabDiag:
 				u.loadDiag()
 			}

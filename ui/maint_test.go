@@ -110,15 +110,18 @@ func TestRetrieveExpired(t *testing.T) {
 func TestAuditLogPages(t *testing.T) {
 	h := newHarness(t, Options{})
 	signInStaff(h, "2468", "123456")
-	h.tap("Audit log")
-	h.wantText("Page 1 of 6")
-	h.wantText("parcel.deposited")
-	h.tap("Next")
-	h.wantText("Page 2 of 6")
-	h.wantText("9  01-02")
+	h.tap("Audit log") // opens on the newest page
+	h.wantText("Page 6 of 6")
+	h.wantText("45  01-02 08:44:00")
+	if !h.button("Next").Disabled() {
+		t.Fatal("Next enabled on the last page")
+	}
 	h.tap("Previous")
-	h.wantText("Page 1 of 6")
-	if !strings.Contains(h.svc.called(), "AuditPage(0); AuditPage(1); AuditPage(0)") {
+	h.wantText("Page 5 of 6")
+	h.wantText("33  01-02")
+	h.tap("Next")
+	h.wantText("Page 6 of 6")
+	if !strings.Contains(h.svc.called(), "AuditPage(0); AuditPage(5); AuditPage(4); AuditPage(5)") {
 		t.Fatalf("calls = %s", h.svc.called())
 	}
 }

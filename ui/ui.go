@@ -518,6 +518,10 @@ func (u *UI) errText(err error) string {
 	switch {
 	case errors.Is(err, locker.ErrLockedOut):
 		return u.tr.T("err.locked_out")
+	case errors.Is(err, locker.ErrWrongCode) && u.local == localCourier:
+		return u.tr.T("err.courier_unknown")
+	case errors.Is(err, locker.ErrWrongCode) && u.local == localStaff:
+		return u.tr.T("err.staff_denied")
 	case errors.Is(err, locker.ErrWrongCode):
 		return u.tr.T("err.wrong_code")
 	case errors.Is(err, locker.ErrExpired):
@@ -615,11 +619,15 @@ func (u *UI) runSearch(q string, page int) {
 	})
 }
 
-// loadAudit fetches one page of the audit log.
+// loadAudit fetches one page of the audit log; page -1 is the last page
+// (the newest entries), where the viewer opens.
 func (u *UI) loadAudit(page int) {
 	ctx := u.callCtx()
 	u.async(func() {
-		res, err := u.svc.AuditPage(ctx, page)
+		res, err := u.svc.AuditPage(ctx, max(page, 0))
+		if page < 0 && err == nil && res.PageSize > 0 && res.Total > res.PageSize {
+			res, err = u.svc.AuditPage(ctx, (res.Total-1)/res.PageSize)
+		}
 		fyne.Do(func() {
 			if err != nil {
 				u.msg = u.errText(err)

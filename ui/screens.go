@@ -279,7 +279,7 @@ func (u *UI) demoPanel() fyne.CanvasObject {
 			u.onScan(Scan{Text: c.QR, Kind: ScanPickupQR, Source: "demo", Symbology: "QR"})
 		})
 		box = container.NewVBox(subheading(u.tr.T("demo.title")), text(u.tr.T("demo.body")), pin,
-			container.NewCenter(qrObject(c.QR, 120)), use)
+			container.NewCenter(qrObject(c.QR, u.demoQRSide())), use)
 	}
 	return container.NewStack(card, container.NewPadded(box))
 }
@@ -472,7 +472,7 @@ func (u *UI) receiptScreen() fyne.CanvasObject {
 	}
 	left := container.NewVBox(heading(u.tr.T("receipt.title")), text(u.tr.T("receipt.body", map[string]any{"Count": len(r.Items)})), list)
 	done := u.button(u.tr.T("btn.done"), widget.HighImportance, u.goHome)
-	return container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), done), nil, nil,
+	return container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), container.New(&minWidth{w: 320}, done)), nil, nil,
 		container.New(u.splitFit(0.5), left, container.NewCenter(qrObject(r.Text, 360))))
 }
 
@@ -548,7 +548,7 @@ func (u *UI) pickupDone() fyne.CanvasObject {
 	if failed > 0 {
 		box.Add(banner(u.tr.T("done.failed", map[string]any{"Count": failed}), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
 	}
-	box.Add(container.NewCenter(u.act(u.tr.T("btn.done"), widget.HighImportance, u.svc.Cancel)))
+	box.Add(container.NewCenter(container.New(&minWidth{w: 360}, u.act(u.tr.T("btn.done"), widget.HighImportance, u.svc.Cancel))))
 	return container.NewCenter(box)
 }
 
@@ -579,4 +579,13 @@ func cut(s string, n int) string {
 		return s
 	}
 	return string(rs[:n-1]) + "…"
+}
+
+// demoQRSide is the side of the demo panel's QR code: as large as the
+// screen allows with the larger text of the accessibility mode.
+func (u *UI) demoQRSide() float32 {
+	if u.accessible {
+		return 120
+	}
+	return 170
 }

@@ -130,8 +130,6 @@ func (c *Camera) Run(ctx context.Context, out chan<- Scan) error {
 		return fmt.Errorf("scanner: %s: open: %w", c.o.Name, err)
 	}
 	defer fr.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	work := make(chan *image.Gray) // unbuffered: a send succeeds only when the decoder is idle
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -139,7 +137,11 @@ func (c *Camera) Run(ctx context.Context, out chan<- Scan) error {
 		defer wg.Done()
 		c.decodeLoop(ctx, work, out)
 	}()
+	// On the way out, let the frame being decoded finish (bounded by the
+	// decoder's budget) so a code seen just before the camera vanished is
+	// not lost.
 	defer wg.Wait()
+	defer close(work)
 	var last time.Time
 	for {
 		g, err := fr.ReadFrame(ctx)
@@ -147,7 +149,6 @@ func (c *Camera) Run(ctx context.Context, out chan<- Scan) error {
 			return nil
 		}
 		if err != nil {
-			cancel()
 			return fmt.Errorf("scanner: %s: %w", c.o.Name, err)
 		}
 		c.preview.Store(g)
@@ -170,7 +171,10 @@ func (c *Camera) decodeLoop(ctx context.Context, work <-chan *image.Gray, out ch
 		select {
 		case <-ctx.Done():
 			return
-		case g := <-work:
+		case g, ok := <-work:
+			if !ok {
+				return
+			}
 			c.decoded.Add(1)
 			scans, err := c.o.Decoder.Decode(ctx, g)
 			if err != nil {

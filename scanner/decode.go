@@ -401,6 +401,10 @@ func latin1(s string) string {
 // accept1D converts a 1D result to a hit if it is wanted and plausible.
 func (s *session) accept1D(res *gozxing.Result) (hit, bool) {
 	h := hit{text: latin1(res.GetText()), sym: symbologyOf(res.GetBarcodeFormat())}
+	if h.sym == SymEAN13 && len(h.text) == 13 && h.text[0] == '0' && s.d.want[SymUPCA] {
+		// gozxing reports UPC-A as EAN-13 with a leading zero.
+		h = hit{text: h.text[1:], sym: SymUPCA}
+	}
 	if !s.d.want[h.sym] {
 		// UPC-A is EAN-13 with a leading zero: report it as EAN-13
 		// when only that is wanted.

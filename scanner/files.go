@@ -17,8 +17,9 @@ import (
 	_ "golang.org/x/image/webp" // WebP files (the zxing samples)
 )
 
-// DefaultMaxPixels bounds the size of an image file the scanner decodes.
-const DefaultMaxPixels = 64 << 20
+// DefaultMaxPixels bounds the size of an image file the scanner decodes
+// (32 Mpx; a 50-megapixel photo is refused before it is decoded).
+const DefaultMaxPixels = 32 << 20
 
 // ErrImageTooLarge is returned for an image with more pixels than allowed.
 var ErrImageTooLarge = errors.New("scanner: image too large")

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/scanner"
 )
 
 func TestHomeShowsBothActionsAndLanguage(t *testing.T) {
@@ -264,38 +265,50 @@ func TestPhysicalKeyboardWithoutWedge(t *testing.T) {
 	}
 }
 
-// recordingSink is a KeySink that keeps what it got.
-type recordingSink struct {
-	keys   []rune
-	at     []time.Time
-	enters int
-}
-
-func (s *recordingSink) Key(r rune, at time.Time) {
-	s.keys = append(s.keys, r)
-	s.at = append(s.at, at)
-}
-func (s *recordingSink) Enter(time.Time) { s.enters++ }
-
-func TestKeysGoThroughTheWedgeAndPersonKeysComeBack(t *testing.T) {
-	sink := &recordingSink{}
-	h := newHarness(t, Options{Keys: sink})
+func TestKeysGoThroughTheWedge(t *testing.T) {
+	wedge := scanner.NewWedge(scanner.WedgeOptions{})
+	h := newHarness(t, Options{Keys: wedge})
 	h.tap("Pick up")
 	c := h.u.win.Canvas()
-	c.OnTypedRune()('4')
-	h.clock.add(150 * time.Millisecond)
-	c.OnTypedRune()('8')
+	// A person: keys 150 ms apart come out as typing, the last one by Flush.
+	for _, r := range "4829" {
+		c.OnTypedRune()(r)
+		h.clock.add(150 * time.Millisecond)
+	}
+	h.u.flushKeys(h.clock.Now())
+	if got := h.u.fields.pin.text; got != "4829" {
+		t.Fatalf("typed %q, want 4829", got)
+	}
+	// A scanner: a burst of keys 5 ms apart and Enter is a scan, not typing,
+	// and its Enter does not submit the PIN.
+	for _, r := range "PKQ1.token" {
+		c.OnTypedRune()(r)
+		h.clock.add(5 * time.Millisecond)
+	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if string(sink.keys) != "48" || sink.enters != 1 {
-		t.Fatalf("sink got %q and %d enters", string(sink.keys), sink.enters)
+	h.u.flushKeys(h.clock.Now().Add(time.Second))
+	if got := h.u.fields.pin.text; got != "4829" {
+		t.Fatalf("scan leaked into the field: %q", got)
 	}
-	if d := sink.at[1].Sub(sink.at[0]); d != 150*time.Millisecond {
-		t.Fatalf("key timestamps %v apart, want 150ms", d)
+	if got := h.svc.called(); got != "" {
+		t.Fatalf("the scanner's Enter acted: %q", got)
 	}
-	if h.u.fields.pin.text != "" {
-		t.Fatalf("keys reached the field before the wedge gave them back: %q", h.u.fields.pin.text)
+	// The person finishes the PIN and presses Enter slowly.
+	for _, r := range "13" {
+		c.OnTypedRune()(r)
+		h.clock.add(200 * time.Millisecond)
 	}
-	for _, r := range "482913\n" {
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.wantScreen("pickup.door")
+	if got := h.svc.called(); got != "PickupWithPIN(482913)" {
+		t.Fatalf("calls = %q", got)
+	}
+}
+
+func TestPersonTyped(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Pick up")
+	for _, r := range "4829130\b\n" {
 		h.u.PersonTyped(r)
 	}
 	h.wantScreen("pickup.door")

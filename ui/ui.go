@@ -75,12 +75,16 @@ type Scan struct {
 	At        time.Time
 }
 
-// KeySink receives the keys typed on the window so a keyboard-wedge scanner
-// can be told apart from a person: scanner.Wedge implements it. Keys it
-// decides a person typed go back through UI.PersonTyped.
+// KeySink tells a keyboard-wedge scanner from a person typing on a
+// physical keyboard: *scanner.Wedge implements it. The UI hands it every
+// key of the window with its time, inserts the keys it gives back as
+// typing into the screen's entry box, and calls Flush about every 50 ms so
+// held keys of a slow typist come out. Scans it recognises reach the UI
+// through the wiring's HandleScan. All calls happen on the UI goroutine.
 type KeySink interface {
-	Key(r rune, at time.Time)
-	Enter(at time.Time)
+	Key(r rune, at time.Time) (typed []rune)
+	Enter(at time.Time) (typed []rune, scan bool)
+	Flush(now time.Time) (typed []rune)
 }
 
 // CameraPreview gives the latest camera frame for the "hold your QR code
@@ -262,6 +266,12 @@ func (u *UI) Run(ctx context.Context) error {
 	defer cancel()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var flush <-chan time.Time
+	if u.o.Keys != nil {
+		ft := time.NewTicker(50 * time.Millisecond)
+		defer ft.Stop()
+		flush = ft.C
+	}
 	var frames <-chan time.Time
 	if u.o.Camera != nil {
 		ft := time.NewTicker(200 * time.Millisecond)
@@ -275,6 +285,9 @@ func (u *UI) Run(ctx context.Context) error {
 		case <-tick.C:
 			now := u.o.Clock.Now()
 			fyne.Do(func() { u.tick(now) })
+		case <-flush:
+			now := u.o.Clock.Now()
+			fyne.Do(func() { u.flushKeys(now) })
 		case <-frames:
 			if img := u.o.Camera.Preview(); img != nil {
 				fyne.Do(func() { u.setPreview(img) })
@@ -289,9 +302,9 @@ func (u *UI) HandleScan(s Scan) {
 	fyne.Do(func() { u.onScan(s) })
 }
 
-// PersonTyped gives back a key the KeySink decided a person typed: it goes
-// to the entry box of the screen. '\n' is Enter, '\b' erases. It is safe to
-// call from any goroutine.
+// PersonTyped types r into the entry box of the screen as if a person
+// typed it ('\n' is Enter, '\b' erases), for key sources other than the
+// window. It is safe to call from any goroutine.
 func (u *UI) PersonTyped(r rune) {
 	fyne.Do(func() { u.personKey(r) })
 }
@@ -310,7 +323,7 @@ func (u *UI) hookKeys() {
 	c.SetOnTypedRune(func(r rune) {
 		u.touch()
 		if u.o.Keys != nil {
-			u.o.Keys.Key(r, u.o.Clock.Now())
+			u.typeAll(u.o.Keys.Key(r, u.o.Clock.Now()))
 			return
 		}
 		u.personKey(r)
@@ -320,8 +333,11 @@ func (u *UI) hookKeys() {
 		case fyne.KeyReturn, fyne.KeyEnter:
 			u.touch()
 			if u.o.Keys != nil {
-				u.o.Keys.Enter(u.o.Clock.Now())
-				return
+				typed, scan := u.o.Keys.Enter(u.o.Clock.Now())
+				u.typeAll(typed)
+				if scan {
+					return // the scanner's Enter: the Scan arrives through HandleScan
+				}
 			}
 			u.personKey('\n')
 		case fyne.KeyBackspace:
@@ -337,6 +353,20 @@ func (u *UI) hookKeys() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		// A key held down counts as activity even before it types.
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
+	}
+}
+
+// typeAll types the keys a KeySink gave back.
+func (u *UI) typeAll(rs []rune) {
+	for _, r := range rs {
+		u.personKey(r)
+	}
+}
+
+// flushKeys releases the keys the KeySink held back as typing.
+func (u *UI) flushKeys(now time.Time) {
+	if u.o.Keys != nil {
+		u.typeAll(u.o.Keys.Flush(now))
 	}
 }
 

@@ -287,14 +287,22 @@ func TestIntegrationRelayFromRealStore(t *testing.T) {
 	nc := connect(t, srv.URL(), ConnectOptions{})
 	o := fastRelay()
 	o.Batch = 64
+	o.Window = 16 // acks come back, and groups get deleted, while later events are in flight
 
 	// The kiosk dies after the second batch was acknowledged but before it
 	// was deleted.
 	rctx, kill := context.WithCancel(ctx)
 	dying := &failingStoreDelete{DB: k.db, okLeft: 1, kill: kill}
 	first := NewRelay(nc, dying, o)
-	if err := first.Run(rctx); err != nil {
-		t.Fatal(err)
+	runDone := make(chan error, 1)
+	go func() { runDone <- first.Run(rctx) }()
+	select {
+	case err := <-runDone:
+		if err != nil {
+			t.Fatalf("Run after kill: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the relay was never killed: %d deleted, backlog %d", first.Stats().Published, k.backlog())
 	}
 	if got := k.backlog(); got != len(want)-64 {
 		t.Fatalf("backlog after the kill %d, want %d", got, len(want)-64)
@@ -317,8 +325,8 @@ func TestIntegrationRelayFromRealStore(t *testing.T) {
 			t.Fatalf("gap in seq at %d: %d after %d", i, got[i].Event.Seq, got[i-1].Event.Seq)
 		}
 	}
-	if st := second.Stats(); st.Duplicates != 64 {
-		t.Errorf("second relay: %+v, want 64 duplicates dropped by the server", st)
+	if st := second.Stats(); st.Duplicates < 64 {
+		t.Errorf("second relay: %+v, want at least 64 duplicates dropped by the server", st)
 	}
 }
 

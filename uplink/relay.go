@@ -191,8 +191,12 @@ func Backoff(attempt int, min, max time.Duration, u float64) time.Duration {
 	return half + time.Duration(float64(d-half)*u)
 }
 
-// drain publishes every pending event, batch by batch, until the outbox is
-// empty or something fails.
+// drain publishes every pending event until the outbox is empty or
+// something fails. Publishes are pipelined (up to Window awaiting their
+// PubAck) across outbox reads, and acknowledged events are deleted in
+// groups of Batch while later ones are still in flight; only acknowledged
+// events are ever deleted. At the first failure it stops sending, collects
+// the acks of what was already sent, deletes those and returns the error.
 func (r *Relay) drain(ctx context.Context) error {
 	if !r.streamReady {
 		sctx, cancel := context.WithTimeout(ctx, r.o.AckTimeout)
@@ -212,45 +216,15 @@ func (r *Relay) drain(ctx context.Context) error {
 		return fmt.Errorf("uplink: jetstream: %w", err)
 	}
 	defer js.CleanupPublisher()
-	for {
-		evs, err := r.out.OutboxPending(ctx, r.o.Batch)
-		if err != nil {
-			return fmt.Errorf("uplink: read outbox: %w", err)
-		}
-		if len(evs) == 0 {
-			return nil
-		}
-		acked, perr := r.publish(ctx, js, evs)
-		if len(acked) > 0 {
-			if err := r.out.OutboxDelete(ctx, acked); err != nil {
-				return errors.Join(perr, fmt.Errorf("uplink: delete %d published events: %w", len(acked), err))
-			}
-			r.published.Add(uint64(len(acked)))
-		}
-		if perr != nil {
-			return perr
-		}
-	}
-}
 
-// inflight is one publish awaiting its PubAck.
-type inflight struct {
-	id  string
-	ack jetstream.PubAckFuture
-}
-
-// publish sends evs in order with up to Window in flight (one at a time
-// for short batches) and returns the ids JetStream acknowledged. It stops
-// sending at the first failure but still collects the acks of what was
-// already sent, so that only unacknowledged events are sent again.
-func (r *Relay) publish(ctx context.Context, js jetstream.JetStream, evs []locker.Event) ([]string, error) {
-	window := 1
-	if len(evs) >= r.o.PipelineAt {
-		window = r.o.Window
-	}
-	acked := make([]string, 0, len(evs))
-	queue := make([]inflight, 0, window)
-	var firstErr error
+	var (
+		queue    []inflight     // sent, awaiting the PubAck, in seq order
+		acked    []string       // acknowledged, not yet deleted
+		buf      []locker.Event // read, not yet sent
+		lastSent uint64         // seq of the last event sent in this drain
+		sent     bool
+		firstErr error
+	)
 	wait := func(p inflight) {
 		select {
 		case a := <-p.ack.Ok():
@@ -268,17 +242,51 @@ func (r *Relay) publish(ctx context.Context, js jetstream.JetStream, evs []locke
 			}
 		}
 	}
-	for _, ev := range evs {
-		if firstErr != nil {
-			break
+	flush := func() error {
+		if len(acked) == 0 {
+			return nil
 		}
-		if len(queue) == window {
-			wait(queue[0])
-			queue = queue[1:]
-			if firstErr != nil {
+		if err := r.out.OutboxDelete(ctx, acked); err != nil {
+			return fmt.Errorf("uplink: delete %d published events: %w", len(acked), err)
+		}
+		r.published.Add(uint64(len(acked)))
+		acked = acked[:0]
+		return nil
+	}
+	for firstErr == nil {
+		if len(buf) == 0 {
+			// The oldest pending events are the ones in flight or acked
+			// but not yet deleted: read past them.
+			evs, err := r.out.OutboxPending(ctx, len(queue)+len(acked)+r.o.Batch)
+			if err != nil {
+				firstErr = fmt.Errorf("uplink: read outbox: %w", err)
+				break
+			}
+			i := 0
+			for sent && i < len(evs) && evs[i].Seq <= lastSent {
+				i++
+			}
+			buf = evs[i:]
+			if len(buf) == 0 {
 				break
 			}
 		}
+		window := r.o.Window
+		if len(queue)+len(buf) < r.o.PipelineAt {
+			window = 1
+		}
+		if len(queue) >= window {
+			wait(queue[0])
+			queue = queue[1:]
+			if len(acked) >= r.o.Batch {
+				if err := flush(); err != nil && firstErr == nil {
+					firstErr = err
+				}
+			}
+			continue
+		}
+		ev := buf[0]
+		buf = buf[1:]
 		msg, err := eventMsg(ev)
 		if err != nil {
 			firstErr = err
@@ -290,6 +298,7 @@ func (r *Relay) publish(ctx context.Context, js jetstream.JetStream, evs []locke
 			break
 		}
 		queue = append(queue, inflight{id: ev.ID, ack: f})
+		lastSent, sent = ev.Seq, true
 	}
 	for _, p := range queue {
 		if ctx.Err() != nil {
@@ -297,10 +306,19 @@ func (r *Relay) publish(ctx context.Context, js jetstream.JetStream, evs []locke
 		}
 		wait(p)
 	}
+	if err := flush(); err != nil {
+		return errors.Join(firstErr, err)
+	}
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
-	return acked, firstErr
+	return firstErr
+}
+
+// inflight is one publish awaiting its PubAck.
+type inflight struct {
+	id  string
+	ack jetstream.PubAckFuture
 }
 
 // eventMsg builds the JetStream message of ev: subject

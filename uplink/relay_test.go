@@ -162,13 +162,21 @@ func TestRelayKilledMidBatchLosesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	o := fastRelay()
 	o.Batch = 300
+	o.Window = 16 // acks come back, and groups get deleted, while later events are in flight
 	dying := &failingDelete{memOutbox: out, okLeft: 1, kill: cancel}
 	first := NewRelay(nc, dying, o)
-	if err := first.Run(ctx); err != nil {
-		t.Fatalf("Run after kill: %v", err)
+	runDone := make(chan error, 1)
+	go func() { runDone <- first.Run(ctx) }()
+	select {
+	case err := <-runDone:
+		if err != nil {
+			t.Fatalf("Run after kill: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the relay was never killed: %d deleted, backlog %d", first.Stats().Published, out.backlog())
 	}
 	if got := out.backlog(); got != 700 {
-		t.Fatalf("backlog after the kill = %d, want 700 (first batch deleted, second acked but not deleted)", got)
+		t.Fatalf("backlog after the kill = %d, want 700 (first group deleted, the rest not)", got)
 	}
 	acked := first.Stats().Published
 	if acked != 300 {
@@ -181,9 +189,12 @@ func TestRelayKilledMidBatchLosesNothing(t *testing.T) {
 	runRelay(t, second)
 	waitFor(t, 20*time.Second, "drained after restart", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
-	if st := second.Stats(); st.Duplicates != 300 || st.Published != 700 {
-		t.Errorf("second relay stats %+v, want 700 published of which 300 duplicates dropped by the server", st)
+	// At least the 300 acknowledged but not deleted were sent again; the
+	// publishes in flight at the kill may have been stored too.
+	if st := second.Stats(); st.Duplicates < 300 || st.Published != 700 {
+		t.Errorf("second relay stats %+v, want 700 published of which at least 300 duplicates dropped by the server", st)
 	}
+	t.Logf("after the kill: %d events sent again, dropped by the server as duplicates", second.Stats().Duplicates)
 }
 
 func TestRelayStartsWithoutServer(t *testing.T) {

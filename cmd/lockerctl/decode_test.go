@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunDecode(t *testing.T) {
+	dir := t.TempDir()
+	q, err := qrcode.New("PK1.abc\tdef", qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good.png")
+	writePNG(t, good, q.Image(256))
+	blank := filepath.Join(dir, "blank.png")
+	writePNG(t, blank, image.NewGray(image.Rect(0, 0, 64, 64)))
+	garbage := filepath.Join(dir, "garbage.png")
+	os.WriteFile(garbage, []byte("not an image"), 0o600)
+	empty := filepath.Join(dir, "empty.png")
+	os.WriteFile(empty, nil, 0o600)
+
+	tests := []struct {
+		name      string
+		args      []string
+		wantOut   string
+		wantErr   bool
+		errSubstr string
+	}{
+		{"one code", []string{good}, good + "\tQR\tPK1.abc\\x09def\n", false, ""},
+		{"no code prints nothing", []string{blank}, "", false, ""},
+		{"bad files fail but others print", []string{garbage, good, filepath.Join(dir, "missing.png"), empty}, good + "\tQR\tPK1.abc\\x09def\n", true, "not a readable image"},
+		{"symbology filter", []string{"-symbologies", "Code128,EAN13", good}, "", false, ""},
+		{"unknown symbology", []string{"-symbologies", "PDF417", good}, "", true, "unknown symbology"},
+		{"no files", nil, "", true, "no files"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			err := runDecode(context.Background(), tc.args, &out, &errb)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v (stderr %q), want error %v", err, errb.String(), tc.wantErr)
+			}
+			if out.String() != tc.wantOut {
+				t.Errorf("stdout = %q, want %q", out.String(), tc.wantOut)
+			}
+			if tc.errSubstr != "" && !strings.Contains(errb.String()+errString(err), tc.errSubstr) {
+				t.Errorf("stderr %q / err %v lacks %q", errb.String(), err, tc.errSubstr)
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,180 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"image"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// frame places code (if any) in the middle of a w x h gray camera-like
+// frame with some noise.
+func frame(b *testing.B, w, h int, code *image.Gray) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(170 + (i*7919)%40)
+	}
+	if code != nil {
+		cw, ch := code.Bounds().Dx(), code.Bounds().Dy()
+		if cw > w || ch > h {
+			code = scaleTo(code, min(w, h)*9/10)
+			cw, ch = code.Bounds().Dx(), code.Bounds().Dy()
+		}
+		x0, y0 := (w-cw)/2, (h-ch)/2
+		for y := 0; y < ch; y++ {
+			copy(g.Pix[(y0+y)*g.Stride+x0:], code.Pix[y*code.Stride:y*code.Stride+cw])
+		}
+	}
+	return g
+}
+
+// BenchmarkDecodeFrame measures ms per camera frame for a QR code, a Code
+// 128 and an empty frame at 640x480 and 1280x720, with the camera's fast
+// decoder and the thorough one used for files.
+func BenchmarkDecodeFrame(b *testing.B) {
+	codes := map[string]*image.Gray{
+		"QR":      qrFixture(b, "PK1.eyJwIjoiMTIzIn0.c2lnbmF0dXJl", 300),
+		"Code128": writerFixture(b, SymCode128, "1Z999AA10123456784", 2),
+		"empty":   nil,
+	}
+	for _, eff := range []struct {
+		name string
+		e    Effort
+	}{{"fast", EffortFast}, {"thorough", EffortThorough}} {
+		d := NewDecoder(DecodeOptions{Effort: eff.e})
+		for _, size := range [][2]int{{640, 480}, {1280, 720}} {
+			for _, name := range []string{"QR", "Code128", "empty"} {
+				f := frame(b, size[0], size[1], codes[name])
+				b.Run(fmt.Sprintf("%s/%dx%d/%s", eff.name, size[0], size[1], name), func(b *testing.B) {
+					found := 0
+					start := time.Now()
+					for i := 0; i < b.N; i++ {
+						scans, _ := d.Decode(context.Background(), f)
+						found += len(scans)
+					}
+					b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/frame")
+					if name != "empty" && found == 0 {
+						b.Errorf("%s not read", name)
+					}
+					if name == "empty" && found != 0 {
+						b.Errorf("read a code in an empty frame")
+					}
+				})
+			}
+		}
+	}
+}
+
+// zbarResult runs zbarimg once over all files and returns the texts it
+// read per file.
+func zbarResult(b *testing.B, files []string) (map[string][]string, error) {
+	cmd := exec.Command("zbarimg", append([]string{"--xml", "-q"}, files...)...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	_ = cmd.Run() // non-zero when some file has no code
+	var doc struct {
+		Sources []struct {
+			Href    string `xml:"href,attr"`
+			Symbols []struct {
+				Type string `xml:"type,attr"`
+				Data string `xml:"data"`
+			} `xml:"index>symbol"`
+		} `xml:"source"`
+	}
+	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
+		return nil, fmt.Errorf("zbarimg output: %w", err)
+	}
+	res := map[string][]string{}
+	for _, s := range doc.Sources {
+		for _, sym := range s.Symbols {
+			res[s.Href] = append(res[s.Href], sym.Data)
+		}
+	}
+	return res, nil
+}
+
+// BenchmarkSamples decodes the zxing sample photos with our decoder and,
+// in the same run, with ZBar's zbarimg, and reports how many each read,
+// the false positives, and the time ratio. Per-set counts are logged with
+// -v.
+func BenchmarkSamples(b *testing.B) {
+	root := samplesDir(b)
+	if root == "" {
+		b.Skip("../shared/testdata/zxing-samples not found; skipped")
+	}
+	samples := loadSamples(b, root)
+	var files []string
+	for _, s := range samples {
+		files = append(files, s.path)
+	}
+	_, zbarErr := exec.LookPath("zbarimg")
+	d := NewDecoder(DecodeOptions{})
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		res := runSamples(b, d, samples, 1)
+		ours := time.Since(start)
+		ok, total := setCounts(res)
+		read, fp := 0, 0
+		for _, r := range res {
+			if r.want != "" && r.ok {
+				read++
+			}
+			if r.want == "" && len(r.got) > 0 {
+				fp++
+			}
+		}
+		b.ReportMetric(float64(read), "ours-read")
+		b.ReportMetric(float64(fp), "ours-falsepos")
+		b.ReportMetric(float64(ours.Milliseconds())/float64(len(samples)), "ours-ms/image")
+		zok := map[string]int{}
+		if zbarErr == nil {
+			zstart := time.Now()
+			zres, err := zbarResult(b, files)
+			zt := time.Since(zstart)
+			if err != nil {
+				b.Fatal(err)
+			}
+			zread, zfp := 0, 0
+			for _, s := range samples {
+				got := zres[s.path]
+				if s.want == "" {
+					if len(got) > 0 {
+						zfp++
+					} else {
+						zok[s.set]++
+					}
+					continue
+				}
+				for _, g := range got {
+					if sameCode(s.want, Scan{Text: g}) || sameCode(s.want, Scan{Text: g, Symbology: SymUPCE}) {
+						zread++
+						zok[s.set]++
+						break
+					}
+				}
+			}
+			b.ReportMetric(float64(zread), "zbar-read")
+			b.ReportMetric(float64(zfp), "zbar-falsepos")
+			b.ReportMetric(float64(zt.Milliseconds())/float64(len(samples)), "zbar-ms/image")
+			b.ReportMetric(float64(ours)/float64(zt), "time-ratio-ours/zbar")
+		}
+		sets := make([]string, 0, len(total))
+		for s := range total {
+			sets = append(sets, s)
+		}
+		sort.Strings(sets)
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "%-18s %7s %5s %5s %9s\n", "set", "samples", "ours", "zbar", "zxing-cpp")
+		for _, s := range sets {
+			fmt.Fprintf(&sb, "%-18s %7d %5d %5d %9d\n", s, total[s], ok[s], zok[s], zxingCPP[s])
+		}
+		b.Logf("GOMAXPROCS=%d, one image at a time\n%s", runtime.GOMAXPROCS(0), sb.String())
+	}
+}

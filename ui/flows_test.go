@@ -535,3 +535,36 @@ func TestErrorSentences(t *testing.T) {
 		})
 	}
 }
+
+func TestNoticesAreTranslated(t *testing.T) {
+	h := newHarness(t, Options{})
+	kinds := []locker.NoticeKind{locker.NoticeUpsized, locker.NoticeRetrying, locker.NoticeDoorFaulty, locker.NoticeDoorFailed,
+		locker.NoticeMovedLarger, locker.NoticeBusError, locker.NoticeInterrupted, locker.NoticeStoreDown, locker.NoticeCloseDoor}
+	for _, tag := range []string{"en", "es"} {
+		h.u.tr.setLang(tag)
+		for _, k := range kinds {
+			h.u.view.Notice = locker.Notice{Kind: k, Compartment: "A7", Size: locker.SizeM, Text: "english fallback"}
+			got := h.u.noticeText()
+			if got == "english fallback" || strings.HasPrefix(got, "notice.") {
+				t.Errorf("%s: notice %s not translated", tag, k)
+			}
+		}
+	}
+	h.u.view.Notice = locker.Notice{Kind: locker.NoticeNothingToDo, Text: "2 expired parcel(s) for this code are with the staff."}
+	if got := h.u.noticeText(); got != h.u.view.Notice.Text {
+		t.Errorf("nothing-to-do notice = %q, want the service's sentence", got)
+	}
+}
+
+func TestHomeWarnsWhenLocksAreOffline(t *testing.T) {
+	h := newHarness(t, Options{})
+	if h.has("locks are not answering") {
+		t.Fatal("offline warning with boards online")
+	}
+	h.svc.update(func(v *locker.View) {
+		v.BoardsOnline = false
+		v.Notice = locker.Notice{Kind: locker.NoticeStoreDown}
+	})
+	h.wantText("The locks are not answering right now.")
+	h.wantText("The locker cannot take deliveries right now.")
+}

@@ -35,7 +35,7 @@ func (u *UI) render() {
 	if u.msg != "" && !(key == "pickup" && u.view.Locked) {
 		bottom = append(bottom, banner(u.msg, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
 	}
-	if n := u.noticeText(); n != "" && u.view.Flow != locker.FlowIdle {
+	if n := u.noticeText(); n != "" && (u.view.Flow != locker.FlowIdle || homeNotice(u.view.Notice.Kind)) {
 		bottom = append(bottom, banner(n, theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
 	}
 	content := container.NewBorder(u.header(), container.NewPadded(container.NewVBox(bottom...)), nil, nil,
@@ -252,6 +252,9 @@ func (u *UI) home() fyne.CanvasObject {
 	staff := widget.NewButtonWithIcon(u.tr.T("btn.staff"), iconRes(assets.IconStaff, true), u.nav(localStaff))
 	staff.Importance = widget.LowImportance
 	bottom := container.NewBorder(nil, nil, nil, staff, hint)
+	if !u.view.BoardsOnline && len(u.view.Compartments) > 0 {
+		bottom = container.NewVBox(banner(u.tr.T("home.locks_offline"), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning), bottom)
+	}
 	main := container.NewBorder(heading(u.tr.T("home.welcome")), bottom, nil, nil, tiles)
 	if d := u.demoPanel(); d != nil {
 		return container.New(u.split(0.68), main, d)
@@ -588,4 +591,10 @@ func (u *UI) demoQRSide() float32 {
 		return 120
 	}
 	return 170
+}
+
+// homeNotice reports whether a notice of kind k matters on the home
+// screen too (it concerns the whole kiosk, not one flow).
+func homeNotice(k locker.NoticeKind) bool {
+	return k == locker.NoticeStoreDown || k == locker.NoticeInterrupted || k == locker.NoticeBusError
 }

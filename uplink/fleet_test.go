@@ -53,20 +53,34 @@ func TestFleetPermissions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := tc.start(t)
-			checkFleetPermissions(t, url)
+			checkFleetPermissions(t, url, fleetLogins{
+				op:       ConnectOptions{User: "operator", Password: "operator-secret"},
+				k1:       ConnectOptions{User: "demo-k1", Password: "k1-secret"},
+				k1Native: nats.UserInfo("demo-k1", "k1-secret"),
+			})
 		})
 	}
 }
 
-func checkFleetPermissions(t *testing.T, url string) {
+// fleetLogins are how the operator and kiosk demo/k1 log in to a fleet
+// server.
+type fleetLogins struct {
+	op, k1   ConnectOptions
+	k1Native nats.Option // k1's login for a plain nats.Connect
+}
+
+// checkFleetPermissions shows what kiosk demo/k1 may and may not do on a
+// fleet server.
+func checkFleetPermissions(t *testing.T, url string, l fleetLogins) {
 	ctx := context.Background()
 	k1s := Subjects{Site: "demo", Kiosk: "k1"}
 	k2s := Subjects{Site: "demo", Kiosk: "k2"}
-	op := connect(t, url, ConnectOptions{User: "operator", Password: "operator-secret"})
+	op := connect(t, url, l.op)
 	if _, err := EnsureStream(ctx, op, StreamOptions{Create: true}); err != nil {
 		t.Fatal(err)
 	}
-	k1 := connect(t, url, ConnectOptions{User: "demo-k1", Password: "k1-secret", InboxPrefix: k1s.Inbox()})
+	l.k1.InboxPrefix = k1s.Inbox()
+	k1 := connect(t, url, l.k1)
 	if !k1.IsConnected() {
 		t.Fatalf("kiosk k1 not connected: %v", k1.LastError())
 	}
@@ -149,7 +163,7 @@ func checkFleetPermissions(t *testing.T, url string) {
 
 	// k1 may not listen to k2's commands nor publish k2's heartbeat.
 	violations := make(chan error, 10)
-	spy, err := nats.Connect(url, nats.UserInfo("demo-k1", "k1-secret"), nats.CustomInboxPrefix(k1s.Inbox()),
+	spy, err := nats.Connect(url, l.k1Native, nats.CustomInboxPrefix(k1s.Inbox()),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func (db *DB) Backup(ctx context.Context, dst string) error {
 	return nil
 }
 
-// Export formats.
+// What Export writes (parcels or audit) and how (csv or json).
 const (
 	ExportParcels = "parcels"
 	ExportAudit   = "audit"

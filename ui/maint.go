@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,7 +24,7 @@ var reasons = [...]string{"cleaning", "inspection", "stuck_parcel", "repair", "o
 // parcels, the audit log and diagnostics.
 func (u *UI) maintMenu() fyne.CanvasObject {
 	v := u.view
-	tabs := container.NewGridWithColumns(5)
+	tabs := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(150, 60)})
 	for _, t := range []struct {
 		tab   maintTab
 		label string
@@ -32,6 +33,7 @@ func (u *UI) maintMenu() fyne.CanvasObject {
 		{tabExpired, u.tr.T("maint.expired", map[string]any{"Count": v.ExpiredCount})},
 		{tabAudit, u.tr.T("maint.audit")},
 		{tabDiag, u.tr.T("maint.diag")},
+		{tabTOTP, u.tr.T("maint.totp")},
 	} {
 		b := u.button(t.label, widget.MediumImportance, func() {
 			u.tab = t.tab
@@ -50,7 +52,8 @@ func (u *UI) maintMenu() fyne.CanvasObject {
 		tabs.Add(b)
 	}
 	tabs.Add(u.act(u.tr.T("btn.sign_out"), widget.DangerImportance, u.svc.SignOut))
-	title := subheading(u.tr.T("maint.title", map[string]any{"Name": v.Staff.Name}))
+	title := subheading(u.tr.T("maint.title", map[string]any{"Name": cut(v.Staff.Name, 24)}))
+	title.Wrapping = fyne.TextWrapOff
 	var body fyne.CanvasObject
 	switch u.tab {
 	case tabExpired:
@@ -59,10 +62,16 @@ func (u *UI) maintMenu() fyne.CanvasObject {
 		body = u.maintAudit()
 	case tabDiag:
 		body = u.maintDiag()
+	case tabTOTP:
+		body = u.maintTOTP()
 	default:
 		body = u.maintMap()
 	}
-	return container.NewBorder(container.NewVBox(title, tabs), nil, nil, nil, body)
+	top := container.NewBorder(nil, nil, title, nil, tabs)
+	if u.portrait() {
+		top = container.NewVBox(title, tabs)
+	}
+	return container.NewBorder(top, nil, nil, nil, body)
 }
 
 // legend explains the map's colours.
@@ -79,9 +88,10 @@ func (u *UI) legend() fyne.CanvasObject {
 		sw := canvas.NewRectangle(fill)
 		sw.StrokeColor, sw.StrokeWidth = colInk, 1
 		sw.SetMinSize(fyne.NewSquareSize(28))
-		l := widget.NewLabel(u.tr.T(s.key))
-		l.SizeName = theme.SizeNameCaptionText
-		box.Add(container.NewBorder(nil, nil, container.NewCenter(sw), nil, l))
+		th := u.app.Settings().Theme()
+		l := canvas.NewText(u.tr.T(s.key), th.Color(theme.ColorNameForeground, 0))
+		l.TextSize = th.Size(theme.SizeNameCaptionText)
+		box.Add(container.NewHBox(sw, container.NewCenter(l)))
 	}
 	return box
 }
@@ -94,7 +104,10 @@ func (u *UI) maintMap() fyne.CanvasObject {
 		u.render()
 	}))
 	m.selected = u.selected
-	return container.New(u.split(0.55), container.NewBorder(nil, u.legend(), nil, nil, m), u.compartmentPanel())
+	if u.portrait() {
+		return container.New(u.split(0.55), container.NewBorder(nil, u.legend(), nil, nil, m), u.compartmentPanel())
+	}
+	return container.New(u.split(0.5), m, container.NewBorder(nil, u.legend(), nil, nil, u.compartmentPanel()))
 }
 
 // touchedID wraps a callback with an id argument so it counts as activity.
@@ -137,7 +150,7 @@ func (u *UI) compartmentPanel() fyne.CanvasObject {
 	id := c.ID
 	if u.pendingAct != "" {
 		box.Add(subheading(u.tr.T("maint.why")))
-		grid := container.NewGridWithColumns(2)
+		grid := container.NewGridWithColumns(3)
 		for _, r := range reasons {
 			act := u.pendingAct
 			grid.Add(u.act(u.tr.T("reason."+r), widget.MediumImportance, func(ctx context.Context) error {
@@ -274,4 +287,26 @@ func (u *UI) maintDoor() fyne.CanvasObject {
 	}
 	buttons := container.NewHBox(u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen))
 	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(instr))
+}
+
+// totpURL is the otpauth URL of the signed-in staff member's TOTP secret
+// (Key URI Format), or "" when there is none.
+func totpURL(st locker.Staff, issuer string) string {
+	if st.TOTPSecret == "" {
+		return ""
+	}
+	label := url.PathEscape(issuer + ":" + st.Name)
+	q := url.Values{"secret": {st.TOTPSecret}, "issuer": {issuer}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
+	return "otpauth://totp/" + label + "?" + q.Encode()
+}
+
+// maintTOTP shows the enrollment QR of the signed-in staff member's
+// authenticator secret, to add it to an authenticator app.
+func (u *UI) maintTOTP() fyne.CanvasObject {
+	link := totpURL(u.view.Staff, u.tr.T("app.name"))
+	if link == "" {
+		return text(u.tr.T("totp.none"))
+	}
+	return container.New(u.split(0.5), text(u.tr.T("totp.body", map[string]any{"Name": u.view.Staff.Name})),
+		container.NewCenter(qrObject(link, 320)))
 }

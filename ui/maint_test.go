@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"github.com/parcelkiosk/locker"
 )
 
 // signInStaff walks the staff sign-in with the keypad.
@@ -151,4 +153,21 @@ func TestSignOut(t *testing.T) {
 	signInStaff(h, "2468", "123456")
 	h.tap("Sign out")
 	h.wantScreen("home")
+}
+
+func TestAuthenticatorEnrollmentQR(t *testing.T) {
+	h := newHarness(t, Options{})
+	signInStaff(h, "2468", "123456")
+	h.tap("Authenticator")
+	h.wantText("No authenticator secret")
+	h.svc.update(func(v *locker.View) { v.Staff.TOTPSecret = "JBSWY3DPEHPK3PXP" })
+	h.wantText("Alex Tech: scan this QR code")
+	if !h.hasQR() {
+		t.Fatal("no enrollment QR")
+	}
+	got := totpURL(h.u.view.Staff, "Parcel locker")
+	want := "otpauth://totp/Parcel%20locker:Alex%20Tech?algorithm=SHA1&digits=6&issuer=Parcel+locker&period=30&secret=JBSWY3DPEHPK3PXP"
+	if got != want {
+		t.Fatalf("totpURL = %q, want %q", got, want)
+	}
 }

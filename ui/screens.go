@@ -349,7 +349,11 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 		name := canvas.NewText(cut(r.Name, 22), th.Color(theme.ColorNameForeground, 0))
 		name.TextStyle.Bold = true
 		name.TextSize = th.Size(theme.SizeNameText)
-		unit := canvas.NewText(cut(r.Unit, 28), th.Color(theme.ColorNameForeground, 0))
+		sub := r.Unit
+		if r.Accessible {
+			sub += " · " + u.tr.T("recipient.accessible")
+		}
+		unit := canvas.NewText(cut(sub, 28), th.Color(theme.ColorNameForeground, 0))
 		unit.TextSize = th.Size(theme.SizeNameCaptionText)
 		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), container.NewVBox(name, unit))))
 	}

@@ -152,6 +152,7 @@ const (
 	tabExpired
 	tabAudit
 	tabDiag
+	tabTOTP
 )
 
 // UI is the kiosk's window and its presenter.

@@ -147,14 +147,16 @@ func keypad(u *UI, f *field, okLabel string) fyne.CanvasObject {
 	return container.NewThemeOverride(grid, bigText{Theme: fyne.CurrentApp().Settings().Theme(), size: 40})
 }
 
-// keyboardRows are the keys of the on-screen keyboard, Spanish letters
+// keyboardRows returns the keys of the on-screen keyboard, Spanish letters
 // included.
-var keyboardRows = [...]string{"1234567890", "QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM-'."}
+func keyboardRows() []string {
+	return []string{"1234567890", "QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM-'."}
+}
 
 // keyboard is the on-screen letter keyboard with space, erase and OK.
 func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 	rows := []fyne.CanvasObject{}
-	for _, row := range keyboardRows {
+	for _, row := range keyboardRows() {
 		var keys []fyne.CanvasObject
 		for _, r := range row {
 			keys = append(keys, keyButton(string(r), widget.MediumImportance, u.touched(func() { f.typeRune(unicode.ToLower(r)) })))

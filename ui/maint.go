@@ -16,9 +16,11 @@ import (
 	"github.com/parcelkiosk/locker"
 )
 
-// reasons a staff member picks from when opening a door or taking one out
-// of service; the audit log keeps the English word.
-var reasons = [...]string{"cleaning", "inspection", "stuck_parcel", "repair", "other"}
+// reasons returns what a staff member picks from when opening a door or
+// taking one out of service; the audit log keeps the English word.
+func reasons() []string {
+	return []string{"cleaning", "inspection", "stuck_parcel", "repair", "other"}
+}
 
 // maintMenu is the maintenance screen: tabs for the bank map, expired
 // parcels, the audit log and diagnostics.
@@ -151,7 +153,7 @@ func (u *UI) compartmentPanel() fyne.CanvasObject {
 	if u.pendingAct != "" {
 		box.Add(subheading(u.tr.T("maint.why")))
 		grid := container.NewGridWithColumns(3)
-		for _, r := range reasons {
+		for _, r := range reasons() {
 			act := u.pendingAct
 			grid.Add(u.act(u.tr.T("reason."+r), widget.MediumImportance, func(ctx context.Context) error {
 				if act == "open" {

@@ -16,21 +16,32 @@ type touchTheme struct {
 
 var _ fyne.Theme = touchTheme{}
 
-// palette colours of the standard variant.
-var (
-	colInk       = color.NRGBA{R: 0x11, G: 0x18, B: 0x27, A: 0xff}
-	colPaper     = color.NRGBA{R: 0xf4, G: 0xf6, B: 0xf8, A: 0xff}
-	colBlue      = color.NRGBA{R: 0x00, G: 0x50, B: 0xb3, A: 0xff}
-	colGreen     = color.NRGBA{R: 0x15, G: 0x80, B: 0x3d, A: 0xff}
-	colRed       = color.NRGBA{R: 0xb0, G: 0x00, B: 0x20, A: 0xff}
-	colAmber     = color.NRGBA{R: 0xb4, G: 0x53, B: 0x09, A: 0xff}
-	colGrey      = color.NRGBA{R: 0x6b, G: 0x72, B: 0x80, A: 0xff}
-	colButton    = color.NRGBA{R: 0xdd, G: 0xe3, B: 0xea, A: 0xff}
-	colYellow    = color.NRGBA{R: 0xff, G: 0xd4, B: 0x00, A: 0xff}
-	colBlack     = color.NRGBA{A: 0xff}
-	colWhite     = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
-	colDarkGrey  = color.NRGBA{R: 0x2a, G: 0x2a, B: 0x2a, A: 0xff}
-	colLightBlue = color.NRGBA{R: 0xcc, G: 0xe0, B: 0xff, A: 0xff}
+// rgb is a palette colour written as 0xRRGGBB, fully opaque.
+type rgb uint32
+
+// NRGBA returns the colour.
+func (c rgb) NRGBA() color.NRGBA {
+	return color.NRGBA{R: uint8(c >> 16), G: uint8(c >> 8), B: uint8(c), A: 0xff}
+}
+
+// RGBA implements color.Color.
+func (c rgb) RGBA() (r, g, b, a uint32) { return c.NRGBA().RGBA() }
+
+// Palette colours.
+const (
+	colInk       rgb = 0x111827
+	colPaper     rgb = 0xf4f6f8
+	colBlue      rgb = 0x0050b3
+	colGreen     rgb = 0x15803d
+	colRed       rgb = 0xb00020
+	colAmber     rgb = 0xb45309
+	colGrey      rgb = 0x6b7280
+	colButton    rgb = 0xdde3ea
+	colYellow    rgb = 0xffd400
+	colBlack     rgb = 0x000000
+	colWhite     rgb = 0xffffff
+	colDarkGrey  rgb = 0x2a2a2a
+	colLightBlue rgb = 0xcce0ff
 )
 
 // Color returns the colour of name; the variant asked for by the system is

@@ -568,3 +568,26 @@ func TestHomeWarnsWhenLocksAreOffline(t *testing.T) {
 	h.wantText("The locks are not answering right now.")
 	h.wantText("The locker cannot take deliveries right now.")
 }
+
+func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
+	h.u.HandleScan(Scan{Text: "PRE-1", Kind: ScanParcel})
+	h.wantScreen("deposit.door")
+	for range 5 {
+		h.clock.add(30 * time.Second)
+		h.u.tick(h.clock.Now())
+	}
+	h.wantScreen("deposit.door")
+	if h.u.warned || strings.HasSuffix(h.svc.called(), "Cancel") {
+		t.Fatalf("idle timer ran with the door open: warned=%v calls=%s", h.u.warned, h.svc.called())
+	}
+	// Once the door closes the timer runs again from then.
+	h.svc.closeDoor()
+	h.clock.add(59 * time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantScreen("deposit.done")
+	h.clock.add(time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantScreen("home")
+}

@@ -458,6 +458,16 @@ func (u *UI) setView(v locker.View) {
 
 // tick runs the idle timer and the lockout countdown.
 func (u *UI) tick(now time.Time) {
+	if st := u.view.Step; st == locker.StepUnlocking || st == locker.StepDoorOpen {
+		// A door is unlocked or open: the person is busy at the door, and
+		// the door sensor moves the flow on. Never time out here.
+		u.lastTouch = now
+		if u.warned {
+			u.warned = false
+			u.render()
+		}
+		return
+	}
 	if u.idle() {
 		u.lastTouch = now
 		if u.view.Locked {

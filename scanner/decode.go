@@ -233,7 +233,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 		if err != nil || res == nil || res.GetText() == "" {
 			continue
 		}
-		h := hit{text: res.GetText(), sym: symbologyOf(res.GetBarcodeFormat())}
+		h := hit{text: stripLeadingFNC1(res.GetText()), sym: symbologyOf(res.GetBarcodeFormat())}
 		if s.d.want[h.sym] && plausible2D(h) {
 			out = append(out, h)
 		}
@@ -255,7 +255,7 @@ func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
 	var out []hit
 	for _, r := range rs {
 		if r != nil && r.GetText() != "" {
-			out = append(out, hit{text: r.GetText(), sym: SymQR})
+			out = append(out, hit{text: stripLeadingFNC1(r.GetText()), sym: SymQR})
 		}
 	}
 	return out
@@ -424,8 +424,17 @@ func rowsNeeded(h hit) int {
 		return 2
 	case SymEAN13, SymUPCA:
 		return 2
+	case SymEAN8, SymUPCE:
+		return 5 // short codes with one check digit: misreads agree on a few rows
 	}
 	return 3
+}
+
+// stripLeadingFNC1 drops the GS that gozxing emits for an FNC1 in first
+// position: that FNC1 only marks GS1 data (the symbology identifier
+// carries it) and is not part of the message, unlike later separators.
+func stripLeadingFNC1(t string) string {
+	return strings.TrimPrefix(t, "\x1d")
 }
 
 // plausible2D rejects 2D reads that are almost surely noise.

@@ -200,6 +200,10 @@ func (h *HIDSource) Run(ctx context.Context, out chan<- Scan) error {
 	}
 }
 
+// DefaultHIDGlob matches the event devices of USB HID scanners (and
+// keyboards); the kiosk's configuration names the scanner's own.
+const DefaultHIDGlob = "/dev/input/by-id/*-event-kbd"
+
 // OpenEvdev opens an input event device (e.g. /dev/input/by-id/...-event-kbd)
 // and grabs it exclusively (EVIOCGRAB), so its keystrokes do not also reach
 // the window. Use it as HIDSource.Open.

@@ -50,11 +50,13 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append(vs, variant{name: "scale800", make: func() *image.Gray { return scaleTo(g, 800) }, twoD: true, oneD: false, global: true})
 		vs = append(vs, variant{name: "scale600", make: func() *image.Gray { return scaleTo(g, 600) }, twoD: true, oneD: true, global: true})
 	}
-	if side < 300 {
+	{
+		// A quiet zone around codes cropped tight, enlarged with sharp
+		// module edges when small.
 		f := max(1, 600/max(1, side))
 		vs = append(vs,
-			variant{name: "padwhite", make: func() *image.Gray { return padNearest(g, f, 8*f, 255) }, twoD: true, oneD: true, global: true, pure: true},
-			variant{name: "padblack", make: func() *image.Gray { return padNearest(g, f, 8*f, 0) }, twoD: true, global: true, pure: true},
+			variant{name: "padwhite", make: func() *image.Gray { return padNearest(g, f, max(8*f, side*f/8), 255) }, twoD: true, oneD: true, global: true, pure: true},
+			variant{name: "padblack", make: func() *image.Gray { return padNearest(g, f, max(8*f, side*f/8), 0) }, twoD: true, global: true, pure: true},
 		)
 	}
 	if side > 500 {

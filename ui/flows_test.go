@@ -591,3 +591,11 @@ func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
 	h.u.tick(h.clock.Now())
 	h.wantScreen("home")
 }
+
+func TestIdleWarnFollowsAShortTimeout(t *testing.T) {
+	h := newHarness(t, Options{IdleTimeout: 30 * time.Second})
+	h.tap("Drop off")
+	h.clock.add(25 * time.Second)
+	h.u.tick(h.clock.Now())
+	h.wantText("Going back to the start in 5 seconds.")
+}

@@ -123,7 +123,7 @@ type Options struct {
 	Demo        bool          // show the demo panel with the last credential
 	Portrait    bool          // 1080x1920 window when not full screen; default 1280x800
 	Fullscreen  bool          // full screen on the kiosk
-	IdleWarn    time.Duration // default 50s: show "are you still there?"
+	IdleWarn    time.Duration // default 5/6 of IdleTimeout (50s): "are you still there?"
 	IdleTimeout time.Duration // default 60s: cancel and go home
 	Camera      CameraPreview // optional live preview on the pickup screen
 	Diag        Diagnostics   // optional diagnostics source
@@ -208,11 +208,11 @@ type fields struct {
 // New builds the kiosk window for app. Call Window().Show() (or
 // ShowAndRun) on the main goroutine and run Run(ctx) in another.
 func New(app fyne.App, svc Service, o Options) (*UI, error) {
-	if o.IdleWarn <= 0 {
-		o.IdleWarn = 50 * time.Second
-	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 60 * time.Second
+	}
+	if o.IdleWarn <= 0 || o.IdleWarn >= o.IdleTimeout {
+		o.IdleWarn = o.IdleTimeout * 5 / 6
 	}
 	if o.Clock == nil {
 		o.Clock = locker.SystemClock{}

@@ -398,3 +398,30 @@ func TestBackupOpensAndVerifies(t *testing.T) {
 		t.Error("backup audit differs from the original")
 	}
 }
+
+// TestCheckFindsWhatQuickCheckMisses damages an index so that it no longer
+// matches its table: the pages are sound (quick_check at Open passes) but
+// Check's full integrity_check must find it.
+func TestCheckFindsWhatQuickCheckMisses(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTest(t, Options{})
+	apply(t, db, &locker.Change{Compartments: bank(2)})
+	for i := range 20 {
+		apply(t, db, depositChange(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC), "A1", fmt.Sprintf("B%02d", i)))
+	}
+	db.Close()
+	raw := rawOpen(t, path)
+	mustExec(t, raw, `PRAGMA writable_schema = ON`)
+	mustExec(t, raw, `UPDATE sqlite_master SET sql = replace(sql, '(barcode)', '(carrier)')
+		WHERE name = 'parcels_barcode'`)
+	raw.Close()
+
+	db = openAt(t, path, Options{})
+	if err := db.Check(ctx); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Check = %v, want ErrCorrupt", err)
+	}
+	db.Close()
+	if _, err := Open(ctx, path, Options{FullIntegrityCheck: true}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Open with the full check = %v, want ErrCorrupt", err)
+	}
+}

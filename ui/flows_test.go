@@ -599,3 +599,17 @@ func TestIdleWarnFollowsAShortTimeout(t *testing.T) {
 	h.u.tick(h.clock.Now())
 	h.wantText("Going back to the start in 5 seconds.")
 }
+
+func TestIdleTimeoutResetsLanguageAndLook(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Español")
+	h.tap("Texto grande")
+	h.tap("Recoger")
+	h.clock.add(time.Minute)
+	h.u.tick(h.clock.Now())
+	h.wantScreen("home")
+	h.wantText("Welcome")
+	if h.u.accessible {
+		t.Fatal("accessibility mode kept for the next person")
+	}
+}

@@ -480,6 +480,12 @@ func (u *UI) tick(now time.Time) {
 	case since >= u.o.IdleTimeout:
 		u.log.Info("ui: idle timeout, back to home")
 		u.warned = false
+		// The next person starts from the kiosk's own language and look.
+		u.tr.setLang(u.o.Language)
+		if u.o.Language == "" {
+			u.tr.setLang("en")
+		}
+		u.accessible = false
 		u.goHome()
 	case since >= u.o.IdleWarn:
 		u.warned = true

@@ -178,7 +178,7 @@ func (c *crashChild) deposit() {
 	}
 	for range 1 + c.rng.IntN(3) {
 		c.n++
-		bc := fmt.Sprintf("CR%d-%d", os.Getpid(), c.n)
+		bc := fmt.Sprintf("CR%d-%d-%d", os.Getpid(), time.Now().UnixNano(), c.n)
 		if err := c.svc.ScanParcel(c.ctx, bc, "ups"); err != nil {
 			c.t.Fatalf("ScanParcel: %v", err)
 		}

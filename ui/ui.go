@@ -5,6 +5,18 @@
 // the service's View, which the presenter receives through Subscribe and
 // hands to the UI goroutine with fyne.Do. Service calls run off the UI
 // goroutine so that serial, database and network work never blocks it.
+//
+// Wiring (cmd/kiosk):
+//
+//	u, err := ui.New(app, svc, ui.Options{Demo: demo, Fullscreen: true, Keys: wedge, Diag: diag})
+//	go u.Run(ctx)                  // View updates, idle timer, key flushing, camera preview
+//	for s := range scans {         // every scanner, classified by scanner.Classify
+//		u.HandleScan(ui.Scan{Text: s.Text, Kind: ui.ScanParcel, ...})
+//	}
+//	u.Window().ShowAndRun()        // on the main goroutine
+//
+// The screens fit 1280x800 (landscape) and 1080x1920 (portrait); the
+// layout follows the window's shape.
 package ui
 
 import (
@@ -265,6 +277,9 @@ func (u *UI) Run(ctx context.Context) error {
 		fyne.Do(func() { u.setView(v) })
 	})
 	defer cancel()
+	// A change between New and Subscribe would otherwise wait for the next.
+	v := u.svc.View()
+	fyne.Do(func() { u.setView(v) })
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var flush <-chan time.Time

@@ -10,9 +10,11 @@
 //
 //	u, err := ui.New(app, svc, ui.Options{Demo: demo, Fullscreen: true, Keys: wedge, Diag: diag})
 //	go u.Run(ctx)                  // View updates, idle timer, key flushing, camera preview
-//	for s := range scans {         // every scanner, classified by scanner.Classify
-//		u.HandleScan(ui.Scan{Text: s.Text, Kind: ui.ScanParcel, ...})
-//	}
+//	go func() {                    // every scanner, classified by scanner.Classify
+//		for s := range scans {
+//			u.HandleScan(ui.Scan{Text: s.Text, Kind: ui.ScanParcel, ...})
+//		}
+//	}()
 //	u.Window().ShowAndRun()        // on the main goroutine
 //
 // The screens fit 1280x800 (landscape) and 1080x1920 (portrait); the

@@ -3,6 +3,7 @@ package locker_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -140,4 +141,38 @@ func TestServiceOnRealStore(t *testing.T) {
 	}
 	must(db.Check(ctx))
 	must(db.VerifyAudit(ctx))
+}
+
+// TestStoreRefusalIsNotStorageDown checks that a change the store refuses
+// for a uniqueness rule (a courier code another courier already has) is
+// reported as invalid input, not as the storage being down.
+func TestStoreRefusalIsNotStorageDown(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := locker.NewService(locker.Options{Site: "it", Kiosk: "k1", Store: db, Bus: &sensorBus{},
+		Compartments: []locker.Compartment{{ID: "A1", Size: locker.SizeS, Addr: locker.LockAddr{Board: 0, Lock: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpsertCourier(ctx, locker.Courier{ID: "c1", Carrier: "UPS", Name: "One"}, "424242"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.UpsertCourier(ctx, locker.Courier{ID: "c2", Carrier: "UPS", Name: "Two"}, "424242")
+	if err == nil {
+		t.Fatal("a second courier with the same code was accepted")
+	}
+	if errors.Is(err, locker.ErrStoreDown) || !errors.Is(err, locker.ErrInvalid) {
+		t.Errorf("err = %v; want ErrInvalid, not ErrStoreDown", err)
+	}
+	// The store still works: a deposit-side change goes through.
+	if err := s.UpsertCourier(ctx, locker.Courier{ID: "c2", Carrier: "UPS", Name: "Two"}, "434343"); err != nil {
+		t.Errorf("after the refusal: %v", err)
+	}
 }

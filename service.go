@@ -539,6 +539,12 @@ func (s *Service) commitLocked(ctx context.Context, ch *Change) error {
 		}
 	}
 	if err := s.store.Apply(ctx, ch); err != nil {
+		if errors.Is(err, ErrDuplicate) || errors.Is(err, ErrInvalid) {
+			// The store refused the change (a uniqueness or reference
+			// rule): the storage works, the request was wrong.
+			s.log.Warn("store refused a change", "err", err)
+			return fmt.Errorf("locker: refused: %w", err)
+		}
 		s.log.Error("store apply failed", "err", err)
 		return fmt.Errorf("%w: %w", ErrStoreDown, err)
 	}

@@ -136,7 +136,7 @@ func applySecret(ctx context.Context, tx *sql.Tx, secret []byte) error {
 	case bytes.Equal(old, secret):
 		return nil
 	}
-	return fmt.Errorf("secret is set once, on a new database: %w", ErrConflict)
+	return fmt.Errorf("secret is set once, on a new database: %w: %w", ErrConflict, locker.ErrInvalid)
 }
 
 func applyCompartments(ctx context.Context, tx *sql.Tx, cs []locker.Compartment) error {

@@ -265,7 +265,7 @@ func classify(what string, err error) error {
 		if strings.Contains(err.Error(), "parcels.barcode") {
 			return fmt.Errorf("store: %s: %w: %w: %w", what, ErrConflict, locker.ErrDuplicate, err)
 		}
-		return fmt.Errorf("store: %s: %w: %w", what, ErrConflict, err)
+		return fmt.Errorf("store: %s: %w: %w: %w", what, ErrConflict, locker.ErrInvalid, err)
 	}
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
 		return fmt.Errorf("store: %s: %w: %w: %w", what, ErrReadOnly, locker.ErrStoreDown, err)

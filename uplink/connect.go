@@ -41,6 +41,9 @@ type ConnectOptions struct {
 	// once instead of being queued in memory and sent later out of order
 	// with the relay's retries; the durable outbox is the kiosk's buffer.
 	KeepReconnectBuffer bool
+	// Timeout bounds one connection attempt (dial, TLS, handshake);
+	// default 5s.
+	Timeout time.Duration
 	// FailFast makes the first connect fail at once when no server
 	// answers, for command-line tools. Kiosks leave it false.
 	FailFast bool
@@ -69,8 +72,13 @@ func Connect(ctx context.Context, url string, o ConnectOptions) (*nats.Conn, err
 	if wait <= 0 {
 		wait = 2 * time.Second
 	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
 	opts := []nats.Option{
 		nats.Name(name),
+		nats.Timeout(timeout),
 		nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(!o.FailFast),
 		nats.ReconnectWait(wait),

@@ -75,6 +75,8 @@ func checkFleetPermissions(t *testing.T, url string, l fleetLogins) {
 	ctx := context.Background()
 	k1s := Subjects{Site: "demo", Kiosk: "k1"}
 	k2s := Subjects{Site: "demo", Kiosk: "k2"}
+	// bcrypt passwords take seconds to check under the race detector.
+	l.op.Timeout, l.k1.Timeout = 30*time.Second, 30*time.Second
 	op := connect(t, url, l.op)
 	if _, err := EnsureStream(ctx, op, StreamOptions{Create: true}); err != nil {
 		t.Fatal(err)
@@ -163,7 +165,7 @@ func checkFleetPermissions(t *testing.T, url string, l fleetLogins) {
 
 	// k1 may not listen to k2's commands nor publish k2's heartbeat.
 	violations := make(chan error, 10)
-	spy, err := nats.Connect(url, l.k1Native, nats.CustomInboxPrefix(k1s.Inbox()),
+	spy, err := nats.Connect(url, l.k1Native, nats.CustomInboxPrefix(k1s.Inbox()), nats.Timeout(30*time.Second),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,9 @@ func connect(t testing.TB, url string, o ConnectOptions) *nats.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
+	// Connect returns at once even when the first attempt failed (it goes
+	// on in the background); the tests want a live connection.
+	waitFor(t, 20*time.Second, "connected to "+url, nc.IsConnected)
 	return nc
 }
 

@@ -149,6 +149,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil {
 			attempt++
 			r.failures.Add(1)
+			// The stream may be gone (a server that lost its store): check
+			// or create it again before the next attempt.
+			r.streamReady = false
 			d := Backoff(attempt, r.o.MinBackoff, r.o.MaxBackoff, r.o.Jitter())
 			r.o.Logger.Warn("uplink: relay failed, backing off", "err", err, "attempt", attempt, "wait", d)
 			t := time.NewTimer(d)
@@ -200,12 +203,16 @@ func Backoff(attempt int, min, max time.Duration, u float64) time.Duration {
 func (r *Relay) drain(ctx context.Context) error {
 	if !r.streamReady {
 		sctx, cancel := context.WithTimeout(ctx, r.o.AckTimeout)
-		_, err := EnsureStream(sctx, r.nc, StreamOptions{
+		info, err := EnsureStream(sctx, r.nc, StreamOptions{
 			Create: r.o.CreateStream, Replicas: r.o.Replicas, DuplicateWindow: r.o.DuplicateWindow,
 		})
 		cancel()
 		if err != nil {
 			return err
+		}
+		if span := r.o.MaxBackoff + r.o.AckTimeout; info.Config.Duplicates < span {
+			r.o.Logger.Warn("uplink: the stream's duplicates window is shorter than the relay's retry span: a resent event may be stored twice",
+				"stream", StreamName, "duplicates", info.Config.Duplicates, "retry_span", span)
 		}
 		r.streamReady = true
 	}

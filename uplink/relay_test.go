@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // fastRelay are relay options for tests: short backoffs and timeouts.
@@ -251,3 +253,23 @@ func TestRelayChecksStreamWhenNotAllowedToCreate(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestRelayRecreatesLostStream(t *testing.T) {
+	srv := startServer(t, EmbeddedOptions{})
+	nc := connect(t, srv.URL(), ConnectOptions{})
+	out := newMemOutbox("demo", "k1")
+	out.add(3)
+	r := NewRelay(nc, out, fastRelay())
+	runRelay(t, r)
+	waitFor(t, 10*time.Second, "first events", func() bool { return out.backlog() == 0 })
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteStream(context.Background(), StreamName); err != nil {
+		t.Fatal(err)
+	}
+	want := out.add(4)
+	waitFor(t, 10*time.Second, "events after the stream was lost", func() bool { return out.backlog() == 0 })
+	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
+}

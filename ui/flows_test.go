@@ -613,3 +613,13 @@ func TestIdleTimeoutResetsLanguageAndLook(t *testing.T) {
 		t.Fatal("accessibility mode kept for the next person")
 	}
 }
+
+func TestErrorFollowsTheLanguage(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Pick up")
+	h.keys("1")
+	h.tap("Open")
+	h.wantText("That code is not right.")
+	h.tap("Español")
+	h.wantText("Ese código no es correcto.")
+}

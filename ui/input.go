@@ -25,12 +25,13 @@ type field struct {
 	box      *canvas.Rectangle
 	label    *canvas.Text
 	hint     string
+	size     float32 // text size; the hint is drawn smaller
 	obj      fyne.CanvasObject
 }
 
 // newField returns a field of at most max characters.
 func newField(hint string, max int, digits, mask bool, size float32) *field {
-	f := &field{max: max, digits: digits, mask: mask, hint: hint}
+	f := &field{max: max, digits: digits, mask: mask, hint: hint, size: size}
 	f.box = canvas.NewRectangle(colWhite)
 	f.box.StrokeWidth = 3
 	f.box.CornerRadius = 10
@@ -50,6 +51,7 @@ func (f *field) render() {
 	switch {
 	case f.text == "":
 		f.label.Text = f.hint
+		f.label.TextSize = min(f.size, 32)
 		f.label.Color = th.Color(theme.ColorNamePlaceHolder, 0)
 		f.label.TextStyle.Monospace = false
 	case f.mask:
@@ -61,6 +63,7 @@ func (f *field) render() {
 	}
 	if f.text != "" {
 		f.label.TextStyle.Monospace = f.mask || f.digits
+		f.label.TextSize = f.size
 	}
 	f.box.Refresh()
 	f.label.Refresh()
@@ -161,7 +164,7 @@ func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 		for _, r := range row {
 			keys = append(keys, keyButton(string(r), widget.MediumImportance, u.touched(func() { f.typeRune(unicode.ToLower(r)) })))
 		}
-		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(64, 64)}, keys...))
+		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(56, 64)}, keys...))
 	}
 	erase := keyButton("", widget.MediumImportance, u.touched(f.backspace))
 	erase.SetIcon(theme.ContentClearIcon())

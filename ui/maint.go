@@ -39,7 +39,7 @@ func (u *UI) maintMenu() fyne.CanvasObject {
 	} {
 		b := u.button(t.label, widget.MediumImportance, func() {
 			u.tab = t.tab
-			u.msg = ""
+			u.msg = message{}
 			switch t.tab {
 			case tabAudit:
 				u.loadAudit(-1)

@@ -32,8 +32,8 @@ func (u *UI) render() {
 	key, body := u.body()
 	u.screenKey = key
 	var bottom []fyne.CanvasObject
-	if u.msg != "" && !(key == "pickup" && u.view.Locked) {
-		bottom = append(bottom, banner(u.msg, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
+	if m := u.msgText(); m != "" && !(key == "pickup" && u.view.Locked) {
+		bottom = append(bottom, banner(m, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
 	}
 	if n := u.noticeText(); n != "" && (u.view.Flow != locker.FlowIdle || homeNotice(u.view.Notice.Kind)) {
 		bottom = append(bottom, banner(n, theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
@@ -58,6 +58,7 @@ func (u *UI) header() fyne.CanvasObject {
 	logo.FillMode = canvas.ImageFillContain
 	name := widget.NewLabelWithStyle(u.tr.T("app.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.SizeName = theme.SizeNameSubHeadingText
+	name.Truncation = fyne.TextTruncateEllipsis
 	next := u.tr.next()
 	langBtn := widget.NewButtonWithIcon(u.tr.langName(next), iconRes(assets.IconLanguage, true), u.touched(func() {
 		u.tr.setLang(next)
@@ -72,7 +73,7 @@ func (u *UI) header() fyne.CanvasObject {
 		a11y.Importance = widget.HighImportance
 	}
 	right := container.NewHBox(a11y, langBtn)
-	bar := container.NewBorder(nil, nil, container.NewHBox(logo, name), right)
+	bar := container.NewBorder(nil, nil, logo, right, name)
 	th := u.app.Settings().Theme()
 	line := canvas.NewRectangle(th.Color(theme.ColorNamePrimary, 0))
 	line.SetMinSize(fyne.NewSize(1, 4))
@@ -212,7 +213,7 @@ func (u *UI) splitFit(ratio float32) fyne.Layout {
 func (u *UI) nav(l local) func() {
 	return u.touched(func() {
 		u.local = l
-		u.msg = ""
+		u.msg = message{}
 		u.resetFields()
 		u.staffOnTOTP = false
 		u.render()

@@ -24,7 +24,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"image"
 	"log/slog"
 	"sync"
@@ -189,10 +188,9 @@ type UI struct {
 	accessible bool
 	local      local
 	tab        maintTab
-	selected   string // compartment selected on the maintenance map
-	pendingAct string // "open" or "oos": reason picker shown for selected
-	msg        string // the sentence of the last error, shown in red
-	info       string // a neutral sentence
+	selected   string  // compartment selected on the maintenance map
+	pendingAct string  // "open" or "oos": reason picker shown for selected
+	msg        message // the last problem, shown in red in the current language
 	busy       bool
 	lastTouch  time.Time
 	warned     bool
@@ -427,7 +425,7 @@ func (u *UI) call(fn func(ctx context.Context) error) {
 		return
 	}
 	u.busy = true
-	u.msg, u.info = "", ""
+	u.msg = message{}
 	ctx := u.callCtx()
 	u.async(func() {
 		err := fn(ctx)
@@ -435,7 +433,7 @@ func (u *UI) call(fn func(ctx context.Context) error) {
 			u.busy = false
 			if err != nil {
 				u.log.Info("ui: action failed", "err", err)
-				u.msg = u.errText(err)
+				u.msg = message{err: err}
 			}
 			u.render()
 		})
@@ -450,7 +448,7 @@ func (u *UI) setView(v locker.View) {
 	prev := u.view
 	u.view = v
 	if v.Flow != prev.Flow || v.Step != prev.Step {
-		u.msg = ""
+		u.msg = message{}
 		if v.Flow != locker.FlowIdle {
 			u.local = localHome
 		}
@@ -468,7 +466,7 @@ func (u *UI) setView(v locker.View) {
 	}
 	if v.Err != nil && (prev.Err == nil || prev.Err.Error() != v.Err.Error()) {
 		// An error of the service's own (a door event, a timeout): say it.
-		u.msg = u.errText(v.Err)
+		u.msg = message{err: v.Err}
 	}
 	u.render()
 }
@@ -523,7 +521,7 @@ func (u *UI) idle() bool {
 func (u *UI) goHome() {
 	u.local = localHome
 	u.receipt = nil
-	u.msg, u.info = "", ""
+	u.msg = message{}
 	u.selected, u.pendingAct = "", ""
 	u.tab = tabMap
 	u.diag = nil
@@ -569,12 +567,29 @@ func (u *UI) onScan(s Scan) {
 	case u.local == localPickup:
 		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
 	case u.local == localHome && s.Kind == ScanParcel:
-		u.msg = u.tr.T("err.signin_first")
+		u.msg = message{id: "err.signin_first"}
 		u.render()
 	case u.local == localHome:
-		u.msg = u.tr.T("err.unknown_code")
+		u.msg = message{id: "err.unknown_code"}
 		u.render()
 	}
+}
+
+// message is a problem to show: an error, or a message id.
+type message struct {
+	err error
+	id  string
+}
+
+// msgText is the sentence of the problem shown, in the current language.
+func (u *UI) msgText() string {
+	switch {
+	case u.msg.err != nil:
+		return u.errText(u.msg.err)
+	case u.msg.id != "":
+		return u.tr.T(u.msg.id)
+	}
+	return ""
 }
 
 // errText is the plain sentence for err on the current screen.
@@ -674,7 +689,7 @@ func (u *UI) runSearch(q string, page int) {
 				return // the person typed on; a newer search is coming
 			}
 			if err != nil {
-				u.msg = u.errText(err)
+				u.msg = message{err: err}
 			} else {
 				u.search = res
 			}
@@ -694,7 +709,7 @@ func (u *UI) loadAudit(page int) {
 		}
 		fyne.Do(func() {
 			if err != nil {
-				u.msg = u.errText(err)
+				u.msg = message{err: err}
 			} else {
 				u.audit = res
 			}
@@ -713,7 +728,7 @@ func (u *UI) loadDiag() {
 		res, err := u.o.Diag.Diagnostics(ctx)
 		fyne.Do(func() {
 			if err != nil {
-				u.msg = fmt.Sprintf("%s (%v)", u.tr.T("err.generic"), err)
+				u.msg = message{err: err}
 			} else {
 				u.diag = &res
 			}

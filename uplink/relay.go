@@ -114,15 +114,21 @@ type Relay struct {
 	o   RelayOptions
 
 	streamReady bool
-	published   atomic.Uint64
-	duplicates  atomic.Uint64
-	failures    atomic.Uint64
+	// cwnd is the current in-flight limit: 1 after a failure, doubling
+	// with each PubAck up to Window (a slow start), so that after an
+	// outage a lone publish probes the server before a window's worth
+	// is in flight, and a failure in the middle of a full window, which
+	// could store later events before the failed one, is less likely.
+	cwnd       int
+	published  atomic.Uint64
+	duplicates atomic.Uint64
+	failures   atomic.Uint64
 }
 
 // NewRelay returns a relay from outbox to the JetStream behind nc.
 func NewRelay(nc *nats.Conn, outbox Outbox, o RelayOptions) *Relay {
 	o.defaults()
-	return &Relay{nc: nc, out: outbox, o: o}
+	return &Relay{nc: nc, out: outbox, o: o, cwnd: o.Window}
 }
 
 // Stats returns the relay's counters.
@@ -152,6 +158,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			// The stream may be gone (a server that lost its store): check
 			// or create it again before the next attempt.
 			r.streamReady = false
+			r.cwnd = 1
 			d := Backoff(attempt, r.o.MinBackoff, r.o.MaxBackoff, r.o.Jitter())
 			r.o.Logger.Warn("uplink: relay failed, backing off", "err", err, "attempt", attempt, "wait", d)
 			t := time.NewTimer(d)
@@ -236,6 +243,7 @@ func (r *Relay) drain(ctx context.Context) error {
 		select {
 		case a := <-p.ack.Ok():
 			acked = append(acked, p.id)
+			r.cwnd = min(2*r.cwnd, r.o.Window)
 			if a.Duplicate {
 				r.duplicates.Add(1)
 			}
@@ -278,7 +286,7 @@ func (r *Relay) drain(ctx context.Context) error {
 				break
 			}
 		}
-		window := r.o.Window
+		window := r.cwnd
 		if len(queue)+len(buf) < r.o.PipelineAt {
 			window = 1
 		}

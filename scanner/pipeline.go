@@ -69,6 +69,14 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		variant{name: "stretch", make: func() *image.Gray { return stretch(small()) }, twoD: true, oneD: true, global: true},
 		variant{name: "blur", make: func() *image.Gray { return boxBlur3(small()) }, twoD: true, oneD: true, global: true},
 		variant{name: "sharpen", make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
+		variant{name: "adaptive16", make: func() *image.Gray {
+			sm := small()
+			return adaptiveThreshold(sm, max(4, max(sm.Bounds().Dx(), sm.Bounds().Dy())/16), 4)
+		}, twoD: true, oneD: true},
+		variant{name: "adaptive40", make: func() *image.Gray {
+			sm := small()
+			return adaptiveThreshold(sm, max(3, max(sm.Bounds().Dx(), sm.Bounds().Dy())/40), 2)
+		}, twoD: true, oneD: false},
 		variant{name: "rot180", make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true},
 	)
 	// Regions of interest: the 2D detectors look outwards from the

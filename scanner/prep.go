@@ -352,3 +352,37 @@ func cropPct(g *image.Gray, c [4]int) *image.Gray {
 	r := image.Rect(w*c[0]/100, h*c[1]/100, w*c[2]/100, h*c[3]/100).Add(g.Bounds().Min)
 	return rebase(g.SubImage(r).(*image.Gray))
 }
+
+// adaptiveThreshold binarizes g against the mean of a (2r+1)-pixel square
+// window around each pixel (via an integral image): darker than the mean
+// by more than off becomes 0, the rest 255. Larger windows than gozxing's
+// hybrid binarizer survive shadows across big modules.
+func adaptiveThreshold(g *image.Gray, r, off int) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	if w == 0 || h == 0 {
+		return out
+	}
+	sum := make([]int64, (w+1)*(h+1))
+	for y := 0; y < h; y++ {
+		var row int64
+		for x := 0; x < w; x++ {
+			row += int64(g.Pix[y*g.Stride+x])
+			sum[(y+1)*(w+1)+x+1] = sum[y*(w+1)+x+1] + row
+		}
+	}
+	for y := 0; y < h; y++ {
+		y0, y1 := max(0, y-r), min(h, y+r+1)
+		for x := 0; x < w; x++ {
+			x0, x1 := max(0, x-r), min(w, x+r+1)
+			s := sum[y1*(w+1)+x1] - sum[y0*(w+1)+x1] - sum[y1*(w+1)+x0] + sum[y0*(w+1)+x0]
+			mean := s / int64((y1-y0)*(x1-x0))
+			if int64(g.Pix[y*g.Stride+x])+int64(off) < mean {
+				out.Pix[y*out.Stride+x] = 0
+			} else {
+				out.Pix[y*out.Stride+x] = 255
+			}
+		}
+	}
+	return out
+}

@@ -270,8 +270,13 @@ func (r *Relay) drain(ctx context.Context) error {
 	}
 	for firstErr == nil {
 		if len(buf) == 0 {
-			// The oldest pending events are the ones in flight or acked
-			// but not yet deleted: read past them.
+			// Delete what is acknowledged first, so that less has to be
+			// read again: the oldest pending events are the ones still in
+			// flight, and the read skips past them.
+			if err := flush(); err != nil {
+				firstErr = err
+				break
+			}
 			evs, err := r.out.OutboxPending(ctx, len(queue)+len(acked)+r.o.Batch)
 			if err != nil {
 				firstErr = fmt.Errorf("uplink: read outbox: %w", err)

@@ -177,12 +177,12 @@ func TestRelayKilledMidBatchLosesNothing(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the relay was never killed: %d deleted, backlog %d", first.Stats().Published, out.backlog())
 	}
-	if got := out.backlog(); got != 700 {
-		t.Fatalf("backlog after the kill = %d, want 700 (first group deleted, the rest not)", got)
+	deleted := int(first.Stats().Published)
+	if deleted == 0 || deleted >= len(want) {
+		t.Fatalf("first relay deleted %d of %d: not killed in the middle", deleted, len(want))
 	}
-	acked := first.Stats().Published
-	if acked != 300 {
-		t.Fatalf("first relay deleted %d, want 300", acked)
+	if got := out.backlog(); got != len(want)-deleted {
+		t.Fatalf("backlog after the kill = %d, want %d (only deleted events may leave)", got, len(want)-deleted)
 	}
 
 	// The kiosk restarts: the unacknowledged batch is sent again and the
@@ -191,10 +191,11 @@ func TestRelayKilledMidBatchLosesNothing(t *testing.T) {
 	runRelay(t, second)
 	waitFor(t, 20*time.Second, "drained after restart", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
-	// At least the 300 acknowledged but not deleted were sent again; the
-	// publishes in flight at the kill may have been stored too.
-	if st := second.Stats(); st.Duplicates < 300 || st.Published != 700 {
-		t.Errorf("second relay stats %+v, want 700 published of which at least 300 duplicates dropped by the server", st)
+	// The events acknowledged but not deleted at the kill were sent again
+	// (and the publishes in flight, which the server may have stored).
+	if st := second.Stats(); st.Duplicates == 0 || st.Published != uint64(len(want)-deleted) {
+		t.Errorf("second relay stats %+v, want %d published, some of them duplicates dropped by the server",
+			st, len(want)-deleted)
 	}
 	t.Logf("after the kill: %d events sent again, dropped by the server as duplicates", second.Stats().Duplicates)
 }

@@ -86,6 +86,23 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		c := c
 		vs = append(vs, variant{name: "crop", make: func() *image.Gray { return cropPct(small(), c) }, twoD: true})
 	}
+	vs = append(vs, variant{name: "mirror", make: func() *image.Gray {
+		sm := small()
+		f := max(1, 600/max(1, max(sm.Bounds().Dx(), sm.Bounds().Dy())))
+		return padNearest(mirror(sm), f, 8*f, 255)
+	}, twoD: true, global: true})
+	if side < 160 {
+		vs = append(vs, variant{name: "up4", make: func() *image.Gray { return resize(g, 4*w, 4*h) }, twoD: true, global: true})
+	}
+	// Tight crops turned a little: the rotation adds the quiet zone the
+	// Data Matrix detector needs.
+	for _, a := range []float64{4, -4, 8, -8} {
+		a := a
+		vs = append(vs, variant{name: "rotpad", make: func() *image.Gray {
+			sm := small()
+			return rotateFill(padNearest(sm, 1, max(8, max(sm.Bounds().Dx(), sm.Bounds().Dy())/10), 255), a, 255)
+		}, twoD: true, global: true})
+	}
 	for _, a := range []float64{15, -15, 30, -30, 45, 8, -8} {
 		a := a
 		vs = append(vs, variant{name: "rot", make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: true})

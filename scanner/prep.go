@@ -189,13 +189,22 @@ func rotate180(g *image.Gray) *image.Gray {
 // into a canvas large enough to hold it, filling the corners with the
 // image's mean gray (so no hard edge is added).
 func rotateAngle(g *image.Gray, deg float64) *image.Gray {
+	return rotateFill(g, deg, -1)
+}
+
+// rotateFill is rotateAngle filling the corners with fill (0-255), or the
+// image's mean gray when fill is negative.
+func rotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	rad := deg * math.Pi / 180
 	c, s := math.Cos(rad), math.Sin(rad)
 	nw := int(math.Ceil(math.Abs(float64(w)*c) + math.Abs(float64(h)*s)))
 	nh := int(math.Ceil(math.Abs(float64(w)*s) + math.Abs(float64(h)*c)))
 	out := image.NewGray(image.Rect(0, 0, nw, nh))
-	fill := meanGray(g)
+	bg := meanGray(g)
+	if fill >= 0 {
+		bg = uint8(fill)
+	}
 	cx, cy := float64(w)/2, float64(h)/2
 	ncx, ncy := float64(nw)/2, float64(nh)/2
 	for y := 0; y < nh; y++ {
@@ -207,7 +216,7 @@ func rotateAngle(g *image.Gray, deg float64) *image.Gray {
 			sy := s*dx + c*dy + cy - 0.5
 			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
 			if x0 < 0 || y0 < 0 || x0+1 >= w || y0+1 >= h {
-				out.Pix[y*out.Stride+x] = fill
+				out.Pix[y*out.Stride+x] = bg
 				continue
 			}
 			tx, ty := sx-float64(x0), sy-float64(y0)
@@ -382,6 +391,19 @@ func adaptiveThreshold(g *image.Gray, r, off int) *image.Gray {
 			} else {
 				out.Pix[y*out.Stride+x] = 255
 			}
+		}
+	}
+	return out
+}
+
+// mirror returns g flipped left to right (codes printed or photographed
+// mirrored).
+func mirror(g *image.Gray) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			out.Pix[y*out.Stride+w-1-x] = g.Pix[y*g.Stride+x]
 		}
 	}
 	return out

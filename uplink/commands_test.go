@@ -412,3 +412,50 @@ func TestDoorOpenWaitsForSensor(t *testing.T) {
 		}
 	})
 }
+
+func TestCommandsStartWithoutServer(t *testing.T) {
+	probe := startServer(t, EmbeddedOptions{})
+	port := probe.Port()
+	probe.Shutdown()
+
+	nc, err := Connect(context.Background(), "nats://127.0.0.1:"+itoa(port), ConnectOptions{ReconnectWait: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Connect with no server: %v", err)
+	}
+	defer nc.Close()
+	svc := &fakeService{status: locker.StatusReport{Version: "offline-start"}}
+	cmds, err := NewCommands(nc, svc, CommandOptions{Site: "demo", Kiosk: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, err := NewHeartbeat(nc, svc, HeartbeatOptions{Site: "demo", Kiosk: "k1", Interval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, cmds.Run)
+	run(t, hb.Run)
+	time.Sleep(100 * time.Millisecond) // heartbeats fail quietly meanwhile
+
+	srv := startServer(t, EmbeddedOptions{Port: port})
+	op := connect(t, srv.URL(), ConnectOptions{})
+	sub, err := op.SubscribeSync(Subjects{Site: "demo", Kiosk: "k1"}.Status())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	waitFor(t, 20*time.Second, "status answered once the server is up", func() bool {
+		m, err := op.Request(Subjects{Site: "demo", Kiosk: "k1"}.Command("status"), []byte(`{}`), 200*time.Millisecond)
+		if err != nil {
+			return false
+		}
+		data = m.Data
+		return true
+	})
+	var r reply
+	if err := json.Unmarshal(data, &r); err != nil || !r.OK || r.Version != "offline-start" {
+		t.Errorf("status reply %s (%v)", data, err)
+	}
+	if _, err := sub.NextMsg(5 * time.Second); err != nil {
+		t.Errorf("no heartbeat after the server came up: %v", err)
+	}
+}

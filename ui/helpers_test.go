@@ -120,6 +120,15 @@ func (h *harness) shot(name string) {
 	}
 	h.u.tr.setLang(cur)
 	h.u.relabelFields()
+	// And with the larger text of the accessibility mode.
+	acc := h.u.accessible
+	h.u.accessible = true
+	h.u.render()
+	h.fits()
+	if os.Getenv("UI_SCREENSHOTS") != "" {
+		h.write(name + "-a11y")
+	}
+	h.u.accessible = acc
 	h.u.render()
 	h.write(name)
 }

@@ -164,11 +164,11 @@ func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 		for _, r := range row {
 			keys = append(keys, keyButton(string(r), widget.MediumImportance, u.touched(func() { f.typeRune(unicode.ToLower(r)) })))
 		}
-		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(56, 64)}, keys...))
+		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(48, 64), exact: true}, keys...))
 	}
 	erase := keyButton("", widget.MediumImportance, u.touched(f.backspace))
 	erase.SetIcon(theme.ContentClearIcon())
-	last := container.New(&fixedGrid{cols: 4, minCell: fyne.NewSize(100, 64)},
+	last := container.New(&fixedGrid{cols: 4, minCell: fyne.NewSize(100, 64), exact: true},
 		erase,
 		keyButton(spaceLabel, widget.MediumImportance, u.touched(func() { f.typeRune(' ') })),
 		layout.NewSpacer(),
@@ -182,6 +182,9 @@ func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 type fixedGrid struct {
 	cols    int
 	minCell fyne.Size
+	// exact makes minCell the cell's minimum whatever the objects ask for
+	// (keys whose one letter fits anyway, in the larger accessible text).
+	exact bool
 }
 
 func (g *fixedGrid) rows(n int) int { return (n + g.cols - 1) / g.cols }
@@ -190,7 +193,9 @@ func (g *fixedGrid) rows(n int) int { return (n + g.cols - 1) / g.cols }
 func (g *fixedGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	cell := g.minCell
 	for _, o := range objs {
-		cell = cell.Max(o.MinSize())
+		if !g.exact {
+			cell = cell.Max(o.MinSize())
+		}
 	}
 	pad := theme.Padding()
 	r := g.rows(len(objs))

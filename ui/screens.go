@@ -20,7 +20,9 @@ import (
 
 // render redraws the whole window from the UI's state and the last View.
 func (u *UI) render() {
-	want := touchTheme{accessible: u.accessible}
+	// The accessibility mode is for the public; staff screens keep the
+	// standard look so the maintenance tools fit.
+	want := touchTheme{accessible: u.accessible && u.view.Flow != locker.FlowMaintenance}
 	if cur, ok := u.app.Settings().Theme().(touchTheme); !ok || cur != want {
 		u.app.Settings().SetTheme(want)
 	}
@@ -282,8 +284,15 @@ func (u *UI) demoPanel() fyne.CanvasObject {
 		use := u.button(u.tr.T("demo.use_qr"), widget.MediumImportance, func() {
 			u.onScan(Scan{Text: c.QR, Kind: ScanPickupQR, Source: "demo", Symbology: "QR"})
 		})
-		box = container.NewVBox(subheading(u.tr.T("demo.title")), text(u.tr.T("demo.body")), pin,
-			container.NewCenter(qrObject(c.QR, u.demoQRSide())), use)
+		box = container.NewVBox(subheading(u.tr.T("demo.title")))
+		if !u.accessible { // the larger text leaves room for the code only
+			box.Add(text(u.tr.T("demo.body")))
+		}
+		box.Add(pin)
+		if !u.accessible {
+			box.Add(container.NewCenter(qrObject(c.QR, 170)))
+		}
+		box.Add(use)
 	}
 	return container.NewStack(card, container.NewPadded(box))
 }
@@ -356,7 +365,13 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 		}
 		unit := canvas.NewText(cut(sub, 28), th.Color(theme.ColorNameForeground, 0))
 		unit.TextSize = th.Size(theme.SizeNameCaptionText)
-		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), container.NewVBox(name, unit))))
+		var lines fyne.CanvasObject = container.NewVBox(name, unit)
+		if u.accessible { // one line each, so a page of the larger text fits
+			name.Text = cut(r.Name, 12)
+			unit.Text = cut(r.Unit, 8)
+			lines = container.NewHBox(name, container.NewCenter(unit))
+		}
+		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(8, 8, 10, 10), lines)))
 	}
 	var list fyne.CanvasObject = container.New(&fixedGrid{cols: 2, minCell: fyne.NewSize(200, 72)}, tiles...)
 	if len(p.Items) == 0 {
@@ -380,7 +395,7 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 	left := container.NewBorder(f.obj, pager, nil, nil, list)
 	kb := keyboard(u, f, u.tr.T("btn.search"), u.tr.T("btn.space"))
 	parcel := text(u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
-	top := container.NewBorder(nil, nil, nil, u.cancelButton(), heading(u.tr.T("recipient.title")))
+	top := container.NewBorder(nil, nil, nil, u.cancelButton(), subheading(u.tr.T("recipient.title")))
 	return container.NewBorder(top, nil, nil, nil,
 		container.New(u.splitFit(0.5), left, container.NewBorder(parcel, nil, nil, nil, kb)))
 }
@@ -410,8 +425,9 @@ func (u *UI) depositSize() fyne.CanvasObject {
 		}
 		u.sizeButtons[z] = b
 		name := widget.NewLabelWithStyle(string(z), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		name.SizeName = theme.SizeNameHeadingText
+		name.SizeName = theme.SizeNameSubHeadingText
 		info := widget.NewLabelWithStyle(dims, fyne.TextAlignCenter, fyne.TextStyle{})
+		info.SizeName = theme.SizeNameCaptionText
 		left := widget.NewLabelWithStyle(u.tr.T("size.free", map[string]any{"Count": free[z]}), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 		left.SizeName = theme.SizeNameCaptionText
 		card := container.NewBorder(name, container.NewVBox(info, left), nil, nil, newSizeDrawing(z))
@@ -499,7 +515,7 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 			banner(u.tr.T("pickup.locked", map[string]any{"Time": fmt.Sprintf("%d:%02d", m, s)}),
 				theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
 		var body fyne.CanvasObject = locked
-		if d := u.demoPanel(); d != nil {
+		if d := u.demoPanel(); d != nil && !u.accessible {
 			body = container.New(u.split(0.72), locked, d)
 		}
 		return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, body)
@@ -513,13 +529,13 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 	} else {
 		qr = container.NewBorder(nil, nil, container.NewVBox(icon(assets.IconScan, 72, true)), nil, text(u.tr.T("pickup.scanner")))
 	}
-	leftCol := container.NewBorder(left, nil, nil, nil, qr)
+	// Back sits under the left column so the keypad gets the full height.
+	leftCol := container.NewBorder(left, container.NewHBox(u.backButton()), nil, nil, qr)
 	main := container.New(u.splitFit(0.5), leftCol, right)
-	var body fyne.CanvasObject = main
-	if d := u.demoPanel(); d != nil {
-		body = container.New(u.split(0.72), main, d)
+	if d := u.demoPanel(); d != nil && !u.accessible { // on home only with the larger text
+		return container.New(u.split(0.72), main, d)
 	}
-	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, body)
+	return main
 }
 
 // pickupDoor shows the open door; more doors of the queue are listed.
@@ -587,15 +603,6 @@ func cut(s string, n int) string {
 		return s
 	}
 	return string(rs[:n-1]) + "…"
-}
-
-// demoQRSide is the side of the demo panel's QR code: as large as the
-// screen allows with the larger text of the accessibility mode.
-func (u *UI) demoQRSide() float32 {
-	if u.accessible {
-		return 120
-	}
-	return 170
 }
 
 // homeNotice reports whether a notice of kind k matters on the home

@@ -161,7 +161,7 @@ func banner(s string, bg fyne.ThemeColorName, fg fyne.ThemeColorName, icon strin
 	rect := canvas.NewRectangle(th.Color(bg, 0))
 	rect.CornerRadius = 10
 	l := widget.NewRichText(&widget.TextSegment{Text: s, Style: widget.RichTextStyle{
-		ColorName: fg, SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true},
+		ColorName: fg, SizeName: theme.SizeNameText, TextStyle: fyne.TextStyle{Bold: true},
 	}})
 	l.Wrapping = fyne.TextWrapWord
 	img := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(icon, false), fg))

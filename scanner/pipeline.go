@@ -86,6 +86,19 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		c := c
 		vs = append(vs, variant{name: "crop", make: func() *image.Gray { return cropPct(small(), c) }, twoD: true})
 	}
+	// Bars are straight: averaging rows (or columns) removes noise and
+	// glare spots without blurring them.
+	vs = append(vs,
+		variant{name: "vsmooth", make: func() *image.Gray {
+			sm := small()
+			return resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/4))
+		}, oneD: true},
+		variant{name: "hsmooth", make: func() *image.Gray {
+			sm := small()
+			return rotate90CCW(resize(sm, max(1, sm.Bounds().Dx()/4), sm.Bounds().Dy()))
+		}, oneD: true},
+		variant{name: "sharpen2", make: func() *image.Gray { return sharpenStrong(small()) }, oneD: true},
+	)
 	vs = append(vs, variant{name: "mirror", make: func() *image.Gray {
 		sm := small()
 		f := max(1, 600/max(1, max(sm.Bounds().Dx(), sm.Bounds().Dy())))
@@ -96,7 +109,7 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	}
 	// Tight crops turned a little: the rotation adds the quiet zone the
 	// Data Matrix detector needs.
-	for _, a := range []float64{4, -4, 8, -8} {
+	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12} {
 		a := a
 		vs = append(vs, variant{name: "rotpad", make: func() *image.Gray {
 			sm := small()

@@ -408,3 +408,18 @@ func mirror(g *image.Gray) *image.Gray {
 	}
 	return out
 }
+
+// sharpenStrong applies a stronger unsharp mask (amount 2 over a 5x5
+// box): it restores the edges of blurred bars.
+func sharpenStrong(g *image.Gray) *image.Gray {
+	bl := boxBlur3(boxBlur3(g))
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := int(g.Pix[y*g.Stride+x])
+			out.Pix[y*out.Stride+x] = uint8(clampInt(3*v-2*int(bl.Pix[y*bl.Stride+x]), 0, 255))
+		}
+	}
+	return out
+}

@@ -38,6 +38,7 @@ func TestDepositAndPickup(t *testing.T) {
 	}
 
 	h.pickupPIN(d1.Data.PIN, d1.Data.ParcelID)
+	h.shot("after-pickup-done")
 	h.pickupQR(d2.Data.QR, d2.Data.ParcelID)
 
 	// The simulator saw exactly the four unlocks, of the right locks.

@@ -8,15 +8,42 @@ import (
 	"github.com/parcelkiosk/locker"
 )
 
-// Screen positions on the 1280x800 landscape layout, read off screenshots
-// of the kiosk with no demo panel.
-const (
-	pickupX, pickupY           = 953, 458 // home: "Pick up"
-	dropOffX, dropOffY         = 325, 458 // home: "Drop off"
-	finishX, finishY           = 1060, 700
-	receiptDoneX, receiptDoneY = 1202, 733
-	pickupDoneX, pickupDoneY   = 640, 600
+// Screen positions on the landscape layout (1280x800), read off
+// screenshots. The window grows past 1280x800 on some screens (see the
+// report), so X is a share of the window's width and Y is pixels from the
+// top (Y >= 1), a share of the height (0 < Y < 1) or pixels from the
+// bottom (Y < 0).
+var (
+	posPickup      = pos{0.745, 0.57}  // home: "Pick up"
+	posStaff       = pos{0.927, -67}   // home: "Staff"
+	posFinish      = pos{0.78, -67}    // deposit done: "Finish"
+	posReceiptDone = pos{0.939, -67}   // receipt: "Done"
+	posPickupDone  = pos{0.5, 0.775}   // pickup all done: "Done"
+	posFirstResult = pos{0.15, 333}    // recipient search: first tile
+	posSizeS       = pos{0.341, 0.625} // size picker: S
+	posTabExpired  = pos{0.665, 160}   // maintenance: "Expired (N)"
+	posSignOut     = pos{0.877, 240}   // maintenance: "Sign out"
+	posRetrieve    = pos{0.147, -68}   // maintenance, expired tab: "Open them one by one"
 )
+
+// pos is a place on the window (see above).
+type pos struct {
+	X, Y float64
+}
+
+// tap clicks at p on the kiosk's window.
+func (h *harness) tap(p pos) {
+	h.t.Helper()
+	x, y, w, ht := h.windowGeometry()
+	py := int(p.Y)
+	switch {
+	case p.Y < 0:
+		py = ht + int(p.Y)
+	case p.Y < 1:
+		py = int(p.Y * float64(ht))
+	}
+	h.click(x+int(p.X*float64(w)), y+py)
+}
 
 // seed loads n recipients R001..Rn (units 101...) and the couriers.
 func (h *harness) seed(n int) {
@@ -101,34 +128,55 @@ func (h *harness) depositScanned(badge, barcode string) event {
 // finishVisit taps "Finish" and then "Done" on the receipt.
 func (h *harness) finishVisit() {
 	h.t.Helper()
-	h.click(finishX, finishY)
+	h.tap(posFinish)
 	time.Sleep(500 * time.Millisecond)
-	h.shot("receipt")
-	h.click(receiptDoneX, receiptDoneY)
+	h.tap(posReceiptDone)
+}
+
+// untilUnlock runs action until the simulator sees a new unlock, up to
+// four times: a tap or scan can land while the screen still shows the
+// previous flow's end (scans are ignored there until it times out).
+func (h *harness) untilUnlock(what string, action func()) {
+	h.t.Helper()
+	before := h.unlockCount()
+	for try := 1; ; try++ {
+		action()
+		if waitFor(5*time.Second, func() bool { return h.unlockCount() > before }) {
+			return
+		}
+		if try == 4 {
+			h.shot("no-unlock")
+			h.t.Fatalf("%s: no door unlocked after %d tries", what, try)
+		}
+		h.t.Logf("%s: no unlock after try %d; again", what, try)
+	}
 }
 
 // pickupPIN taps "Pick up", types pin and Enter, and waits for every
 // parcel of the credential to be picked up.
 func (h *harness) pickupPIN(pin string, parcelIDs ...string) {
 	h.t.Helper()
-	h.click(pickupX, pickupY)
-	h.typeText(pin)
-	h.key("Return")
+	h.untilUnlock("pickup with PIN", func() {
+		h.tap(posPickup)
+		h.typeText(pin)
+		h.key("Return")
+	})
 	for _, id := range parcelIDs {
 		h.events.wait(20*time.Second, "parcel.picked_up "+id, parcelEvent(locker.EvtParcelPickedUp, id))
 	}
-	h.shot("pickup-done")
-	h.click(pickupDoneX, pickupDoneY)
+	time.Sleep(300 * time.Millisecond)
+	h.tap(posPickupDone)
 }
 
 // pickupQR scans a pickup QR on the home screen and waits for the pickup.
 func (h *harness) pickupQR(token string, parcelIDs ...string) {
 	h.t.Helper()
-	h.scan(token)
+	h.untilUnlock("pickup with QR", func() { h.scan(token) })
 	for _, id := range parcelIDs {
 		h.events.wait(20*time.Second, "parcel.picked_up "+id, parcelEvent(locker.EvtParcelPickedUp, id))
 	}
-	h.click(pickupDoneX, pickupDoneY)
+	time.Sleep(300 * time.Millisecond)
+	h.tap(posPickupDone)
 }
 
 // lastUnlock returns the simulator's most recent unlock.

@@ -100,7 +100,7 @@ func startXvfb() (*exec.Cmd, string, error) {
 			continue
 		}
 		display := ":" + strconv.Itoa(n)
-		x := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		x := exec.Command("Xvfb", display, "-screen", "0", "1600x900x24", "-nolisten", "tcp")
 		x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := x.Start(); err != nil {
 			return nil, "", fmt.Errorf("Xvfb: %w", err)
@@ -616,6 +616,13 @@ func (h *harness) stopKiosk(sig syscall.Signal) {
 }
 
 func (h *harness) close() {
+	if dir := os.Getenv("E2E_SHOTS"); dir != "" {
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, "kiosk.log"), []byte(h.kioskLog.String()), 0o644)
+		if h.sim != nil {
+			_ = os.WriteFile(filepath.Join(dir, "locksim.log"), []byte(h.sim.out.String()), 0o644)
+		}
+	}
 	if h.t.Failed() {
 		h.t.Logf("kiosk output (tail):\n%s", h.kioskLog.tail(60))
 		if h.sim != nil {
@@ -863,6 +870,7 @@ func (l *eventLog) wait(d time.Duration, what string, pred func(event) bool) eve
 		return false
 	})
 	if !ok {
+		l.h.shot("no-event")
 		l.h.t.Fatalf("no %s event within %v", what, d)
 	}
 	return found
@@ -1020,4 +1028,28 @@ func (h *harness) auditCount(action string) int {
 		}
 	}
 	return n
+}
+
+// windowGeometry returns the kiosk window's position and size.
+func (h *harness) windowGeometry() (x, y, w, ht int) {
+	h.t.Helper()
+	out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "Parcel locker", "getwindowgeometry", "--shell").Output()
+	if err != nil {
+		h.t.Fatalf("xdotool getwindowgeometry: %v", err)
+	}
+	for _, line := range strings.Fields(string(out)) {
+		k, v, _ := strings.Cut(line, "=")
+		n, _ := strconv.Atoi(v)
+		switch k {
+		case "X":
+			x = n
+		case "Y":
+			y = n
+		case "WIDTH":
+			w = n
+		case "HEIGHT":
+			ht = n
+		}
+	}
+	return x, y, w, ht
 }

@@ -33,6 +33,7 @@ func (u *UI) render() {
 	bg := canvas.NewRectangle(th.Color(theme.ColorNameBackground, 0))
 	key, body := u.body()
 	u.screenKey = key
+	u.wantPreview.Store(key == "pickup" && u.o.Camera != nil)
 	var bottom []fyne.CanvasObject
 	if m := u.msgText(); m != "" && !(key == "pickup" && u.view.Locked) {
 		bottom = append(bottom, banner(m, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))

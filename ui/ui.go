@@ -27,6 +27,7 @@ import (
 	"image"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -182,6 +183,8 @@ type UI struct {
 
 	ctxMu sync.Mutex
 	ctx   context.Context
+	// wantPreview is set while the pickup screen (with the camera) shows.
+	wantPreview atomic.Bool
 
 	// Everything below is touched only on the UI goroutine.
 	view       locker.View
@@ -305,6 +308,9 @@ func (u *UI) Run(ctx context.Context) error {
 			now := u.o.Clock.Now()
 			fyne.Do(func() { u.flushKeys(now) })
 		case <-frames:
+			if !u.wantPreview.Load() {
+				continue
+			}
 			if img := u.o.Camera.Preview(); img != nil {
 				fyne.Do(func() { u.setPreview(img) })
 			}

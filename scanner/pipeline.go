@@ -98,7 +98,14 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 			return rotate90CCW(resize(sm, max(1, sm.Bounds().Dx()/4), sm.Bounds().Dy()))
 		}, oneD: true},
 		variant{name: "sharpen2", make: func() *image.Gray { return sharpenStrong(small()) }, oneD: true},
+		variant{name: "vsharp", make: func() *image.Gray {
+			sm := small()
+			return sharpenStrong(resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/3)))
+		}, oneD: true},
 	)
+	if side < 600 {
+		vs = append(vs, variant{name: "upsharp", make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
+	}
 	vs = append(vs, variant{name: "mirror", make: func() *image.Gray {
 		sm := small()
 		f := max(1, 600/max(1, max(sm.Bounds().Dx(), sm.Bounds().Dy())))
@@ -109,7 +116,7 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	}
 	// Tight crops turned a little: the rotation adds the quiet zone the
 	// Data Matrix detector needs.
-	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12} {
+	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12, 17, -17, 22, -22} {
 		a := a
 		vs = append(vs, variant{name: "rotpad", make: func() *image.Gray {
 			sm := small()

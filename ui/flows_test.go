@@ -68,8 +68,10 @@ func TestCourierDepositEveryStep(t *testing.T) {
 	h.wantScreen("courier")
 	h.wantText("Badge or courier code not recognised.")
 
-	// The keypad's erase key removes the last digit.
-	h.u.fields.courier.set("")
+	// The wrong code was cleared; the keypad's erase key removes the last digit.
+	if got := h.u.fields.courier.text; got != "" {
+		t.Fatalf("wrong code kept in the field: %q", got)
+	}
 	h.keys("47119")
 	h.tapErase()
 	if got := h.u.fields.courier.text; got != "4711" {

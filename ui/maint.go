@@ -257,7 +257,7 @@ func (u *UI) maintDiag() fyne.CanvasObject {
 	} else if u.o.Diag == nil {
 		rows = append(rows, u.tr.T("diag.more")+": "+u.tr.T("diag.unavailable"))
 	}
-	form := lines(rows, theme.SizeNameCaptionText, 60)
+	form := lines(rows, theme.SizeNameText, 44)
 	scans := container.NewVBox(subheading(u.tr.T("diag.scans")))
 	all := u.scans
 	if u.diag != nil && len(u.diag.LastScans) > 0 {

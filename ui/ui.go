@@ -661,6 +661,7 @@ func (u *UI) resetFields() {
 	}
 	f := &u.fields
 	f.courier.onSubmit = func(code string) {
+		u.fields.courier.clear() // a wrong code is typed again from scratch
 		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, code) })
 	}
 	f.barcode.onSubmit = func(code string) {

@@ -1,0 +1,228 @@
+package e2e
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	_ "modernc.org/sqlite"
+
+	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/uplink"
+)
+
+// codesPerHour returns how many wrong codes the lockout policy lets an
+// attacker at the keypad try in the first hour and per hour in the steady
+// state, by playing the policy's constants: LockoutFailures codes, then a
+// lockout of LockoutBase doubling up to LockoutMax. The attacker never
+// pauses long enough (LockoutReset) for the doubling to start over.
+func codesPerHour() (firstHour, steady int) {
+	var t time.Duration
+	d := locker.LockoutBase
+	for t < time.Hour {
+		firstHour += locker.LockoutFailures
+		t += d
+		d = min(2*d, locker.LockoutMax)
+	}
+	steady = int(time.Hour / locker.LockoutMax * locker.LockoutFailures)
+	return firstHour, steady
+}
+
+func TestBruteForceFigure(t *testing.T) {
+	first, steady := codesPerHour()
+	t.Logf("keypad brute force: %d codes in the first hour, %d per hour after (lockout after %d wrong codes, %v doubling to %v); a 6-digit PIN space is 1,000,000",
+		first, steady, locker.LockoutFailures, locker.LockoutBase, locker.LockoutMax)
+	if first >= 100 || steady >= 100 {
+		t.Errorf("the lockout lets an attacker try %d codes in the first hour and %d an hour after: want fewer than 100", first, steady)
+	}
+}
+
+// TestSecurity checks the kiosk end to end against an attacker: commands on
+// another kiosk's subjects, replayed and forged QR codes, keypad brute
+// force, credentials outside the events that carry them, secrets in the
+// log, and a tampered audit row.
+func TestSecurity(t *testing.T) {
+	h := newHarness(t, options{})
+	h.seed(10)
+	h.expect("SEC0001", "UPS", "R001", locker.SizeS)
+	h.expect("SEC0002", "UPS", "R002", locker.SizeS)
+	h.signIn(couriers[0].badge)
+	p1 := h.depositScanned(couriers[0].badge, "SEC0001")
+	p2 := h.depositScanned(couriers[0].badge, "SEC0002")
+	h.finishVisit()
+
+	noUnlock := func(what string, action func()) {
+		t.Helper()
+		before := h.unlockCount()
+		action()
+		time.Sleep(2500 * time.Millisecond)
+		if n := h.unlockCount(); n != before {
+			t.Errorf("%s opened a door (%d unlocks)", what, n-before)
+		}
+	}
+
+	t.Run("other kiosk's subjects", func(t *testing.T) {
+		_ = h.events.sync()
+		events := len(h.events.snapshot())
+		for _, subj := range []uplink.Subjects{{Site: h.o.site, Kiosk: "k2"}, {Site: "other", Kiosk: h.o.kiosk}} {
+			for name, body := range map[string]any{
+				"door.open":     map[string]any{"compartment": p2.Data.Compartment, "staff_id": "S1", "reason": "attack"},
+				"parcel.expect": map[string]any{"barcode": "EVIL1", "carrier": "UPS", "recipient_id": "R001"},
+				"status":        struct{}{},
+			} {
+				_, err := h.requestTo(subj, name, body, time.Second)
+				if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
+					t.Errorf("%s on %s: err %v, want no responder", name, subj.Command(name), err)
+				}
+			}
+		}
+		time.Sleep(time.Second)
+		_ = h.events.sync()
+		if n := len(h.events.snapshot()); n != events {
+			t.Errorf("commands on other kiosks' subjects produced %d events", n-events)
+		}
+		if u := h.sim.unlocks(); len(u) != 2 {
+			t.Errorf("commands on other kiosks' subjects unlocked doors: %s", joinAddrs(u))
+		}
+	})
+
+	t.Run("replayed QR", func(t *testing.T) {
+		h.pickupQR(p1.Data.QR, p1.Data.ParcelID)
+		noUnlock("the QR of a parcel already picked up", func() { h.scan(p1.Data.QR) })
+	})
+
+	t.Run("forged QR", func(t *testing.T) {
+		payload, sig, ok := strings.Cut(strings.TrimPrefix(p2.Data.QR, locker.QRPrefix), ".")
+		if !ok {
+			t.Fatalf("QR %q has no signature", p2.Data.QR)
+		}
+		b := []byte(sig)
+		b[0] ^= 1
+		if b[0] == sig[0] || !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", rune(b[0])) {
+			b[0] = 'A' + (sig[0]-'A'+1)%26
+		}
+		noUnlock("a QR with a bad signature", func() { h.scan(locker.QRPrefix + payload + "." + string(b)) })
+		// A token made up by the attacker: right shape, the parcel's
+		// credential id from the first token, no key.
+		raw, _ := base64.RawURLEncoding.DecodeString(payload)
+		fields := strings.Split(string(raw), "|")
+		fake := fields[0] + "|" + fmt.Sprint(time.Now().Add(time.Hour).Unix()) + "|" + p2.Data.ParcelID
+		noUnlock("a made-up QR", func() {
+			h.scan(locker.QRPrefix + base64.RawURLEncoding.EncodeToString([]byte(fake)) + "." + base64.RawURLEncoding.EncodeToString(make([]byte, 16)))
+		})
+	})
+
+	t.Run("keypad brute force", func(t *testing.T) {
+		lockouts := len(h.events.find(ofType(locker.EvtPINLockout)))
+		wrong := 0
+		for i := 0; wrong < locker.LockoutFailures; i++ {
+			pin := fmt.Sprintf("%06d", (123457*i+99991)%1000000)
+			if pin == p2.Data.PIN {
+				continue
+			}
+			wrong++
+			noUnlock("wrong PIN "+pin, func() {
+				h.tap(posPickup)
+				h.typeText(pin)
+				h.key("Return")
+			})
+		}
+		h.events.wait(20*time.Second, "pin.lockout", func(event) bool { return len(h.events.find(ofType(locker.EvtPINLockout))) > lockouts })
+		h.shot("locked-out")
+		noUnlock("the right PIN during the lockout", func() {
+			h.tap(posPickup)
+			h.typeText(p2.Data.PIN)
+			h.key("Return")
+		})
+		first, steady := codesPerHour()
+		t.Logf("lockout after %d wrong PINs; the policy allows %d codes in the first hour, %d an hour after", locker.LockoutFailures, first, steady)
+	})
+
+	t.Run("credential only in its events", func(t *testing.T) {
+		h.command("pin.reissue", map[string]any{"parcel_id": p2.Data.ParcelID})
+		re := h.events.wait(20*time.Second, "parcel.pin_reissued", ofType(locker.EvtPINReissued))
+		if re.Data.PIN == "" || re.Data.PIN == p2.Data.PIN {
+			t.Errorf("reissued PIN %q, old %q", re.Data.PIN, p2.Data.PIN)
+		}
+		all := h.checkStream()
+		var creds []string
+		for _, e := range all {
+			if e.Data.PIN != "" {
+				creds = append(creds, e.Data.PIN, e.Data.QR)
+			}
+		}
+		for _, e := range all {
+			if e.Type == locker.EvtParcelDeposited || e.Type == locker.EvtPINReissued {
+				continue
+			}
+			for _, c := range creds {
+				if regexp.MustCompile(`(^|[^0-9A-Za-z])` + regexp.QuoteMeta(c) + `([^0-9A-Za-z]|$)`).Match(e.Raw) {
+					t.Errorf("event %d (%s) carries a pickup credential: %s", e.Seq, e.Type, e.Raw)
+				}
+			}
+		}
+		h.checkSecretsNotLogged(all)
+	})
+
+	t.Run("tampered audit row", func(t *testing.T) {
+		h.stopKiosk(syscall.SIGTERM)
+		if out, err := h.lockerctl("db", "check", "--db", h.dbPath()); err != nil {
+			t.Fatalf("db check before tampering: %v\n%s", err, out)
+		}
+		db, err := sql.Open("sqlite", h.dbPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ctx := context.Background()
+		rows, err := db.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var triggers, ddl []string
+		for rows.Next() {
+			var n, q string
+			if err := rows.Scan(&n, &q); err != nil {
+				t.Fatal(err)
+			}
+			triggers, ddl = append(triggers, n), append(ddl, q)
+		}
+		rows.Close()
+		for _, n := range triggers {
+			if _, err := db.ExecContext(ctx, `DROP TRIGGER "`+n+`"`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var seq int64
+		if err := db.QueryRowContext(ctx, `SELECT seq FROM audit WHERE action = 'parcel.deposited' ORDER BY seq LIMIT 1`).Scan(&seq); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE audit SET detail = 'barcode=SEC0001 compartment=XX recipient=R009' WHERE seq = ?`, seq); err != nil {
+			t.Fatal(err)
+		}
+		// The attacker puts the append-only triggers back: only the hash
+		// chain can tell.
+		for _, q := range ddl {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		out, err := h.lockerctl("db", "check", "--db", h.dbPath())
+		if err == nil {
+			t.Fatalf("lockerctl db check passed a database whose audit row %d was rewritten (triggers %v dropped and restored):\n%s", seq, triggers, out)
+		}
+		if !strings.Contains(out, fmt.Sprintf("BROKEN at seq %d:", seq)) {
+			t.Errorf("lockerctl db check failed but does not name row %d:\n%s", seq, out)
+		}
+		t.Logf("tampered audit row %d found: %v: %s", seq, err, strings.TrimSpace(out))
+	})
+}

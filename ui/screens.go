@@ -47,7 +47,7 @@ func (u *UI) render() {
 	if u.warned {
 		objs = append(objs, u.idleOverlay())
 	}
-	root := container.NewStack(objs...)
+	root := container.New(&settled{}, container.NewStack(objs...))
 	u.win.SetContent(root)
 	// Wrapped labels know their height only once they know their width: a
 	// second pass lays them out at their real size.
@@ -115,6 +115,29 @@ func (u *UI) idleOverlay() fyne.CanvasObject {
 	)
 	inner := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(32, 32, 32, 32), box))
 	return container.NewStack(shade, container.NewCenter(container.New(&minWidth{w: 640}, inner)))
+}
+
+// settled reports no minimum size until it has been laid out once. Wrapped
+// labels know their height only once they know their width: before the
+// first layout a paragraph claims a line per word, and a window that is not
+// full screen would grow to that height and stay there.
+type settled struct{ laidOut bool }
+
+func (l *settled) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if !l.laidOut || len(objs) == 0 {
+		return fyne.Size{}
+	}
+	return objs[0].MinSize()
+}
+
+func (l *settled) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	if s.Width > 0 && s.Height > 0 {
+		l.laidOut = true
+	}
+	for _, o := range objs {
+		o.Resize(s)
+		o.Move(fyne.NewPos(0, 0))
+	}
 }
 
 // minWidth gives its single child at least w units of width.
@@ -193,9 +216,15 @@ func (u *UI) body() (string, fyne.CanvasObject) {
 }
 
 // portrait reports whether the window is higher than wide.
+//
+// Only a full-screen window follows its shape. A window that is not full
+// screen grows when its content needs more room than it has, and a window
+// that grew taller than wide would switch to the portrait layouts, need
+// more height again and grow without end: it keeps the configured
+// orientation.
 func (u *UI) portrait() bool {
 	s := u.win.Canvas().Size()
-	if s.Width == 0 || s.Height == 0 {
+	if s.Width == 0 || s.Height == 0 || !u.win.FullScreen() {
 		return u.o.Portrait
 	}
 	return s.Height > s.Width

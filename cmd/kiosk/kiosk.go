@@ -284,8 +284,8 @@ func (k *kiosk) run(parent context.Context) error {
 	var fapp fyne.App
 	if !k.f.headless {
 		fapp = app.NewWithID(appID)
-		var err error
-		u, err = ui.New(fapp, k.svc, ui.Options{
+		srcs, wedge, cam := k.scanSources()
+		o := ui.Options{
 			Demo:        k.f.demo,
 			Portrait:    k.f.portrait || k.cfg.Screen.Portrait,
 			Fullscreen:  k.cfg.Screen.Fullscreen && !k.f.windowed,
@@ -293,12 +293,19 @@ func (k *kiosk) run(parent context.Context) error {
 			Diag:        diagnostics{k},
 			Logger:      k.log,
 			Language:    k.cfg.Screen.Language,
-		})
-		if err != nil {
+		}
+		if wedge != nil {
+			o.Keys = wedge
+		}
+		if cam != nil {
+			o.Camera = cameraPreview{cam}
+		}
+		var err error
+		if u, err = ui.New(fapp, k.svc, o); err != nil {
 			return err
 		}
 		k.goRun("ui", u.Run)
-		k.startScanners(u)
+		k.routeScans(u, srcs)
 	}
 	n := newNotifier()
 	k.goRun("watchdog", func(ctx context.Context) error { return n.runWatchdog(ctx, func() bool { return true }) })

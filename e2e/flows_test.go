@@ -76,6 +76,15 @@ var couriers = []courier{
 	{"C3", "USPS", "Robin", "BADGE:USPS-E2E-3"},
 }
 
+// wedge types code at scanner speed (5 ms a key) followed by Enter, as a
+// keyboard-wedge scanner does into the kiosk's window.
+func (h *harness) wedge(code string) {
+	h.t.Helper()
+	h.xdo("mousemove", "640", "60")
+	h.xdo("type", "--delay", "5", code)
+	h.key("Return")
+}
+
 // expect pre-advises a parcel.
 func (h *harness) expect(barcode, carrier, recipient string, size locker.Size) {
 	h.t.Helper()

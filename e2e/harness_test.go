@@ -154,11 +154,11 @@ func (b *logBuf) Len() int {
 func (b *logBuf) since(off int) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := b.buf.String()
-	if off > len(s) {
+	all := b.buf.Bytes()
+	if off > len(all) {
 		return ""
 	}
-	return s[off:]
+	return string(all[off:])
 }
 
 // tail returns the last n lines.

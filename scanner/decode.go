@@ -162,7 +162,7 @@ func (d *Decoder) newSession() *session {
 	}
 	s.oneHints = map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_TRY_HARDER:      true,
-		gozxing.DecodeHintType_ALLOWED_LENGTHS: []int{6, 8, 10, 12, 14, 16, 18, 20, 22, 24},
+		gozxing.DecodeHintType_ALLOWED_LENGTHS: []int{4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24},
 	}
 	if d.want[SymQR] {
 		s.qr = qrcode.NewQRCodeReader()
@@ -267,9 +267,14 @@ func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
 // to pass a checksum is not a barcode.
 func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool) []hit {
 	out := s.scanRows(ctx, bm)
-	if len(out) == 0 && rotate && ctx.Err() == nil {
+	if (len(out) == 0 || weakOnly(out)) && rotate && ctx.Err() == nil {
+		// Nothing, or only a short code that may be a misread of another
+		// code's bars: look across as well, and prefer a strong read.
 		if r, err := bm.RotateCounterClockwise(); err == nil {
-			out = s.scanRows(ctx, r)
+			rot := s.scanRows(ctx, r)
+			if len(out) == 0 || len(rot) > 0 && !weakOnly(rot) {
+				out = rot
+			}
 		}
 	}
 	return out
@@ -330,26 +335,50 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit 
 				}
 			}
 		}
-		if len(out) > 0 && !(retailShort(out) && i < extraRows) {
+		if len(out) > 0 && !(weakOnly(out) && i < extraRows) {
 			break
 		}
 	}
-	return pickRetail(out, counts)
+	return dropShortITF(pickRetail(out, counts))
 }
 
-// extraRows is how many rows the scan goes on after confirming only a
-// short retail code (EAN-8, UPC-E), which can be a misread half of a
-// longer one.
-const extraRows = 64
+// shortITF tells a 4-digit ITF read, which other bar codes' bars often
+// also spell.
+func shortITF(h hit) bool { return h.sym == SymITF && len(h.text) < 6 }
 
-func retailShort(hs []hit) bool {
+// dropShortITF removes short ITF reads when anything else was read.
+func dropShortITF(hs []hit) []hit {
+	other := false
 	for _, h := range hs {
-		if h.sym != SymEAN8 && h.sym != SymUPCE {
+		other = other || !shortITF(h)
+	}
+	if !other {
+		return hs
+	}
+	out := hs[:0]
+	for _, h := range hs {
+		if !shortITF(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// weakOnly tells whether all hits are short codes that a longer code's
+// bars can also spell.
+func weakOnly(hs []hit) bool {
+	for _, h := range hs {
+		if !shortITF(h) && h.sym != SymEAN8 && h.sym != SymUPCE {
 			return false
 		}
 	}
 	return true
 }
+
+// extraRows is how many rows the scan goes on after confirming only a
+// short code (EAN-8, UPC-E, 4-digit ITF), which can be a misread part of a
+// longer one.
+const extraRows = 64
 
 // pickRetail keeps, among confirmed EAN/UPC reads, only the best supported
 // one (and prefers 13/12 digits over 8), since one label yields one
@@ -419,6 +448,9 @@ func (s *session) accept1D(res *gozxing.Result) (hit, bool) {
 
 // rowsNeeded is how many distinct image rows must agree on a 1D text.
 func rowsNeeded(h hit) int {
+	if shortITF(h) {
+		return 6
+	}
 	switch h.sym {
 	case SymCode128:
 		return 2
@@ -449,7 +481,7 @@ func plausible1D(h hit) bool {
 	case SymCode39:
 		return len(strings.TrimSpace(h.text)) >= 3
 	case SymITF:
-		return len(h.text) >= 6
+		return len(h.text) >= 4
 	case SymCode128:
 		return len(h.text) >= 3
 	}

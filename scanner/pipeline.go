@@ -178,9 +178,11 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 		}
 		if v.oneD && len(s.ones) > 0 && ctx.Err() == nil {
 			found := s.read1D(ctx, hyb, true)
-			if len(found) == 0 && ctx.Err() == nil {
+			if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
 				loc, _ := gozxing.NewBinaryBitmap(newLocalRowBinarizer(src))
-				found = s.read1D(ctx, loc, true)
+				if more := s.read1D(ctx, loc, true); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+					found = more
+				}
 			}
 			hits = append(hits, found...)
 			if len(found) > 0 {

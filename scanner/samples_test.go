@@ -204,10 +204,10 @@ var zxingCPP = map[string]int{
 // a change makes any set slip back. False-positive sets count clean images.
 var minPerSet = map[string]int{
 	"aztec-1": 22, "code128-1": 6, "code128-2": 14, "code39-1": 5, "code39-3": 5,
-	"datamatrix-1": 26, "datamatrix-2": 12, "datamatrix-3": 17, "datamatrix-4": 19,
-	"ean13-1": 14, "ean13-2": 10, "ean13-3": 8, "ean13-4": 16, "ean8-1": 9, "itf-1": 12,
-	"qrcode-1": 8, "qrcode-2": 45, "qrcode-3": 15, "qrcode-4": 17, "qrcode-5": 16, "qrcode-6": 15,
-	"upca-1": 5, "upca-2": 20, "upca-3": 6, "upca-4": 11, "upca-5": 16, "upce-2": 12,
+	"datamatrix-1": 27, "datamatrix-2": 12, "datamatrix-3": 20, "datamatrix-4": 19,
+	"ean13-1": 14, "ean13-2": 12, "ean13-3": 8, "ean13-4": 17, "ean8-1": 9, "itf-1": 13,
+	"qrcode-1": 8, "qrcode-2": 45, "qrcode-3": 16, "qrcode-4": 19, "qrcode-5": 16, "qrcode-6": 15,
+	"upca-1": 5, "upca-2": 21, "upca-3": 6, "upca-4": 12, "upca-5": 18, "upce-2": 13,
 	"falsepositives-1": 21, "falsepositives-2": 25,
 }
 
@@ -231,7 +231,7 @@ func TestZXingSamples(t *testing.T) {
 	}
 	// A generous budget keeps the counts independent of machine load;
 	// BenchmarkSamples measures the time with the default budget.
-	d := NewDecoder(DecodeOptions{Budget: 30 * time.Second})
+	d := NewDecoder(DecodeOptions{Budget: 60 * time.Second})
 	start := time.Now()
 	res := runSamples(t, d, samples, runtime.GOMAXPROCS(0))
 	elapsed := time.Since(start)

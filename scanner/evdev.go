@@ -27,40 +27,37 @@ const (
 // InputEventSize is the size of the kernel's struct input_event on this
 // platform: a struct timeval followed by type, code (uint16) and value
 // (int32).
-var InputEventSize = int(unsafe.Sizeof(unix.Timeval{})) + 8
+const InputEventSize = int(unsafe.Sizeof(unix.Timeval{})) + 8
 
-// usKeys maps evdev key codes to the characters of a US layout: unshifted
-// and shifted.
-var usKeys = map[uint16][2]rune{
-	2: {'1', '!'}, 3: {'2', '@'}, 4: {'3', '#'}, 5: {'4', '$'}, 6: {'5', '%'},
-	7: {'6', '^'}, 8: {'7', '&'}, 9: {'8', '*'}, 10: {'9', '('}, 11: {'0', ')'},
-	12: {'-', '_'}, 13: {'=', '+'}, 15: {'\t', '\t'},
-	16: {'q', 'Q'}, 17: {'w', 'W'}, 18: {'e', 'E'}, 19: {'r', 'R'}, 20: {'t', 'T'},
-	21: {'y', 'Y'}, 22: {'u', 'U'}, 23: {'i', 'I'}, 24: {'o', 'O'}, 25: {'p', 'P'},
-	26: {'[', '{'}, 27: {']', '}'},
-	30: {'a', 'A'}, 31: {'s', 'S'}, 32: {'d', 'D'}, 33: {'f', 'F'}, 34: {'g', 'G'},
-	35: {'h', 'H'}, 36: {'j', 'J'}, 37: {'k', 'K'}, 38: {'l', 'L'},
-	39: {';', ':'}, 40: {'\'', '"'}, 41: {'`', '~'}, 43: {'\\', '|'},
-	44: {'z', 'Z'}, 45: {'x', 'X'}, 46: {'c', 'C'}, 47: {'v', 'V'}, 48: {'b', 'B'},
-	49: {'n', 'N'}, 50: {'m', 'M'}, 51: {',', '<'}, 52: {'.', '>'}, 53: {'/', '?'},
-	55: {'*', '*'}, 57: {' ', ' '},
-	71: {'7', '7'}, 72: {'8', '8'}, 73: {'9', '9'}, 74: {'-', '-'},
-	75: {'4', '4'}, 76: {'5', '5'}, 77: {'6', '6'}, 78: {'+', '+'},
-	79: {'1', '1'}, 80: {'2', '2'}, 81: {'3', '3'}, 82: {'0', '0'}, 83: {'.', '.'},
-	98: {'/', '/'},
-}
+// US layout, indexed by evdev key code (0-57): unshifted and shifted. A
+// NUL marks keys that type nothing.
+const (
+	usPlain = "\x00\x00" + "1234567890" + "-=" + "\x00\t" + "qwertyuiop" + "[]" + "\x00\x00" +
+		"asdfghjkl" + ";'`" + "\x00" + "\\" + "zxcvbnm" + ",./" + "\x00" + "*" + "\x00" + " "
+	usShift = "\x00\x00" + "!@#$%^&*()" + "_+" + "\x00\t" + "QWERTYUIOP" + "{}" + "\x00\x00" +
+		"ASDFGHJKL" + ":\"~" + "\x00" + "|" + "ZXCVBNM" + "<>?" + "\x00" + "*" + "\x00" + " "
+	// usKeypad covers key codes 71-83.
+	usKeypad   = "789-456+1230."
+	keyKP7     = 71
+	keyKPSlash = 98
+)
 
 // KeyRune returns the character a US keyboard types for an evdev key code
 // with or without shift, and false for keys that type nothing.
 func KeyRune(code uint16, shift bool) (rune, bool) {
-	k, ok := usKeys[code]
-	if !ok {
-		return 0, false
+	switch {
+	case int(code) < len(usPlain):
+		c := usPlain[code]
+		if shift {
+			c = usShift[code]
+		}
+		return rune(c), c != 0
+	case code >= keyKP7 && int(code) < keyKP7+len(usKeypad):
+		return rune(usKeypad[code-keyKP7]), true
+	case code == keyKPSlash:
+		return '/', true
 	}
-	if shift {
-		return k[1], true
-	}
-	return k[0], true
+	return 0, false
 }
 
 // InputEvent is one decoded struct input_event.

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"os"
@@ -22,21 +23,18 @@ func keyEvents(t *testing.T, text string, at time.Time) []byte {
 		code  uint16
 		shift bool
 	}{}
-	for code, k := range usKeys {
-		if code >= 71 && code <= 83 || code == 55 || code == 98 {
+	for code := uint16(0); code < 100; code++ {
+		if code == 55 || code > 57 {
 			continue // prefer the main block over the keypad
 		}
-		if _, ok := rev[k[0]]; !ok {
-			rev[k[0]] = struct {
-				code  uint16
-				shift bool
-			}{code, false}
-		}
-		if _, ok := rev[k[1]]; !ok {
-			rev[k[1]] = struct {
-				code  uint16
-				shift bool
-			}{code, true}
+		for _, shift := range []bool{false, true} {
+			r, ok := KeyRune(code, shift)
+			if _, seen := rev[r]; ok && !seen {
+				rev[r] = struct {
+					code  uint16
+					shift bool
+				}{code, shift}
+			}
 		}
 	}
 	var b []byte
@@ -476,5 +474,29 @@ func TestFrameConversion(t *testing.T) {
 	g, err = MJPEGToGray(j)
 	if err != nil || g.Bounds().Dx() != 200 {
 		t.Fatalf("MJPEG = %v, %v", g.Bounds(), err)
+	}
+}
+
+func TestKeyRune(t *testing.T) {
+	tests := []struct {
+		code  uint16
+		shift bool
+		want  rune
+		ok    bool
+	}{
+		{2, false, '1', true}, {2, true, '!', true}, {11, true, ')', true},
+		{16, false, 'q', true}, {16, true, 'Q', true}, {30, false, 'a', true},
+		{40, true, '"', true}, {43, false, '\\', true}, {43, true, '|', true},
+		{53, true, '?', true}, {57, false, ' ', true}, {71, false, '7', true},
+		{83, false, '.', true}, {98, false, '/', true},
+		{keyEnter, false, 0, false}, {keyLeftShift, false, 0, false}, {1, false, 0, false}, {200, false, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%d/%v", tc.code, tc.shift), func(t *testing.T) {
+			r, ok := KeyRune(tc.code, tc.shift)
+			if r != tc.want || ok != tc.ok {
+				t.Errorf("KeyRune(%d, %v) = %q, %v; want %q, %v", tc.code, tc.shift, r, ok, tc.want, tc.ok)
+			}
+		})
 	}
 }

@@ -105,7 +105,7 @@ func (h *harness) signIn(badge string) {
 			time.Sleep(200 * time.Millisecond) // the screen follows the service
 			return
 		}
-		h.t.Logf("badge scan %d not taken; scanning again", try+1)
+		h.t.Logf("badge scan %d not taken (courier.signin audit rows %d, now %d); scanning again", try+1, before, h.auditCount("courier.signin"))
 	}
 	h.shot("no-signin")
 	h.t.Fatalf("courier badge %s: no sign-in", badge)

@@ -1,12 +1,29 @@
 // Package e2e holds the end-to-end tests and the whole-system trial of the
 // kiosk: the real kiosk binary under Xvfb, the locksim lock-bank simulator
 // on a pseudo-terminal, a real nats-server with JetStream, a serial barcode
-// scanner on a pseudo-terminal and xdotool for taps and typing.
+// scanner on a pseudo-terminal, the keyboard-wedge scanner and the keypad
+// driven with xdotool.
 //
 // The package has no code outside its tests. Run it with
 //
-//	go test ./e2e                                      short form (a few minutes)
+//	go test ./e2e                                      short form (about 5 minutes)
 //	TRIAL=full go test ./e2e -run Trial -timeout 60m   the full trial and chaos run
 //
-// The tests skip when Xvfb or xdotool is missing.
+// Tests:
+//
+//   - TestDepositAndPickup: badge and pre-advised parcel scanned, doors open
+//     with no tap; PIN typed on the keypad, QR scanned; a deposit through the
+//     keyboard wedge; unlocks and events checked exactly.
+//   - TestTrialDay: the scripted day of a 200-unit building (TRIAL=full: 300
+//     deposits of which 10 by directory search, PIN and QR pickups, 10
+//     expiries retrieved by staff, 5 jams, 3 forced doors, the uplink down,
+//     the lock bus unplugged, 2 power cuts; short: 12 deposits, 2 expiries,
+//     one of each fault), then every check of issue 8.
+//   - TestTrialChaos: random SIGKILLs during random flows (100 full, 5
+//     short) with the stream, door and audit checks after each restart.
+//   - TestSecurity, TestBruteForceFigure: the security checks.
+//
+// Screen positions come from screenshots of the landscape layout; set
+// E2E_SHOTS=DIR to keep every screenshot and the kiosk's and locksim's
+// output there. The tests skip when Xvfb or xdotool is missing.
 package e2e

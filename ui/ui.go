@@ -26,6 +26,7 @@ import (
 	"errors"
 	"image"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -276,8 +277,26 @@ func (u *UI) Run(ctx context.Context) error {
 	u.ctxMu.Lock()
 	u.ctx = ctx
 	u.ctxMu.Unlock()
+	// Views can come faster than frames (a batch of remote commands):
+	// keep only the newest and draw it once.
+	var mu sync.Mutex
+	var pending *locker.View
 	cancel := u.svc.Subscribe(func(v locker.View) {
-		fyne.Do(func() { u.setView(v) })
+		mu.Lock()
+		first := pending == nil
+		if first || v.Rev == 0 || v.Rev >= pending.Rev {
+			pending = &v
+		}
+		mu.Unlock()
+		if first {
+			fyne.Do(func() {
+				mu.Lock()
+				p := pending
+				pending = nil
+				mu.Unlock()
+				u.setView(*p)
+			})
+		}
 	})
 	defer cancel()
 	// A change between New and Subscribe would otherwise wait for the next.
@@ -452,6 +471,10 @@ func (u *UI) setView(v locker.View) {
 		return // an older View overtaken by a newer one
 	}
 	prev := u.view
+	if sameView(prev, v) {
+		u.view = v
+		return // nothing on screen changes (a remote command, a repeated sensor reading)
+	}
 	u.view = v
 	if v.Flow != prev.Flow || v.Step != prev.Step {
 		u.msg = message{}
@@ -475,6 +498,12 @@ func (u *UI) setView(v locker.View) {
 		u.msg = message{err: v.Err}
 	}
 	u.render()
+}
+
+// sameView reports whether two Views differ only in their revision.
+func sameView(a, b locker.View) bool {
+	a.Rev, b.Rev = 0, 0
+	return reflect.DeepEqual(a, b)
 }
 
 // tick runs the idle timer and the lockout countdown.

@@ -18,7 +18,7 @@ build: deps
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 demo: build
-	$(BIN)/kiosk --demo
+	FYNE_CACHE=10s $(BIN)/kiosk --demo
 
 test: deps
 	$(GO) vet ./...

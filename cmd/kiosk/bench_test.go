@@ -127,6 +127,9 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	cmd := exec.Command(bin, "--demo", "--config", cfgPath, "--data", filepath.Join(dir, "data"),
 		"--windowed", "--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms")
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if os.Getenv("FYNE_CACHE") == "" {
+		cmd.Env = append(cmd.Env, "FYNE_CACHE=10s") // as the systemd unit sets it
+	}
 	logs, err := os.Create(filepath.Join(dir, "kiosk.log"))
 	if err != nil {
 		b.Fatal(err)

@@ -176,3 +176,44 @@ func TestStoreRefusalIsNotStorageDown(t *testing.T) {
 		t.Errorf("after the refusal: %v", err)
 	}
 }
+
+// TestOnCommitSeesCommittedEvents checks that OnCommit gets each committed
+// event with the id and seq the store gave it, and nothing of a change the
+// store refused.
+func TestOnCommitSeesCommittedEvents(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got []locker.Event
+	s, err := locker.NewService(locker.Options{Site: "it", Kiosk: "k1", Store: db, Bus: &sensorBus{},
+		Compartments: []locker.Compartment{{ID: "A1", Size: locker.SizeS, Addr: locker.LockAddr{Board: 0, Lock: 1}}},
+		OnCommit:     func(evs []locker.Event) { got = append(got, evs...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.HandleDoorEvent(ctx, locker.DoorEvent{Kind: locker.EventForced, Addr: locker.LockAddr{Board: 0, Lock: 1}})
+	if len(got) < 2 {
+		t.Fatalf("OnCommit got %d events, want kiosk.started and door.forced at least: %+v", len(got), got)
+	}
+	pending, err := db.OutboxPending(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != len(got) {
+		t.Fatalf("outbox has %d events, OnCommit saw %d", len(pending), len(got))
+	}
+	for i := range got {
+		if got[i].ID != pending[i].ID || got[i].Seq != pending[i].Seq || got[i].Type != pending[i].Type {
+			t.Errorf("event %d: OnCommit %s/%d/%s, outbox %s/%d/%s", i, got[i].ID, got[i].Seq, got[i].Type, pending[i].ID, pending[i].Seq, pending[i].Type)
+		}
+	}
+	if last := got[len(got)-1]; last.Type != locker.EvtDoorForced {
+		t.Errorf("last event %s, want %s", last.Type, locker.EvtDoorForced)
+	}
+}

@@ -38,6 +38,11 @@ type Options struct {
 	DoneTimeout time.Duration
 	// PageSize is the number of rows per directory or audit page; default 8.
 	PageSize int
+	// OnCommit, if set, is given the events of every committed change, with
+	// their ids and seqs (the kiosk takes a door photo per door.opened). It
+	// runs with the service's lock held: it must return at once and must
+	// not call the Service.
+	OnCommit func([]Event)
 }
 
 // Defaults of Options.
@@ -547,6 +552,9 @@ func (s *Service) commitLocked(ctx context.Context, ch *Change) error {
 		}
 		s.log.Error("store apply failed", "err", err)
 		return fmt.Errorf("%w: %w", ErrStoreDown, err)
+	}
+	if s.o.OnCommit != nil && len(ch.Events) > 0 {
+		s.o.OnCommit(slices.Clone(ch.Events))
 	}
 	if len(ch.Secret) > 0 {
 		s.secret = slices.Clone(ch.Secret)

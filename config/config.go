@@ -99,6 +99,7 @@ type Scanner struct {
 	Camera      string   `toml:"camera"`       // V4L2 device such as /dev/video0; empty: no camera
 	Wedge       bool     `toml:"wedge"`        // accept scanners that type like a keyboard into the UI; default true
 	BadgePrefix string   `toml:"badge_prefix"` // scanned text starting with this is a courier badge; default "BADGE:"
+	PhotoDays   int      `toml:"photo_days"`   // with a camera: keep the photo taken at each door opening this many days; 0: take none; default 30
 }
 
 // Door is one [[compartment]] table.
@@ -141,6 +142,7 @@ func Defaults() Config {
 			SerialBaud:  9600,
 			Wedge:       true,
 			BadgePrefix: "BADGE:",
+			PhotoDays:   30,
 		},
 	}
 }

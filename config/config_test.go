@@ -230,6 +230,8 @@ func TestValidationErrors(t *testing.T) {
 			[]wantErr{{9, `compartment "A1": missing required key "column"`}, {14, `unknown key "compartment.colum" (did you mean "column"?)`}}},
 		{"unknown key in both compartments", edit(map[int]string{15: "row = 1\ncolour = \"red\"", 23: "row = 2\ncolour = \"blue\""}),
 			[]wantErr{{16, `unknown key "compartment.colour"`}, {25, `unknown key "compartment.colour"`}}},
+		{"negative photo_days", base + "\n[scanner]\nphoto_days = -1\n",
+			[]wantErr{{26, `scanner.photo_days -1: want 0 (no photos) or more days`}}},
 		{"unknown table", base + "\n[lockbord]\nport = \"x\"\n",
 			[]wantErr{{25, `unknown key "lockbord" (did you mean "lockboard"?)`}}},
 		{"unknown key in lockboard", edit(map[int]string{3: "[lockboard]", 4: "baudrate = 9600", 5: `protocol = "kerong-cu16"`}),

@@ -327,6 +327,9 @@ func (v *validator) scanner() {
 	if s.Camera != "" && !filepath.IsAbs(s.Camera) {
 		v.errorf("scanner.camera", "scanner", "scanner.camera %q: want an absolute device path such as /dev/video0", s.Camera)
 	}
+	if s.PhotoDays < 0 {
+		v.errorf("scanner.photo_days", "scanner", "scanner.photo_days %d: want 0 (no photos) or more days", s.PhotoDays)
+	}
 	if !slices.Contains(bauds, s.SerialBaud) {
 		v.errorf("scanner.serial_baud", "scanner", "scanner.serial_baud %d is not a standard rate (%s)", s.SerialBaud, joinInts(bauds))
 	}

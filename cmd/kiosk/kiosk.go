@@ -44,15 +44,16 @@ type kiosk struct {
 	dataDir string
 	tmpDir  bool // dataDir is a throw-away directory of the demo
 
-	db    *store.DB
-	bus   *lockio.Bus
-	sim   *lockio.Sim
-	pty   *lockio.PTY
-	port  *lockio.Port
-	svc   *locker.Service
-	emb   *uplink.Embedded
-	nc    *nats.Conn
-	scans *scanLog
+	db     *store.DB
+	bus    *lockio.Bus
+	sim    *lockio.Sim
+	pty    *lockio.PTY
+	port   *lockio.Port
+	svc    *locker.Service
+	emb    *uplink.Embedded
+	nc     *nats.Conn
+	scans  *scanLog
+	photos *photoKeeper // photo evidence; nil without a camera
 
 	tasks []task
 }
@@ -95,12 +96,18 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 	if err = k.openBus(); err != nil {
 		return k, err
 	}
+	var onCommit func([]locker.Event)
+	if sc := k.cfg.Scanner; sc.Camera != "" && sc.PhotoDays > 0 && !f.headless {
+		k.photos = newPhotoKeeper(filepath.Join(k.dataDir, "photos"), time.Duration(sc.PhotoDays)*24*time.Hour, k.log)
+		onCommit = k.photos.onCommit
+	}
 	k.svc, err = locker.NewService(locker.Options{
 		Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Version: version,
 		Store: k.db, Bus: k.bus,
 		Compartments: k.cfg.Compartments(),
 		Expiry:       k.cfg.Expiry,
 		Logger:       k.log,
+		OnCommit:     onCommit,
 	})
 	if err != nil {
 		return k, err
@@ -299,6 +306,10 @@ func (k *kiosk) run(parent context.Context) error {
 		}
 		if cam != nil {
 			o.Camera = cameraPreview{cam}
+			if k.photos != nil {
+				k.photos.cam = cam
+				k.goRun("photos", k.photos.Run)
+			}
 		}
 		var err error
 		if u, err = ui.New(fapp, k.svc, o); err != nil {

@@ -37,6 +37,7 @@ func run(out, bench, benchtime string) error {
 		return fmt.Errorf("benchreport: go list: %w", err)
 	}
 	var results []pkgResult
+	var failed []string
 	for _, pkg := range strings.Fields(string(pkgs)) {
 		args := []string{"test", "-run", "^$", "-bench", bench, "-benchmem", "-timeout", "60m"}
 		if benchtime != "" {
@@ -51,7 +52,7 @@ func run(out, bench, benchtime string) error {
 		runErr := cmd.Run()
 		rows := parse(&buf)
 		if runErr != nil {
-			return fmt.Errorf("benchreport: %s: %w", pkg, runErr)
+			failed = append(failed, pkg)
 		}
 		if len(rows) > 0 {
 			results = append(results, pkgResult{pkg, rows})
@@ -63,7 +64,16 @@ func run(out, bench, benchtime string) error {
 	}
 	defer f.Close()
 	writeReport(f, machine(), results)
-	return f.Close()
+	if len(failed) > 0 {
+		fmt.Fprintf(f, "\n## Failed\n\nThese packages' benchmarks failed in this run: %s.\n", strings.Join(failed, ", "))
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("benchreport: benchmarks failed in %s", strings.Join(failed, ", "))
+	}
+	return nil
 }
 
 // pkgResult is the benchmarks of one package.

@@ -446,3 +446,14 @@ func newHarness(t *testing.T, o Options) *harness {
 	u.render()
 	return &harness{t: t, u: u, svc: svc, clock: clock}
 }
+
+func (f *fakeService) Reconcile(context.Context) ([]locker.Discrepancy, error) {
+	if err := f.record("Reconcile"); err != nil {
+		return nil, err
+	}
+	return []locker.Discrepancy{{CompartmentID: "B2", Kind: locker.DiscDoorState, Stored: "closed", Actual: "open", Detail: "door sensor differs from the stored state"}}, nil
+}
+
+func (f *fakeService) ResolveInterrupted(_ context.Context, id string, inside bool) error {
+	return f.record("ResolveInterrupted(%s,%v)", id, inside)
+}

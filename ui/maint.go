@@ -167,6 +167,18 @@ func (u *UI) compartmentPanel() fyne.CanvasObject {
 		return box
 	}
 	box.Add(details)
+	if c.Reason == locker.InterruptedReason {
+		// A power cut came in the middle of a deposit into this door: staff
+		// open it, look, and say what they found.
+		box.Add(text(u.tr.T("maint.interrupted")))
+		box.Add(container.NewGridWithColumns(2,
+			u.act(u.tr.T("btn.parcel_inside"), widget.SuccessImportance, func(ctx context.Context) error {
+				return u.svc.ResolveInterrupted(ctx, id, true)
+			}),
+			u.act(u.tr.T("btn.door_empty"), widget.MediumImportance, func(ctx context.Context) error {
+				return u.svc.ResolveInterrupted(ctx, id, false)
+			})))
+	}
 	actions := container.NewGridWithColumns(2,
 		u.button(u.tr.T("btn.open_door"), widget.HighImportance, func() { u.pendingAct = "open"; u.render() }))
 	if c.Status == locker.StatusOutOfService || c.Status == locker.StatusFaulty {
@@ -276,8 +288,37 @@ func (u *UI) maintDiag() fyne.CanvasObject {
 		scans.Add(text(u.tr.T("diag.scan_hint")))
 	}
 	refresh := u.button(u.tr.T("btn.refresh"), widget.MediumImportance, u.loadDiag)
-	return container.NewBorder(nil, container.NewHBox(refresh, layout.NewSpacer()), nil, nil,
+	check := u.button(u.tr.T("btn.check_doors"), widget.MediumImportance, u.reconcile)
+	if u.found != nil {
+		var fl []string
+		for _, d := range *u.found {
+			fl = append(fl, fmt.Sprintf("%s: %s", d.CompartmentID, d.Detail))
+		}
+		if len(fl) == 0 {
+			fl = append(fl, u.tr.T("diag.doors_agree"))
+		}
+		scans.Add(subheading(u.tr.T("diag.doors")))
+		scans.Add(lines(fl, theme.SizeNameCaptionText, 50))
+	}
+	return container.NewBorder(nil, container.NewHBox(refresh, check, layout.NewSpacer()), nil, nil,
 		container.New(u.split(0.5), form, scans))
+}
+
+// reconcile compares the stored door states with the sensors, off the UI
+// goroutine, and shows what differs.
+func (u *UI) reconcile() {
+	ctx := u.callCtx()
+	u.async(func() {
+		found, err := u.svc.Reconcile(ctx)
+		fyne.Do(func() {
+			if err != nil {
+				u.msg = message{err: err}
+			} else {
+				u.found = &found
+			}
+			u.render()
+		})
+	})
 }
 
 // maintDoor shows a door opened by staff (or the retrieval queue).

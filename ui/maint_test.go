@@ -171,3 +171,47 @@ func TestAuthenticatorEnrollmentQR(t *testing.T) {
 		t.Fatalf("totpURL = %q, want %q", got, want)
 	}
 }
+
+func TestMaintenanceResolvesInterruptedDeposit(t *testing.T) {
+	for _, tc := range []struct {
+		button string
+		want   string
+	}{
+		{"Parcel is inside", "ResolveInterrupted(A2,true)"},
+		{"It is empty", "ResolveInterrupted(A2,false)"},
+	} {
+		t.Run(tc.button, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.svc.update(func(v *locker.View) {
+				for i := range v.Compartments {
+					if v.Compartments[i].ID == "A2" {
+						v.Compartments[i].Status, v.Compartments[i].Reason = locker.StatusFaulty, locker.InterruptedReason
+					}
+				}
+			})
+			signInStaff(h, "2468", "123456")
+			m := h.bankMap()
+			p, ok := m.centre("A2")
+			if !ok {
+				t.Fatal("door A2 not drawn")
+			}
+			tapAt(m, p)
+			h.wantText("A deposit into this door was interrupted")
+			h.tap(tc.button)
+			if got := h.svc.called(); !strings.HasSuffix(got, tc.want) {
+				t.Errorf("calls = %q, want it to end with %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMaintenanceChecksDoors(t *testing.T) {
+	h := newHarness(t, Options{Diag: fakeDiag{}})
+	signInStaff(h, "2468", "123456")
+	h.tap("Diagnostics")
+	h.tap("Check doors")
+	h.wantText("B2: door sensor differs from the stored state")
+	if got := h.svc.called(); !strings.HasSuffix(got, "Reconcile") {
+		t.Errorf("calls = %q, want Reconcile last", got)
+	}
+}

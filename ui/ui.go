@@ -66,6 +66,8 @@ type Service interface {
 	ExpiredParcels() []locker.Parcel
 	RetrieveExpired(ctx context.Context) error
 	AuditPage(ctx context.Context, page int) (locker.AuditPage, error)
+	Reconcile(ctx context.Context) ([]locker.Discrepancy, error)
+	ResolveInterrupted(ctx context.Context, compartmentID string, parcelInside bool) error
 	SignOut(ctx context.Context) error
 }
 
@@ -203,6 +205,7 @@ type UI struct {
 	query      string
 	audit      locker.AuditPage
 	diag       *DiagReport
+	found      *[]locker.Discrepancy // the last door check, nil before one
 	scans      []Scan
 	focus      *field
 	fields     fields

@@ -14,16 +14,17 @@ import (
 // top (Y >= 1), a share of the height (0 < Y < 1) or pixels from the
 // bottom (Y < 0).
 var (
-	posPickup      = pos{0.745, 0.57}  // home: "Pick up"
-	posStaff       = pos{0.927, -67}   // home: "Staff"
-	posFinish      = pos{0.78, -67}    // deposit done: "Finish"
-	posReceiptDone = pos{0.939, -67}   // receipt: "Done"
-	posPickupDone  = pos{0.5, 0.775}   // pickup all done: "Done"
-	posFirstResult = pos{0.15, 333}    // recipient search: first tile
-	posSizeS       = pos{0.341, 0.625} // size picker: S
-	posTabExpired  = pos{0.665, 160}   // maintenance: "Expired (N)"
-	posSignOut     = pos{0.877, 240}   // maintenance: "Sign out"
-	posRetrieve    = pos{0.147, -68}   // maintenance, expired tab: "Open them one by one"
+	posPickup            = pos{0.745, 0.57}  // home: "Pick up"
+	posStaff             = pos{0.927, -67}   // home: "Staff"
+	posFinish            = pos{0.78, -67}    // deposit done: "Finish"
+	posFinishAboveNotice = pos{0.78, -155}   // the same with a notice bar below it
+	posReceiptDone       = pos{0.939, -67}   // receipt: "Done"
+	posPickupDone        = pos{0.5, 0.775}   // pickup all done: "Done"
+	posFirstResult       = pos{0.15, 333}    // recipient search: first tile
+	posSizeS             = pos{0.341, 0.625} // size picker: S
+	posTabExpired        = pos{0.665, 160}   // maintenance: "Expired (N)"
+	posSignOut           = pos{0.877, 240}   // maintenance: "Sign out"
+	posRetrieve          = pos{0.147, -68}   // maintenance, expired tab: "Open them one by one"
 )
 
 // pos is a place on the window (see above).
@@ -134,10 +135,21 @@ func (h *harness) depositScanned(badge, barcode string) event {
 	})
 }
 
-// finishVisit taps "Finish" and then "Done" on the receipt.
+// finishVisit taps "Finish" (higher up when a notice bar shows under it)
+// until the visit's end is audited, then "Done" on the receipt.
 func (h *harness) finishVisit() {
 	h.t.Helper()
-	h.tap(posFinish)
+	before := h.auditCount("courier.finish")
+	for i, p := range []pos{posFinish, posFinishAboveNotice, posFinish, posFinishAboveNotice} {
+		h.tap(p)
+		if waitFor(3*time.Second, func() bool { return h.auditCount("courier.finish") > before }) {
+			break
+		}
+		if i == 3 {
+			h.shot("no-finish")
+			h.t.Fatalf("the courier's visit did not finish")
+		}
+	}
 	time.Sleep(500 * time.Millisecond)
 	h.tap(posReceiptDone)
 }

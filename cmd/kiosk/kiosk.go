@@ -56,6 +56,10 @@ type kiosk struct {
 	photos *photoKeeper // photo evidence; nil without a camera
 
 	tasks []task
+
+	early    context.CancelFunc // stops the tasks started in setup
+	earlyCtx context.Context
+	earlyWG  sync.WaitGroup
 }
 
 // task is one background goroutine of the kiosk.
@@ -112,6 +116,7 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 	if err != nil {
 		return k, err
 	}
+	k.awaitBoards(ctx, 5*time.Second)
 	if err = k.svc.Start(ctx); err != nil {
 		return k, fmt.Errorf("kiosk: start: %w", err)
 	}
@@ -176,7 +181,7 @@ func (k *kiosk) openBus() error {
 		if k.pty, err = lockio.OpenPTY(filepath.Join(k.dataDir, "locker-bus")); err != nil {
 			return err
 		}
-		k.goRun("simulator", func(ctx context.Context) error { return k.sim.Serve(ctx, k.pty.Master) })
+		k.startEarly("simulator", func(ctx context.Context) error { return k.sim.Serve(ctx, k.pty.Master) })
 		path = k.pty.Path
 		k.log.Info("simulated lock bank", "protocol", protocol, "boards", boards, "pty", k.pty.Path)
 	}
@@ -205,8 +210,47 @@ func (k *kiosk) openBus() error {
 	if err != nil {
 		return err
 	}
-	k.goRun("lock bus", k.bus.Run)
+	k.startEarly("lock bus", k.bus.Run)
 	return nil
+}
+
+// startEarly runs a task from setup on, before the service starts: the
+// service's recovery of a deposit a power cut interrupted reads the door
+// and item sensors, so the bus must be polling by then. close stops it.
+func (k *kiosk) startEarly(name string, run func(ctx context.Context) error) {
+	if k.early == nil {
+		k.earlyCtx, k.early = context.WithCancel(context.Background())
+	}
+	k.earlyWG.Add(1)
+	go func() {
+		defer k.earlyWG.Done()
+		if err := run(k.earlyCtx); err != nil && k.earlyCtx.Err() == nil {
+			k.log.Error("task failed", "task", name, "err", err)
+		}
+	}()
+}
+
+// awaitBoards waits until every configured board has answered a poll, or
+// the timeout passes (a board that stays silent is reported by the bus and
+// its doors read unknown).
+func (k *kiosk) awaitBoards(ctx context.Context, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for {
+		missing := 0
+		for _, b := range k.cfg.Boards() {
+			if ok, _ := k.bus.Online(b); !ok {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			k.log.Warn("lock boards not answering at start", "missing", missing)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // openUplink connects to NATS (an embedded server in the demo) and starts
@@ -362,6 +406,9 @@ func (k *kiosk) run(parent context.Context) error {
 
 // close releases everything setup opened, in reverse order.
 func (k *kiosk) close() {
+	if k.early != nil {
+		k.early()
+	}
 	if k.nc != nil {
 		_ = k.nc.Drain()
 	}
@@ -373,6 +420,15 @@ func (k *kiosk) close() {
 	}
 	if k.pty != nil {
 		_ = k.pty.Close()
+	}
+	if k.early != nil {
+		done := make(chan struct{})
+		go func() { k.earlyWG.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			k.log.Warn("the lock bus did not stop within 5s")
+		}
 	}
 	if k.db != nil {
 		_ = k.db.Close()

@@ -28,6 +28,7 @@ type Service interface {
 	UpsertRecipients(ctx context.Context, rs []locker.Recipient) (int, error)
 	DeleteRecipients(ctx context.Context, ids []string) (int, error)
 	UpsertCourier(ctx context.Context, c locker.Courier, code string) error
+	UpsertStaff(ctx context.Context, st locker.Staff, pin string) error
 	ReissuePIN(ctx context.Context, parcelID string) error
 	Status() locker.StatusReport
 }
@@ -46,6 +47,7 @@ const (
 	CmdDirectoryUpsert = "directory.upsert"
 	CmdDirectoryDelete = "directory.delete"
 	CmdCourierUpsert   = "courier.upsert"
+	CmdStaffUpsert     = "staff.upsert"
 	CmdPINReissue      = "pin.reissue"
 	CmdStatus          = "status"
 )
@@ -319,6 +321,12 @@ type (
 		Name    string `json:"name"`
 		Code    string `json:"code"`
 	}
+	staffReq struct {
+		ID         string `json:"id"`
+		Name       string `json:"name"`
+		PIN        string `json:"pin"`         // stored hashed
+		TOTPSecret string `json:"totp_secret"` // base32 (RFC 6238), enrolled in the staff member's authenticator
+	}
 	pinReissueReq struct {
 		ParcelID string `json:"parcel_id"`
 	}
@@ -480,6 +488,16 @@ func (c *Commands) handle(ctx context.Context, name string, body []byte) (map[st
 			return nil, err
 		}
 		return nil, c.svc.UpsertCourier(ctx, locker.Courier{ID: r.ID, Carrier: r.Carrier, Name: r.Name}, r.Code)
+
+	case CmdStaffUpsert:
+		var r staffReq
+		if err := decode(body, &r); err != nil {
+			return nil, err
+		}
+		if err := need("id", r.ID, "name", r.Name, "pin", r.PIN, "totp_secret", r.TOTPSecret); err != nil {
+			return nil, err
+		}
+		return nil, c.svc.UpsertStaff(ctx, locker.Staff{ID: r.ID, Name: r.Name, TOTPSecret: r.TOTPSecret}, r.PIN)
 
 	case CmdPINReissue:
 		var r pinReissueReq

@@ -106,6 +106,11 @@ func (f *fakeService) UpsertCourier(ctx context.Context, c locker.Courier, code 
 	return f.err
 }
 
+func (f *fakeService) UpsertStaff(ctx context.Context, st locker.Staff, pin string) error {
+	f.record("UpsertStaff %s %s %s %s", st.ID, st.Name, pin, st.TOTPSecret)
+	return f.err
+}
+
 func (f *fakeService) ReissuePIN(ctx context.Context, parcelID string) error {
 	f.record("ReissuePIN %s", parcelID)
 	return f.err
@@ -290,6 +295,8 @@ func TestCommands(t *testing.T) {
 		{name: "directory delete empty id", cmd: "directory.delete", body: `{"ids":["r1",""]}`, wantCode: CodeBadRequest},
 		{name: "courier upsert", cmd: "courier.upsert", body: `{"id":"c1","carrier":"ups","name":"Carl","code":"4711"}`, wantCall: "UpsertCourier c1 ups Carl 4711"},
 		{name: "courier upsert no code", cmd: "courier.upsert", body: `{"id":"c1","carrier":"ups","name":"Carl"}`, wantCode: CodeBadRequest},
+		{name: "staff upsert", cmd: "staff.upsert", body: `{"id":"s1","name":"Alex","pin":"135790","totp_secret":"JBSWY3DPEHPK3PXP"}`, wantCall: "UpsertStaff s1 Alex 135790 JBSWY3DPEHPK3PXP"},
+		{name: "staff upsert no totp", cmd: "staff.upsert", body: `{"id":"s1","name":"Alex","pin":"135790"}`, wantCode: CodeBadRequest},
 		{name: "pin reissue", cmd: "pin.reissue", body: `{"parcel_id":"p1"}`, wantCall: "ReissuePIN p1"},
 		{name: "pin reissue fails", cmd: "pin.reissue", body: `{"parcel_id":"p1"}`, svcErr: errors.New("disk on fire"), wantCode: CodeInternal, wantCall: "ReissuePIN p1"},
 		{name: "status", cmd: "status", body: `{}`, wantCall: "Status",

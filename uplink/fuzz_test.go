@@ -14,7 +14,7 @@ import (
 // the handler) never reaches it.
 func FuzzHandle(f *testing.F) {
 	names := []string{CmdParcelExpect, CmdParcelCancel, CmdDoorOpen, CmdCompartmentSet, CmdDirectoryUpsert,
-		CmdDirectoryDelete, CmdCourierUpsert, CmdPINReissue, CmdStatus, "nope"}
+		CmdDirectoryDelete, CmdCourierUpsert, CmdStaffUpsert, CmdPINReissue, CmdStatus, "nope"}
 	for i, s := range []string{
 		`{"barcode":"1Z","carrier":"ups","recipient_id":"r1","size":"m","dims_mm":[1,2,3],"idempotency_key":"k"}`,
 		`{"barcode":"1Z"}`,

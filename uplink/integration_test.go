@@ -245,6 +245,15 @@ func TestIntegrationCommandsWithRealServiceAndStore(t *testing.T) {
 	if r := ask("courier.upsert", `{"id":"c1","carrier":"ups","name":"Carl","code":"BADGE-0001"}`); !r.OK {
 		t.Errorf("courier.upsert: %+v", r)
 	}
+	if r := ask("staff.upsert", `{"id":"s9","name":"Nia","pin":"97531","totp_secret":"JBSWY3DPEHPK3PXP"}`); !r.OK {
+		t.Errorf("staff.upsert: %+v", r)
+	}
+	if st, err := k.db.StaffByPIN(ctx, locker.HashStaffPIN(k.secret(t), "97531")); err != nil || st.ID != "s9" {
+		t.Errorf("staff s9 after staff.upsert: %+v, %v", st, err)
+	}
+	if r := ask("staff.upsert", `{"id":"s9","name":"Nia","pin":"97531","totp_secret":"not base32!"}`); r.OK || r.Error == nil || r.Error.Code != CodeBadRequest {
+		t.Errorf("staff.upsert with a bad TOTP secret: %+v", r)
+	}
 	if r := ask("parcel.cancel", `{"barcode":"1Z999AA1"}`); !r.OK {
 		t.Errorf("parcel.cancel: %+v", r)
 	}
@@ -369,4 +378,14 @@ func TestIntegrationHeartbeatFromRealService(t *testing.T) {
 	if m.FreeBySize[locker.SizeS] != 1 || m.FreeBySize[locker.SizeM] != 1 || m.FreeBySize[locker.SizeL] != 1 {
 		t.Errorf("free_by_size %v", m.FreeBySize)
 	}
+}
+
+// secret returns the kiosk's HMAC secret from its database.
+func (k *kioskRig) secret(t testing.TB) []byte {
+	t.Helper()
+	snap, err := k.db.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap.Secret
 }

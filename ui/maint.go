@@ -271,10 +271,7 @@ func (u *UI) maintDiag() fyne.CanvasObject {
 	}
 	form := lines(rows, theme.SizeNameText, 44)
 	scans := container.NewVBox(subheading(u.tr.T("diag.scans")))
-	all := u.scans
-	if u.diag != nil && len(u.diag.LastScans) > 0 {
-		all = append(append([]Scan(nil), u.diag.LastScans...), u.scans...)
-	}
+	all := u.scans // every scan reaches the UI through HandleScan
 	if len(all) > 6 {
 		all = all[len(all)-6:]
 	}

@@ -122,7 +122,6 @@ type BoardStatus struct {
 // DiagReport is what the diagnostics screen shows.
 type DiagReport struct {
 	Boards          []BoardStatus
-	LastScans       []Scan
 	UplinkConnected bool
 	Backlog         int
 	DBSizeBytes     int64

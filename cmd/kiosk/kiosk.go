@@ -52,7 +52,6 @@ type kiosk struct {
 	svc    *locker.Service
 	emb    *uplink.Embedded
 	nc     *nats.Conn
-	scans  *scanLog
 	photos *photoKeeper // photo evidence; nil without a camera
 
 	tasks []task
@@ -74,7 +73,7 @@ func (k *kiosk) goRun(name string, run func(ctx context.Context) error) {
 
 // setup opens everything; on error it closes what it opened.
 func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error) {
-	k = &kiosk{f: f, scans: newScanLog(20)}
+	k = &kiosk{f: f}
 	defer func() {
 		if err != nil {
 			k.close()
@@ -444,7 +443,7 @@ type diagnostics struct{ k *kiosk }
 // Diagnostics implements ui.Diagnostics.
 func (d diagnostics) Diagnostics(ctx context.Context) (ui.DiagReport, error) {
 	k := d.k
-	r := ui.DiagReport{Version: version, UplinkConnected: k.nc != nil && k.nc.IsConnected(), LastScans: k.scans.list()}
+	r := ui.DiagReport{Version: version, UplinkConnected: k.nc != nil && k.nc.IsConnected()}
 	for _, b := range k.cfg.Boards() {
 		ok, last := k.bus.Online(b)
 		r.Boards = append(r.Boards, ui.BoardStatus{Board: b, Online: ok, LastPoll: last})

@@ -78,7 +78,6 @@ func (k *kiosk) routeScans(u *ui.UI, srcs []scanner.Source) {
 				return nil
 			case s := <-scans:
 				us := toUIScan(s, opts)
-				k.scans.add(us)
 				k.log.Info("scan", "source", us.Source, "kind", int(us.Kind), "symbology", us.Symbology)
 				u.HandleScan(us)
 			}

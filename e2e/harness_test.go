@@ -804,6 +804,7 @@ type event struct {
 		QR          string `json:"qr"`
 		By          string `json:"by"`
 		Commanded   *bool  `json:"commanded"`
+		Status      string `json:"status"` // compartment.status
 	} `json:"data"`
 	Raw []byte `json:"-"`
 }

@@ -26,6 +26,7 @@ type trialScale struct {
 	search     int           // of which by directory search on the screen
 	expiries   int           // parcels left to expire, retrieved by staff
 	jams       int           // pickups whose door jams first
+	depJams    int           // deposits whose chosen door jams
 	forced     int           // doors forced open
 	powerCuts  int           // SIGKILLs in the middle of the day's flows
 	uplinkDown int           // flows done while the NATS server is down
@@ -37,10 +38,10 @@ type trialScale struct {
 
 func scaleFromEnv() trialScale {
 	if os.Getenv("TRIAL") == "full" {
-		return trialScale{name: "full", deposits: 300, search: 10, expiries: 10, jams: 5, forced: 3,
+		return trialScale{name: "full", deposits: 300, search: 10, expiries: 10, jams: 5, depJams: 3, forced: 3,
 			powerCuts: 2, uplinkDown: 6, chaosKills: 100, maxInside: 16, seed: 8, budget: 50 * time.Minute}
 	}
-	return trialScale{name: "short", deposits: 12, search: 1, expiries: 2, jams: 1, forced: 1,
+	return trialScale{name: "short", deposits: 12, search: 1, expiries: 2, jams: 1, depJams: 1, forced: 1,
 		powerCuts: 2, uplinkDown: 2, chaosKills: 5, maxInside: 8, seed: 8, budget: 4 * time.Minute}
 }
 
@@ -173,8 +174,13 @@ func TestTrialDay(t *testing.T) {
 		return out
 	}
 	jamAt, forcedAt, cutAt := at(sc.deposits, sc.jams), at(sc.deposits, sc.forced), at(sc.deposits, sc.powerCuts)
+	depJamAt := at(sc.deposits, sc.depJams)
+	for i := range depJamAt {
+		depJamAt[i]++ // not on the same visit as a pickup jam
+	}
 	uplinkAt, unplugAt := sc.deposits/3, sc.deposits/2
-	d.logf("faults at deposit counts: jams %v, forced %v, power cuts %v, uplink %d, unplug %d", jamAt, forcedAt, cutAt, uplinkAt, unplugAt)
+	d.logf("faults at deposit counts: jams %v (pickup) %v (deposit), forced %v, power cuts %v, uplink %d, unplug %d",
+		jamAt, depJamAt, forcedAt, cutAt, uplinkAt, unplugAt)
 
 	due := func(list *[]int) bool { // a fault whose time has come, once
 		if len(*list) > 0 && d.next >= (*list)[0] {
@@ -194,6 +200,8 @@ func TestTrialDay(t *testing.T) {
 			d.forceDoor(in[d.rnd.IntN(len(in))])
 		case len(in) > 0 && due(&jamAt):
 			d.jammedPickup(in[0])
+		case !d.offline && !d.plans[d.next].search && due(&depJamAt):
+			d.jammedDeposit()
 		case len(in) > 0 && due(&uplink):
 			d.uplinkOutage(in)
 		case due(&unplug):
@@ -384,6 +392,50 @@ func (d *trialDay) jammedPickup(r *rec) {
 		d.pickups["pin"]++
 	}
 	d.logf("jammed door %s: door.jammed reported; %s", r.compartment, outcome)
+}
+
+// jammedDeposit is a courier visit of one pre-advised parcel whose door
+// jams: the simulator jams whichever door the kiosk unlocks next. The kiosk
+// tries it again, marks it faulty, and opens another door, where the parcel
+// goes in. The technician then clears the jam and puts the door back.
+func (d *trialDay) jammedDeposit() {
+	h := d.h
+	p := d.plans[d.next]
+	d.next++
+	h.expect(p.barcode, "UPS", p.recipient, p.size)
+	d.advised[p.barcode] = true
+	d.visits++
+	c := couriers[d.visits%len(couriers)]
+	h.signIn(c.badge)
+	isJam := func(e event) bool { return e.Type == locker.EvtDoorJammed }
+	jamsBefore := len(h.events.find(isJam))
+	h.sim.must("jamnext 1")
+	h.scan(p.barcode)
+	dep := h.events.wait(45*time.Second, "parcel.deposited "+p.barcode+" after a jammed door", func(e event) bool {
+		return e.Type == locker.EvtParcelDeposited && e.Data.Barcode == p.barcode
+	})
+	jams := h.events.find(isJam)[jamsBefore:]
+	if len(jams) == 0 {
+		h.shot("deposit-jam-unseen")
+		h.t.Fatalf("deposit of %s: the jammed door was never reported", p.barcode)
+	}
+	jammed := jams[0].Data.Compartment
+	if dep.Data.Compartment == jammed {
+		h.t.Errorf("deposit of %s went into the jammed door %s", p.barcode, jammed)
+	}
+	faulty := h.events.find(func(e event) bool {
+		return e.Type == locker.EvtCompartmentStatus && e.Data.Compartment == jammed && e.Data.Status == string(locker.StatusFaulty)
+	})
+	if len(faulty) == 0 {
+		h.t.Errorf("jammed door %s was not marked faulty", jammed)
+	}
+	h.shot("deposit-jammed")
+	h.finishVisit()
+	a := h.comps[jammed]
+	h.sim.must(fmt.Sprintf("unjam %d %d", a.Board, a.Lock))
+	h.command("compartment.set", map[string]any{"compartment": jammed, "status": "available", "staff_id": staffID, "reason": "jam cleared"})
+	d.logf("deposit %s: door %s jammed (%d door.jammed), marked faulty; parcel went into %s; jam cleared",
+		p.barcode, jammed, len(jams), dep.Data.Compartment)
 }
 
 // forceDoor pries an occupied door open and closes it again.

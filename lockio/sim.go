@@ -66,6 +66,7 @@ type Sim struct {
 	w        io.Writer // the rw being served, for Noise
 	requests int
 	faults   SimFaults
+	jamNext  int // unlocks still to jam whichever lock they are for
 }
 
 // SimFaults counts the faults the simulator injected.
@@ -260,6 +261,10 @@ func (v *simBankView) unlock(a locker.LockAddr) bool {
 	}
 	l := &ls[a.Lock-1]
 	s.settle(l, now)
+	if s.jamNext > 0 && !l.open {
+		s.jamNext--
+		l.jammed = true
+	}
 	if l.jammed {
 		return false
 	}
@@ -344,6 +349,15 @@ func (s *Sim) ForceOpen(a locker.LockAddr) error {
 // Jam makes unlocks of a lock do nothing (on) or work again (off).
 func (s *Sim) Jam(a locker.LockAddr, on bool) error {
 	return s.with(a, func(l *simLock) { l.jammed = on })
+}
+
+// JamNext jams the locks of the next n unlocks of a closed door, whichever
+// lock they are for: the lock stays jammed (Jam on) until Jam off. It is
+// how a test jams the door the kiosk is about to choose.
+func (s *Sim) JamNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jamNext = max(0, n)
 }
 
 // SetItem sets the item-present sensor of a lock (kerong-cu16 only reports it).

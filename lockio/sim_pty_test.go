@@ -209,6 +209,21 @@ func TestPTYDoorEvents(t *testing.T) {
 	}
 	waitEvent(t, b, 3*time.Second, "jammed", is(locker.EventJammed, a4))
 
+	// JamNext jams whichever door is unlocked next, and only that one.
+	a5, a6 := locker.LockAddr{Board: 0, Lock: 5}, locker.LockAddr{Board: 0, Lock: 6}
+	sim.JamNext(1)
+	if err := b.Unlock(context.Background(), a5); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, b, 3*time.Second, "jammed by JamNext", is(locker.EventJammed, a5))
+	if err := b.Unlock(context.Background(), a6); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, b, 3*time.Second, "opened after JamNext was used", is(locker.EventOpened, a6))
+	if open, err := sim.DoorOpen(a5); err != nil || open {
+		t.Errorf("door jammed by JamNext open = %v, %v; want shut", open, err)
+	}
+
 	if err := sim.SetItem(a4, true); err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ const help = `commands (B = board address, L = lock 1-based):
   open B L           force a door open (no unlock)
   jam B L            unlocks of this lock do nothing
   unjam B L          unlocks work again
+  jamnext [N]        jam the lock of each of the next N unlocks (default 1)
   item B L on|off    set the item-present sensor
   unplug             close the pty and remove the link (adapter pulled)
   plug               open a new pty at the link (adapter back)
@@ -238,6 +239,16 @@ func (c *controller) command(line string) error {
 			return errors.New("usage: mute on|off")
 		}
 		c.sim.Unplug(f[1] == "on")
+		fmt.Fprintln(c.out, "ok")
+	case "jamnext":
+		n := 1
+		if len(f) > 1 {
+			var err error
+			if n, err = strconv.Atoi(f[1]); err != nil || n < 0 {
+				return errors.New("usage: jamnext [N]")
+			}
+		}
+		c.sim.JamNext(n)
 		fmt.Fprintln(c.out, "ok")
 	case "noise":
 		n := 16

@@ -230,7 +230,10 @@ func (r *bankRenderer) Layout(s fyne.Size) {
 	}
 }
 
-func (r *bankRenderer) MinSize() fyne.Size { return fyne.NewSize(200, 240) }
+func (r *bankRenderer) MinSize() fyne.Size {
+	k := fixedScale(r.m.Theme())
+	return fyne.NewSize(200*k, 240*k)
+}
 
 func (r *bankRenderer) Refresh() {
 	r.rebuild()

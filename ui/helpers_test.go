@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/parcelkiosk/locker"
 )
 
 // objects returns everything laid out in the window.
@@ -129,17 +132,58 @@ func (h *harness) shot(name string) {
 		h.write(name + "-a11y")
 	}
 	h.u.accessible = acc
+	h.fitsWithBanners()
 	h.u.render()
 	h.write(name)
+}
+
+// fitsWithBanners checks the screen with both bars at the bottom showing,
+// an error and a notice, each the longest there is, in every language and
+// with and without the larger text: the worst a person can meet.
+func (h *harness) fitsWithBanners() {
+	h.t.Helper()
+	lang, acc, msg, notice := h.u.tr.cur, h.u.accessible, h.u.msg, h.u.view.Notice
+	defer func() {
+		h.u.tr.setLang(lang)
+		h.u.relabelFields()
+		h.u.accessible, h.u.msg, h.u.view.Notice = acc, msg, notice
+	}()
+	h.u.msg = message{id: "err.expired"}
+	h.u.view.Notice = locker.Notice{Kind: locker.NoticeInterrupted, Compartment: "C12", Size: locker.SizeXL}
+	for _, tag := range h.u.tr.langs {
+		for _, large := range []bool{false, true} {
+			h.u.tr.setLang(tag)
+			h.u.relabelFields()
+			h.u.accessible = large
+			h.u.render()
+			if min, want := h.u.win.Canvas().Content().MinSize(), h.screenSize(); min.Width > want.Width+0.5 || min.Height > want.Height+0.5 {
+				h.t.Errorf("screen %s (%s, larger text %v) with an error and a notice showing needs %v, window is %v",
+					h.u.screenKey, tag, large, min, want)
+			}
+			if h.u.scrolls {
+				h.t.Errorf("screen %s (%s, larger text %v) with an error and a notice showing scrolls", h.u.screenKey, tag, large)
+			}
+			if dir := os.Getenv("UI_BARS_SHOTS"); dir != "" {
+				h.writeTo(dir, fmt.Sprintf("%s-%s-large%v-d%d", h.u.screenKey, tag, large, h.u.dense))
+			}
+			if os.Getenv("UI_DENSITY_LOG") != "" {
+				h.t.Logf("density %d: %s (%s, larger text %v, both bars)", h.u.dense, h.u.screenKey, tag, large)
+			}
+		}
+	}
 }
 
 // write saves the window as DIR/name.png when UI_SCREENSHOTS names DIR.
 func (h *harness) write(name string) {
 	h.t.Helper()
-	dir := os.Getenv("UI_SCREENSHOTS")
-	if dir == "" {
-		return
+	if dir := os.Getenv("UI_SCREENSHOTS"); dir != "" {
+		h.writeTo(dir, name)
 	}
+}
+
+// writeTo saves the window as dir/name.png.
+func (h *harness) writeTo(dir, name string) {
+	h.t.Helper()
 	img := h.u.win.Canvas().Capture()
 	f, err := os.Create(filepath.Join(dir, name+".png"))
 	if err != nil {
@@ -183,14 +227,19 @@ func tapAt(m *bankMap, p fyne.Position) {
 // test window grows to its content, a full-screen kiosk would clip it.
 func (h *harness) fits() {
 	h.t.Helper()
-	want := fyne.NewSize(1280, 800)
-	if h.u.o.Portrait {
-		want = fyne.NewSize(1080, 1920)
-	}
+	want := h.screenSize()
 	min := h.u.win.Canvas().Content().MinSize()
 	if min.Width > want.Width+0.5 || min.Height > want.Height+0.5 {
 		h.t.Errorf("screen %s needs %v, window is %v", h.u.screenKey, min, want)
 	}
+}
+
+// screenSize is the smallest kiosk screen of the harness's orientation.
+func (h *harness) screenSize() fyne.Size {
+	if h.u.o.Portrait {
+		return fyne.NewSize(1080, 1920)
+	}
+	return fyne.NewSize(1280, 800)
 }
 
 // tapErase taps the erase key of the keypad or keyboard on screen.

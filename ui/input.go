@@ -26,6 +26,7 @@ type field struct {
 	label    *canvas.Text
 	hint     string
 	size     float32 // text size; the hint is drawn smaller
+	scale    float32 // of size, at the screen's density (0 means 1)
 	obj      fyne.CanvasObject
 }
 
@@ -46,12 +47,16 @@ func newField(hint string, max int, digits, mask bool, size float32) *field {
 // render redraws the field with the current theme.
 func (f *field) render() {
 	th := fyne.CurrentApp().Settings().Theme()
+	size := f.size
+	if f.scale > 0 {
+		size *= f.scale
+	}
 	f.box.FillColor = th.Color(theme.ColorNameInputBackground, 0)
 	f.box.StrokeColor = th.Color(theme.ColorNamePrimary, 0)
 	switch {
 	case f.text == "":
 		f.label.Text = f.hint
-		f.label.TextSize = min(f.size, 32)
+		f.label.TextSize = min(size, 32)
 		f.label.Color = th.Color(theme.ColorNamePlaceHolder, 0)
 		f.label.TextStyle.Monospace = false
 	case f.mask:
@@ -63,7 +68,7 @@ func (f *field) render() {
 	}
 	if f.text != "" {
 		f.label.TextStyle.Monospace = f.mask || f.digits
-		f.label.TextSize = f.size
+		f.label.TextSize = size
 	}
 	f.box.Refresh()
 	f.label.Refresh()
@@ -146,8 +151,8 @@ func keypad(u *UI, f *field, okLabel string) fyne.CanvasObject {
 	keys = append(keys, erase,
 		keyButton("0", widget.MediumImportance, u.touched(func() { f.typeRune('0') })),
 		keyButton(okLabel, widget.HighImportance, u.touched(f.submit)))
-	grid := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(120, 88)}, keys...)
-	return container.NewThemeOverride(grid, bigText{Theme: fyne.CurrentApp().Settings().Theme(), size: 40})
+	grid := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(u.px(120), u.px(88))}, keys...)
+	return container.NewThemeOverride(grid, bigText{Theme: fyne.CurrentApp().Settings().Theme(), size: u.px(40)})
 }
 
 // keyboardRows returns the keys of the on-screen keyboard, Spanish letters
@@ -164,11 +169,11 @@ func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 		for _, r := range row {
 			keys = append(keys, keyButton(string(r), widget.MediumImportance, u.touched(func() { f.typeRune(unicode.ToLower(r)) })))
 		}
-		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(48, 64), exact: true}, keys...))
+		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(u.px(48), u.px(64)), exact: true}, keys...))
 	}
 	erase := keyButton("", widget.MediumImportance, u.touched(f.backspace))
 	erase.SetIcon(theme.ContentClearIcon())
-	last := container.New(&fixedGrid{cols: 4, minCell: fyne.NewSize(100, 64), exact: true},
+	last := container.New(&fixedGrid{cols: 4, minCell: fyne.NewSize(u.px(100), u.px(64)), exact: true},
 		erase,
 		keyButton(spaceLabel, widget.MediumImportance, u.touched(func() { f.typeRune(' ') })),
 		layout.NewSpacer(),

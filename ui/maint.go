@@ -26,7 +26,7 @@ func reasons() []string {
 // parcels, the audit log and diagnostics.
 func (u *UI) maintMenu() fyne.CanvasObject {
 	v := u.view
-	tabs := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(150, 60)})
+	tabs := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(u.px(150), u.px(60))})
 	for _, t := range []struct {
 		tab   maintTab
 		label string
@@ -89,7 +89,7 @@ func (u *UI) legend() fyne.CanvasObject {
 		fill, _ := stateColors(s.st)
 		sw := canvas.NewRectangle(fill)
 		sw.StrokeColor, sw.StrokeWidth = colInk, 1
-		sw.SetMinSize(fyne.NewSquareSize(28))
+		sw.SetMinSize(fyne.NewSquareSize(u.px(28)))
 		th := u.app.Settings().Theme()
 		l := canvas.NewText(u.tr.T(s.key), th.Color(theme.ColorNameForeground, 0))
 		l.TextSize = th.Size(theme.SizeNameCaptionText)

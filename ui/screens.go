@@ -19,14 +19,47 @@ import (
 )
 
 // render redraws the whole window from the UI's state and the last View.
+//
+// A screen that needs more room than the window has is drawn again
+// denser (see touchTheme), up to maxDense; one that still does not fit
+// scrolls, so nothing is ever cut off.
 func (u *UI) render() {
+	size := u.win.Canvas().Size()
+	for d := 0; ; d++ {
+		u.dense = d
+		root := u.draw(false)
+		if size.Width <= 0 || size.Height <= 0 {
+			return // not shown yet: nothing to measure against
+		}
+		if need := root.MinSize(); need.Width <= size.Width+0.5 && need.Height <= size.Height+0.5 {
+			u.scrolls = false
+			return
+		}
+		if d == maxDense {
+			u.draw(true)
+			u.scrolls = true
+			return
+		}
+	}
+}
+
+// px is a fixed size in pixels at the current density.
+func (u *UI) px(v float32) float32 {
+	sp, _ := denseFactors(u.dense)
+	return v * sp
+}
+
+// draw builds the window's content at u.dense; scroll puts the body in a
+// scroll container. It returns the root, laid out.
+func (u *UI) draw(scroll bool) fyne.CanvasObject {
 	// The accessibility mode is for the public; staff screens keep the
 	// standard look so the maintenance tools fit.
-	want := touchTheme{accessible: u.accessible && u.view.Flow != locker.FlowMaintenance}
+	want := touchTheme{accessible: u.accessible && u.view.Flow != locker.FlowMaintenance, dense: u.dense}
 	if cur, ok := u.app.Settings().Theme().(touchTheme); !ok || cur != want {
 		u.app.Settings().SetTheme(want)
 	}
 	for _, f := range []*field{u.fields.courier, u.fields.barcode, u.fields.search, u.fields.pin, u.fields.staffPIN, u.fields.staffTOTP} {
+		f.scale = u.px(1)
 		f.render()
 	}
 	th := u.app.Settings().Theme()
@@ -41,23 +74,29 @@ func (u *UI) render() {
 	if n := u.noticeText(); n != "" && (u.view.Flow != locker.FlowIdle || homeNotice(u.view.Notice.Kind)) {
 		bottom = append(bottom, banner(n, theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
 	}
-	content := container.NewBorder(u.header(), container.NewPadded(container.NewVBox(bottom...)), nil, nil,
-		container.New(layout.NewCustomPaddedLayout(8, 8, 24, 24), body))
+	pad := u.px(24)
+	body = container.New(layout.NewCustomPaddedLayout(u.px(8), u.px(8), pad, pad), body)
+	if scroll {
+		body = container.NewVScroll(body)
+	}
+	content := container.NewBorder(u.header(), container.NewPadded(container.NewVBox(bottom...)), nil, nil, body)
 	objs := []fyne.CanvasObject{bg, content}
 	if u.warned {
 		objs = append(objs, u.idleOverlay())
 	}
-	root := container.New(&settled{}, container.NewStack(objs...))
+	inner := container.NewStack(objs...)
+	root := container.New(&settled{}, inner)
 	u.win.SetContent(root)
 	// Wrapped labels know their height only once they know their width: a
 	// second pass lays them out at their real size.
 	root.Refresh()
+	return inner
 }
 
 // header is the bar on every screen: logo, name, accessibility and language.
 func (u *UI) header() fyne.CanvasObject {
 	logo := canvas.NewImageFromResource(iconRes(assets.IconLogo, false))
-	logo.SetMinSize(fyne.NewSquareSize(64))
+	logo.SetMinSize(fyne.NewSquareSize(u.px(64)))
 	logo.FillMode = canvas.ImageFillContain
 	name := widget.NewLabelWithStyle(u.tr.T("app.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.SizeName = theme.SizeNameSubHeadingText
@@ -80,7 +119,7 @@ func (u *UI) header() fyne.CanvasObject {
 	th := u.app.Settings().Theme()
 	line := canvas.NewRectangle(th.Color(theme.ColorNamePrimary, 0))
 	line.SetMinSize(fyne.NewSize(1, 4))
-	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), bar), line)
+	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(u.px(8), u.px(8), u.px(16), u.px(16)), bar), line)
 }
 
 // relabelFields translates the entry boxes' hints after a language change.
@@ -280,7 +319,7 @@ func (u *UI) home() fyne.CanvasObject {
 	drop := newTile(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"), assets.IconDropOff, false, u.nav(localCourier))
 	pick := newTile(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"), assets.IconPickUp, true, u.nav(localPickup))
 	tiles := container.New(u.split(0.5), drop, pick)
-	scanIcon := icon(assets.IconScan, 56, true)
+	scanIcon := icon(assets.IconScan, u.px(56), true)
 	hint := container.NewBorder(nil, nil, scanIcon, nil, text(u.tr.T("home.scan_hint")))
 	staff := widget.NewButtonWithIcon(u.tr.T("btn.staff"), iconRes(assets.IconStaff, true), u.nav(localStaff))
 	staff.Importance = widget.LowImportance
@@ -341,7 +380,7 @@ func (u *UI) depositScan() fyne.CanvasObject {
 	v := u.view
 	f := u.fields.barcode
 	u.focus = f
-	scan := icon(assets.IconScan, 96, true)
+	scan := icon(assets.IconScan, u.px(96), true)
 	title := u.tr.T("scan.title")
 	if len(v.Receipts) > 0 {
 		title = u.tr.T("scan.title_next")
@@ -401,9 +440,9 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 			unit.Text = cut(r.Unit, 8)
 			lines = container.NewHBox(name, container.NewCenter(unit))
 		}
-		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(8, 8, 10, 10), lines)))
+		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(u.px(8), u.px(8), u.px(10), u.px(10)), lines)))
 	}
-	var list fyne.CanvasObject = container.New(&fixedGrid{cols: 2, minCell: fyne.NewSize(200, 72)}, tiles...)
+	var list fyne.CanvasObject = container.New(&fixedGrid{cols: 2, minCell: fyne.NewSize(u.px(200), u.px(72))}, tiles...)
 	if len(p.Items) == 0 {
 		list = text(u.tr.T("recipient.none"))
 	}
@@ -467,7 +506,7 @@ func (u *UI) depositSize() fyne.CanvasObject {
 	if u.portrait() {
 		maxCols = 2
 	}
-	grid := container.New(&flowGrid{minCell: fyne.NewSize(200, 260), maxCols: maxCols}, tiles...)
+	grid := container.New(&flowGrid{minCell: fyne.NewSize(u.px(200), u.px(260)), maxCols: maxCols}, tiles...)
 	top := container.NewVBox(heading(u.tr.T("size.title")),
 		text(u.tr.T("size.body", map[string]any{"Name": v.Recipient.Name, "Unit": v.Recipient.Unit})))
 	if v.AddToDoor != "" {
@@ -508,7 +547,7 @@ func (u *UI) depositDone() fyne.CanvasObject {
 	for _, r := range v.Receipts {
 		list.Add(text(fmt.Sprintf("%s  →  %s", r.Barcode, r.CompartmentID)))
 	}
-	check := colouredIcon(assets.IconCheck, 96, theme.ColorNameSuccess)
+	check := colouredIcon(assets.IconCheck, u.px(96), theme.ColorNameSuccess)
 	top := container.NewBorder(nil, nil, check, nil,
 		heading(u.tr.T("deposited.title", map[string]any{"Door": v.Compartment.ID})))
 	buttons := container.NewGridWithColumns(2,
@@ -557,7 +596,7 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 	if u.o.Camera != nil {
 		qr = container.NewBorder(subheading(u.tr.T("pickup.camera")), nil, nil, nil, u.preview)
 	} else {
-		qr = container.NewBorder(nil, nil, container.NewVBox(icon(assets.IconScan, 72, true)), nil, text(u.tr.T("pickup.scanner")))
+		qr = container.NewBorder(nil, nil, container.NewVBox(icon(assets.IconScan, u.px(72), true)), nil, text(u.tr.T("pickup.scanner")))
 	}
 	// Back sits under the left column so the keypad gets the full height.
 	leftCol := container.NewBorder(left, container.NewHBox(u.backButton()), nil, nil, qr)
@@ -587,7 +626,7 @@ func (u *UI) pickupDoor() fyne.CanvasObject {
 
 // pickupDone thanks the recipient.
 func (u *UI) pickupDone() fyne.CanvasObject {
-	check := colouredIcon(assets.IconCheck, 160, theme.ColorNameSuccess)
+	check := colouredIcon(assets.IconCheck, u.px(160), theme.ColorNameSuccess)
 	failed := 0
 	for _, p := range u.view.Pickup {
 		if p.State == locker.PickupFailed {

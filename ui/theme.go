@@ -10,8 +10,30 @@ import (
 // touchTheme is the kiosk's theme: large type, touch targets of at least
 // about 60 px, and high contrast. The accessible variant has bigger type
 // still and white-on-black colours with yellow actions.
+//
+// A screen that needs more room than the window has (long sentences, both
+// bars at the bottom showing, the larger text) is drawn again denser:
+// level 1 and 2 shrink the spacing, the fixed sizes (see UI.px) and, less,
+// the text.
 type touchTheme struct {
 	accessible bool
+	dense      int // 0 (as designed) to maxDense
+}
+
+// maxDense is the densest level render tries.
+const maxDense = 2
+
+// denseFactors returns the factors of spacing and fixed sizes, and of
+// text, at level d: text shrinks less than the room around it.
+func denseFactors(d int) (space, text float32) {
+	switch {
+	case d <= 0:
+		return 1, 1
+	case d == 1:
+		return 0.84, 0.92
+	default:
+		return 0.7, 0.84
+	}
 }
 
 var _ fyne.Theme = touchTheme{}
@@ -125,28 +147,35 @@ func (touchTheme) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultThe
 // Icon returns the default icons.
 func (touchTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
+// fixedScale is the factor of fixed pixel sizes in th: below 1 on a screen
+// drawn denser.
+func fixedScale(th fyne.Theme) float32 {
+	return th.Size(theme.SizeNamePadding) / 8
+}
+
 // Size returns large sizes: a standard button is 26 pt text plus 2x18
-// inner padding, about 70 px high at scale 1.
+// inner padding, about 70 px high at scale 1 (about 50 px at the densest).
 func (t touchTheme) Size(name fyne.ThemeSizeName) float32 {
-	k := float32(1)
+	sp, k := denseFactors(t.dense)
+	f := sp // fixed-size parts: headings, icons
 	if t.accessible {
-		k = 1.3
+		f, k = f*1.3, k*1.3
 	}
 	switch name {
 	case theme.SizeNameText:
 		return 26 * k
 	case theme.SizeNameHeadingText:
-		return 44 * k
+		return 44 * f // headings give up more room than text
 	case theme.SizeNameSubHeadingText:
 		return 32 * k
 	case theme.SizeNameCaptionText:
 		return 20 * k
 	case theme.SizeNameInlineIcon:
-		return 36 * k
+		return 36 * f
 	case theme.SizeNameInnerPadding:
-		return 18
+		return 18 * sp
 	case theme.SizeNamePadding:
-		return 8
+		return 8 * sp
 	case theme.SizeNameInputBorder:
 		if t.accessible {
 			return 4

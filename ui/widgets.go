@@ -102,25 +102,27 @@ func (r *tileRenderer) Layout(s fyne.Size) {
 	if r.t.sub == "" {
 		sh = fyne.Size{}
 	}
-	icon := s.Height - th.Height - sh.Height - 72
+	k := fixedScale(r.t.Theme())
+	icon := s.Height - th.Height - sh.Height - 72*k
 	if icon > s.Width*0.6 {
 		icon = s.Width * 0.6
 	}
 	if icon < 0 {
 		icon = 0
 	}
-	top := (s.Height - icon - th.Height - sh.Height - 24) / 2
+	top := (s.Height - icon - th.Height - sh.Height - 24*k) / 2
 	r.img.Move(fyne.NewPos((s.Width-icon)/2, top))
 	r.img.Resize(fyne.NewSquareSize(icon))
-	r.txt.Move(fyne.NewPos(0, top+icon+16))
+	r.txt.Move(fyne.NewPos(0, top+icon+16*k))
 	r.txt.Resize(fyne.NewSize(s.Width, th.Height))
-	r.sub.Move(fyne.NewPos(0, top+icon+16+th.Height+8))
+	r.sub.Move(fyne.NewPos(0, top+icon+16*k+th.Height+8*k))
 	r.sub.Resize(fyne.NewSize(s.Width, sh.Height))
 }
 
 func (r *tileRenderer) MinSize() fyne.Size {
-	w := max(r.txt.MinSize().Width, r.sub.MinSize().Width) + 48
-	return fyne.NewSize(max(w, 280), 200)
+	k := fixedScale(r.t.Theme())
+	w := max(r.txt.MinSize().Width, r.sub.MinSize().Width) + 48*k
+	return fyne.NewSize(max(w, 280*k), 200*k)
 }
 
 func (r *tileRenderer) Refresh() { canvas.Refresh(r.t) }
@@ -165,7 +167,7 @@ func banner(s string, bg fyne.ThemeColorName, fg fyne.ThemeColorName, icon strin
 	}})
 	l.Wrapping = fyne.TextWrapWord
 	img := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(icon, false), fg))
-	img.SetMinSize(fyne.NewSquareSize(48))
+	img.SetMinSize(fyne.NewSquareSize(th.Size(theme.SizeNameInlineIcon) * 4 / 3))
 	return container.NewStack(rect, container.NewPadded(container.NewBorder(nil, nil, container.NewCenter(img), nil, l)))
 }
 
@@ -226,7 +228,10 @@ func (r *sizeRenderer) Layout(s fyne.Size) {
 	}
 }
 
-func (r *sizeRenderer) MinSize() fyne.Size { return fyne.NewSize(120, 110) }
+func (r *sizeRenderer) MinSize() fyne.Size {
+	k := fixedScale(r.d.Theme())
+	return fyne.NewSize(120*k, 110*k)
+}
 
 func (r *sizeRenderer) Refresh() { canvas.Refresh(r.d) }
 

@@ -16,9 +16,10 @@
 //     keyboard wedge; unlocks and events checked exactly.
 //   - TestTrialDay: the scripted day of a 200-unit building (TRIAL=full: 300
 //     deposits of which 10 by directory search, PIN and QR pickups, 10
-//     expiries retrieved by staff, 5 jams, 3 forced doors, the uplink down,
-//     the lock bus unplugged, 2 power cuts; short: 12 deposits, 2 expiries,
-//     one of each fault), then every check of issue 8.
+//     expiries retrieved by staff, 5 doors jammed at pickup and 3 at
+//     deposit (the kiosk must open another door), 3 forced doors, the
+//     uplink down, the lock bus unplugged, 2 power cuts; short: 12
+//     deposits, 2 expiries, one of each fault), then every check of issue 8.
 //   - TestTrialChaos: random SIGKILLs during random flows (100 full, 5
 //     short) with the stream, door and audit checks after each restart.
 //   - TestSecurity, TestBruteForceFigure: the security checks.

@@ -3,6 +3,7 @@ package ui
 import (
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/parcelkiosk/locker"
@@ -37,4 +38,30 @@ func BenchmarkRenderHome(b *testing.B) {
 	for b.Loop() {
 		u.render()
 	}
+}
+
+// BenchmarkRenderCrowded measures a redraw of the directory screen with an
+// error and a notice showing in the larger text: it does not fit at the
+// designed sizes, so render draws it up to three times (see TestDensity).
+func BenchmarkRenderCrowded(b *testing.B) {
+	a := test.NewTempApp(b)
+	svc := newFakeService()
+	svc.v.Flow, svc.v.Step = locker.FlowDeposit, locker.StepRecipient
+	svc.v.Notice = locker.Notice{Kind: locker.NoticeInterrupted, Compartment: "C12"}
+	u, err := New(a, svc, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.win.Resize(fyne.NewSize(1280, 800))
+	u.accessible = true
+	u.msg = message{id: "err.expired"}
+	u.render()
+	if u.dense == 0 {
+		b.Fatalf("the crowded screen fits at the designed sizes: nothing to measure")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		u.render()
+	}
+	b.ReportMetric(float64(u.dense), "density")
 }

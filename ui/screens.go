@@ -23,9 +23,20 @@ import (
 // A screen that needs more room than the window has is drawn again
 // denser (see touchTheme), up to maxDense; one that still does not fit
 // scrolls, so nothing is ever cut off.
+//
+// Changing the density re-applies the theme to the whole window, which
+// costs far more than a redraw, so a screen drawn again with the same
+// layout (same screen, language, text size and bars) starts at the
+// density it had.
 func (u *UI) render() {
 	size := u.win.Canvas().Size()
-	for d := 0; ; d++ {
+	sig := fmt.Sprintf("%s/%s/%v/%v/%v/%v", u.screen(), u.tr.cur, u.accessible, u.msgText() != "", u.noticeText() != "", u.warned)
+	start := 0
+	if sig == u.layoutSig {
+		start = u.dense
+	}
+	u.layoutSig = sig
+	for d := start; ; d++ {
 		u.dense = d
 		root := u.draw(false)
 		if size.Width <= 0 || size.Height <= 0 {
@@ -64,7 +75,8 @@ func (u *UI) draw(scroll bool) fyne.CanvasObject {
 	}
 	th := u.app.Settings().Theme()
 	bg := canvas.NewRectangle(th.Color(theme.ColorNameBackground, 0))
-	key, body := u.body()
+	key := u.screen()
+	body := u.body(key)
 	u.screenKey = key
 	u.wantPreview.Store(key == "pickup" && u.o.Camera != nil)
 	var bottom []fyne.CanvasObject
@@ -207,51 +219,79 @@ func (u *UI) noticeText() string {
 	return s
 }
 
-// body picks the screen for the state and builds it; key names it.
-func (u *UI) body() (string, fyne.CanvasObject) {
+// screen names the screen the state shows.
+func (u *UI) screen() string {
 	v := u.view
-	u.focus = nil
 	switch v.Flow {
 	case locker.FlowDeposit:
 		switch v.Step {
 		case locker.StepScan:
-			return "deposit.scan", u.depositScan()
+			return "deposit.scan"
 		case locker.StepRecipient:
-			return "deposit.recipient", u.depositRecipient()
+			return "deposit.recipient"
 		case locker.StepSize:
-			return "deposit.size", u.depositSize()
+			return "deposit.size"
 		case locker.StepUnlocking, locker.StepDoorOpen:
-			return "deposit.door", u.depositDoor()
+			return "deposit.door"
 		case locker.StepDeposited:
-			return "deposit.done", u.depositDone()
+			return "deposit.done"
 		}
 	case locker.FlowPickup:
-		switch v.Step {
-		case locker.StepDone:
-			return "pickup.done", u.pickupDone()
-		default:
-			return "pickup.door", u.pickupDoor()
+		if v.Step == locker.StepDone {
+			return "pickup.done"
 		}
+		return "pickup.door"
 	case locker.FlowMaintenance:
-		switch v.Step {
-		case locker.StepUnlocking, locker.StepDoorOpen:
-			return "maint.door", u.maintDoor()
-		default:
-			return "maint.menu", u.maintMenu()
+		if v.Step == locker.StepUnlocking || v.Step == locker.StepDoorOpen {
+			return "maint.door"
 		}
+		return "maint.menu"
 	}
-	if u.receipt != nil {
-		return "receipt", u.receiptScreen()
+	switch {
+	case u.receipt != nil:
+		return "receipt"
+	case u.local == localCourier:
+		return "courier"
+	case u.local == localPickup:
+		return "pickup"
+	case u.local == localStaff:
+		return "staff"
 	}
-	switch u.local {
-	case localCourier:
-		return "courier", u.courierSignIn()
-	case localPickup:
-		return "pickup", u.pickupEntry()
-	case localStaff:
-		return "staff", u.staffSignIn()
+	return "home"
+}
+
+// body builds the screen named key.
+func (u *UI) body(key string) fyne.CanvasObject {
+	u.focus = nil
+	switch key {
+	case "deposit.scan":
+		return u.depositScan()
+	case "deposit.recipient":
+		return u.depositRecipient()
+	case "deposit.size":
+		return u.depositSize()
+	case "deposit.door":
+		return u.depositDoor()
+	case "deposit.done":
+		return u.depositDone()
+	case "pickup.done":
+		return u.pickupDone()
+	case "pickup.door":
+		return u.pickupDoor()
+	case "maint.door":
+		return u.maintDoor()
+	case "maint.menu":
+		return u.maintMenu()
+	case "receipt":
+		return u.receiptScreen()
+	case "courier":
+		return u.courierSignIn()
+	case "pickup":
+		return u.pickupEntry()
+	case "staff":
+		return u.staffSignIn()
 	}
-	return "home", u.home()
+	return u.home()
 }
 
 // portrait reports whether the window is higher than wide.

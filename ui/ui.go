@@ -210,7 +210,8 @@ type UI struct {
 	fields     fields
 	preview    *canvas.Image // the camera's live frame, kept across redraws
 	screenKey  string
-	dense      int // the density the screen was last drawn at (see render)
+	dense      int    // the density the screen was last drawn at (see render)
+	layoutSig  string // what the density depends on, at the last render
 	scrolls    bool
 	// sizeButtons are the size picker's buttons (their labels are drawings).
 	sizeButtons map[locker.Size]*widget.Button

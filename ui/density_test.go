@@ -81,3 +81,29 @@ func TestDensity(t *testing.T) {
 		})
 	}
 }
+
+// TestDensityFollowsTheWindow checks that the once-a-second tick lays the
+// screen out again when the window's size changes (first shown, or the
+// panel turned), not only when the View does.
+func TestDensityFollowsTheWindow(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.tap("Pick up")
+	if h.u.dense != 0 || h.u.scrolls {
+		t.Fatalf("at 1280x800: density %d, scrolls %v; want the designed sizes", h.u.dense, h.u.scrolls)
+	}
+	small := fyne.NewSize(800, 440)
+	h.u.win.Resize(small)
+	h.u.tick(h.clock.Now())
+	if h.u.dense == 0 {
+		t.Errorf("after the window shrank to %v the screen is still at density 0", small)
+	}
+	if need := h.u.win.Canvas().Content().MinSize(); need.Width > small.Width+0.5 || need.Height > small.Height+0.5 {
+		t.Errorf("after the window shrank the screen needs %v, window is %v", need, small)
+	}
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.u.tick(h.clock.Now())
+	if h.u.dense != 0 || h.u.scrolls {
+		t.Errorf("back at 1280x800: density %d, scrolls %v; want the designed sizes", h.u.dense, h.u.scrolls)
+	}
+}

@@ -30,6 +30,7 @@ import (
 // density it had.
 func (u *UI) render() {
 	size := u.win.Canvas().Size()
+	u.drawnFor = size
 	sig := fmt.Sprintf("%s/%s/%v/%v/%v/%v", u.screen(), u.tr.cur, u.accessible, u.msgText() != "", u.noticeText() != "", u.warned)
 	start := 0
 	if sig == u.layoutSig {

@@ -210,8 +210,9 @@ type UI struct {
 	fields     fields
 	preview    *canvas.Image // the camera's live frame, kept across redraws
 	screenKey  string
-	dense      int    // the density the screen was last drawn at (see render)
-	layoutSig  string // what the density depends on, at the last render
+	dense      int       // the density the screen was last drawn at (see render)
+	layoutSig  string    // what the density depends on, at the last render
+	drawnFor   fyne.Size // the window's size at the last render
 	scrolls    bool
 	// sizeButtons are the size picker's buttons (their labels are drawings).
 	sizeButtons map[locker.Size]*widget.Button
@@ -513,6 +514,12 @@ func sameView(a, b locker.View) bool {
 
 // tick runs the idle timer and the lockout countdown.
 func (u *UI) tick(now time.Time) {
+	if s := u.win.Canvas().Size(); s != u.drawnFor {
+		// Shown for the first time, or the panel turned: lay the screen
+		// out again for its size, from the designed density.
+		u.layoutSig = ""
+		u.render()
+	}
 	if st := u.view.Step; st == locker.StepUnlocking || st == locker.StepDoorOpen {
 		// A door is unlocked or open: the person is busy at the door, and
 		// the door sensor moves the flow on. Never time out here.

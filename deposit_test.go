@@ -406,7 +406,7 @@ func TestDoorDidntOpenRetriesThenFaulty(t *testing.T) {
 			}
 			fail()
 			v = r.s.View()
-			if v.Notice.Kind != NoticeDoorFaulty || v.Compartment.ID != "A2" || v.Step != StepUnlocking {
+			if v.Notice.Kind != NoticeDoorFaulty || v.Notice.Compartment != "A2" || v.Notice.Failed != "A1" || v.Compartment.ID != "A2" || v.Step != StepUnlocking {
 				t.Fatalf("second failure: notice %+v door %s step %s", v.Notice, v.Compartment.ID, v.Step)
 			}
 			if c := r.st.comp("A1"); c.Status != StatusFaulty {

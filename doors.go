@@ -370,7 +370,7 @@ func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
 		}
 		s.sess.parcel = p
 		s.sess.faulted++
-		s.sess.notice = Notice{Kind: NoticeDoorFaulty, Compartment: c.ID, Size: c.Size,
+		s.sess.notice = Notice{Kind: NoticeDoorFaulty, Compartment: c.ID, Failed: id, Size: c.Size,
 			Text: fmt.Sprintf("Door %s did not open. Please use door %s.", id, c.ID)}
 		s.setDoorLocked(jobDeposit, c.ID)
 		return nil

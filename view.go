@@ -63,6 +63,7 @@ const (
 type Notice struct {
 	Kind        NoticeKind `json:"kind"`
 	Compartment string     `json:"compartment,omitempty"`
+	Failed      string     `json:"failed,omitempty"` // door_faulty: the door that did not open (Compartment is the new one)
 	Size        Size       `json:"size,omitempty"`
 	Text        string     `json:"text"` // English sentence; the UI may translate by Kind
 }

@@ -552,6 +552,12 @@ func TestNoticesAreTranslated(t *testing.T) {
 			}
 		}
 	}
+	// A door that failed during a deposit: the sentence names both doors.
+	h.u.tr.setLang("en")
+	h.u.view.Notice = locker.Notice{Kind: locker.NoticeDoorFaulty, Compartment: "B3", Failed: "A2"}
+	if got, want := h.u.noticeText(), "Door A2 did not open. Please use door B3, opening now."; got != want {
+		t.Errorf("door_faulty notice = %q, want %q", got, want)
+	}
 	h.u.view.Notice = locker.Notice{Kind: locker.NoticeNothingToDo, Text: "2 expired parcel(s) for this code are with the staff."}
 	if got := h.u.noticeText(); got != h.u.view.Notice.Text {
 		t.Errorf("nothing-to-do notice = %q, want the service's sentence", got)

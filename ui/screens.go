@@ -213,7 +213,7 @@ func (u *UI) noticeText() string {
 	if n.Kind == locker.NoticeNone {
 		return ""
 	}
-	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Size": string(n.Size)})
+	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Failed": n.Failed, "Size": string(n.Size)})
 	if s == "notice."+string(n.Kind) {
 		return n.Text
 	}

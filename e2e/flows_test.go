@@ -9,10 +9,9 @@ import (
 )
 
 // Screen positions on the landscape layout (1280x800), read off
-// screenshots. The window grows past 1280x800 on some screens (see the
-// report), so X is a share of the window's width and Y is pixels from the
+// screenshots. X is a share of the window's width and Y is pixels from the
 // top (Y >= 1), a share of the height (0 < Y < 1) or pixels from the
-// bottom (Y < 0).
+// bottom (Y < 0), so they hold for a window of another size too.
 var (
 	posPickup            = pos{0.745, 0.57}  // home: "Pick up"
 	posStaff             = pos{0.927, -67}   // home: "Staff"

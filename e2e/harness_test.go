@@ -856,13 +856,29 @@ func (l *eventLog) snapshot() []event {
 	return append([]event(nil), l.all...)
 }
 
+// count syncs with the stream and returns how many events it holds: a
+// mark for waitAfter.
+func (l *eventLog) count() int {
+	_ = l.sync()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.all)
+}
+
 // wait polls the stream until an event matching pred arrives, and returns it.
 func (l *eventLog) wait(d time.Duration, what string, pred func(event) bool) event {
+	l.h.t.Helper()
+	return l.waitAfter(0, d, what, pred)
+}
+
+// waitAfter is wait for the events after the first n (see count).
+func (l *eventLog) waitAfter(n int, d time.Duration, what string, pred func(event) bool) event {
 	l.h.t.Helper()
 	var found event
 	ok := waitFor(d, func() bool {
 		_ = l.sync()
-		for _, e := range l.snapshot() {
+		all := l.snapshot()
+		for _, e := range all[min(n, len(all)):] {
 			if pred(e) {
 				found = e
 				return true

@@ -353,18 +353,22 @@ func (d *trialDay) pickup(r *rec) {
 func (d *trialDay) jammedPickup(r *rec) {
 	h := d.h
 	a := h.comps[r.compartment]
+	// Only this pickup's jams count: the door may have jammed earlier in
+	// the day.
+	isJam := func(e event) bool { return e.Type == locker.EvtDoorJammed && e.Data.Compartment == r.compartment }
+	_ = h.events.sync()
+	jams0 := len(h.events.find(isJam))
+	jams := func() int { return len(h.events.find(isJam)) - jams0 }
 	h.sim.must(fmt.Sprintf("jam %d %d", a.Board, a.Lock))
 	h.tap(posPickup)
 	h.typeText(r.pin)
 	h.key("Return")
-	h.events.wait(30*time.Second, "door.jammed "+r.compartment, func(e event) bool {
-		return e.Type == locker.EvtDoorJammed && e.Data.Compartment == r.compartment
-	})
+	if !waitFor(30*time.Second, func() bool { _ = h.events.sync(); return jams() > 0 }) {
+		h.shot("no-jam")
+		h.t.Fatalf("no door.jammed event for %s within 30s", r.compartment)
+	}
 	h.sim.must(fmt.Sprintf("unjam %d %d", a.Board, a.Lock))
 	h.shot("jammed")
-	jams := func() int {
-		return len(h.events.find(func(e event) bool { return e.Type == locker.EvtDoorJammed && e.Data.Compartment == r.compartment }))
-	}
 	var outcome string
 	waitFor(30*time.Second, func() bool {
 		_ = h.events.sync()
@@ -442,18 +446,18 @@ func (d *trialDay) jammedDeposit() {
 func (d *trialDay) forceDoor(r *rec) {
 	h := d.h
 	a := h.comps[r.compartment]
+	mark := h.events.count() // the door may have been forced earlier in the day
 	h.sim.must(fmt.Sprintf("open %d %d", a.Board, a.Lock))
-	e := h.events.wait(15*time.Second, "door.forced "+r.compartment, func(e event) bool {
+	e := h.events.waitAfter(mark, 15*time.Second, "door.forced "+r.compartment, func(e event) bool {
 		return e.Type == locker.EvtDoorForced && e.Data.Compartment == r.compartment
 	})
 	if e.Data.Commanded != nil && *e.Data.Commanded {
 		h.t.Errorf("door.forced of %s says commanded", r.compartment)
 	}
+	mark = h.events.count()
 	h.sim.must(fmt.Sprintf("close %d %d", a.Board, a.Lock))
-	n := len(h.events.find(func(e event) bool { return e.Type == locker.EvtDoorClosed && e.Data.Compartment == r.compartment }))
-	h.events.wait(15*time.Second, "door.closed after forcing "+r.compartment, func(e event) bool {
-		return e.Type == locker.EvtDoorClosed && e.Data.Compartment == r.compartment &&
-			len(h.events.find(func(e event) bool { return e.Type == locker.EvtDoorClosed && e.Data.Compartment == r.compartment })) > n
+	h.events.waitAfter(mark, 15*time.Second, "door.closed after forcing "+r.compartment, func(e event) bool {
+		return e.Type == locker.EvtDoorClosed && e.Data.Compartment == r.compartment
 	})
 	d.logf("forced door %s: door.forced reported", r.compartment)
 }

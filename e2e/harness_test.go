@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +27,7 @@ import (
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/assets"
 	"github.com/parcelkiosk/locker/config"
+	"github.com/parcelkiosk/locker/internal/xvfb"
 	"github.com/parcelkiosk/locker/store"
 	"github.com/parcelkiosk/locker/uplink"
 )
@@ -74,48 +74,17 @@ func mainWithEnv(m *testing.M) (int, error) {
 		}
 	}
 	if theEnv.skip == "" {
-		x, display, err := startXvfb()
+		x, err := xvfb.Start("1600x900x24", 10*time.Second)
 		if err != nil {
 			return 0, err
 		}
-		defer func() {
-			_ = syscall.Kill(-x.Process.Pid, syscall.SIGKILL)
-			_ = x.Wait()
-		}()
+		defer x.Stop()
+		display := x.Display()
 		theEnv.display = display
 		// Every child (xdotool, import, the kiosk) draws on this display.
 		os.Setenv("DISPLAY", display)
 	}
 	return m.Run(), nil
-}
-
-// startXvfb starts an X server on the first free display from :90 and
-// waits for its socket.
-func startXvfb() (*exec.Cmd, string, error) {
-	for n := 90; n < 190; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		display := ":" + strconv.Itoa(n)
-		x := exec.Command("Xvfb", display, "-screen", "0", "1600x900x24", "-nolisten", "tcp")
-		x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := x.Start(); err != nil {
-			return nil, "", fmt.Errorf("Xvfb: %w", err)
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return x, display, nil
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		_ = syscall.Kill(-x.Process.Pid, syscall.SIGKILL)
-		_ = x.Wait()
-	}
-	return nil, "", errors.New("no free X display for Xvfb")
 }
 
 // needUI skips the test when there is no X server.

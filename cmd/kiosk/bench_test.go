@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/parcelkiosk/locker/assets"
+	"github.com/parcelkiosk/locker/internal/xvfb"
 	"github.com/parcelkiosk/locker/uplink"
 )
 
@@ -27,31 +29,18 @@ import (
 // startXvfb starts a private X server and returns its DISPLAY.
 func startXvfb(b *testing.B) string {
 	b.Helper()
-	for _, tool := range []string{"Xvfb", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s not installed (packaging/deps.sh installs it)", tool)
-		}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		b.Skip("xdotool not installed (packaging/deps.sh installs it)")
 	}
-	for n := 70; n < 100; n++ {
-		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if _, err := os.Stat(sock); err == nil {
-			continue
-		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(sock); err == nil {
-				return fmt.Sprintf(":%d", n)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		b.Fatalf("Xvfb :%d did not start", n)
+	x, err := xvfb.Start("1280x800x24", 10*time.Second)
+	if errors.Is(err, xvfb.ErrNotInstalled) {
+		b.Skip("Xvfb not installed (packaging/deps.sh installs it)")
 	}
-	b.Fatal("no free X display number")
-	return ""
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(x.Stop)
+	return x.Display()
 }
 
 // buildKiosk builds this command into a temporary directory.

@@ -70,7 +70,7 @@ func BenchmarkRenderCrowded(b *testing.B) {
 	b.Run("first", func(b *testing.B) { // a new layout: from the designed sizes, theme changes included
 		b.ReportAllocs()
 		for b.Loop() {
-			u.layoutSig = ""
+			u.laidOut = layoutKey{}
 			u.render()
 		}
 		b.ReportMetric(float64(u.dense), "density")

@@ -26,7 +26,6 @@ type field struct {
 	label    *canvas.Text
 	hint     string
 	size     float32 // text size; the hint is drawn smaller
-	scale    float32 // of size, at the screen's density (0 means 1)
 	obj      fyne.CanvasObject
 }
 
@@ -47,10 +46,7 @@ func newField(hint string, max int, digits, mask bool, size float32) *field {
 // render redraws the field with the current theme.
 func (f *field) render() {
 	th := fyne.CurrentApp().Settings().Theme()
-	size := f.size
-	if f.scale > 0 {
-		size *= f.scale
-	}
+	size := f.size * fixedScale(th) // at the screen's density
 	f.box.FillColor = th.Color(theme.ColorNameInputBackground, 0)
 	f.box.StrokeColor = th.Color(theme.ColorNamePrimary, 0)
 	switch {

@@ -31,12 +31,13 @@ import (
 func (u *UI) render() {
 	size := u.win.Canvas().Size()
 	u.drawnFor = size
-	sig := fmt.Sprintf("%s/%s/%v/%v/%v/%v", u.screen(), u.tr.cur, u.accessible, u.msgText() != "", u.noticeText() != "", u.warned)
+	key := layoutKey{screen: u.screen(), lang: u.tr.cur, accessible: u.accessible,
+		msg: u.msgText() != "", notice: u.noticeText() != "", warned: u.warned}
 	start := 0
-	if sig == u.layoutSig {
+	if key == u.laidOut {
 		start = u.dense
 	}
-	u.layoutSig = sig
+	u.laidOut = key
 	for d := start; ; d++ {
 		u.dense = d
 		root := u.draw(false)
@@ -55,10 +56,15 @@ func (u *UI) render() {
 	}
 }
 
+// layoutKey is what the density a screen needs depends on.
+type layoutKey struct {
+	screen, lang                    string
+	accessible, msg, notice, warned bool
+}
+
 // px is a fixed size in pixels at the current density.
 func (u *UI) px(v float32) float32 {
-	sp, _ := denseFactors(u.dense)
-	return v * sp
+	return v * fixedScale(u.app.Settings().Theme())
 }
 
 // draw builds the window's content at u.dense; scroll puts the body in a
@@ -71,7 +77,6 @@ func (u *UI) draw(scroll bool) fyne.CanvasObject {
 		u.app.Settings().SetTheme(want)
 	}
 	for _, f := range []*field{u.fields.courier, u.fields.barcode, u.fields.search, u.fields.pin, u.fields.staffPIN, u.fields.staffTOTP} {
-		f.scale = u.px(1)
 		f.render()
 	}
 	th := u.app.Settings().Theme()

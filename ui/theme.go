@@ -147,10 +147,17 @@ func (touchTheme) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultThe
 // Icon returns the default icons.
 func (touchTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
+// sizeNameScale is the theme size that carries the factor of fixed pixel
+// sizes (see fixedScale). Themes that wrap touchTheme pass it through.
+const sizeNameScale fyne.ThemeSizeName = "parcelkiosk-scale"
+
 // fixedScale is the factor of fixed pixel sizes in th: below 1 on a screen
-// drawn denser.
+// drawn denser, 1 in a theme that does not know it.
 func fixedScale(th fyne.Theme) float32 {
-	return th.Size(theme.SizeNamePadding) / 8
+	if k := th.Size(sizeNameScale); k > 0 {
+		return k
+	}
+	return 1
 }
 
 // Size returns large sizes: a standard button is 26 pt text plus 2x18
@@ -172,6 +179,8 @@ func (t touchTheme) Size(name fyne.ThemeSizeName) float32 {
 		return 20 * k
 	case theme.SizeNameInlineIcon:
 		return 36 * f
+	case sizeNameScale:
+		return sp
 	case theme.SizeNameInnerPadding:
 		return 18 * sp
 	case theme.SizeNamePadding:

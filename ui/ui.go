@@ -211,7 +211,7 @@ type UI struct {
 	preview    *canvas.Image // the camera's live frame, kept across redraws
 	screenKey  string
 	dense      int       // the density the screen was last drawn at (see render)
-	layoutSig  string    // what the density depends on, at the last render
+	laidOut    layoutKey // what the density depends on, at the last render
 	drawnFor   fyne.Size // the window's size at the last render
 	scrolls    bool
 	// sizeButtons are the size picker's buttons (their labels are drawings).
@@ -517,7 +517,7 @@ func (u *UI) tick(now time.Time) {
 	if s := u.win.Canvas().Size(); s != u.drawnFor {
 		// Shown for the first time, or the panel turned: lay the screen
 		// out again for its size, from the designed density.
-		u.layoutSig = ""
+		u.laidOut = layoutKey{}
 		u.render()
 	}
 	if st := u.view.Step; st == locker.StepUnlocking || st == locker.StepDoorOpen {

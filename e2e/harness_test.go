@@ -864,8 +864,14 @@ func (l *eventLog) waitAfter(n int, d time.Duration, what string, pred func(even
 
 // find returns the events matching pred.
 func (l *eventLog) find(pred func(event) bool) []event {
+	return l.findAfter(0, pred)
+}
+
+// findAfter is find for the events after the first n (see count).
+func (l *eventLog) findAfter(n int, pred func(event) bool) []event {
 	var out []event
-	for _, e := range l.snapshot() {
+	all := l.snapshot()
+	for _, e := range all[min(n, len(all)):] {
 		if pred(e) {
 			out = append(out, e)
 		}

@@ -355,9 +355,8 @@ func (d *trialDay) jammedPickup(r *rec) {
 	// Only this pickup's jams count: the door may have jammed earlier in
 	// the day.
 	isJam := func(e event) bool { return e.Type == locker.EvtDoorJammed && e.Data.Compartment == r.compartment }
-	_ = h.events.sync()
-	jams0 := len(h.events.find(isJam))
-	jams := func() int { return len(h.events.find(isJam)) - jams0 }
+	mark := h.events.count()
+	jams := func() int { return len(h.events.findAfter(mark, isJam)) }
 	h.sim.must(fmt.Sprintf("jam %d %d", a.Board, a.Lock))
 	h.tap(posPickup)
 	h.typeText(r.pin)
@@ -403,21 +402,19 @@ func (d *trialDay) jammedPickup(r *rec) {
 // goes in. The technician then clears the jam and puts the door back.
 func (d *trialDay) jammedDeposit() {
 	h := d.h
+	d.preadvise(1)
 	p := d.plans[d.next]
 	d.next++
-	h.expect(p.barcode, "UPS", p.recipient, p.size)
-	d.advised[p.barcode] = true
 	d.visits++
 	c := couriers[d.visits%len(couriers)]
 	h.signIn(c.badge)
-	isJam := func(e event) bool { return e.Type == locker.EvtDoorJammed }
-	jamsBefore := len(h.events.find(isJam))
+	mark := h.events.count()
 	h.sim.must("jamnext 1")
 	h.scan(p.barcode)
 	dep := h.events.wait(45*time.Second, "parcel.deposited "+p.barcode+" after a jammed door", func(e event) bool {
 		return e.Type == locker.EvtParcelDeposited && e.Data.Barcode == p.barcode
 	})
-	jams := h.events.find(isJam)[jamsBefore:]
+	jams := h.events.findAfter(mark, ofType(locker.EvtDoorJammed))
 	if len(jams) == 0 {
 		h.shot("deposit-jam-unseen")
 		h.t.Fatalf("deposit of %s: the jammed door was never reported", p.barcode)

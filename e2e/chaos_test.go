@@ -46,7 +46,7 @@ func TestTrialChaos(t *testing.T) {
 				h.scan(r.qr)
 				what = "QR pickup of " + r.id
 			} else {
-				h.tap(posPickup)
+				h.openPickup(5 * time.Second)
 				h.typeText(r.pin)
 				h.key("Return")
 				what = "PIN pickup of " + r.id

@@ -1,48 +1,128 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/ui"
 )
 
-// Screen positions on the landscape layout (1280x800), read off
-// screenshots. X is a share of the window's width and Y is pixels from the
-// top (Y >= 1), a share of the height (0 < Y < 1) or pixels from the
-// bottom (Y < 0), so they hold for a window of another size too.
-var (
-	posPickup            = pos{0.745, 0.57}  // home: "Pick up"
-	posStaff             = pos{0.927, -67}   // home: "Staff"
-	posFinish            = pos{0.78, -67}    // deposit done: "Finish"
-	posFinishAboveNotice = pos{0.78, -155}   // the same with a notice bar below it
-	posReceiptDone       = pos{0.939, -67}   // receipt: "Done"
-	posPickupDone        = pos{0.5, 0.775}   // pickup all done: "Done"
-	posFirstResult       = pos{0.15, 333}    // recipient search: first tile
-	posSizeS             = pos{0.341, 0.625} // size picker: S
-	posTabExpired        = pos{0.665, 160}   // maintenance: "Expired (N)"
-	posSignOut           = pos{0.877, 240}   // maintenance: "Sign out"
-	posRetrieve          = pos{0.147, -68}   // maintenance, expired tab: "Open them one by one"
-)
-
-// pos is a place on the window (see above).
-type pos struct {
-	X, Y float64
+// layout reads the kiosk's layout map (kiosk --layout-map): the screen it
+// shows and where each button is. ok is false before the first redraw.
+func (h *harness) layout() (m ui.LayoutMap, ok bool) {
+	b, err := os.ReadFile(h.layoutPath)
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return ui.LayoutMap{}, false
+	}
+	return m, true
 }
 
-// tap clicks at p on the kiosk's window.
-func (h *harness) tap(p pos) {
-	h.t.Helper()
-	x, y, w, ht := h.windowGeometry()
-	py := int(p.Y)
-	switch {
-	case p.Y < 0:
-		py = ht + int(p.Y)
-	case p.Y < 1:
-		py = int(p.Y * float64(ht))
+// findItem returns the enabled item labelled label on the map; a label
+// ending in "*" matches every label it starts ("Expired (*",
+// "recipient:*"). Items under the idle card do not count.
+func findItem(m ui.LayoutMap, label string) (ui.LayoutItem, bool) {
+	prefix, wild := strings.CutSuffix(label, "*")
+	for _, it := range m.Items {
+		if it.Enabled && (it.Label == label || wild && strings.HasPrefix(it.Label, prefix)) {
+			return it, true
+		}
 	}
-	h.click(x+int(p.X*float64(w)), y+py)
+	return ui.LayoutItem{}, false
+}
+
+// press waits up to d for screen (any screen when "") to show an enabled
+// label (see findItem) and taps its middle once the screen is steady (no
+// redraw for a quarter of a second: a redraw between the press and the
+// release loses the tap, as it would a finger's). It reports whether it
+// tapped.
+func (h *harness) press(screen, label string, d time.Duration) bool {
+	h.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		m, ok := h.layout()
+		if !ok || (screen != "" && m.Screen != screen) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		it, ok := findItem(m, label)
+		if !ok {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		time.Sleep(250 * time.Millisecond)
+		if again, ok := h.layout(); !ok || again.Seq != m.Seq {
+			continue
+		}
+		x, y, _, _ := h.windowGeometry()
+		h.click(x+int(it.X+it.W/2), y+int(it.Y+it.H/2))
+		return true
+	}
+	return false
+}
+
+// mustPress is press that fails the test when label does not show in 20 s.
+func (h *harness) mustPress(screen, label string) {
+	h.t.Helper()
+	if !h.press(screen, label, 20*time.Second) {
+		m, _ := h.layout()
+		h.shot("no-" + strings.Trim(label, "*:"))
+		h.t.Fatalf("no %q on screen %q within 20s; the kiosk shows %q with %v", label, screen, m.Screen, labels(m))
+	}
+}
+
+// pressUntil taps label on screen until done reports true, up to three
+// taps: a tap can still be lost to a redraw the kiosk started at the same
+// moment (a door's state, a search's results).
+func (h *harness) pressUntil(screen, label string, done func() bool) {
+	h.t.Helper()
+	for try := 1; try <= 3; try++ {
+		if done() {
+			return
+		}
+		if h.press(screen, label, 20*time.Second) && waitFor(3*time.Second, done) {
+			return
+		}
+		h.t.Logf("tap %d on %q (screen %q) had no effect yet", try, label, screen)
+	}
+	if waitFor(10*time.Second, done) {
+		return
+	}
+	m, _ := h.layout()
+	h.shot("no-effect-" + strings.Trim(label, "*:"))
+	h.t.Fatalf("3 taps on %q (screen %q) had no effect; the kiosk shows %q with %v", label, screen, m.Screen, labels(m))
+}
+
+// onScreen returns a condition for pressUntil: the kiosk shows screen.
+func (h *harness) onScreen(screen string) func() bool {
+	return func() bool { m, ok := h.layout(); return ok && m.Screen == screen }
+}
+
+// selectTab taps a maintenance tab until the map shows it open.
+func (h *harness) selectTab(label string) {
+	h.t.Helper()
+	h.pressUntil("maint.menu", label, func() bool {
+		m, _ := h.layout()
+		it, ok := findItem(m, label)
+		return ok && it.Selected
+	})
+}
+
+// waitScreen waits up to d for the kiosk to show screen.
+func (h *harness) waitScreen(screen string, d time.Duration) bool {
+	return waitFor(d, func() bool { m, ok := h.layout(); return ok && m.Screen == screen })
+}
+
+// labels lists the map's labels, for failure messages.
+func labels(m ui.LayoutMap) []string {
+	var out []string
+	for _, it := range m.Items {
+		out = append(out, it.Label)
+	}
+	return out
 }
 
 // seed loads n recipients R001..Rn (units 101...) and the couriers.
@@ -134,23 +214,22 @@ func (h *harness) depositScanned(badge, barcode string) event {
 	})
 }
 
-// finishVisit taps "Finish" (higher up when a notice bar shows under it)
-// until the visit's end is audited, then "Done" on the receipt.
+// finishVisit taps "Finish" until the visit's end is audited, then "Done"
+// on the receipt.
 func (h *harness) finishVisit() {
 	h.t.Helper()
 	before := h.auditCount("courier.finish")
-	for i, p := range []pos{posFinish, posFinishAboveNotice, posFinish, posFinishAboveNotice} {
-		h.tap(p)
+	for try := 1; ; try++ {
+		h.mustPress("", "Finish")
 		if waitFor(3*time.Second, func() bool { return h.auditCount("courier.finish") > before }) {
 			break
 		}
-		if i == 3 {
+		if try == 4 {
 			h.shot("no-finish")
 			h.t.Fatalf("the courier's visit did not finish")
 		}
 	}
-	time.Sleep(500 * time.Millisecond)
-	h.tap(posReceiptDone)
+	h.mustPress("receipt", "Done")
 }
 
 // untilUnlock runs action until the simulator sees a new unlock, up to
@@ -177,15 +256,14 @@ func (h *harness) untilUnlock(what string, action func()) {
 func (h *harness) pickupPIN(pin string, parcelIDs ...string) {
 	h.t.Helper()
 	h.untilUnlock("pickup with PIN", func() {
-		h.tap(posPickup)
+		h.openPickup(20 * time.Second)
 		h.typeText(pin)
 		h.key("Return")
 	})
 	for _, id := range parcelIDs {
 		h.events.wait(20*time.Second, "parcel.picked_up "+id, parcelEvent(locker.EvtParcelPickedUp, id))
 	}
-	time.Sleep(300 * time.Millisecond)
-	h.tap(posPickupDone)
+	h.pickupDone()
 }
 
 // pickupQR scans a pickup QR on the home screen and waits for the pickup.
@@ -195,8 +273,35 @@ func (h *harness) pickupQR(token string, parcelIDs ...string) {
 	for _, id := range parcelIDs {
 		h.events.wait(20*time.Second, "parcel.picked_up "+id, parcelEvent(locker.EvtParcelPickedUp, id))
 	}
-	time.Sleep(300 * time.Millisecond)
-	h.tap(posPickupDone)
+	h.pickupDone()
+}
+
+// openPickup shows the PIN screen, tapping "Pick up" when the home screen
+// shows within d. It reports whether the PIN screen shows.
+func (h *harness) openPickup(d time.Duration) bool {
+	h.t.Helper()
+	if m, ok := h.layout(); ok && m.Screen == "pickup" {
+		return true
+	}
+	if !h.press("home", "Pick up", d) {
+		return false
+	}
+	if h.waitScreen("pickup", 3*time.Second) {
+		return true
+	}
+	return h.press("home", "Pick up", d) && h.waitScreen("pickup", 5*time.Second)
+}
+
+// pickupDone taps "Done" on the pickup's last screen and waits for the
+// home screen; the screen also goes home by itself after a while.
+func (h *harness) pickupDone() {
+	h.t.Helper()
+	h.press("pickup.done", "Done", 20*time.Second)
+	if !h.waitScreen("home", 20*time.Second) {
+		m, _ := h.layout()
+		h.shot("not-home")
+		h.t.Fatalf("after a pickup the kiosk shows %q, not home", m.Screen)
+	}
 }
 
 // lastUnlock returns the simulator's most recent unlock.

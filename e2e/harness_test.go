@@ -350,26 +350,29 @@ const (
 
 // harness runs one whole system: locksim, nats-server, scanner pty, kiosk.
 type harness struct {
-	t        *testing.T
-	o        options
-	dir      string
-	dataDir  string
-	cfgPath  string
-	sim      *locksim
-	nats     *natsServer
-	nc       *nats.Conn
-	js       jetstream.JetStream
-	subj     uplink.Subjects
-	scanM    *os.File // scanner pty master: the test writes codes here
-	scanS    *os.File // slave, kept open so the line survives kiosk restarts
-	kiosk    *proc
-	kioskLog *logBuf // every run of the kiosk, appended
-	starts   int
-	comps    map[string]locker.LockAddr // compartment -> lock, from the config
-	doors    []config.Door
-	events   *eventLog
-	shots    string
-	shotN    int
+	t       *testing.T
+	o       options
+	dir     string
+	dataDir string
+	cfgPath string
+	// layoutPath is the kiosk's layout map (--layout-map): the screen
+	// shown and where its buttons are, so taps find buttons by label.
+	layoutPath string
+	sim        *locksim
+	nats       *natsServer
+	nc         *nats.Conn
+	js         jetstream.JetStream
+	subj       uplink.Subjects
+	scanM      *os.File // scanner pty master: the test writes codes here
+	scanS      *os.File // slave, kept open so the line survives kiosk restarts
+	kiosk      *proc
+	kioskLog   *logBuf // every run of the kiosk, appended
+	starts     int
+	comps      map[string]locker.LockAddr // compartment -> lock, from the config
+	doors      []config.Door
+	events     *eventLog
+	shots      string
+	shotN      int
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -486,6 +489,7 @@ func (h *harness) writeConfig() {
 		h.comps[d.ID] = locker.LockAddr{Board: d.Board, Lock: d.Lock}
 	}
 	h.cfgPath = filepath.Join(h.dir, "kiosk.toml")
+	h.layoutPath = filepath.Join(h.dir, "layout.json")
 	if err := os.WriteFile(h.cfgPath, []byte(b.String()), 0o644); err != nil {
 		h.t.Fatal(err)
 	}
@@ -521,8 +525,9 @@ func (h *harness) startKiosk() {
 	h.starts++
 	fmt.Fprintf(h.kioskLog, "=== e2e: kiosk start %d\n", h.starts)
 	off := h.kioskLog.Len()
+	_ = os.Remove(h.layoutPath) // the last run's screen is not this run's
 	h.kiosk = startProc(h.t, "kiosk", h.kioskLog, false, []string{"DISPLAY=" + theEnv.display, "LANG=en_US.UTF-8"},
-		filepath.Join(theEnv.bin, "kiosk"), "--config", h.cfgPath, "--windowed")
+		filepath.Join(theEnv.bin, "kiosk"), "--config", h.cfgPath, "--windowed", "--layout-map", h.layoutPath)
 	if !waitFor(30*time.Second, func() bool {
 		return strings.Contains(h.kioskLog.since(off), `"msg":"kiosk started"`) || h.kiosk.exited()
 	}) || h.kiosk.exited() {
@@ -568,7 +573,11 @@ func (h *harness) waitWindow() {
 	if !ok {
 		h.t.Fatalf("kiosk window not visible:\n%s", h.kioskLog.tail(40))
 	}
-	time.Sleep(500 * time.Millisecond) // first frame drawn
+	// The first redraw at the window's size writes the layout map.
+	if !waitFor(20*time.Second, func() bool { m, ok := h.layout(); return ok && m.Width > 0 && len(m.Items) > 0 }) {
+		h.t.Fatalf("kiosk wrote no layout map to %s:\n%s", h.layoutPath, h.kioskLog.tail(40))
+	}
+	time.Sleep(300 * time.Millisecond) // first frame drawn
 }
 
 // stopKiosk ends the kiosk with sig (SIGTERM: clean stop; SIGKILL: power cut).

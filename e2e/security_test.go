@@ -130,7 +130,9 @@ func TestSecurity(t *testing.T) {
 			}
 			wrong++
 			noUnlock("wrong PIN "+pin, func() {
-				h.tap(posPickup)
+				if !h.openPickup(20 * time.Second) {
+					t.Fatal("no PIN screen")
+				}
 				h.typeText(pin)
 				h.key("Return")
 			})
@@ -138,7 +140,9 @@ func TestSecurity(t *testing.T) {
 		h.events.wait(20*time.Second, "pin.lockout", func(event) bool { return len(h.events.find(ofType(locker.EvtPINLockout))) > lockouts })
 		h.shot("locked-out")
 		noUnlock("the right PIN during the lockout", func() {
-			h.tap(posPickup)
+			if !h.openPickup(20 * time.Second) {
+				t.Fatal("no PIN screen")
+			}
 			h.typeText(p2.Data.PIN)
 			h.key("Return")
 		})

@@ -272,11 +272,10 @@ func (d *trialDay) depositSearch(badge string, p dayPlan) {
 	h.scan(p.barcode)
 	time.Sleep(time.Second)
 	h.typeText(p.unit)
-	time.Sleep(time.Second)
+	// The resident shows once the search for the unit has run.
+	h.pressUntil("deposit.recipient", "recipient:"+p.recipient, h.onScreen("deposit.size"))
 	h.shot("search-" + p.unit)
-	h.tap(posFirstResult)
-	time.Sleep(700 * time.Millisecond)
-	h.tap(posSizeS)
+	h.pressUntil("deposit.size", "size:S", func() bool { return h.unlockCount() > before })
 	if !waitFor(8*time.Second, func() bool { return h.unlockCount() > before }) {
 		h.shot("search-no-door")
 		h.t.Fatalf("deposit of %s by directory search (unit %s) opened no door", p.barcode, p.unit)
@@ -324,15 +323,14 @@ func (d *trialDay) pickup(r *rec) {
 	byQR := (d.pickups["pin"]+d.pickups["qr"])%3 == 2
 	if d.offline {
 		before := h.unlockCount()
-		h.tap(posPickup)
+		h.openPickup(20 * time.Second)
 		h.typeText(r.pin)
 		h.key("Return")
 		if !waitFor(10*time.Second, func() bool { return h.unlockCount() > before }) {
 			h.t.Fatalf("offline pickup of %s opened no door", r.id)
 		}
 		h.waitAllClosed()
-		time.Sleep(700 * time.Millisecond)
-		h.tap(posPickupDone)
+		h.pickupDone()
 		d.pickups["pin"]++
 		return
 	}
@@ -358,7 +356,7 @@ func (d *trialDay) jammedPickup(r *rec) {
 	mark := h.events.count()
 	jams := func() int { return len(h.events.findAfter(mark, isJam)) }
 	h.sim.must(fmt.Sprintf("jam %d %d", a.Board, a.Lock))
-	h.tap(posPickup)
+	h.openPickup(20 * time.Second)
 	h.typeText(r.pin)
 	h.key("Return")
 	if !waitFor(30*time.Second, func() bool { _ = h.events.sync(); return jams() > 0 }) {
@@ -382,8 +380,7 @@ func (d *trialDay) jammedPickup(r *rec) {
 		h.shot("jam-stuck")
 		h.t.Fatalf("jammed door %s: neither picked up nor reported jammed again", r.compartment)
 	}
-	time.Sleep(500 * time.Millisecond)
-	h.tap(posPickupDone)
+	h.pickupDone()
 	if jams() > 1 {
 		// The technician clears the jam and puts the door back in service;
 		// the parcel's code opens it again.
@@ -505,7 +502,7 @@ func (d *trialDay) powerCut(duringPickup bool, in []*rec) {
 	if duringPickup {
 		r := in[0]
 		what = "pickup of " + r.id
-		h.tap(posPickup)
+		h.openPickup(20 * time.Second)
 		h.typeText(r.pin)
 		h.key("Return")
 	} else {
@@ -582,7 +579,6 @@ func (d *trialDay) expiryAndRetrieval() {
 	if h.unlockCount() != before {
 		h.t.Errorf("the QR of an expired parcel opened a door")
 	}
-	h.tap(posPickupDone) // nothing there on home; clears a message if any
 	h.stopKiosk(syscall.SIGTERM)
 	h.o.expiry = 72 * time.Hour
 	h.writeConfig()
@@ -590,7 +586,7 @@ func (d *trialDay) expiryAndRetrieval() {
 
 	// Staff sign in with PIN and TOTP and retrieve the expired parcels.
 	logins := len(h.events.find(ofType(locker.EvtStaffLogin)))
-	h.tap(posStaff)
+	h.pressUntil("home", "Staff", h.onScreen("staff"))
 	h.typeText(staffPIN)
 	h.key("Return")
 	code, err := totp.GenerateCode(staffTOTP, time.Now())
@@ -600,15 +596,15 @@ func (d *trialDay) expiryAndRetrieval() {
 	h.typeText(code)
 	h.key("Return")
 	h.events.wait(20*time.Second, "staff.login", func(event) bool { return len(h.events.find(ofType(locker.EvtStaffLogin))) > logins })
-	h.tap(posTabExpired)
-	time.Sleep(500 * time.Millisecond)
+	h.selectTab("Expired (*")
 	h.shot("expired-tab")
-	h.tap(posRetrieve)
+	unlocks := h.unlockCount()
+	h.pressUntil("maint.menu", "Open them one by one", func() bool { return h.unlockCount() > unlocks })
 	for _, id := range ids {
 		h.events.wait(30*time.Second*time.Duration(len(ids)), "parcel.retrieved "+id, parcelEvent(locker.EvtParcelRetrieved, id))
 	}
 	h.shot("retrieved")
-	h.tap(posSignOut)
+	h.pressUntil("maint.menu", "Sign out", h.onScreen("home"))
 	d.logf("%d parcels expired and were retrieved by staff", len(ids))
 }
 

@@ -29,6 +29,7 @@ import (
 // layout (same screen, language, text size and bars) starts at the
 // density it had.
 func (u *UI) render() {
+	defer u.writeLayout()
 	size := u.win.Canvas().Size()
 	u.drawnFor = size
 	key := layoutKey{screen: u.screen(), lang: u.tr.cur, accessible: u.accessible,
@@ -103,6 +104,7 @@ func (u *UI) draw(scroll bool) fyne.CanvasObject {
 		objs = append(objs, u.idleOverlay())
 	}
 	inner := container.NewStack(objs...)
+	u.drawn = inner
 	root := container.New(&settled{}, inner)
 	u.win.SetContent(root)
 	// Wrapped labels know their height only once they know their width: a

@@ -148,6 +148,9 @@ type Options struct {
 	Logger      *slog.Logger  // default discards
 	Language    string        // initial language tag, default "en"
 	Title       string        // window title, default "Parcel locker"
+	// LayoutFile, when set, is a file rewritten after every redraw with
+	// the screen's LayoutMap (JSON): for end-to-end tests and support tools.
+	LayoutFile string
 }
 
 // local is the screen shown while no flow runs.
@@ -214,6 +217,8 @@ type UI struct {
 	laidOut    layoutKey // what the density depends on, at the last render
 	drawnFor   fyne.Size // the window's size at the last render
 	scrolls    bool
+	drawn      *fyne.Container // the window's content below the settled root
+	layoutSeq  int             // redraws written to Options.LayoutFile
 	// sizeButtons are the size picker's buttons (their labels are drawings).
 	sizeButtons map[locker.Size]*widget.Button
 	// recipientButtons are the directory's result tiles by recipient id.

@@ -343,6 +343,7 @@ func (k *kiosk) run(parent context.Context) error {
 			Diag:        diagnostics{k},
 			Logger:      k.log,
 			Language:    k.cfg.Screen.Language,
+			LayoutFile:  k.f.layoutMap,
 		}
 		if wedge != nil {
 			o.Keys = wedge

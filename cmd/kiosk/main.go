@@ -44,6 +44,7 @@ type flags struct {
 	portrait    bool
 	natsPort    int
 	simClose    string
+	layoutMap   string
 	version     bool
 }
 
@@ -60,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.portrait, "portrait", false, "portrait layout (1080x1920)")
 	fs.IntVar(&f.natsPort, "nats-port", 0, "with --demo: loopback `port` of the embedded NATS server (0: any free port)")
 	fs.StringVar(&f.simClose, "sim-autoclose", "4s", "with a simulated bank: how long an unlocked door stays open before it closes by itself (0: until told)")
+	fs.StringVar(&f.layoutMap, "layout-map", "", "rewrite `file` after every redraw with the screen's name and where each button is (JSON; for end-to-end tests and support tools)")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return f, err

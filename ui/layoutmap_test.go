@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// readMap reads the layout map the UI wrote last.
+func readMap(t *testing.T, path string) LayoutMap {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m LayoutMap
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("layout map: %v\n%s", err, b)
+	}
+	return m
+}
+
+// item finds label in m.
+func item(t *testing.T, m LayoutMap, label string) LayoutItem {
+	t.Helper()
+	var labels []string
+	for _, it := range m.Items {
+		if it.Label == label {
+			return it
+		}
+		labels = append(labels, it.Label)
+	}
+	t.Fatalf("no %q on %s; the map has %q", label, m.Screen, labels)
+	return LayoutItem{}
+}
+
+// tapItem taps the window at the middle of it, the way a finger (or the
+// end-to-end tests' xdotool) would.
+func tapItem(h *harness, it LayoutItem) {
+	s := h.u.win.Canvas().Scale()
+	test.TapCanvas(h.u.win.Canvas(), fyne.NewPos((it.X+it.W/2)/s, (it.Y+it.H/2)/s))
+}
+
+// TestLayoutMap checks the map names the screen and places every button
+// where a tap at its middle reaches it.
+func TestLayoutMap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "layout.json")
+	h := newHarness(t, Options{LayoutFile: path})
+
+	m := readMap(t, path)
+	if m.Screen != "home" || m.Overlay || m.Width != 1280 || m.Height != 800 {
+		t.Fatalf("home map: screen %q overlay %v size %vx%v", m.Screen, m.Overlay, m.Width, m.Height)
+	}
+	for _, it := range m.Items {
+		if it.W < 44 || it.H < 44 || it.X < 0 || it.Y < 0 || it.X+it.W > m.Width || it.Y+it.H > m.Height {
+			t.Errorf("home: %+v is outside the window or smaller than a thumb", it)
+		}
+	}
+	seq := m.Seq
+	tapItem(h, item(t, m, "Pick up"))
+	h.wantScreen("pickup")
+	if m = readMap(t, path); m.Screen != "pickup" || m.Seq <= seq {
+		t.Fatalf("after Pick up: screen %q seq %d (was %d)", m.Screen, m.Seq, seq)
+	}
+	tapItem(h, item(t, m, "Back"))
+	h.wantScreen("home")
+
+	signInStaff(h, "2468", "123456")
+	h.wantScreen("maint.menu")
+	m = readMap(t, path)
+	if !item(t, m, "Bank").Selected || item(t, m, "Expired (2)").Selected {
+		t.Fatal("the map does not mark the open tab")
+	}
+	door := item(t, m, "door:A1")
+	tapItem(h, door)
+	if m = readMap(t, path); !item(t, m, "door:A1").Selected {
+		t.Fatal("tapping the middle of door:A1 did not select it")
+	}
+	tapItem(h, item(t, m, "Expired (2)"))
+	m = readMap(t, path)
+	if !item(t, m, "Expired (2)").Selected {
+		t.Fatal("tapping the middle of the Expired tab did not open it")
+	}
+	if !item(t, m, "Open them one by one").Enabled {
+		t.Fatal("retrieve button disabled with 2 expired parcels")
+	}
+
+	// The "are you still there?" card covers the screen: only its button
+	// can be touched.
+	h.clock.add(time.Minute - time.Second)
+	h.u.tick(h.clock.Now())
+	m = readMap(t, path)
+	if !m.Overlay || len(m.Items) != 1 || m.Items[0].Label != "I'm still here" {
+		t.Fatalf("with the idle card: overlay %v items %+v", m.Overlay, m.Items)
+	}
+	tapItem(h, m.Items[0])
+	if h.u.warned {
+		t.Fatal("tapping the middle of \"I'm still here\" did not keep the session")
+	}
+}
+
+// TestLayoutMapNamesPictureButtons checks that buttons drawn without text
+// (sizes, directory results) are named by what they stand for.
+func TestLayoutMapNamesPictureButtons(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "layout.json")
+	h := newHarness(t, Options{LayoutFile: path})
+	h.tap("Drop off")
+	h.keys("4711")
+	h.tap("OK")
+	h.keys("ab12")
+	h.tap("OK")
+	h.wantScreen("deposit.recipient")
+	m := readMap(t, path)
+	var found bool
+	for _, it := range m.Items {
+		if strings.HasPrefix(it.Label, "recipient:") {
+			found = true
+			tapItem(h, it)
+			break
+		}
+	}
+	if !found {
+		t.Fatalf("no recipient result in %+v", m.Items)
+	}
+	h.wantScreen("deposit.size")
+	m = readMap(t, path)
+	tapItem(h, item(t, m, "size:S"))
+	if got := h.svc.called(); !strings.Contains(got, "ChooseSize(S)") {
+		t.Fatalf("calls %q, want ChooseSize(S)", got)
+	}
+}

@@ -105,7 +105,8 @@ func (s *Service) startPickupLocked(group []Parcel, by string) error {
 	s.sess.queue[0].State = PickupUnlocking
 	s.setDoorLocked(jobPickup, s.sess.queue[0].CompartmentID)
 	if expired > 0 {
-		s.sess.notice = Notice{Kind: NoticeNothingToDo, Text: fmt.Sprintf("%d expired parcel(s) for this code are with the staff.", expired)}
+		s.sess.notice = Notice{Kind: NoticeExpiredWithStaff, Count: expired,
+			Text: fmt.Sprintf("%d expired parcel(s) for this code are with the staff.", expired)}
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ const (
 	NoticeInterrupted NoticeKind = "interrupted"  // a deposit was interrupted and needs staff
 	NoticeStoreDown   NoticeKind = "store_down"   // storage failed; deposits refused
 	NoticeCloseDoor   NoticeKind = "close_door"   // the door in use has been open too long
+	// NoticeExpiredWithStaff: pickup: Count expired parcels for this code
+	// are with the staff.
+	NoticeExpiredWithStaff NoticeKind = "expired_with_staff"
 )
 
 // Notice is an informational message for the current screen.
@@ -65,7 +68,8 @@ type Notice struct {
 	Compartment string     `json:"compartment,omitempty"`
 	Failed      string     `json:"failed,omitempty"` // door_faulty: the door that did not open (Compartment is the new one)
 	Size        Size       `json:"size,omitempty"`
-	Text        string     `json:"text"` // English sentence; the UI may translate by Kind
+	Count       int        `json:"count,omitempty"` // expired_with_staff: how many parcels
+	Text        string     `json:"text"`            // English sentence; the UI may translate by Kind
 }
 
 // ReceiptItem is one parcel on a courier's receipt.

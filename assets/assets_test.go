@@ -34,13 +34,24 @@ func TestTranslationsHaveTheSameKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]string
+		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s.json: %v", l, err)
 		}
-		for k, v := range m {
-			if strings.TrimSpace(v) == "" {
-				t.Errorf("%s: %s is empty", l, k)
+		for k, raw := range m {
+			// A message is a string, or plural forms of which "one" and
+			// "other" are required.
+			var forms map[string]string
+			var one string
+			if err := json.Unmarshal(raw, &one); err == nil {
+				forms = map[string]string{"one": one, "other": one}
+			} else if err := json.Unmarshal(raw, &forms); err != nil {
+				t.Errorf("%s: %s is neither a string nor plural forms: %s", l, k, raw)
+			}
+			for _, f := range []string{"one", "other"} {
+				if strings.TrimSpace(forms[f]) == "" {
+					t.Errorf("%s: %s has no %q form", l, k, f)
+				}
 			}
 			keys[l] = append(keys[l], k)
 		}

@@ -188,7 +188,7 @@ func TestNextParcelAddToDoorAndReceipt(t *testing.T) {
 	h.svc.closeDoor()
 	h.tap("Finish")
 	h.wantScreen("receipt")
-	h.wantText("2 parcel(s) delivered")
+	h.wantText("2 parcels delivered")
 	if !h.hasQR() {
 		t.Fatal("receipt screen has no QR image")
 	}
@@ -384,13 +384,39 @@ func TestLanguageButtonOnEveryScreen(t *testing.T) {
 	}
 }
 
+func TestPlurals(t *testing.T) {
+	h := newHarness(t, Options{})
+	tests := []struct {
+		lang, id string
+		count    int
+		want     string
+	}{
+		{"en", "idle.body", 1, "Going back to the start in 1 second. Touch the screen to continue."},
+		{"en", "idle.body", 10, "Going back to the start in 10 seconds. Touch the screen to continue."},
+		{"en", "receipt.body", 1, "1 parcel delivered. Scan this QR code as proof of delivery."},
+		{"en", "done.failed", 2, "2 doors did not open. The building staff have been told."},
+		{"en", "door.retrieve", 1, "Take the expired parcel out and close the door."},
+		{"es", "idle.body", 1, "Volviendo al inicio en 1 segundo. Toque la pantalla para continuar."},
+		{"es", "receipt.body", 3, "3 paquetes entregados. Escanee este código QR como comprobante de entrega."},
+		{"en", "maint.expired", 1, "Expired (1)"}, // one form for every count
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %s %d", tt.lang, tt.id, tt.count), func(t *testing.T) {
+			h.u.tr.setLang(tt.lang)
+			if got := h.u.tr.T(tt.id, map[string]any{"Count": tt.count}); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestEveryMessageIsTranslated(t *testing.T) {
 	h := newHarness(t, Options{})
 	en, es := map[string]bool{}, map[string]bool{}
 	for _, tag := range []string{"en", "es"} {
 		h.u.tr.setLang(tag)
 		for _, id := range []string{"home.welcome", "err.wrong_code", "notice.door_faulty", "idle.body", "pickup.locked"} {
-			s := h.u.tr.T(id, map[string]any{"Door": "A1", "Seconds": 3, "Time": "1:00"})
+			s := h.u.tr.T(id, map[string]any{"Door": "A1", "Count": 3, "Time": "1:00"})
 			if s == id || s == "" {
 				t.Errorf("%s: %s untranslated", tag, id)
 			}
@@ -541,7 +567,7 @@ func TestErrorSentences(t *testing.T) {
 func TestNoticesAreTranslated(t *testing.T) {
 	h := newHarness(t, Options{})
 	kinds := []locker.NoticeKind{locker.NoticeUpsized, locker.NoticeRetrying, locker.NoticeDoorFaulty, locker.NoticeDoorFailed,
-		locker.NoticeMovedLarger, locker.NoticeBusError, locker.NoticeInterrupted, locker.NoticeStoreDown, locker.NoticeCloseDoor}
+		locker.NoticeMovedLarger, locker.NoticeBusError, locker.NoticeInterrupted, locker.NoticeStoreDown, locker.NoticeCloseDoor, locker.NoticeNothingToDo}
 	for _, tag := range []string{"en", "es"} {
 		h.u.tr.setLang(tag)
 		for _, k := range kinds {
@@ -558,9 +584,21 @@ func TestNoticesAreTranslated(t *testing.T) {
 	if got, want := h.u.noticeText(), "Door A2 did not open. Please use door B3, opening now."; got != want {
 		t.Errorf("door_faulty notice = %q, want %q", got, want)
 	}
-	h.u.view.Notice = locker.Notice{Kind: locker.NoticeNothingToDo, Text: "2 expired parcel(s) for this code are with the staff."}
-	if got := h.u.noticeText(); got != h.u.view.Notice.Text {
-		t.Errorf("nothing-to-do notice = %q, want the service's sentence", got)
+	// Counted notices say "1 parcel", "2 parcels".
+	for _, tt := range []struct {
+		lang  string
+		count int
+		want  string
+	}{
+		{"en", 1, "1 expired parcel for this code is with the building staff. Please contact the building office."},
+		{"en", 2, "2 expired parcels for this code are with the building staff. Please contact the building office."},
+		{"es", 2, "2 paquetes vencidos de este código están con el personal del edificio. Contacte con la administración."},
+	} {
+		h.u.tr.setLang(tt.lang)
+		h.u.view.Notice = locker.Notice{Kind: locker.NoticeExpiredWithStaff, Count: tt.count, Text: "english fallback"}
+		if got := h.u.noticeText(); got != tt.want {
+			t.Errorf("%s expired_with_staff notice (%d) = %q, want %q", tt.lang, tt.count, got, tt.want)
+		}
 	}
 }
 

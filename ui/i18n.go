@@ -72,14 +72,29 @@ func (t *translator) T(id string, data ...any) string {
 	if len(data) > 0 {
 		d = data[0]
 	}
-	s, err := t.loc[t.cur].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: d})
-	if err != nil {
-		if s2, err2 := t.loc["en"].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: d}); err2 == nil {
-			return s2
+	for _, tag := range []string{t.cur, "en"} {
+		if s, err := t.localize(tag, id, d); err == nil {
+			return s
 		}
-		return id
 	}
-	return s
+	return id
+}
+
+// localize translates id into tag. A message with plural forms (JSON
+// {"one": ..., "other": ...}) picks its form by the data's Count: "1 second",
+// "2 seconds".
+func (t *translator) localize(tag, id string, d any) (string, error) {
+	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: d}
+	if m, ok := d.(map[string]any); ok {
+		if n, ok := m["Count"].(int); ok {
+			cfg.PluralCount = n
+			if s, err := t.loc[tag].Localize(cfg); err == nil {
+				return s, nil
+			}
+			cfg.PluralCount = nil // a plain message: one form for every count
+		}
+	}
+	return t.loc[tag].Localize(cfg)
 }
 
 // langName is the name of tag in its own language, for the language button.

@@ -112,13 +112,6 @@ func (f *field) submit() {
 	}
 }
 
-// keyButton is one key of an on-screen keypad or keyboard.
-func keyButton(label string, imp widget.Importance, tap func()) *widget.Button {
-	b := widget.NewButton(label, tap)
-	b.Importance = imp
-	return b
-}
-
 // bigText overrides the theme's text size inside o, for keypads.
 type bigText struct {
 	fyne.Theme
@@ -139,16 +132,22 @@ func (b bigText) Size(n fyne.ThemeSizeName) float32 {
 func keypad(u *UI, f *field, okLabel string) fyne.CanvasObject {
 	var keys []fyne.CanvasObject
 	for _, d := range "123456789" {
-		keys = append(keys, keyButton(string(d), widget.MediumImportance, u.touched(func() { f.typeRune(d) })))
+		keys = append(keys, u.button(string(d), widget.MediumImportance, func() { f.typeRune(d) }))
 	}
-	erase := keyButton("⌫", widget.MediumImportance, u.touched(f.backspace))
-	erase.SetIcon(theme.ContentClearIcon())
-	erase.SetText("")
-	keys = append(keys, erase,
-		keyButton("0", widget.MediumImportance, u.touched(func() { f.typeRune('0') })),
-		keyButton(okLabel, widget.HighImportance, u.touched(f.submit)))
+	keys = append(keys, u.eraseKey(f),
+		u.button("0", widget.MediumImportance, func() { f.typeRune('0') }),
+		u.button(okLabel, widget.HighImportance, f.submit))
 	grid := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(u.px(120), u.px(88))}, keys...)
 	return container.NewThemeOverride(grid, bigText{Theme: fyne.CurrentApp().Settings().Theme(), size: u.px(40)})
+}
+
+// eraseKey is the key that erases f's last character, drawn as an icon.
+func (u *UI) eraseKey(f *field) *widget.Button {
+	b := u.buttonID("key:erase", "", widget.MediumImportance, f.backspace)
+	if b.Icon == nil {
+		b.SetIcon(theme.ContentClearIcon())
+	}
+	return b
 }
 
 // keyboardRows returns the keys of the on-screen keyboard, Spanish letters
@@ -163,17 +162,15 @@ func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
 	for _, row := range keyboardRows() {
 		var keys []fyne.CanvasObject
 		for _, r := range row {
-			keys = append(keys, keyButton(string(r), widget.MediumImportance, u.touched(func() { f.typeRune(unicode.ToLower(r)) })))
+			keys = append(keys, u.button(string(r), widget.MediumImportance, func() { f.typeRune(unicode.ToLower(r)) }))
 		}
 		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(u.px(48), u.px(64)), exact: true}, keys...))
 	}
-	erase := keyButton("", widget.MediumImportance, u.touched(f.backspace))
-	erase.SetIcon(theme.ContentClearIcon())
 	last := container.New(&fixedGrid{cols: 4, minCell: fyne.NewSize(u.px(100), u.px(64)), exact: true},
-		erase,
-		keyButton(spaceLabel, widget.MediumImportance, u.touched(func() { f.typeRune(' ') })),
+		u.eraseKey(f),
+		u.button(spaceLabel, widget.MediumImportance, func() { f.typeRune(' ') }),
 		layout.NewSpacer(),
-		keyButton(okLabel, widget.HighImportance, u.touched(f.submit)))
+		u.button(okLabel, widget.HighImportance, f.submit))
 	rows = append(rows, last)
 	return container.NewGridWithRows(len(rows), rows...)
 }

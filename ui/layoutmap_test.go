@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,8 +78,17 @@ func TestLayoutMap(t *testing.T) {
 	if !item(t, m, "Bank").Selected || item(t, m, "Expired (2)").Selected {
 		t.Fatal("the map does not mark the open tab")
 	}
+	var bank *bankMap
+	for _, o := range h.objects() {
+		if b, ok := o.(*bankMap); ok {
+			bank = b
+		}
+	}
 	door := item(t, m, "door:A1")
 	tapItem(h, door)
+	if !slices.Contains(h.objects(), fyne.CanvasObject(bank)) {
+		t.Fatal("selecting a door replaced the bank map: a door pressed during a redraw would not be tapped")
+	}
 	if m = readMap(t, path); !item(t, m, "door:A1").Selected {
 		t.Fatal("tapping the middle of door:A1 did not select it")
 	}
@@ -133,5 +143,58 @@ func TestLayoutMapNamesPictureButtons(t *testing.T) {
 	tapItem(h, item(t, m, "size:S"))
 	if got := h.svc.called(); !strings.Contains(got, "ChooseSize(S)") {
 		t.Fatalf("calls %q, want ChooseSize(S)", got)
+	}
+}
+
+// TestPressedButtonSurvivesRedraw checks that a redraw keeps the buttons
+// that stand for the same thing: Fyne taps only the object that was
+// pressed, so a finger pressing a key while search results redraw the
+// screen must find the same key under it when it lifts.
+func TestPressedButtonSurvivesRedraw(t *testing.T) {
+	h := newHarness(t, Options{})
+	var tiles []fyne.CanvasObject
+	for _, o := range h.objects() {
+		if _, ok := o.(*tile); ok {
+			tiles = append(tiles, o)
+		}
+	}
+	h.u.render()
+	for _, o := range tiles {
+		if !slices.Contains(h.objects(), o) {
+			t.Fatalf("the redraw replaced the home tile %q", o.(*tile).label)
+		}
+	}
+	h.tap("Drop off")
+	h.keys("4711")
+	h.tap("OK")
+	h.keys("ab12")
+	h.tap("OK")
+	h.wantScreen("deposit.recipient")
+	h.u.fields.search.clear()
+
+	pressed := h.button("R")
+	first := h.u.recipientButtons[h.u.search.Items[0].ID]
+	firstID := h.u.search.Items[0].ID
+	h.u.render() // results arrive between the press and the release
+	if h.button("R") != pressed {
+		t.Fatal("the redraw replaced the pressed key")
+	}
+	test.Tap(pressed)
+	if got := h.u.fields.search.text; got != "r" {
+		t.Fatalf("the key pressed before the redraw typed %q, want \"r\"", got)
+	}
+	if h.u.recipientButtons[firstID] != first {
+		t.Fatal("the redraw replaced the tile of a recipient still shown")
+	}
+
+	// A tile never changes whom it stands for: after a search that moves
+	// another recipient into the first place, that place has a new tile.
+	h.tap("Next")
+	next := h.u.search.Items[0].ID
+	if next == firstID {
+		t.Fatal("the next page starts with the same recipient")
+	}
+	if h.u.recipientButtons[next] == first {
+		t.Fatal("a tile was reused for another recipient")
 	}
 }

@@ -101,11 +101,21 @@ func (u *UI) legend() fyne.CanvasObject {
 // maintMap is the bank drawn to its layout; tapping a door shows it.
 func (u *UI) maintMap() fyne.CanvasObject {
 	v := u.view
-	m := newBankMap(v.Compartments, "", u.touchedID(func(id string) {
+	tap := u.touchedID(func(id string) {
 		u.selected, u.pendingAct = id, ""
 		u.render()
-	}))
-	m.selected = u.selected
+	})
+	// The same map from one redraw to the next, so a door pressed while
+	// another door's state changes is still tapped (see buttonID).
+	m, ok := u.kept.last["bank"].(*bankMap)
+	if ok {
+		m.comps, m.onTap, m.selected = v.Compartments, tap, u.selected
+		m.Refresh()
+	} else {
+		m = newBankMap(v.Compartments, "", tap)
+		m.selected = u.selected
+	}
+	u.kept.now["bank"] = m
 	if u.portrait() {
 		return container.New(u.split(0.55), container.NewBorder(nil, u.legend(), nil, nil, m), u.compartmentPanel())
 	}
@@ -323,7 +333,7 @@ func (u *UI) maintDoor() fyne.CanvasObject {
 	v := u.view
 	instr := u.tr.T("door.staff_close")
 	if n := len(v.Pickup); n > 0 {
-		instr = u.tr.T("door.retrieve", map[string]any{"Total": n})
+		instr = u.tr.T("door.retrieve", map[string]any{"Count": n})
 	}
 	buttons := container.NewHBox(u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen))
 	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(instr))

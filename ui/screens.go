@@ -80,6 +80,7 @@ func (u *UI) draw(scroll bool) fyne.CanvasObject {
 	for _, f := range []*field{u.fields.courier, u.fields.barcode, u.fields.search, u.fields.pin, u.fields.staffPIN, u.fields.staffTOTP} {
 		f.render()
 	}
+	u.kept.next()
 	th := u.app.Settings().Theme()
 	bg := canvas.NewRectangle(th.Color(theme.ColorNameBackground, 0))
 	key := u.screen()
@@ -169,7 +170,7 @@ func (u *UI) idleOverlay() fyne.CanvasObject {
 	stay.Importance = widget.HighImportance
 	box := container.NewVBox(
 		heading(u.tr.T("idle.title")),
-		text(u.tr.T("idle.body", map[string]any{"Seconds": secs})),
+		text(u.tr.T("idle.body", map[string]any{"Count": secs})),
 		stay,
 	)
 	inner := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(32, 32, 32, 32), box))
@@ -220,7 +221,7 @@ func (u *UI) noticeText() string {
 	if n.Kind == locker.NoticeNone {
 		return ""
 	}
-	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Failed": n.Failed, "Size": string(n.Size)})
+	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Failed": n.Failed, "Size": string(n.Size), "Count": n.Count})
 	if s == "notice."+string(n.Kind) {
 		return n.Text
 	}
@@ -341,9 +342,66 @@ func (u *UI) nav(l local) func() {
 
 // button returns a large button; primary ones are filled.
 func (u *UI) button(label string, imp widget.Importance, tap func()) *widget.Button {
-	b := widget.NewButton(label, u.touched(tap))
-	b.Importance = imp
-	return b
+	id := ""
+	if label != "" {
+		id = "label:" + label
+	}
+	return u.buttonID(id, label, imp, tap)
+}
+
+// buttonID returns a button that stands for id ("" for none), reusing the
+// previous redraw's button of the same id. Fyne taps only the object that
+// was pressed: a redraw between a finger's press and its release (search
+// results arriving while the person types, a door's state changing) would
+// otherwise lose the tap.
+func (u *UI) buttonID(id, label string, imp widget.Importance, tap func()) *widget.Button {
+	if id == "" {
+		b := widget.NewButton(label, u.touched(tap))
+		b.Importance = imp
+		return b
+	}
+	for n := 1; ; n++ { // the same label twice on a screen: two ids
+		k := fmt.Sprintf("%s#%d", id, n)
+		if _, taken := u.kept.now[k]; taken {
+			continue
+		}
+		b, ok := u.kept.last[k].(*widget.Button)
+		if !ok || b.Text != label {
+			b = widget.NewButton(label, nil)
+		}
+		b.OnTapped = u.touched(tap)
+		b.Importance = imp
+		b.Enable() // callers disable it again where it applies
+		u.kept.now[k] = b
+		return b
+	}
+}
+
+// tile returns a home-screen tile, the previous redraw's when it has the
+// same words (see buttonID).
+func (u *UI) tile(label, sub, icon string, accent bool, tap func()) *tile {
+	k := "tile:" + label + "\n" + sub + "\n" + icon
+	t, ok := u.kept.last[k].(*tile)
+	if !ok || t.accent != accent {
+		t = newTile(label, sub, icon, accent, nil)
+	}
+	t.onTap = tap
+	u.kept.now[k] = t
+	return t
+}
+
+// reusable holds what the last redraw built and what the one under way
+// has built so far, by id (see buttonID).
+type reusable struct {
+	last, now map[string]fyne.CanvasObject
+}
+
+// next starts a redraw: the buttons just built become the ones to reuse.
+func (r *reusable) next() {
+	if len(r.now) > 0 || r.last == nil {
+		r.last = r.now
+	}
+	r.now = map[string]fyne.CanvasObject{}
 }
 
 // act returns a button that calls one service method.
@@ -364,8 +422,8 @@ func (u *UI) backButton() *widget.Button {
 
 // home is the start screen.
 func (u *UI) home() fyne.CanvasObject {
-	drop := newTile(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"), assets.IconDropOff, false, u.nav(localCourier))
-	pick := newTile(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"), assets.IconPickUp, true, u.nav(localPickup))
+	drop := u.tile(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"), assets.IconDropOff, false, u.nav(localCourier))
+	pick := u.tile(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"), assets.IconPickUp, true, u.nav(localPickup))
 	tiles := container.New(u.split(0.5), drop, pick)
 	scanIcon := icon(assets.IconScan, u.px(56), true)
 	hint := container.NewBorder(nil, nil, scanIcon, nil, text(u.tr.T("home.scan_hint")))
@@ -471,7 +529,9 @@ func (u *UI) depositRecipient() fyne.CanvasObject {
 	var tiles []fyne.CanvasObject
 	u.recipientButtons = map[string]*widget.Button{}
 	for _, r := range p.Items {
-		b := u.act("", widget.MediumImportance, func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, r.ID) })
+		b := u.buttonID("recipient:"+r.ID, "", widget.MediumImportance, func() {
+			u.call(func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, r.ID) })
+		})
 		u.recipientButtons[r.ID] = b
 		name := canvas.NewText(cut(r.Name, 22), th.Color(theme.ColorNameForeground, 0))
 		name.TextStyle.Bold = true
@@ -536,7 +596,9 @@ func (u *UI) depositSize() fyne.CanvasObject {
 		}
 		d := z.Dims()
 		dims := fmt.Sprintf("%.0f × %.0f × %.0f cm", float64(d[0])/10, float64(d[1])/10, float64(d[2])/10)
-		b := u.act("", widget.MediumImportance, func(ctx context.Context) error { return u.svc.ChooseSize(ctx, z) })
+		b := u.buttonID("size:"+string(z), "", widget.MediumImportance, func() {
+			u.call(func(ctx context.Context) error { return u.svc.ChooseSize(ctx, z) })
+		})
 		if free[z] == 0 {
 			b.Disable()
 		}

@@ -218,6 +218,7 @@ type UI struct {
 	drawnFor   fyne.Size // the window's size at the last render
 	scrolls    bool
 	drawn      *fyne.Container // the window's content below the settled root
+	kept       reusable        // buttons, tiles and the bank map kept from one redraw to the next
 	layoutSeq  int             // redraws written to Options.LayoutFile
 	// sizeButtons are the size picker's buttons (their labels are drawings).
 	sizeButtons map[locker.Size]*widget.Button

@@ -274,7 +274,7 @@ func (d *trialDay) depositSearch(badge string, p dayPlan) {
 	h.typeText(p.unit)
 	// The resident shows once the search for the unit has run.
 	h.pressUntil("deposit.recipient", "recipient:"+p.recipient, h.onScreen("deposit.size"))
-	h.shot("search-" + p.unit)
+	h.shot("size-for-" + p.unit)
 	h.pressUntil("deposit.size", "size:S", func() bool { return h.unlockCount() > before })
 	if !waitFor(8*time.Second, func() bool { return h.unlockCount() > before }) {
 		h.shot("search-no-door")

@@ -24,7 +24,11 @@
 //     short) with the stream, door and audit checks after each restart.
 //   - TestSecurity, TestBruteForceFigure: the security checks.
 //
-// Screen positions come from screenshots of the landscape layout; set
-// E2E_SHOTS=DIR to keep every screenshot and the kiosk's and locksim's
-// output there. The tests skip when Xvfb or xdotool is missing.
+// Taps find their button by label: the kiosk runs with --layout-map and
+// rewrites, after every redraw, the screen's name and where each button is
+// (ui.LayoutMap). A tap waits for its screen and label and for the screen to
+// be steady, and taps that must change something are checked and repeated
+// (pressUntil). Set E2E_SHOTS=DIR to keep every screenshot and the kiosk's
+// and locksim's output there. The tests skip when Xvfb or xdotool is
+// missing.
 package e2e

@@ -79,6 +79,10 @@ func (u *UI) layoutMap() LayoutMap {
 			for _, c := range objs {
 				walk(c, at.Add(c.Position()))
 			}
+		case *container.ThemeOverride: // the keypads' larger digits
+			if t.Content != nil {
+				walk(t.Content, at.Add(t.Content.Position()))
+			}
 		case *container.Scroll:
 			if t.Content != nil {
 				walk(t.Content, at.Add(t.Content.Position()))

@@ -69,7 +69,15 @@ func TestLayoutMap(t *testing.T) {
 	if m = readMap(t, path); m.Screen != "pickup" || m.Seq <= seq {
 		t.Fatalf("after Pick up: screen %q seq %d (was %d)", m.Screen, m.Seq, seq)
 	}
-	tapItem(h, item(t, m, "Back"))
+	// The keypad's keys (drawn with larger digits) are on the map and a
+	// tap in the middle of each types it.
+	for _, k := range []string{"4", "8", "2", "9", "1", "3", "0"} {
+		tapItem(h, item(t, m, k))
+	}
+	if got := h.u.fields.pin.text; got != "4829130" {
+		t.Fatalf("keypad taps through the map typed %q, want 4829130", got)
+	}
+	tapItem(h, item(t, readMap(t, path), "Back"))
 	h.wantScreen("home")
 
 	signInStaff(h, "2468", "123456")

@@ -113,7 +113,7 @@ func (h *harness) selectTab(label string) {
 
 // waitScreen waits up to d for the kiosk to show screen.
 func (h *harness) waitScreen(screen string, d time.Duration) bool {
-	return waitFor(d, func() bool { m, ok := h.layout(); return ok && m.Screen == screen })
+	return waitFor(d, h.onScreen(screen))
 }
 
 // labels lists the map's labels, for failure messages.

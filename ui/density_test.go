@@ -37,12 +37,7 @@ func TestDensity(t *testing.T) {
 			h := newHarness(t, Options{})
 			h.u.win.Resize(tc.size)
 			h.u.accessible = tc.accessible
-			h.tap("Drop off")
-			h.keys("4711")
-			h.tap("OK")
-			h.wantScreen("deposit.scan")
-			h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Carrier: "UPS"})
-			h.wantScreen("deposit.recipient")
+			h.toRecipient()
 			if tc.crowd {
 				crowd(h)
 			}

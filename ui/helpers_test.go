@@ -206,6 +206,18 @@ func (h *harness) canvasTexts() []string {
 	return out
 }
 
+// toRecipient signs the courier in on the keypad and scans a parcel that
+// was not pre-advised: the directory search shows.
+func (h *harness) toRecipient() {
+	h.t.Helper()
+	h.tap("Drop off")
+	h.keys("4711")
+	h.tap("OK")
+	h.wantScreen("deposit.scan")
+	h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Carrier: "UPS"})
+	h.wantScreen("deposit.recipient")
+}
+
 // bankMap returns the bank drawing on screen.
 func (h *harness) bankMap() *bankMap {
 	h.t.Helper()

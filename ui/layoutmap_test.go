@@ -86,12 +86,7 @@ func TestLayoutMap(t *testing.T) {
 	if !item(t, m, "Bank").Selected || item(t, m, "Expired (2)").Selected {
 		t.Fatal("the map does not mark the open tab")
 	}
-	var bank *bankMap
-	for _, o := range h.objects() {
-		if b, ok := o.(*bankMap); ok {
-			bank = b
-		}
-	}
+	bank := h.bankMap()
 	door := item(t, m, "door:A1")
 	tapItem(h, door)
 	if !slices.Contains(h.objects(), fyne.CanvasObject(bank)) {
@@ -128,12 +123,7 @@ func TestLayoutMap(t *testing.T) {
 func TestLayoutMapNamesPictureButtons(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "layout.json")
 	h := newHarness(t, Options{LayoutFile: path})
-	h.tap("Drop off")
-	h.keys("4711")
-	h.tap("OK")
-	h.keys("ab12")
-	h.tap("OK")
-	h.wantScreen("deposit.recipient")
+	h.toRecipient()
 	m := readMap(t, path)
 	var found bool
 	for _, it := range m.Items {
@@ -172,12 +162,7 @@ func TestPressedButtonSurvivesRedraw(t *testing.T) {
 			t.Fatalf("the redraw replaced the home tile %q", o.(*tile).label)
 		}
 	}
-	h.tap("Drop off")
-	h.keys("4711")
-	h.tap("OK")
-	h.keys("ab12")
-	h.tap("OK")
-	h.wantScreen("deposit.recipient")
+	h.toRecipient()
 	h.u.fields.search.clear()
 
 	pressed := h.button("R")

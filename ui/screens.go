@@ -398,9 +398,7 @@ type reusable struct {
 
 // next starts a redraw: the buttons just built become the ones to reuse.
 func (r *reusable) next() {
-	if len(r.now) > 0 || r.last == nil {
-		r.last = r.now
-	}
+	r.last = r.now
 	r.now = map[string]fyne.CanvasObject{}
 }
 

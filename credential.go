@@ -60,25 +60,35 @@ func HashCourierCode(secret []byte, code string) string {
 // secret (Staff.PINHash).
 func HashStaffPIN(secret []byte, pin string) string { return keyedHash(secret, labelStaff, pin) }
 
-// newPIN returns a uniformly random 6-digit PIN read from r.
-func newPIN(r io.Reader) (string, error) {
-	const limit = 4294000000 // largest multiple of 1e6 below 2^32
-	var b [4]byte
+// Lengths of a recipient PIN.
+const (
+	minPINDigits = 6
+	maxPINDigits = 10
+)
+
+// newPIN returns a uniformly random PIN of digits digits read from r.
+func newPIN(r io.Reader, digits int) (string, error) {
+	space := uint64(1)
+	for range digits {
+		space *= 10
+	}
+	limit := (1 << 63) / space * space // largest multiple of space below 2^63
+	var b [8]byte
 	for range 1000 {
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return "", fmt.Errorf("locker: random PIN: %w", err)
 		}
-		v := binary.BigEndian.Uint32(b[:])
+		v := binary.BigEndian.Uint64(b[:]) &^ (1 << 63)
 		if v < limit {
-			return fmt.Sprintf("%06d", v%1000000), nil
+			return fmt.Sprintf("%0*d", digits, v%space), nil
 		}
 	}
 	return "", errors.New("locker: random PIN: source is not random")
 }
 
-// validPIN reports whether pin is six ASCII digits.
+// validPIN reports whether pin is 6 to 10 ASCII digits.
 func validPIN(pin string) bool {
-	if len(pin) != 6 {
+	if len(pin) < minPINDigits || len(pin) > maxPINDigits {
 		return false
 	}
 	for i := range len(pin) {

@@ -2,6 +2,7 @@ package locker
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -130,23 +131,29 @@ func TestCheckTOTPWindow(t *testing.T) {
 }
 
 func TestNewPINUniform(t *testing.T) {
-	// A source that first returns values above the rejection limit.
-	src := bytes.NewReader([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 42})
-	pin, err := newPIN(src)
-	if err != nil || pin != "000042" {
-		t.Fatalf("newPIN = %q, %v; want 000042", pin, err)
+	// A source that first returns a value above the rejection limit.
+	src := bytes.NewReader([]byte{0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 42})
+	pin, err := newPIN(src, 8)
+	if err != nil || pin != "00000042" {
+		t.Fatalf("newPIN = %q, %v; want 00000042", pin, err)
 	}
-	if _, err := newPIN(bytes.NewReader(nil)); err == nil {
+	if _, err := newPIN(bytes.NewReader(nil), 8); err == nil {
 		t.Error("empty source gave a PIN")
+	}
+	pin, err = newPIN(bytes.NewReader([]byte{0, 0, 0, 0, 0, 0x0f, 0x42, 0x3f}), 6)
+	if err != nil || pin != "999999" {
+		t.Fatalf("newPIN 6 digits = %q, %v; want 999999", pin, err)
 	}
 }
 
 func TestLockoutPolicy(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
-	var l Lockout
+	p := DefaultPolicies()[KindPIN]
+	p.Daily = 0 // the daily budget has its own test
+	var l Counter
 	var locked bool
 	for i := range LockoutFailures {
-		l, locked = l.withFailure(t0.Add(time.Duration(i) * time.Second))
+		l, locked = l.withFailure(p, t0.Add(time.Duration(i)*time.Second))
 		if locked != (i == LockoutFailures-1) {
 			t.Fatalf("failure %d: locked = %v", i+1, locked)
 		}
@@ -159,7 +166,7 @@ func TestLockoutPolicy(t *testing.T) {
 	want := LockoutBase
 	for range 8 {
 		for range LockoutFailures {
-			l, locked = l.withFailure(now)
+			l, locked = l.withFailure(p, now)
 		}
 		want = min(want*2, LockoutMax)
 		if !locked || l.LockedUntil.Sub(now) != want {
@@ -168,19 +175,72 @@ func TestLockoutPolicy(t *testing.T) {
 		now = l.LockedUntil
 	}
 	// Failures older than the window do not count.
-	var m Lockout
+	var m Counter
 	for i := range LockoutFailures {
-		m, locked = m.withFailure(t0.Add(time.Duration(i) * 3 * time.Minute))
+		m, locked = m.withFailure(p, t0.Add(time.Duration(i)*3*time.Minute))
 	}
 	if locked {
 		t.Error("failures spread over 12 minutes locked the keypad")
 	}
 	// The doubling starts over after a quiet hour.
-	l, _ = l.withFailure(now.Add(2 * time.Hour))
+	l, _ = l.withFailure(p, now.Add(2*time.Hour))
 	for range LockoutFailures - 1 {
-		l, locked = l.withFailure(now.Add(2 * time.Hour))
+		l, locked = l.withFailure(p, now.Add(2*time.Hour))
 	}
 	if !locked || l.LockedUntil.Sub(now.Add(2*time.Hour)) != LockoutBase {
 		t.Errorf("after a quiet period lockout = %v, want %v", l.LockedUntil.Sub(now.Add(2*time.Hour)), LockoutBase)
+	}
+}
+
+func TestDailyBudget(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	p := DefaultPolicies()[KindPIN]
+	// Four wrong codes every ten minutes never trip the burst lockout, but
+	// the daily budget closes the path.
+	var c Counter
+	now := t0
+	tries := 0
+	for now.Before(t0.Add(DailyWindow)) {
+		if _, closed := c.until(p, now); closed {
+			now = now.Add(10 * time.Minute)
+			continue
+		}
+		for range LockoutFailures - 1 {
+			c, _ = c.withFailure(p, now)
+			tries++
+			if _, closed := c.until(p, now); closed {
+				break
+			}
+		}
+		now = now.Add(10 * time.Minute)
+	}
+	if tries != p.Daily {
+		t.Errorf("a trickle of 4 per 10 minutes got %d tries in a day, want the budget %d", tries, p.Daily)
+	}
+	until, closed := c.until(p, t0.Add(DailyWindow-time.Minute))
+	if !closed || until.After(t0.Add(DailyWindow+time.Hour)) {
+		t.Errorf("closed=%v until %v, want closed until the first failure is a day old", closed, until)
+	}
+	if _, closed := c.until(p, t0.Add(2*DailyWindow)); closed {
+		t.Error("still closed two days later")
+	}
+}
+
+func TestLockoutReadsOldFormat(t *testing.T) {
+	until := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var l Lockout
+	if err := json.Unmarshal([]byte(`{"failures":[],"level":2,"locked_until":"2026-01-02T03:04:05Z"}`), &l); err != nil {
+		t.Fatal(err)
+	}
+	if c := l.Counters[KindPIN]; c.Level != 2 || !c.LockedUntil.Equal(until) {
+		t.Errorf("old lockout read as %+v", l)
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Lockout
+	if err := json.Unmarshal(b, &back); err != nil || !back.Counters[KindPIN].LockedUntil.Equal(until) {
+		t.Errorf("round trip %s: %+v, %v", b, back, err)
 	}
 }

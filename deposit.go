@@ -16,7 +16,7 @@ func (s *Service) resetSessionLocked() {
 }
 
 // CourierSignIn starts a deposit visit for the courier whose keypad code or
-// badge text is code. A wrong code counts towards the keypad lockout.
+// badge text is code. A wrong code counts on the courier counter.
 func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 	code = strings.TrimSpace(code)
 	s.mu.Lock()
@@ -31,7 +31,7 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 		if s.sess.flow != FlowIdle && !(s.sess.flow == FlowPickup && s.sess.step == StepDone) {
 			return fmt.Errorf("%w: finish the current task first", ErrBadState)
 		}
-		if err := s.checkLockedLocked(); err != nil {
+		if err := s.checkLockedLocked(KindCourier); err != nil {
 			return err
 		}
 		if code == "" {
@@ -39,7 +39,7 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 		}
 		if lookupErr != nil {
 			if errors.Is(lookupErr, ErrNotFound) {
-				return s.wrongCodeLocked(ctx, "courier", nil)
+				return s.wrongCodeLocked(ctx, KindCourier, "courier", nil)
 			}
 			return fmt.Errorf("locker: courier sign-in: %w: %w", ErrStoreDown, lookupErr)
 		}

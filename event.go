@@ -21,6 +21,7 @@ const (
 	EvtDoorJammed        = "door.jammed"
 	EvtCompartmentStatus = "compartment.status"
 	EvtPINLockout        = "pin.lockout"
+	EvtSecurityAlert     = "security.alert"
 	EvtStaffLogin        = "staff.login"
 	EvtKioskStarted      = "kiosk.started"
 	EvtLockerFull        = "locker.full"

@@ -155,13 +155,6 @@ type Expected struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// Lockout is the keypad's wrong-code state. It survives a restart.
-type Lockout struct {
-	Failures    []time.Time `json:"failures"`     // wrong codes within the window
-	Level       int         `json:"level"`        // lockouts so far in a row; the length doubles each time
-	LockedUntil time.Time   `json:"locked_until"` // zero when not locked
-}
-
 // AuditEntry is one row of the append-only, hash-chained audit log. The
 // store fills Seq, PrevHash and Hash.
 type AuditEntry struct {

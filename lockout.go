@@ -1,59 +1,235 @@
 package locker
 
 import (
+	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 )
 
-// Keypad lockout policy: LockoutFailures wrong codes within LockoutWindow
-// lock the keypad for LockoutBase, doubling with each further lockout up to
-// LockoutMax. The doubling starts over once LockoutReset has passed since
-// the last lockout ended.
+// CodeKind names one wrong-code counter. Each path into the kiosk has its
+// own, so wrong codes on one path never close another.
+type CodeKind string
+
+// The counters.
+const (
+	KindPIN     CodeKind = "pin"     // recipient PIN at the keypad
+	KindCourier CodeKind = "courier" // courier keypad code or badge
+	KindStaff   CodeKind = "staff"   // staff PIN and TOTP code
+	KindQR      CodeKind = "qr"      // QR codes whose signature is wrong
+)
+
+// Policy is how one counter answers wrong codes: Burst wrong codes within
+// Window start a lockout of Base, doubling with each further lockout up to
+// Max; the doubling starts over once Reset has passed since the last
+// lockout ended. Independently, Daily wrong codes within any DailyWindow
+// close the path until the oldest of them is DailyWindow old: pausing does
+// not reset that budget. Daily 0 means no budget.
+type Policy struct {
+	Burst  int
+	Window time.Duration
+	Base   time.Duration
+	Max    time.Duration
+	Reset  time.Duration
+	Daily  int
+}
+
+// The recipient PIN policy, also the base of the courier and staff ones.
 const (
 	LockoutFailures = 5
 	LockoutWindow   = 10 * time.Minute
 	LockoutBase     = 30 * time.Second
 	LockoutMax      = 15 * time.Minute
 	LockoutReset    = time.Hour
+	// DailyWindow is the span of the daily budgets.
+	DailyWindow = 24 * time.Hour
+	// PINDailyBudget is how many wrong PINs the keypad takes per
+	// DailyWindow; after that a recipient needs the QR code (or staff).
+	PINDailyBudget = 30
+	// CourierDailyBudget is how many wrong courier codes the kiosk takes per
+	// DailyWindow; a staff sign-in lifts a closed courier path.
+	CourierDailyBudget = 10
+	// StaffDailyBudget is how many wrong staff sign-ins the kiosk takes
+	// per DailyWindow.
+	StaffDailyBudget = 20
+	// AlertEvery is the least time between two security.alert events of
+	// one counter.
+	AlertEvery = time.Hour
 )
 
-// IsLocked reports whether the keypad is locked at now.
-func (l Lockout) IsLocked(now time.Time) bool {
-	return !l.LockedUntil.IsZero() && now.Before(l.LockedUntil)
+// Junk QR throttle: a QR code whose signature is wrong can never succeed,
+// so it never closes anything. QRJunkBurst of them within QRJunkWindow
+// throttle the recording: further junk is refused without an audit row or a
+// write to the store until QRJunkThrottle has passed, and counted in the
+// next security.alert.
+const (
+	QRJunkBurst    = 5
+	QRJunkWindow   = time.Minute
+	QRJunkThrottle = time.Minute
+)
+
+// DefaultPolicies returns the policy of every counter.
+func DefaultPolicies() map[CodeKind]Policy {
+	base := Policy{Burst: LockoutFailures, Window: LockoutWindow, Base: LockoutBase, Max: LockoutMax, Reset: LockoutReset}
+	pin, courier, staff := base, base, base
+	pin.Daily, courier.Daily, staff.Daily = PINDailyBudget, CourierDailyBudget, StaffDailyBudget
+	return map[CodeKind]Policy{
+		KindPIN:     pin,
+		KindCourier: courier,
+		KindStaff:   staff,
+		KindQR:      {Burst: QRJunkBurst, Window: QRJunkWindow, Base: QRJunkThrottle, Max: QRJunkThrottle},
+	}
 }
 
-// withFailure returns the lockout state after a wrong code at now, and
-// whether that code started a lockout.
-func (l Lockout) withFailure(now time.Time) (Lockout, bool) {
-	n := Lockout{Level: l.Level, LockedUntil: l.LockedUntil}
-	for _, f := range l.Failures {
-		if now.Sub(f) < LockoutWindow {
-			n.Failures = append(n.Failures, f)
+// Counter is one path's wrong-code state.
+type Counter struct {
+	Failures    []time.Time `json:"failures,omitempty"`     // recent wrong codes, oldest first
+	Level       int         `json:"level,omitempty"`        // lockouts so far in a row
+	LockedAt    time.Time   `json:"locked_at,omitzero"`     // start of the last lockout
+	LockedUntil time.Time   `json:"locked_until,omitzero"`  // end of the last lockout
+	AlertedAt   time.Time   `json:"alerted_at,omitzero"`    // last security.alert
+	Unreported  int         `json:"unreported,omitempty"`   // wrong codes since the last alert
+	Since       time.Time   `json:"since,omitzero"`         // first of the unreported
+}
+
+// Lockout is the keypad's security state: one Counter per CodeKind and the
+// TOTP replay guard. It survives a restart.
+type Lockout struct {
+	Counters map[CodeKind]Counter `json:"counters,omitempty"`
+	// TOTPUsed is the last TOTP counter accepted per staff id: a code is
+	// accepted once.
+	TOTPUsed map[string]uint64 `json:"totp_used,omitempty"`
+}
+
+// UnmarshalJSON reads a Lockout, including the single counter stored by
+// earlier versions (it becomes the PIN counter).
+func (l *Lockout) UnmarshalJSON(b []byte) error {
+	type plain Lockout
+	var v struct {
+		plain
+		Failures    []time.Time `json:"failures"`
+		Level       int         `json:"level"`
+		LockedUntil time.Time   `json:"locked_until"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*l = Lockout(v.plain)
+	if len(v.Failures) > 0 || !v.LockedUntil.IsZero() {
+		if l.Counters == nil {
+			l.Counters = map[CodeKind]Counter{}
+		}
+		if _, ok := l.Counters[KindPIN]; !ok {
+			l.Counters[KindPIN] = Counter{Failures: v.Failures, Level: v.Level, LockedUntil: v.LockedUntil}
 		}
 	}
-	n.Failures = append(n.Failures, now)
-	if len(n.Failures) < LockoutFailures {
-		return n, false
+	return nil
+}
+
+// Until returns when the path of kind k opens again, and whether it is
+// closed at now (by a lockout or by its spent daily budget).
+func (l Lockout) Until(p Policy, k CodeKind, now time.Time) (time.Time, bool) {
+	return l.Counters[k].until(p, now)
+}
+
+// until returns when c's path opens again and whether it is closed at now.
+func (c Counter) until(p Policy, now time.Time) (time.Time, bool) {
+	var end time.Time
+	if now.Before(c.LockedUntil) {
+		end = c.LockedUntil
 	}
-	if !n.LockedUntil.IsZero() && now.Sub(n.LockedUntil) > LockoutReset {
-		n.Level = 0
+	if b := c.budgetOpens(p, now); b.After(end) {
+		end = b
 	}
-	d := LockoutBase
-	for range n.Level {
-		d *= 2
-		if d >= LockoutMax {
-			d = LockoutMax
-			break
+	return end, !end.IsZero()
+}
+
+// budgetOpens returns when the daily budget has room again, or the zero
+// time when it has room at now.
+func (c Counter) budgetOpens(p Policy, now time.Time) time.Time {
+	if p.Daily <= 0 {
+		return time.Time{}
+	}
+	in := c.since(now.Add(-DailyWindow))
+	if len(in) < p.Daily {
+		return time.Time{}
+	}
+	return in[len(in)-p.Daily].Add(DailyWindow)
+}
+
+// since returns the failures after t.
+func (c Counter) since(t time.Time) []time.Time {
+	i, _ := slices.BinarySearchFunc(c.Failures, t, func(f, t time.Time) int {
+		if f.After(t) {
+			return 1
+		}
+		return -1
+	})
+	return c.Failures[i:]
+}
+
+// withFailure returns c after a wrong code at now, and whether that code
+// started a lockout or spent the daily budget.
+func (c Counter) withFailure(p Policy, now time.Time) (Counter, bool) {
+	keep := p.Window
+	if p.Daily > 0 {
+		keep = max(keep, DailyWindow)
+	}
+	n := c
+	n.Failures = append(slices.Clone(c.since(now.Add(-keep))), now)
+	if m := max(p.Burst, p.Daily); len(n.Failures) > m {
+		n.Failures = n.Failures[len(n.Failures)-m:]
+	}
+	if n.Unreported == 0 {
+		n.Since = now
+	}
+	n.Unreported++
+	burst := 0
+	for _, f := range n.since(now.Add(-p.Window)) {
+		if n.LockedAt.IsZero() || f.After(n.LockedAt) {
+			burst++
 		}
 	}
-	n.Level++
-	n.LockedUntil = now.Add(d)
-	n.Failures = nil
-	return n, true
+	closed := false
+	if burst >= p.Burst {
+		if !n.LockedUntil.IsZero() && now.Sub(n.LockedUntil) > p.Reset {
+			n.Level = 0
+		}
+		d := p.Base
+		for range n.Level {
+			d *= 2
+			if d >= p.Max {
+				break
+			}
+		}
+		d = min(d, p.Max)
+		n.Level++
+		n.LockedAt = now
+		n.LockedUntil = now.Add(d)
+		closed = true
+	}
+	if p.Daily > 0 && !n.budgetOpens(p, now).IsZero() && c.budgetOpens(p, now).IsZero() {
+		closed = true
+	}
+	return n, closed
 }
 
 // clone returns a deep copy of l.
 func (l Lockout) clone() Lockout {
-	l.Failures = slices.Clone(l.Failures)
-	return l
+	n := Lockout{Counters: maps.Clone(l.Counters), TOTPUsed: maps.Clone(l.TOTPUsed)}
+	for k, c := range n.Counters {
+		c.Failures = slices.Clone(c.Failures)
+		n.Counters[k] = c
+	}
+	return n
+}
+
+// with returns a copy of l with counter k set to c.
+func (l Lockout) with(k CodeKind, c Counter) Lockout {
+	n := l.clone()
+	if n.Counters == nil {
+		n.Counters = map[CodeKind]Counter{}
+	}
+	n.Counters[k] = c
+	return n
 }

@@ -21,7 +21,9 @@ func (s *Service) inMaintenanceLocked() error {
 
 // StaffSignIn enters maintenance mode with a staff PIN and the current TOTP
 // code (RFC 6238: HMAC-SHA1, 30 s, 6 digits, one step either side). A wrong
-// PIN or code counts towards the keypad lockout; a code is accepted once.
+// PIN or code counts on the staff counter; a code is accepted once, across
+// restarts. Signing in lifts a closed PIN or courier path: the staff
+// member is at the kiosk.
 func (s *Service) StaffSignIn(ctx context.Context, pin, totpCode string) error {
 	pin, totpCode = strings.TrimSpace(pin), strings.TrimSpace(totpCode)
 	s.mu.Lock()
@@ -36,29 +38,41 @@ func (s *Service) StaffSignIn(ctx context.Context, pin, totpCode string) error {
 		if s.sess.flow != FlowIdle && !(s.sess.flow == FlowPickup && s.sess.step == StepDone) {
 			return fmt.Errorf("%w: finish the current task first", ErrBadState)
 		}
-		if err := s.checkLockedLocked(); err != nil {
+		if err := s.checkLockedLocked(KindStaff); err != nil {
 			return err
 		}
 		if lookupErr != nil {
 			if errors.Is(lookupErr, ErrNotFound) {
-				return s.wrongCodeLocked(ctx, "staff", nil)
+				return s.wrongCodeLocked(ctx, KindStaff, "staff", nil)
 			}
 			return fmt.Errorf("locker: staff sign-in: %w: %w", ErrStoreDown, lookupErr)
 		}
-		counter, ok := checkTOTP(st.TOTPSecret, totpCode, s.clock.Now())
-		if !ok || (s.totpUsed[st.ID] != 0 && counter <= s.totpUsed[st.ID]) {
-			return s.wrongCodeLocked(ctx, "totp", nil)
+		now := s.clock.Now()
+		counter, ok := checkTOTP(st.TOTPSecret, totpCode, now)
+		if last, used := s.lockout.TOTPUsed[st.ID]; !ok || (used && counter <= last) {
+			return s.wrongCodeLocked(ctx, KindStaff, "totp", nil)
 		}
-		ch := &Change{}
+		l := s.lockout.clone()
+		if l.TOTPUsed == nil {
+			l.TOTPUsed = map[string]uint64{}
+		}
+		l.TOTPUsed[st.ID] = counter
+		ch := &Change{Lockout: &l}
 		s.addEvent(ch, EvtStaffLogin, map[string]any{"staff_id": st.ID, "name": st.Name})
 		s.addAudit(ch, "staff:"+st.ID, "staff.login", st.ID, "")
+		for _, k := range []CodeKind{KindPIN, KindCourier} {
+			if _, closed := l.Until(s.policy[k], k, now); closed {
+				delete(l.Counters, k)
+				s.addAudit(ch, "staff:"+st.ID, "lockout.cleared", string(k), "")
+			}
+		}
 		if err := s.commitLocked(ctx, ch); err != nil {
 			return err
 		}
-		s.totpUsed[st.ID] = counter
 		s.resetSessionLocked()
 		s.sess.flow, s.sess.step = FlowMaintenance, StepMenu
 		s.sess.staff = st
+		s.sess.signedInAt = now
 		return nil
 	})
 }

@@ -18,18 +18,19 @@ func (s *Service) pickupAllowedLocked() error {
 }
 
 // PickupWithPIN opens every door holding parcels of the credential whose
-// PIN is pin, one after the other. A wrong PIN counts towards the lockout.
+// PIN is pin, one after the other. A wrong PIN counts on the PIN counter;
+// input that is not a PIN at all is refused without counting.
 func (s *Service) PickupWithPIN(ctx context.Context, pin string) error {
 	pin = strings.TrimSpace(pin)
 	return s.run(ctx, func() error {
 		if err := s.pickupAllowedLocked(); err != nil {
 			return err
 		}
-		if err := s.checkLockedLocked(); err != nil {
+		if err := s.checkLockedLocked(KindPIN); err != nil {
 			return err
 		}
 		if !validPIN(pin) {
-			return s.wrongCodeLocked(ctx, "pin", fmt.Errorf("%w: a PIN has 6 digits", ErrWrongCode))
+			return fmt.Errorf("%w: a PIN has %d to %d digits", ErrWrongCode, minPINDigits, maxPINDigits)
 		}
 		h := []byte(HashPIN(s.secret, pin))
 		var group []Parcel
@@ -41,26 +42,25 @@ func (s *Service) PickupWithPIN(ctx context.Context, pin string) error {
 			}
 		})
 		if len(group) == 0 {
-			return s.wrongCodeLocked(ctx, "pin", nil)
+			return s.wrongCodeLocked(ctx, KindPIN, "pin", nil)
 		}
 		return s.startPickupLocked(group, "pin")
 	})
 }
 
 // PickupWithQR verifies a pickup QR token offline and opens every door
-// holding parcels of its credential. A forged or malformed token counts
-// towards the lockout.
+// holding parcels of its credential. A forged or malformed token can never
+// succeed: it is refused at once, never closes the keypad and is counted on
+// the QR counter only (see QRJunkBurst). A valid token works whatever the
+// PIN, courier or staff counters say.
 func (s *Service) PickupWithQR(ctx context.Context, token string) error {
 	return s.run(ctx, func() error {
 		if err := s.pickupAllowedLocked(); err != nil {
 			return err
 		}
-		if err := s.checkLockedLocked(); err != nil {
-			return err
-		}
 		claims, err := ParseQR(s.secret, token)
 		if err != nil {
-			return s.wrongCodeLocked(ctx, "qr", err)
+			return s.wrongCodeLocked(ctx, KindQR, "qr", err)
 		}
 		var group []Parcel
 		s.eachActive(nil, func(p Parcel) {

@@ -113,7 +113,7 @@ func TestPickupFailures(t *testing.T) {
 		}, ErrExpired, StepIdle},
 		{"locked out", func(r *rig, cred Credential) error {
 			for range LockoutFailures {
-				_ = r.s.PickupWithPIN(r.ctx, "99999x")
+				_ = r.s.PickupWithPIN(r.ctx, "0000000000") // 10 digits: never an issued PIN
 			}
 			return r.s.PickupWithPIN(r.ctx, cred.PIN)
 		}, ErrLockedOut, StepIdle},

@@ -27,6 +27,9 @@ type Options struct {
 	Compartments []Compartment
 	// Expiry is how long a deposited parcel waits for pickup; default 72h.
 	Expiry time.Duration
+	// PINDigits is the length of new recipient PINs, 6 to 10; default
+	// DefaultPINDigits. PINs of other lengths already issued keep working.
+	PINDigits int
 	// Rand is the source of PINs and the secret; default crypto/rand.Reader.
 	Rand io.Reader
 	// Logger receives diagnostics; default discards.
@@ -51,6 +54,11 @@ const (
 	DefaultIdleTimeout = 3 * time.Minute
 	DefaultDoneTimeout = 15 * time.Second
 	DefaultPageSize    = 8
+	// DefaultPINDigits is the default length of a recipient PIN: with the
+	// daily budget of wrong PINs, 8 digits keep the chance of opening a
+	// door of a bank with 500 parcels inside under 1 % a week (see
+	// TestBruteForceFigure); 6 digits do not.
+	DefaultPINDigits = 8
 )
 
 // maxFaultedPerParcel bounds the doors one parcel may mark faulty before
@@ -101,6 +109,7 @@ type session struct {
 	by    string // pickup: "pin" or "qr"
 
 	notice     Notice
+	signedInAt time.Time // maintenance: when the staff member signed in
 	lastAction time.Time
 	doneAt     time.Time
 }
@@ -139,7 +148,7 @@ type Service struct {
 	unlocks     []unlockReq
 	retry       []DoorEvent
 	waiters     map[string][]chan struct{}
-	totpUsed    map[string]uint64 // staff id -> last TOTP counter accepted
+	policy      map[CodeKind]Policy
 	shownLocked bool
 
 	subs       map[int]func(View)
@@ -162,6 +171,12 @@ func NewService(o Options) (*Service, error) {
 	}
 	if o.Expiry <= 0 {
 		o.Expiry = DefaultExpiry
+	}
+	if o.PINDigits == 0 {
+		o.PINDigits = DefaultPINDigits
+	}
+	if o.PINDigits < minPINDigits || o.PINDigits > maxPINDigits {
+		return nil, fmt.Errorf("%w: PINDigits %d: want %d to %d", ErrInvalid, o.PINDigits, minPINDigits, maxPINDigits)
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Reader
@@ -209,7 +224,7 @@ func NewService(o Options) (*Service, error) {
 		parcels:  map[string]Parcel{},
 		offline:  map[int]bool{},
 		waiters:  map[string][]chan struct{}{},
-		totpUsed: map[string]uint64{},
+		policy:   DefaultPolicies(),
 		subs:     map[int]func(View){},
 	}, nil
 }
@@ -375,13 +390,13 @@ func (s *Service) viewLocked() View {
 		Receipts:       slices.Clone(s.sess.receipts),
 		Notice:         s.sess.notice,
 		Err:            s.lastErr,
-		Locked:         s.lockout.IsLocked(now),
+		Locked:         s.pinLockedLocked(now),
 		Compartments:   slices.Clone(s.comps),
 		BoardsOnline:   len(s.offline) == 0,
 		LastCredential: s.lastCred,
 	}
 	if v.Locked {
-		v.LockedUntil = s.lockout.LockedUntil
+		v.LockedUntil, _ = s.lockout.Until(s.policy[KindPIN], KindPIN, now)
 	}
 	v.Staff.PINHash, v.Staff.TOTPSecret = "", ""
 	v.Courier.CodeHash = ""
@@ -793,7 +808,7 @@ func (s *Service) recoverLocked(ch *Change) error {
 // applied) and a credential id.
 func (s *Service) newCredentialLocked(ch *Change, recipientID string) (Credential, error) {
 	for range 100 {
-		pin, err := newPIN(s.rand)
+		pin, err := newPIN(s.rand, s.o.PINDigits)
 		if err != nil {
 			return Credential{}, err
 		}
@@ -868,38 +883,90 @@ func (s *Service) depositIn(ch *Change, p Parcel, cred *Credential, actor string
 
 // ---- lockout -------------------------------------------------------------
 
-// checkLockedLocked returns ErrLockedOut while the keypad is locked.
-func (s *Service) checkLockedLocked() error {
-	if now := s.clock.Now(); s.lockout.IsLocked(now) {
-		return fmt.Errorf("%w: try again in %s", ErrLockedOut, s.lockout.LockedUntil.Sub(now).Round(time.Second))
+// checkLockedLocked returns ErrLockedOut while the path of kind k is
+// closed: locked after a burst of wrong codes, or its daily budget spent.
+func (s *Service) checkLockedLocked(k CodeKind) error {
+	now := s.clock.Now()
+	until, closed := s.lockout.Until(s.policy[k], k, now)
+	if !closed {
+		return nil
 	}
-	return nil
+	return s.lockedErr(k, until, now)
 }
 
-// wrongCodeLocked records a wrong code of the given kind and returns the
-// error to show: ErrWrongCode, or ErrLockedOut when this code started a
-// lockout. The in-memory count is kept even if the store is down, so a
-// broken disk never lifts the lockout.
-func (s *Service) wrongCodeLocked(ctx context.Context, kind string, cause error) error {
-	now := s.clock.Now()
-	l, locked := s.lockout.withFailure(now)
-	ch := &Change{Lockout: &l}
-	s.addAudit(ch, "keypad", "code.wrong", kind, "")
-	if locked {
-		s.addEvent(ch, EvtPINLockout, map[string]any{
-			"until": l.LockedUntil.UTC().Format(time.RFC3339Nano), "level": l.Level, "kind": kind,
-			"seconds": int(l.LockedUntil.Sub(now) / time.Second),
-		})
-		s.addAudit(ch, "system", "pin.lockout", kind, l.LockedUntil.UTC().Format(time.RFC3339))
+// lockedErr is the ErrLockedOut of path k closed until until.
+func (s *Service) lockedErr(k CodeKind, until, now time.Time) error {
+	wait := until.Sub(now).Round(time.Second)
+	if k == KindPIN && wait > s.policy[k].Max {
+		return fmt.Errorf("%w: too many wrong PINs today: use the QR code or ask the building office (PIN entry again in %s)", ErrLockedOut, wait)
 	}
+	return fmt.Errorf("%w: too many wrong codes, try again in %s", ErrLockedOut, wait)
+}
+
+// wrongCodeLocked records a wrong code on the counter of kind k (detail
+// names it in the audit row: "pin", "courier", "staff", "totp", "qr") and
+// returns the error to show: cause or ErrWrongCode, or ErrLockedOut when
+// this code closed the path. The in-memory count is kept even if the store
+// is down, so a broken disk never lifts the lockout. A junk QR code never
+// closes anything; past its burst it is only counted in memory.
+func (s *Service) wrongCodeLocked(ctx context.Context, k CodeKind, detail string, cause error) error {
+	now := s.clock.Now()
+	p := s.policy[k]
+	old := s.lockout.Counters[k]
+	if k == KindQR && now.Before(old.LockedUntil) {
+		// Throttled: no audit row, no write.
+		c, _ := old.withFailure(p, now)
+		c.LockedAt, c.LockedUntil, c.Level = old.LockedAt, old.LockedUntil, old.Level
+		s.lockout = s.lockout.with(k, c)
+		return s.wrongErr(k, cause)
+	}
+	c, closed := old.withFailure(p, now)
+	ch := &Change{}
+	s.addAudit(ch, "keypad", "code.wrong", detail, "")
+	if closed {
+		if k == KindQR {
+			s.addAudit(ch, "system", "qr.throttled", string(k), c.LockedUntil.UTC().Format(time.RFC3339))
+		} else {
+			until, _ := c.until(p, now)
+			s.addEvent(ch, EvtPINLockout, map[string]any{
+				"until": until.UTC().Format(time.RFC3339Nano), "level": c.Level, "kind": string(k),
+				"seconds": int(until.Sub(now) / time.Second),
+			})
+			s.addAudit(ch, "system", "pin.lockout", string(k), until.UTC().Format(time.RFC3339))
+		}
+		if c.AlertedAt.IsZero() || now.Sub(c.AlertedAt) >= AlertEvery {
+			s.addEvent(ch, EvtSecurityAlert, map[string]any{
+				"kind": string(k), "count": c.Unreported,
+				"window":  now.Sub(c.Since).Round(time.Second).String(),
+				"since":   c.Since.UTC().Format(time.RFC3339Nano),
+				"in_24h":  len(c.since(now.Add(-DailyWindow))),
+				"blocked": k != KindQR,
+			})
+			c.AlertedAt, c.Unreported, c.Since = now, 0, time.Time{}
+		}
+	}
+	l := s.lockout.with(k, c)
+	ch.Lockout = &l
 	if err := s.commitLocked(ctx, ch); err != nil {
 		s.lockout = l.clone()
 	}
-	if locked {
-		return fmt.Errorf("%w: too many wrong codes, try again in %s", ErrLockedOut, l.LockedUntil.Sub(now).Round(time.Second))
+	if closed && k != KindQR {
+		until, _ := c.until(p, now)
+		return s.lockedErr(k, until, now)
 	}
+	return s.wrongErr(k, cause)
+}
+
+// pinLockedLocked reports whether the PIN keypad is closed at now.
+func (s *Service) pinLockedLocked(now time.Time) bool {
+	_, closed := s.lockout.Until(s.policy[KindPIN], KindPIN, now)
+	return closed
+}
+
+// wrongErr is the error of a wrong code of kind k.
+func (s *Service) wrongErr(k CodeKind, cause error) error {
 	if cause != nil {
 		return cause
 	}
-	return fmt.Errorf("%w: %s", ErrWrongCode, kind)
+	return fmt.Errorf("%w: %s", ErrWrongCode, k)
 }

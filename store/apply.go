@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,9 +57,26 @@ func (db *DB) Apply(ctx context.Context, c *locker.Change) error {
 		seqs   []uint64
 		audits []locker.AuditEntry
 	)
+	dir := c
+	if db.key != nil && len(c.Staff) > 0 {
+		cc := *c
+		cc.Staff = slices.Clone(c.Staff)
+		for i := range cc.Staff {
+			v, err := db.seal(cc.Staff[i].TOTPSecret)
+			if err != nil {
+				return fmt.Errorf("store: apply: seal TOTP secret: %w", err)
+			}
+			cc.Staff[i].TOTPSecret = v
+		}
+		dir = &cc
+	}
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		if err = applySecret(ctx, tx, c.Secret); err != nil {
+		if db.key != nil {
+			if len(c.Secret) > 0 && !bytes.Equal(c.Secret, db.key) {
+				return fmt.Errorf("the key is in the key file, not set by a change: %w: %w", ErrConflict, locker.ErrInvalid)
+			}
+		} else if err = applySecret(ctx, tx, c.Secret); err != nil {
 			return err
 		}
 		if err = applyCompartments(ctx, tx, c.Compartments); err != nil {
@@ -67,7 +85,7 @@ func (db *DB) Apply(ctx context.Context, c *locker.Change) error {
 		if err = applyParcels(ctx, tx, c.Parcels); err != nil {
 			return err
 		}
-		if err = applyDirectory(ctx, tx, c); err != nil {
+		if err = applyDirectory(ctx, tx, dir); err != nil {
 			return err
 		}
 		if err = applyExpected(ctx, tx, c.Expected, c.DeleteExpected); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -81,9 +82,13 @@ func (db *DB) Load(ctx context.Context) (*locker.Snapshot, error) {
 			return nil, fmt.Errorf("store: load lockout: %w", err)
 		}
 	}
-	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'secret'`).Scan(&s.Secret)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, classify("load secret", err)
+	if db.key != nil {
+		s.Secret = bytes.Clone(db.key)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'secret'`).Scan(&s.Secret)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, classify("load secret", err)
+		}
 	}
 	last, err := metaInt(ctx, tx, "last_seq")
 	if err != nil {
@@ -235,6 +240,9 @@ func (db *DB) StaffByPIN(ctx context.Context, pinHash string) (locker.Staff, err
 		WHERE pin_hash = ? AND pin_hash <> ''`, pinHash).Scan(&s.ID, &s.Name, &s.PINHash, &s.TOTPSecret)
 	if err != nil {
 		return locker.Staff{}, notFound("staff by PIN", err)
+	}
+	if s.TOTPSecret, err = db.open(s.TOTPSecret); err != nil {
+		return locker.Staff{}, fmt.Errorf("store: staff by PIN: %w", err)
 	}
 	return s, nil
 }

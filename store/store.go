@@ -76,6 +76,12 @@ type Options struct {
 	Clock locker.Clock
 	// Logger receives migrations and backups. Default discards.
 	Logger *slog.Logger
+	// KeyFile is the file that holds the kiosk's key (HMAC of PINs and
+	// codes, QR signatures, sealing of the TOTP secrets), outside the
+	// database. Open creates it (mode 0600) on a new database, moves the
+	// key of an older database there and seals the staff TOTP secrets.
+	// Empty: the key stays in the database (tests and tools only).
+	KeyFile string
 
 	// migrations replaces the embedded migrations (tests only).
 	migrations fs.FS
@@ -90,6 +96,7 @@ type DB struct {
 	r      *sql.DB // read pool
 	wmu    sync.Mutex
 	commit chan struct{}
+	key    []byte // from Options.KeyFile; nil without one
 }
 
 var _ locker.Store = (*DB)(nil)
@@ -126,7 +133,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	name := "file:" + (&url.URL{Path: abs}).EscapedPath()
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)",
 		o.BusyTimeout.Milliseconds())
-	if db.w, err = sql.Open("sqlite", name+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate"); err != nil {
+	// secure_delete: a deleted row (an acknowledged event with a PIN, a
+	// key moved out) is overwritten, not left in a free page.
+	if db.w, err = sql.Open("sqlite", name+"?"+common+"&_pragma=journal_mode(WAL)&_pragma=secure_delete(1)&_txlock=immediate"); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
 	db.w.SetMaxOpenConns(1)
@@ -140,6 +149,12 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.w.Close()
 		return nil, err
+	}
+	if o.KeyFile != "" {
+		if err := db.setupKey(ctx); err != nil {
+			db.w.Close()
+			return nil, err
+		}
 	}
 	if db.r, err = sql.Open("sqlite", name+"?"+common); err != nil {
 		db.w.Close()

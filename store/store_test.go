@@ -189,7 +189,13 @@ func TestApplyRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTest(t, Options{})
 	at := time.Date(2026, 11, 25, 10, 0, 0, 987654321, time.FixedZone("CET", 3600))
-	lockout := &locker.Lockout{Failures: []time.Time{at.UTC()}, Level: 2, LockedUntil: at.Add(time.Minute).UTC()}
+	lockout := &locker.Lockout{
+		Counters: map[locker.CodeKind]locker.Counter{
+			locker.KindPIN:     {Failures: []time.Time{at.UTC()}, Level: 2, LockedAt: at.UTC(), LockedUntil: at.Add(time.Minute).UTC()},
+			locker.KindCourier: {Failures: []time.Time{at.UTC()}, Unreported: 1, Since: at.UTC()},
+		},
+		TOTPUsed: map[string]uint64{"s1": 59},
+	}
 	c := &locker.Change{
 		Secret:       []byte("0123456789abcdef0123456789abcdef"),
 		Compartments: bank(5),
@@ -421,7 +427,7 @@ func TestApplyIsAtomic(t *testing.T) {
 
 			c := depositChange(at.Add(time.Minute), "A2", "BC-2")
 			c.Recipients = []locker.Recipient{{ID: "r-new", Name: "New Person"}}
-			c.Lockout = &locker.Lockout{Level: 3}
+			c.Lockout = &locker.Lockout{TOTPUsed: map[string]uint64{"s1": 3}}
 			c.DeleteExpected = []string{"whatever"}
 			c.Audit = append(c.Audit, locker.AuditEntry{Actor: "system", Action: "x"})
 			actx := ctx

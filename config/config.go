@@ -40,6 +40,10 @@ type Config struct {
 	Kiosk   string        `toml:"kiosk"`    // this kiosk's id, unique in the site; required
 	DataDir string        `toml:"data_dir"` // default /var/lib/parcelkiosk
 	Expiry  time.Duration `toml:"expiry"`   // how long a parcel waits for pickup; default 72h
+	// KeyFile holds the kiosk's key outside the database; default
+	// data_dir/kiosk.key. Back it up apart from the database.
+	KeyFile   string `toml:"key_file"`
+	PINDigits int    `toml:"pin_digits"` // length of new recipient PINs, 6 to 10; default 8
 
 	Screen    Screen    `toml:"screen"`
 	Log       Log       `toml:"log"`
@@ -117,8 +121,9 @@ type Door struct {
 // Defaults returns a Config holding every default and no compartments.
 func Defaults() Config {
 	return Config{
-		DataDir: "/var/lib/parcelkiosk",
-		Expiry:  72 * time.Hour,
+		DataDir:   "/var/lib/parcelkiosk",
+		Expiry:    72 * time.Hour,
+		PINDigits: 8,
 		Screen: Screen{
 			IdleTimeout: 60 * time.Second,
 			Language:    "en",

@@ -188,6 +188,9 @@ func (v *validator) top() {
 	if strings.TrimSpace(c.DataDir) == "" {
 		v.errorf("data_dir", "", "data_dir is empty")
 	}
+	if c.PINDigits < 6 || c.PINDigits > 10 {
+		v.errorf("pin_digits", "", "pin_digits %d: want 6 to 10", c.PINDigits)
+	}
 	if !langRE.MatchString(c.Screen.Language) {
 		v.errorf("screen.language", "screen", "screen.language %q is not a language tag such as \"en\" or \"de\"", c.Screen.Language)
 	}

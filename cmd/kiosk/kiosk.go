@@ -90,10 +90,22 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 	if k.log, err = k.cfg.Logger(stderr); err != nil {
 		return k, err
 	}
+	if f.demo && k.cfg.Lockboard.Protocol != config.ProtocolSim {
+		return k, fmt.Errorf("kiosk: --demo runs only on the simulated lock board (lockboard.protocol = %q), and %s has %q: leave out --demo to run a real bank", config.ProtocolSim, k.cfg.File, k.cfg.Lockboard.Protocol)
+	}
 	if err = k.openData(); err != nil {
 		return k, err
 	}
-	if k.db, err = store.Open(ctx, filepath.Join(k.dataDir, "kiosk.db"), store.Options{Logger: k.log}); err != nil {
+	if f.demo {
+		if err = claimDemoData(k.dataDir); err != nil {
+			return k, err
+		}
+	}
+	keyFile := k.cfg.KeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(k.dataDir, "kiosk.key")
+	}
+	if k.db, err = store.Open(ctx, filepath.Join(k.dataDir, "kiosk.db"), store.Options{Logger: k.log, KeyFile: keyFile}); err != nil {
 		return k, fmt.Errorf("kiosk: database: %w", err)
 	}
 	if err = k.openBus(); err != nil {
@@ -109,6 +121,7 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 		Store: k.db, Bus: k.bus,
 		Compartments: k.cfg.Compartments(),
 		Expiry:       k.cfg.Expiry,
+		PINDigits:    k.cfg.PINDigits,
 		Logger:       k.log,
 		OnCommit:     onCommit,
 	})
@@ -130,6 +143,26 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 	k.goRun("door events", k.pumpDoorEvents)
 	k.goRun("tick", k.tick)
 	return k, nil
+}
+
+// demoMarker is the file that marks a data directory as the demo's.
+const demoMarker = "DEMO"
+
+// claimDemoData lets --demo use dir: a new directory becomes a demo one; a
+// directory holding a database that is not a demo's is refused, so the
+// demo's seeded couriers, staff and codes never land in a real bank.
+func claimDemoData(dir string) error {
+	marker := filepath.Join(dir, demoMarker)
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kiosk.db")); err == nil {
+		return fmt.Errorf("kiosk: --demo: %s holds a real bank's database (no %s marker): give the demo another --data directory", dir, demoMarker)
+	}
+	if err := os.WriteFile(marker, []byte("kiosk --demo data: not a real bank\n"), 0o640); err != nil {
+		return fmt.Errorf("kiosk: --demo: %w", err)
+	}
+	return nil
 }
 
 func (k *kiosk) openData() error {

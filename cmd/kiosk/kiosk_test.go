@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parcelkiosk/locker/assets"
+	"github.com/parcelkiosk/locker/store"
 	"github.com/parcelkiosk/locker/uplink"
 )
 
@@ -152,5 +153,45 @@ func TestDemoHeadless(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("kiosk did not stop within 15s of its context ending")
+	}
+}
+
+// TestDemoRefusesARealBank checks that --demo neither drives real lock
+// boards nor seeds its couriers and staff into a real bank's data.
+func TestDemoRefusesARealBank(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.toml")
+	cfg := strings.Replace(string(assets.DemoConfig()), `protocol = "sim"`, `protocol = "kerong-cu16"`+"\nport = \"/dev/null\"", 1)
+	if err := os.WriteFile(real, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	k, err := setup(ctx, flags{demo: true, headless: true, config: real, data: filepath.Join(dir, "d1")}, &logs)
+	if err == nil {
+		k.close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "--demo runs only on the simulated lock board") {
+		t.Errorf("--demo with a Kerong bank: %v", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "d1", "kiosk.db")); serr == nil {
+		t.Error("--demo with a Kerong bank created a database")
+	}
+
+	data := filepath.Join(dir, "bank")
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(data, "kiosk.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	k, err = setup(ctx, flags{demo: true, headless: true, data: data, simClose: "1s"}, &logs)
+	if err == nil {
+		k.close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "holds a real bank's database") {
+		t.Errorf("--demo on a real bank's data directory: %v", err)
 	}
 }

@@ -268,18 +268,54 @@ func (s *Service) onClosedLocked(ch *Change, id string) (func() error, error) {
 			c.LastUsed = now
 			putComp(ch, c)
 		}
+		s.auditStaffEndIn(ch)
 		return func() error {
 			s.sess.queue[s.sess.qi].State = PickupDone
 			return s.nextQueueLocked()
 		}, nil
 	case jobStaffOpen:
+		if s.interruptedLocked(id) {
+			// The job goes on: staff resolve what they saw inside (the
+			// session still ends StaffSessionMax after the sign-in).
+			return func() error {
+				s.sess.step = StepMenu
+				s.sess.job = jobNone
+				return nil
+			}, nil
+		}
+		s.auditStaffEndIn(ch)
 		return func() error {
-			s.sess.step = StepMenu
-			s.sess.job = jobNone
+			s.resetSessionLocked() // the staff session ends with its door job
 			return nil
 		}, nil
 	}
 	return nil, nil
+}
+
+// StaffSessionMax is the longest a staff session lasts, whatever is on
+// screen; a door job running then finishes first. Each staff door job (a
+// door opened, the expired parcels retrieved) also ends the session.
+const StaffSessionMax = 5 * time.Minute
+
+// auditStaffEndIn adds the sign-out row to ch when the door job that ends
+// now is a staff one: a staff door, or the last door of a retrieval.
+func (s *Service) auditStaffEndIn(ch *Change) {
+	switch {
+	case s.sess.job == jobStaffOpen,
+		s.sess.job == jobRetrieve && s.sess.qi >= len(s.sess.queue)-1:
+		s.addAudit(ch, s.staffActor(), "staff.logout", s.sess.staff.ID, "door job done")
+	}
+}
+
+// interruptedLocked reports whether compartment id holds an interrupted
+// deposit for staff to resolve.
+func (s *Service) interruptedLocked(id string) bool {
+	for _, p := range s.parcelsIn(nil, id) {
+		if p.Status == ParcelDepositing {
+			return true
+		}
+	}
+	return false
 }
 
 // credentialActiveLocked reports whether any active parcel holds credential id.
@@ -302,11 +338,13 @@ func (s *Service) nextQueueLocked() error {
 	}
 	s.sess.door = ""
 	if s.sess.job == jobRetrieve {
-		s.sess.step = StepMenu
-	} else {
-		s.sess.step = StepDone
-		s.sess.doneAt = s.clock.Now()
+		notice := s.sess.notice
+		s.resetSessionLocked() // the staff session ends with its door job
+		s.sess.notice = notice
+		return nil
 	}
+	s.sess.step = StepDone
+	s.sess.doneAt = s.clock.Now()
 	s.sess.job = jobNone
 	return nil
 }
@@ -375,6 +413,7 @@ func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
 		s.setDoorLocked(jobDeposit, c.ID)
 		return nil
 	case jobPickup, jobRetrieve:
+		s.auditStaffEndIn(ch)
 		if err := s.commitLocked(ctx, ch); err != nil {
 			return err
 		}
@@ -383,13 +422,12 @@ func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
 			Text: fmt.Sprintf("Door %s did not open. Staff have been told; your parcel is safe.", id)}
 		return s.nextQueueLocked()
 	default:
+		s.auditStaffEndIn(ch)
 		if err := s.commitLocked(ctx, ch); err != nil {
 			return err
 		}
+		s.resetSessionLocked() // the staff session ends with its door job
 		s.sess.notice = Notice{Kind: NoticeDoorFailed, Compartment: id, Text: fmt.Sprintf("Door %s did not open and is marked faulty.", id)}
-		s.sess.step = StepMenu
-		s.sess.job = jobNone
-		s.sess.door = ""
 		return nil
 	}
 }
@@ -471,6 +509,16 @@ func (s *Service) timeoutLocked(ctx context.Context, now time.Time) bool {
 			return true
 		}
 		return false
+	}
+	if s.sess.flow == FlowMaintenance && now.Sub(s.sess.signedInAt) >= StaffSessionMax {
+		ch := &Change{}
+		s.addAudit(ch, s.staffActor(), "staff.logout", s.sess.staff.ID, "session time over")
+		if err := s.commitLocked(ctx, ch); err != nil {
+			s.log.Warn("sign-out not audited", "err", err)
+		}
+		s.resetSessionLocked()
+		s.lastErr = nil
+		return true
 	}
 	if now.Sub(s.sess.lastAction) < s.o.IdleTimeout {
 		return false

@@ -52,6 +52,34 @@ func TestStaffTOTPReplayRefused(t *testing.T) {
 	r.staffSignIn()
 }
 
+func TestStaffSessionEndsAfterFiveMinutes(t *testing.T) {
+	r := newRig(t, testBank())
+	r.staffSignIn()
+	for range 4 { // busy on the menu all along: still only five minutes
+		r.clk.Advance(StaffSessionMax / 5)
+		r.must(r.s.SetCompartmentStatus(r.ctx, "A1", StatusOutOfService, "busy"))
+		r.s.Tick(r.ctx)
+	}
+	if r.s.View().Flow != FlowMaintenance {
+		t.Fatal("session ended before five minutes")
+	}
+	// A door open at the five minutes is finished first.
+	r.must(r.s.StaffOpenDoor(r.ctx, "B1", "check"))
+	r.door(EventOpened, "B1", true)
+	r.clk.Advance(StaffSessionMax / 5)
+	r.s.Tick(r.ctx)
+	r.step(StepDoorOpen)
+	r.door(EventClosed, "B1", true)
+	r.step(StepIdle)
+
+	r.clk.Advance(30 * time.Second)
+	r.staffSignIn()
+	r.clk.Advance(StaffSessionMax)
+	r.s.Tick(r.ctx)
+	r.step(StepIdle)
+	r.wantErr(r.s.StaffOpenDoor(r.ctx, "B1", "late"), ErrUnauthorized)
+}
+
 func TestMaintenanceNeedsStaff(t *testing.T) {
 	r := newRig(t, testBank())
 	r.wantErr(r.s.StaffOpenDoor(r.ctx, "A1", "check"), ErrUnauthorized)
@@ -78,7 +106,12 @@ func TestStaffOpenDoor(t *testing.T) {
 	r.door(EventOpened, "B1", true)
 	r.step(StepDoorOpen)
 	r.door(EventClosed, "B1", true)
-	r.step(StepMenu)
+	r.step(StepIdle) // the session ends with its door job
+	if auditCount(r, "staff.logout", "s1") != 1 {
+		t.Error("the end of the session is not audited")
+	}
+	r.clk.Advance(30 * time.Second) // a fresh TOTP code
+	r.staffSignIn()
 	page, err := r.s.AuditPage(r.ctx, 0)
 	r.must(err)
 	found := false
@@ -96,7 +129,7 @@ func TestStaffOpenDoor(t *testing.T) {
 	r.must(r.s.StaffOpenDoor(r.ctx, "A1", "check"))
 	r.must(r.s.DoorDidntOpen(r.ctx))
 	r.must(r.s.DoorDidntOpen(r.ctx))
-	r.step(StepMenu)
+	r.step(StepIdle)
 	if c := r.st.comp("A1"); c.Status != StatusFaulty {
 		t.Errorf("A1 %s", c.Status)
 	}
@@ -167,7 +200,7 @@ func TestRetrieveExpired(t *testing.T) {
 		}
 		r.openClose(v.Compartment.ID)
 	}
-	r.step(StepMenu)
+	r.step(StepIdle) // the session ends with its door job
 	for _, p := range []Parcel{p1, p2} {
 		if got := r.st.parcel(p.ID); got.Status != ParcelRetrieved {
 			t.Errorf("%s: %s", p.ID, got.Status)
@@ -179,6 +212,8 @@ func TestRetrieveExpired(t *testing.T) {
 	if ev := r.st.events(EvtParcelRetrieved); len(ev) != 2 {
 		t.Errorf("%d parcel.retrieved events", len(ev))
 	}
+	r.clk.Advance(30 * time.Second) // a fresh TOTP code
+	r.staffSignIn()
 	r.wantErr(r.s.RetrieveExpired(r.ctx), ErrNotFound)
 	r.checkInvariants()
 }

@@ -22,7 +22,8 @@
 //     deposits, 2 expiries, one of each fault), then every check of issue 8.
 //   - TestTrialChaos: random SIGKILLs during random flows (100 full, 5
 //     short) with the stream, door and audit checks after each restart.
-//   - TestSecurity, TestBruteForceFigure: the security checks.
+//   - TestSecurity, TestKeypadPathsSeparate: the security checks (the
+//     brute-force figure is TestBruteForceFigure in the root package).
 //
 // Taps find their button by label: the kiosk runs with --layout-map and
 // rewrites, after every redraw, the screen's name and where each button is

@@ -19,30 +19,64 @@ import (
 	"github.com/parcelkiosk/locker/uplink"
 )
 
-// codesPerHour returns how many wrong codes the lockout policy lets an
-// attacker at the keypad try in the first hour and per hour in the steady
-// state, by playing the policy's constants: LockoutFailures codes, then a
-// lockout of LockoutBase doubling up to LockoutMax. The attacker never
-// pauses long enough (LockoutReset) for the doubling to start over.
-func codesPerHour() (firstHour, steady int) {
-	var t time.Duration
-	d := locker.LockoutBase
-	for t < time.Hour {
-		firstHour += locker.LockoutFailures
-		t += d
-		d = min(2*d, locker.LockoutMax)
-	}
-	steady = int(time.Hour / locker.LockoutMax * locker.LockoutFailures)
-	return firstHour, steady
-}
+// TestKeypadPathsSeparate checks against the real kiosk that junk QR codes
+// and wrong PINs close neither the couriers' badges nor the recipients' real
+// QR codes: each path has its own counter (the policy's figures are in
+// TestBruteForceFigure in the root package).
+func TestKeypadPathsSeparate(t *testing.T) {
+	h := newHarness(t, options{})
+	h.seed(5)
+	h.expect("SEP0001", "UPS", "R001", locker.SizeS)
+	h.expect("SEP0002", "UPS", "R002", locker.SizeS)
+	h.signIn(couriers[0].badge)
+	p1 := h.depositScanned(couriers[0].badge, "SEP0001")
+	h.finishVisit()
 
-func TestBruteForceFigure(t *testing.T) {
-	first, steady := codesPerHour()
-	t.Logf("keypad brute force: %d codes in the first hour, %d per hour after (lockout after %d wrong codes, %v doubling to %v); a 6-digit PIN space is 1,000,000",
-		first, steady, locker.LockoutFailures, locker.LockoutBase, locker.LockoutMax)
-	if first >= 100 || steady >= 100 {
-		t.Errorf("the lockout lets an attacker try %d codes in the first hour and %d an hour after: want fewer than 100", first, steady)
+	// until repeats action until the audit log has one more code.wrong row.
+	until := func(what string, action func()) {
+		t.Helper()
+		before := h.auditCount("code.wrong")
+		for try := 1; ; try++ {
+			action()
+			if waitFor(5*time.Second, func() bool { return h.auditCount("code.wrong") > before }) {
+				return
+			}
+			if try == 4 {
+				h.shot("not-refused")
+				t.Fatalf("%s: no code.wrong audit row", what)
+			}
+		}
 	}
+	unlocks := h.unlockCount()
+	for i := range 5 {
+		junk := locker.SignQR([]byte("an attacker's key, not the kiosk"), locker.QRClaims{
+			CredentialID: fmt.Sprint("FAKE", i), ParcelIDs: []string{p1.Data.ParcelID}, ExpiresAt: time.Now().Add(time.Hour)})
+		until(fmt.Sprintf("junk QR %d", i+1), func() { h.scan(junk) })
+	}
+	for i := range locker.LockoutFailures {
+		pin := fmt.Sprintf("%010d", 7919*i+1) // 10 digits: never an issued PIN
+		until("wrong PIN "+pin, func() {
+			if !h.openPickup(20 * time.Second) {
+				t.Fatal("no PIN screen")
+			}
+			h.typeText(pin)
+			h.key("Return")
+		})
+	}
+	h.events.wait(20*time.Second, "pin.lockout of the PIN keypad", func(e event) bool {
+		return e.Type == locker.EvtPINLockout && strings.Contains(string(e.Raw), `"kind":"pin"`)
+	})
+	if n := h.unlockCount(); n != unlocks {
+		t.Fatalf("junk QR codes and wrong PINs opened %d doors", n-unlocks)
+	}
+	h.shot("pin-locked")
+	h.mustPress("", "Back")
+
+	// A courier with a badge and a recipient with a real QR code still get in.
+	h.signIn(couriers[0].badge)
+	h.depositScanned(couriers[0].badge, "SEP0002")
+	h.finishVisit()
+	h.pickupQR(p1.Data.QR, p1.Data.ParcelID)
 }
 
 // TestSecurity checks the kiosk end to end against an attacker: commands on
@@ -146,8 +180,7 @@ func TestSecurity(t *testing.T) {
 			h.typeText(p2.Data.PIN)
 			h.key("Return")
 		})
-		first, steady := codesPerHour()
-		t.Logf("lockout after %d wrong PINs; the policy allows %d codes in the first hour, %d an hour after", locker.LockoutFailures, first, steady)
+		t.Logf("lockout after %d wrong PINs", locker.LockoutFailures)
 	})
 
 	t.Run("credential only in its events", func(t *testing.T) {

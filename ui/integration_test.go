@@ -120,7 +120,7 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	h.wantScreen("home")
 
 	pin := u.view.LastCredential.PIN
-	if len(pin) != 6 {
+	if len(pin) != locker.DefaultPINDigits {
 		t.Fatalf("demo panel PIN %q", pin)
 	}
 	h.wantText(pin)
@@ -165,11 +165,7 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	door(locker.EventOpened)
 	h.wantText("Door C1 is open")
 	door(locker.EventClosed)
-	h.wantScreen("maint.menu")
-	h.tap("Audit log")
-	h.wantText("staff.login")
-	h.tap("Sign out")
-	h.wantScreen("home")
+	h.wantScreen("home") // the staff session ends with its door job
 }
 
 func atoi(s string) int {

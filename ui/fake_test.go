@@ -315,6 +315,9 @@ func (f *fakeService) pickup(code string) error {
 	case "666666":
 		f.update(func(v *locker.View) { v.Locked, v.LockedUntil = true, time.Date(2026, 1, 2, 10, 5, 0, 0, time.UTC) })
 		return fmt.Errorf("fake: %w", locker.ErrLockedOut)
+	case "66666666": // the day's budget of wrong PINs spent
+		f.update(func(v *locker.View) { v.Locked, v.LockedUntil = true, time.Date(2026, 1, 3, 9, 0, 0, 0, time.UTC) })
+		return fmt.Errorf("fake: %w", locker.ErrLockedOut)
 	}
 	return fmt.Errorf("fake: code: %w", locker.ErrWrongCode)
 }

@@ -209,6 +209,7 @@ func TestPickupBranches(t *testing.T) {
 		{"wrong code", "123456", "pickup", "That code is not right. Check your message and try again."},
 		{"expired parcel", "999999", "pickup", "This parcel has expired. Please contact the building office."},
 		{"lockout with countdown", "666666", "pickup", "Too many wrong codes. Try again in 5:00."},
+		{"PIN budget spent for the day", "66666666", "pickup", "Too many wrong codes today. Scan the QR code from your message, or ask the building office."},
 		{"right code", "482913", "pickup.door", "Door B3 is open"},
 	}
 	for _, tt := range tests {

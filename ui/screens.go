@@ -688,8 +688,12 @@ func (u *UI) pickupEntry() fyne.CanvasObject {
 			wait = 0
 		}
 		m, s := int(wait.Minutes()), int(wait.Seconds())%60
+		msg := u.tr.T("pickup.locked", map[string]any{"Time": fmt.Sprintf("%d:%02d", m, s)})
+		if wait > time.Hour { // the day's budget of wrong PINs is spent
+			msg = u.tr.T("pickup.locked_today")
+		}
 		locked := container.NewVBox(heading(u.tr.T("pickup.title")),
-			banner(u.tr.T("pickup.locked", map[string]any{"Time": fmt.Sprintf("%d:%02d", m, s)}),
+			banner(msg,
 				theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
 		var body fyne.CanvasObject = locked
 		if d := u.demoPanel(); d != nil && !u.accessible {

@@ -83,13 +83,13 @@ func DefaultPolicies() map[CodeKind]Policy {
 
 // Counter is one path's wrong-code state.
 type Counter struct {
-	Failures    []time.Time `json:"failures,omitempty"`     // recent wrong codes, oldest first
-	Level       int         `json:"level,omitempty"`        // lockouts so far in a row
-	LockedAt    time.Time   `json:"locked_at,omitzero"`     // start of the last lockout
-	LockedUntil time.Time   `json:"locked_until,omitzero"`  // end of the last lockout
-	AlertedAt   time.Time   `json:"alerted_at,omitzero"`    // last security.alert
-	Unreported  int         `json:"unreported,omitempty"`   // wrong codes since the last alert
-	Since       time.Time   `json:"since,omitzero"`         // first of the unreported
+	Failures    []time.Time `json:"failures,omitempty"`    // recent wrong codes, oldest first
+	Level       int         `json:"level,omitempty"`       // lockouts so far in a row
+	LockedAt    time.Time   `json:"locked_at,omitzero"`    // start of the last lockout
+	LockedUntil time.Time   `json:"locked_until,omitzero"` // end of the last lockout
+	AlertedAt   time.Time   `json:"alerted_at,omitzero"`   // last security.alert
+	Unreported  int         `json:"unreported,omitempty"`  // wrong codes since the last alert
+	Since       time.Time   `json:"since,omitzero"`        // first of the unreported
 }
 
 // Lockout is the keypad's security state: one Counter per CodeKind and the

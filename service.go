@@ -213,19 +213,19 @@ func NewService(o Options) (*Service, error) {
 	}
 	o.Compartments = slices.Clone(o.Compartments)
 	return &Service{
-		o:        o,
-		store:    o.Store,
-		bus:      o.Bus,
-		clock:    o.Clock,
-		rand:     o.Rand,
-		log:      o.Logger,
-		compIdx:  map[string]int{},
-		addrIdx:  map[LockAddr]int{},
-		parcels:  map[string]Parcel{},
-		offline:  map[int]bool{},
-		waiters:  map[string][]chan struct{}{},
-		policy:   DefaultPolicies(),
-		subs:     map[int]func(View){},
+		o:       o,
+		store:   o.Store,
+		bus:     o.Bus,
+		clock:   o.Clock,
+		rand:    o.Rand,
+		log:     o.Logger,
+		compIdx: map[string]int{},
+		addrIdx: map[LockAddr]int{},
+		parcels: map[string]Parcel{},
+		offline: map[int]bool{},
+		waiters: map[string][]chan struct{}{},
+		policy:  DefaultPolicies(),
+		subs:    map[int]func(View){},
 	}, nil
 }
 

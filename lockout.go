@@ -15,7 +15,8 @@ type CodeKind string
 const (
 	KindPIN     CodeKind = "pin"     // recipient PIN at the keypad
 	KindCourier CodeKind = "courier" // courier keypad code or badge
-	KindStaff   CodeKind = "staff"   // staff PIN and TOTP code
+	KindStaff   CodeKind = "staff"   // staff sign-ins: PIN and TOTP code
+	KindTOTP    CodeKind = "totp"    // wrong TOTP codes given with a right staff PIN
 	KindQR      CodeKind = "qr"      // QR codes whose signature is wrong
 )
 
@@ -49,9 +50,12 @@ const (
 	// CourierDailyBudget is how many wrong courier codes the kiosk takes per
 	// DailyWindow; a staff sign-in lifts a closed courier path.
 	CourierDailyBudget = 10
-	// StaffDailyBudget is how many wrong staff sign-ins the kiosk takes
-	// per DailyWindow.
-	StaffDailyBudget = 20
+	// TOTPDailyBudget is how many wrong TOTP codes the kiosk takes per
+	// DailyWindow with a right staff PIN (someone who knows a PIN); after
+	// that no TOTP code is tried until the oldest is a day old. Wrong staff
+	// PINs only meet the burst lockout: a prankster who knows no PIN cannot
+	// keep the staff out for a day.
+	TOTPDailyBudget = 20
 	// AlertEvery is the least time between two security.alert events of
 	// one counter.
 	AlertEvery = time.Hour
@@ -71,12 +75,13 @@ const (
 // DefaultPolicies returns the policy of every counter.
 func DefaultPolicies() map[CodeKind]Policy {
 	base := Policy{Burst: LockoutFailures, Window: LockoutWindow, Base: LockoutBase, Max: LockoutMax, Reset: LockoutReset}
-	pin, courier, staff := base, base, base
-	pin.Daily, courier.Daily, staff.Daily = PINDailyBudget, CourierDailyBudget, StaffDailyBudget
+	pin, courier := base, base
+	pin.Daily, courier.Daily = PINDailyBudget, CourierDailyBudget
 	return map[CodeKind]Policy{
 		KindPIN:     pin,
 		KindCourier: courier,
-		KindStaff:   staff,
+		KindStaff:   base,
+		KindTOTP:    {Daily: TOTPDailyBudget},
 		KindQR:      {Burst: QRJunkBurst, Window: QRJunkWindow, Base: QRJunkThrottle, Max: QRJunkThrottle},
 	}
 }
@@ -191,7 +196,7 @@ func (c Counter) withFailure(p Policy, now time.Time) (Counter, bool) {
 		}
 	}
 	closed := false
-	if burst >= p.Burst {
+	if p.Burst > 0 && burst >= p.Burst {
 		if !n.LockedUntil.IsZero() && now.Sub(n.LockedUntil) > p.Reset {
 			n.Level = 0
 		}

@@ -166,3 +166,33 @@ func TestTOTPReplayGuardSurvivesRestart(t *testing.T) {
 	r.clk.Advance(30 * time.Second)
 	r.staffSignIn()
 }
+
+func TestStaffPathOutlastsPranks(t *testing.T) {
+	r := newRig(t, testBank())
+	// A day of wrong staff PINs at the best pace: the staff counter only
+	// locks in bursts, so staff get in once the lockout ends.
+	for range 24 * 6 {
+		for range LockoutFailures - 1 {
+			_ = r.s.StaffSignIn(r.ctx, "999999", "000000")
+		}
+		r.clk.Advance(10 * time.Minute)
+	}
+	r.staffSignIn()
+	r.must(r.s.SignOut(r.ctx))
+
+	// Someone who knows the PIN guesses TOTP codes: the daily budget closes
+	// the code check, and then even the right code is refused, with the
+	// same answer as a wrong one.
+	for range 3 * TOTPDailyBudget {
+		r.clk.Advance(LockoutWindow) // never a burst
+		code, _ := TOTPCode(testTOTPSecret, r.clk.Now().Add(5*time.Minute))
+		r.wantErr(r.s.StaffSignIn(r.ctx, testStaffPIN, code), ErrWrongCode)
+	}
+	if n := auditCount(r, "code.wrong", "totp"); n != TOTPDailyBudget {
+		t.Errorf("%d TOTP codes tried with a known PIN in half a day, want the budget %d", n, TOTPDailyBudget)
+	}
+	code, _ := TOTPCode(testTOTPSecret, r.clk.Now())
+	r.wantErr(r.s.StaffSignIn(r.ctx, testStaffPIN, code), ErrWrongCode)
+	r.clk.Advance(DailyWindow)
+	r.staffSignIn()
+}

@@ -21,8 +21,9 @@ func (s *Service) inMaintenanceLocked() error {
 
 // StaffSignIn enters maintenance mode with a staff PIN and the current TOTP
 // code (RFC 6238: HMAC-SHA1, 30 s, 6 digits, one step either side). A wrong
-// PIN or code counts on the staff counter; a code is accepted once, across
-// restarts. Signing in lifts a closed PIN or courier path: the staff
+// PIN or code counts on the staff counter (burst lockout only); a wrong
+// code with a right PIN also counts on the TOTP counter, which has a daily
+// budget. A code is accepted once, across restarts. Signing in lifts a closed PIN or courier path: the staff
 // member is at the kiosk.
 func (s *Service) StaffSignIn(ctx context.Context, pin, totpCode string) error {
 	pin, totpCode = strings.TrimSpace(pin), strings.TrimSpace(totpCode)
@@ -48,9 +49,15 @@ func (s *Service) StaffSignIn(ctx context.Context, pin, totpCode string) error {
 			return fmt.Errorf("locker: staff sign-in: %w: %w", ErrStoreDown, lookupErr)
 		}
 		now := s.clock.Now()
+		if _, closed := s.lockout.Until(s.policy[KindTOTP], KindTOTP, now); closed {
+			// The day's TOTP budget is spent: no code is tried, and the
+			// answer is the same as for a wrong code (no hint that the PIN
+			// was right).
+			return s.wrongCodeLocked(ctx, KindStaff, "totp.budget", nil)
+		}
 		counter, ok := checkTOTP(st.TOTPSecret, totpCode, now)
 		if last, used := s.lockout.TOTPUsed[st.ID]; !ok || (used && counter <= last) {
-			return s.wrongCodeLocked(ctx, KindStaff, "totp", nil)
+			return s.wrongCodeLocked(ctx, KindStaff, "totp", nil, KindTOTP)
 		}
 		l := s.lockout.clone()
 		if l.TOTPUsed == nil {

@@ -903,55 +903,62 @@ func (s *Service) lockedErr(k CodeKind, until, now time.Time) error {
 	return fmt.Errorf("%w: too many wrong codes, try again in %s", ErrLockedOut, wait)
 }
 
-// wrongCodeLocked records a wrong code on the counter of kind k (detail
-// names it in the audit row: "pin", "courier", "staff", "totp", "qr") and
-// returns the error to show: cause or ErrWrongCode, or ErrLockedOut when
-// this code closed the path. The in-memory count is kept even if the store
-// is down, so a broken disk never lifts the lockout. A junk QR code never
-// closes anything; past its burst it is only counted in memory.
-func (s *Service) wrongCodeLocked(ctx context.Context, k CodeKind, detail string, cause error) error {
+// wrongCodeLocked records a wrong code on the counter of kind k, and on
+// the extra counters also (detail names it in the audit row: "pin",
+// "courier", "staff", "totp", "qr"), in one change, and returns the error
+// to show: cause or ErrWrongCode, or ErrLockedOut when this code closed
+// path k. The in-memory count is kept even if the store is down, so a
+// broken disk never lifts the lockout. A junk QR code never closes
+// anything; past its burst it is only counted in memory.
+func (s *Service) wrongCodeLocked(ctx context.Context, k CodeKind, detail string, cause error, also ...CodeKind) error {
 	now := s.clock.Now()
-	p := s.policy[k]
-	old := s.lockout.Counters[k]
-	if k == KindQR && now.Before(old.LockedUntil) {
+	if old := s.lockout.Counters[KindQR]; k == KindQR && now.Before(old.LockedUntil) {
 		// Throttled: no audit row, no write.
-		c, _ := old.withFailure(p, now)
+		c, _ := old.withFailure(s.policy[k], now)
 		c.LockedAt, c.LockedUntil, c.Level = old.LockedAt, old.LockedUntil, old.Level
 		s.lockout = s.lockout.with(k, c)
 		return s.wrongErr(k, cause)
 	}
-	c, closed := old.withFailure(p, now)
 	ch := &Change{}
 	s.addAudit(ch, "keypad", "code.wrong", detail, "")
-	if closed {
-		if k == KindQR {
-			s.addAudit(ch, "system", "qr.throttled", string(k), c.LockedUntil.UTC().Format(time.RFC3339))
-		} else {
-			until, _ := c.until(p, now)
-			s.addEvent(ch, EvtPINLockout, map[string]any{
-				"until": until.UTC().Format(time.RFC3339Nano), "level": c.Level, "kind": string(k),
-				"seconds": int(until.Sub(now) / time.Second),
-			})
-			s.addAudit(ch, "system", "pin.lockout", string(k), until.UTC().Format(time.RFC3339))
+	l := s.lockout
+	var closedK bool
+	for i, kind := range append([]CodeKind{k}, also...) {
+		p := s.policy[kind]
+		c, closed := l.Counters[kind].withFailure(p, now)
+		if i == 0 {
+			closedK = closed
 		}
-		if c.AlertedAt.IsZero() || now.Sub(c.AlertedAt) >= AlertEvery {
-			s.addEvent(ch, EvtSecurityAlert, map[string]any{
-				"kind": string(k), "count": c.Unreported,
-				"window":  now.Sub(c.Since).Round(time.Second).String(),
-				"since":   c.Since.UTC().Format(time.RFC3339Nano),
-				"in_24h":  len(c.since(now.Add(-DailyWindow))),
-				"blocked": k != KindQR,
-			})
-			c.AlertedAt, c.Unreported, c.Since = now, 0, time.Time{}
+		if closed {
+			if kind == KindQR {
+				s.addAudit(ch, "system", "qr.throttled", string(kind), c.LockedUntil.UTC().Format(time.RFC3339))
+			} else {
+				until, _ := c.until(p, now)
+				s.addEvent(ch, EvtPINLockout, map[string]any{
+					"until": until.UTC().Format(time.RFC3339Nano), "level": c.Level, "kind": string(kind),
+					"seconds": int(until.Sub(now) / time.Second),
+				})
+				s.addAudit(ch, "system", "pin.lockout", string(kind), until.UTC().Format(time.RFC3339))
+			}
+			if c.AlertedAt.IsZero() || now.Sub(c.AlertedAt) >= AlertEvery {
+				s.addEvent(ch, EvtSecurityAlert, map[string]any{
+					"kind": string(kind), "count": c.Unreported,
+					"window":  now.Sub(c.Since).Round(time.Second).String(),
+					"since":   c.Since.UTC().Format(time.RFC3339Nano),
+					"in_24h":  len(c.since(now.Add(-DailyWindow))),
+					"blocked": kind != KindQR,
+				})
+				c.AlertedAt, c.Unreported, c.Since = now, 0, time.Time{}
+			}
 		}
+		l = l.with(kind, c)
 	}
-	l := s.lockout.with(k, c)
 	ch.Lockout = &l
 	if err := s.commitLocked(ctx, ch); err != nil {
 		s.lockout = l.clone()
 	}
-	if closed && k != KindQR {
-		until, _ := c.until(p, now)
+	if closedK && k != KindQR {
+		until, _ := l.Until(s.policy[k], k, now)
 		return s.lockedErr(k, until, now)
 	}
 	return s.wrongErr(k, cause)

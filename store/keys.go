@@ -49,6 +49,9 @@ func (db *DB) setupKey(ctx context.Context) error {
 	key, err := readKeyFile(db.o.KeyFile)
 	switch {
 	case err == nil:
+		if fi, serr := os.Stat(db.o.KeyFile); serr == nil && fi.Mode().Perm()&0o077 != 0 {
+			db.o.Logger.Warn("store: the key file can be read by others than its owner: chmod 600 it", "key_file", db.o.KeyFile, "mode", fi.Mode().Perm().String())
+		}
 		if len(inDB) > 0 && !bytes.Equal(inDB, key) {
 			return fmt.Errorf("%w: %s holds another key than the database %s: restore the key file that belongs to it", ErrKeyFile, db.o.KeyFile, db.path)
 		}

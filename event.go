@@ -26,6 +26,10 @@ const (
 	EvtKioskStarted      = "kiosk.started"
 	EvtLockerFull        = "locker.full"
 	EvtBoardStatus       = "board.status"
+	EvtDoorRemoteOpen    = "door.remote_open"
+	EvtStaffChanged      = "staff.changed"
+	EvtCourierChanged    = "courier.changed"
+	EvtAuditAnchor       = "audit.anchor"
 )
 
 // Event is the uplink envelope. Seq is gap-free per kiosk and set by the

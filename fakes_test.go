@@ -156,8 +156,14 @@ func (f *fakeStore) Apply(ctx context.Context, c *Change) error {
 	for _, x := range c.Couriers {
 		f.couriers[x.ID] = x
 	}
+	for _, id := range c.DeleteCouriers {
+		delete(f.couriers, id)
+	}
 	for _, x := range c.Staff {
 		f.staff[x.ID] = x
+	}
+	for _, id := range c.DeleteStaff {
+		delete(f.staff, id)
 	}
 	for _, x := range c.Expected {
 		f.expected[x.ID] = x
@@ -241,6 +247,40 @@ func (f *fakeStore) StaffByPIN(ctx context.Context, pinHash string) (Staff, erro
 		}
 	}
 	return Staff{}, fmt.Errorf("fakestore: staff: %w", ErrNotFound)
+}
+
+func (f *fakeStore) StaffByID(ctx context.Context, id string) (Staff, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failLookup != nil {
+		return Staff{}, f.failLookup
+	}
+	if s, ok := f.staff[id]; ok {
+		return s, nil
+	}
+	return Staff{}, fmt.Errorf("fakestore: staff %s: %w", id, ErrNotFound)
+}
+
+func (f *fakeStore) CourierByID(ctx context.Context, id string) (Courier, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failLookup != nil {
+		return Courier{}, f.failLookup
+	}
+	if c, ok := f.couriers[id]; ok {
+		return c, nil
+	}
+	return Courier{}, fmt.Errorf("fakestore: courier %s: %w", id, ErrNotFound)
+}
+
+func (f *fakeStore) AuditHead(ctx context.Context) (int64, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.audit) == 0 {
+		return 0, "", nil
+	}
+	a := f.audit[len(f.audit)-1]
+	return a.Seq, fmt.Sprintf("fake-%d", a.Seq), nil
 }
 
 func (f *fakeStore) ExpectedByBarcode(ctx context.Context, barcode string) (Expected, error) {
@@ -359,7 +399,7 @@ type tb interface {
 
 const (
 	testCourierCode = "C-1111"
-	testStaffPIN    = "4321"
+	testStaffPIN    = "432109"
 	testTOTPSecret  = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" // "12345678901234567890"
 )
 

@@ -75,14 +75,14 @@ func TestServiceOnRealStore(t *testing.T) {
 	}
 
 	db, s := open()
-	must(s.UpsertCourier(ctx, locker.Courier{ID: "c1", Carrier: "ups"}, "777"))
+	must(s.UpsertCourier(ctx, locker.Courier{ID: "c1", Carrier: "ups"}, "777777"))
 	_, err := s.UpsertRecipients(ctx, []locker.Recipient{{ID: "r1", Name: "Ada"}, {ID: "r2", Name: "Alan"}})
 	must(err)
 	_, err = s.ExpectParcel(ctx, locker.Expected{Barcode: "PRE", RecipientID: "r1", Size: locker.SizeS})
 	must(err)
 
 	// A pre-advised parcel: sign in, scan, the door opens, close it.
-	must(s.CourierSignIn(ctx, "777"))
+	must(s.CourierSignIn(ctx, "777777"))
 	must(s.ScanParcel(ctx, "PRE", ""))
 	v := s.View()
 	if v.Step != locker.StepUnlocking {

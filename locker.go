@@ -187,7 +187,9 @@ type Change struct {
 	Recipients       []Recipient
 	DeleteRecipients []string
 	Couriers         []Courier
+	DeleteCouriers   []string // courier ids
 	Staff            []Staff
+	DeleteStaff      []string // staff ids
 	Expected         []Expected
 	DeleteExpected   []string // expected ids
 	Lockout          *Lockout
@@ -204,6 +206,10 @@ type Store interface {
 	SearchRecipients(ctx context.Context, query string, offset, limit int) (list []Recipient, total int, err error)
 	CourierByCode(ctx context.Context, codeHash string) (Courier, error)
 	StaffByPIN(ctx context.Context, pinHash string) (Staff, error)
+	StaffByID(ctx context.Context, id string) (Staff, error)
+	CourierByID(ctx context.Context, id string) (Courier, error)
+	// AuditHead returns the seq and hash of the newest audit row.
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 	ExpectedByBarcode(ctx context.Context, barcode string) (Expected, error)
 	ExpectedByKey(ctx context.Context, idempotencyKey string) (Expected, error)
 	Parcel(ctx context.Context, id string) (Parcel, error)

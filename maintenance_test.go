@@ -157,11 +157,11 @@ func TestSetCompartmentStatus(t *testing.T) {
 	}
 	_, err := r.s.FinishDeposit(r.ctx)
 	r.must(err)
-	r.must(r.s.RemoteSetCompartment(r.ctx, "A1", StatusAvailable, "ops1", "fixed"))
+	r.must(r.s.RemoteSetCompartment(r.ctx, "A1", StatusAvailable, "s1", "fixed"))
 	if c := r.st.comp("A1"); c.Status != StatusAvailable || c.Reason != "" {
 		t.Errorf("A1 back: %+v", c)
 	}
-	if ev := r.st.events(EvtCompartmentStatus); eventData(t, ev[len(ev)-1])["by"] != "remote:ops1" {
+	if ev := r.st.events(EvtCompartmentStatus); eventData(t, ev[len(ev)-1])["by"] != "remote:s1" {
 		t.Errorf("remote actor missing: %v", eventData(t, ev[len(ev)-1]))
 	}
 }
@@ -269,7 +269,7 @@ func TestRemoteOpenDoor(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
 	defer cancel()
-	opened, err := r.s.RemoteOpenDoor(ctx, "B1", "ops1", "courier forgot keys")
+	opened, err := r.s.RemoteOpenDoor(ctx, "B1", "s1", "courier forgot keys")
 	r.must(err)
 	if !opened {
 		t.Fatal("opened = false although the sensor saw it open")
@@ -277,21 +277,21 @@ func TestRemoteOpenDoor(t *testing.T) {
 	// No sensor change: not opened once ctx ends.
 	ctx2, cancel2 := context.WithTimeout(r.ctx, 50*time.Millisecond)
 	defer cancel2()
-	opened, err = r.s.RemoteOpenDoor(ctx2, "A1", "ops1", "check")
+	opened, err = r.s.RemoteOpenDoor(ctx2, "A1", "s1", "check")
 	r.must(err)
 	if opened {
 		t.Error("opened = true with no sensor change")
 	}
-	_, err = r.s.RemoteOpenDoor(r.ctx, "Z9", "ops1", "x")
+	_, err = r.s.RemoteOpenDoor(r.ctx, "Z9", "s1", "x")
 	r.wantErr(err, ErrNotFound)
-	_, err = r.s.RemoteOpenDoor(r.ctx, "A1", "ops1", "")
+	_, err = r.s.RemoteOpenDoor(r.ctx, "A1", "s1", "")
 	r.wantErr(err, ErrInvalid)
 	r.bus.failUnlock = errors.New("timeout")
-	_, err = r.s.RemoteOpenDoor(r.ctx, "A1", "ops1", "x")
+	_, err = r.s.RemoteOpenDoor(r.ctx, "A1", "s1", "x")
 	r.wantErr(err, ErrBusUnavailable)
 	n := 0
 	for _, a := range r.st.audit {
-		if a.Action == "door.open" && a.Actor == "remote:ops1" {
+		if a.Action == "door.open" && a.Actor == "remote:s1" {
 			n++
 		}
 	}

@@ -122,8 +122,8 @@ func TestMaintenanceIdleTimeoutSignsOut(t *testing.T) {
 func TestRemoteErrorsStayOffTheScreen(t *testing.T) {
 	r := newRig(t, testBank())
 	r.signIn()
-	r.wantErr(r.s.RemoteSetCompartment(r.ctx, "Z9", StatusOutOfService, "ops", "x"), ErrNotFound)
-	r.wantErr(r.s.ReissuePIN(r.ctx, "nope"), ErrNotFound)
+	r.wantErr(r.s.RemoteSetCompartment(r.ctx, "Z9", StatusOutOfService, "s1", "x"), ErrNotFound)
+	r.wantErr(r.s.ReissuePIN(r.ctx, "nope", "s1"), ErrNotFound)
 	if v := r.s.View(); v.Err != nil || v.Step != StepScan {
 		t.Errorf("remote errors reached the screen: %v (step %s)", v.Err, v.Step)
 	}

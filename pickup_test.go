@@ -231,7 +231,7 @@ func (r *repeatRand) Read(p []byte) (int, error) {
 func TestReissuePIN(t *testing.T) {
 	r := newRig(t, testBank())
 	p1, _, cred := twoDoorsForR1(r)
-	r.must(r.s.ReissuePIN(r.ctx, p1.ID))
+	r.must(r.s.ReissuePIN(r.ctx, p1.ID, "s1"))
 	ev := r.st.events(EvtPINReissued)
 	if len(ev) != 1 {
 		t.Fatalf("%d reissue events", len(ev))
@@ -251,7 +251,7 @@ func TestReissuePIN(t *testing.T) {
 	}
 	r.must(r.s.Cancel(r.ctx))
 	r.must(r.s.PickupWithQR(r.ctx, d["qr"].(string)))
-	r.wantErr(r.s.ReissuePIN(r.ctx, "nope"), ErrNotFound)
+	r.wantErr(r.s.ReissuePIN(r.ctx, "nope", "s1"), ErrNotFound)
 	r.checkInvariants()
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // remoteActor is the audit actor of an uplink command.
@@ -106,6 +108,9 @@ func (s *Service) RemoteOpenDoor(ctx context.Context, compartmentID, staffID, re
 	if strings.TrimSpace(reason) == "" {
 		return false, fmt.Errorf("%w: a reason is required", ErrInvalid)
 	}
+	if err := s.checkRemoteStaff(ctx, staffID); err != nil {
+		return false, err
+	}
 	s.mu.Lock()
 	if !s.started {
 		s.mu.Unlock()
@@ -128,6 +133,7 @@ func (s *Service) RemoteOpenDoor(ctx context.Context, compartmentID, staffID, re
 	s.mu.Unlock()
 	defer s.dropWaiter(compartmentID, w)
 
+	defer func() { s.remoteOpened(compartmentID, staffID, reason, opened) }()
 	if err := s.bus.Unlock(ctx, addr); err != nil {
 		return false, fmt.Errorf("%w: compartment %s: %w", ErrBusUnavailable, compartmentID, err)
 	}
@@ -145,6 +151,41 @@ func (s *Service) RemoteOpenDoor(ctx context.Context, compartmentID, staffID, re
 		case <-t.C:
 		}
 	}
+}
+
+// remoteOpened records the door.remote_open event of a remote door.open
+// once its outcome is known. The audit row was written before the unlock;
+// a store failure here is logged, not returned: the door did what it did.
+func (s *Service) remoteOpened(compartmentID, staffID, reason string, opened bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.runRemote(ctx, func() error {
+		ch := &Change{}
+		s.addEvent(ch, EvtDoorRemoteOpen, map[string]any{
+			"compartment": compartmentID, "staff_id": staffID, "reason": reason, "opened": opened,
+		})
+		return s.commitLocked(ctx, ch)
+	})
+	if err != nil {
+		s.log.Warn("door.remote_open not recorded", "compartment", compartmentID, "staff", staffID, "err", err)
+	}
+}
+
+// checkRemoteStaff returns ErrUnauthorized unless staffID names a staff
+// member on record: a remote command acts for someone the kiosk knows, and
+// a removed staff member's id stops working at once.
+func (s *Service) checkRemoteStaff(ctx context.Context, staffID string) error {
+	if strings.TrimSpace(staffID) == "" {
+		return fmt.Errorf("%w: a staff_id is required", ErrUnauthorized)
+	}
+	if _, err := s.store.StaffByID(ctx, staffID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			s.log.Warn("remote command for an unknown staff id refused", "staff", staffID)
+			return fmt.Errorf("%w: staff %q is not on record", ErrUnauthorized, staffID)
+		}
+		return fmt.Errorf("locker: staff lookup: %w: %w", ErrStoreDown, err)
+	}
+	return nil
 }
 
 func (s *Service) dropWaiter(id string, w chan struct{}) {
@@ -165,6 +206,9 @@ func (s *Service) dropWaiter(id string, w chan struct{}) {
 // RemoteSetCompartment puts a compartment out of service or back into
 // service on a remote staff member's command.
 func (s *Service) RemoteSetCompartment(ctx context.Context, compartmentID string, st CompartmentStatus, staffID, reason string) error {
+	if err := s.checkRemoteStaff(ctx, staffID); err != nil {
+		return err
+	}
 	return s.runRemote(ctx, func() error {
 		return s.setCompartmentLocked(ctx, compartmentID, st, reason, remoteActor(staffID))
 	})
@@ -201,43 +245,206 @@ func (s *Service) DeleteRecipients(ctx context.Context, ids []string) (int, erro
 	return len(ids), nil
 }
 
+// Provisioning limits (staff.upsert, courier.upsert).
+const (
+	MinStaffPIN       = 6  // digits
+	MaxStaffPIN       = 12 // digits
+	MinTOTPSecretBits = 128
+	MinCourierCode    = 6  // characters
+	MaxCourierCode    = 64 // characters
+)
+
+// ValidStaffPIN checks a staff PIN: MinStaffPIN to MaxStaffPIN digits.
+func ValidStaffPIN(pin string) error {
+	if len(pin) < MinStaffPIN || len(pin) > MaxStaffPIN || strings.Trim(pin, "0123456789") != "" {
+		return fmt.Errorf("%w: a staff PIN is %d to %d digits", ErrInvalid, MinStaffPIN, MaxStaffPIN)
+	}
+	return nil
+}
+
+// ValidTOTPSecret checks a staff TOTP secret: base32 of at least
+// MinTOTPSecretBits bits (RFC 4226 asks for 128, recommends 160).
+func ValidTOTPSecret(secret string) error {
+	key, err := decodeTOTPSecret(secret)
+	if err != nil {
+		return err
+	}
+	if len(key)*8 < MinTOTPSecretBits {
+		return fmt.Errorf("%w: TOTP secret has %d bits, at least %d are required (%d base32 characters)",
+			ErrInvalid, len(key)*8, MinTOTPSecretBits, (MinTOTPSecretBits+4)/5)
+	}
+	return nil
+}
+
+// ValidCourierCode checks a courier's keypad code or badge text:
+// MinCourierCode to MaxCourierCode printable characters.
+func ValidCourierCode(code string) error {
+	n := utf8.RuneCountInString(code)
+	if n < MinCourierCode || n > MaxCourierCode || !utf8.ValidString(code) {
+		return fmt.Errorf("%w: a courier code is %d to %d printable characters", ErrInvalid, MinCourierCode, MaxCourierCode)
+	}
+	for _, r := range code {
+		if !unicode.IsPrint(r) {
+			return fmt.Errorf("%w: a courier code is %d to %d printable characters (found %U)", ErrInvalid, MinCourierCode, MaxCourierCode, r)
+		}
+	}
+	return nil
+}
+
+// changeKind is "created" or "updated", whichever an upsert of an id whose
+// lookup gave err is.
+func changeKind(err error) (string, error) {
+	switch {
+	case err == nil:
+		return "updated", nil
+	case errors.Is(err, ErrNotFound):
+		return "created", nil
+	}
+	return "", fmt.Errorf("locker: provisioning: %w: %w", ErrStoreDown, err)
+}
+
 // UpsertCourier adds or replaces a courier; code (keypad code or badge
-// text) is stored only as its HMAC.
+// text) is stored only as its HMAC. A courier.changed event names what
+// changed, never the code.
 func (s *Service) UpsertCourier(ctx context.Context, c Courier, code string) error {
 	code = strings.TrimSpace(code)
-	if c.ID == "" || code == "" {
-		return fmt.Errorf("%w: courier id and code are required", ErrInvalid)
+	if strings.TrimSpace(c.ID) == "" {
+		return fmt.Errorf("%w: courier id is required", ErrInvalid)
+	}
+	if err := ValidCourierCode(code); err != nil {
+		return err
+	}
+	old, err := s.store.CourierByID(ctx, c.ID)
+	kind, err := changeKind(err)
+	if err != nil {
+		return err
 	}
 	return s.runRemote(ctx, func() error {
 		c.CodeHash = HashCourierCode(s.secret, code)
+		var fields []string
+		if kind == "created" || old.Carrier != c.Carrier {
+			fields = append(fields, "carrier")
+		}
+		if kind == "created" || old.Name != c.Name {
+			fields = append(fields, "name")
+		}
+		if kind == "created" || old.CodeHash != c.CodeHash {
+			fields = append(fields, "code")
+		}
 		ch := &Change{Couriers: []Courier{c}}
-		s.addAudit(ch, "remote", "courier.upsert", c.ID, c.Carrier)
+		s.addEvent(ch, EvtCourierChanged, map[string]any{"id": c.ID, "change": kind, "fields": fields, "carrier": c.Carrier, "name": c.Name})
+		s.addAudit(ch, "remote", "courier.upsert", c.ID, c.Carrier+" "+kind+": "+strings.Join(fields, ","))
+		return s.commitLocked(ctx, ch)
+	})
+}
+
+// DeleteCourier removes a courier: their code stops working at once. A
+// courier in the middle of a deposit visit finishes the parcel in hand.
+func (s *Service) DeleteCourier(ctx context.Context, id string) error {
+	if _, err := s.store.CourierByID(ctx, id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("locker: courier %q: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("locker: delete courier: %w: %w", ErrStoreDown, err)
+	}
+	return s.runRemote(ctx, func() error {
+		ch := &Change{DeleteCouriers: []string{id}}
+		s.addEvent(ch, EvtCourierChanged, map[string]any{"id": id, "change": "deleted"})
+		s.addAudit(ch, "remote", "courier.delete", id, "")
 		return s.commitLocked(ctx, ch)
 	})
 }
 
 // UpsertStaff adds or replaces a staff member; pin is stored only as its
-// HMAC, st.TOTPSecret must be base32.
+// HMAC, st.TOTPSecret must be base32 of at least 128 bits. A staff.changed
+// event names what changed, never the PIN or the secret.
 func (s *Service) UpsertStaff(ctx context.Context, st Staff, pin string) error {
 	pin = strings.TrimSpace(pin)
-	if st.ID == "" || len(pin) < 4 {
-		return fmt.Errorf("%w: staff id and a PIN of at least 4 digits are required", ErrInvalid)
+	if strings.TrimSpace(st.ID) == "" {
+		return fmt.Errorf("%w: staff id is required", ErrInvalid)
 	}
-	if _, err := decodeTOTPSecret(st.TOTPSecret); err != nil {
+	if err := ValidStaffPIN(pin); err != nil {
+		return err
+	}
+	if err := ValidTOTPSecret(st.TOTPSecret); err != nil {
+		return err
+	}
+	old, err := s.store.StaffByID(ctx, st.ID)
+	kind, err := changeKind(err)
+	if err != nil {
 		return err
 	}
 	return s.runRemote(ctx, func() error {
 		st.PINHash = HashStaffPIN(s.secret, pin)
+		var fields []string
+		if kind == "created" || old.Name != st.Name {
+			fields = append(fields, "name")
+		}
+		if kind == "created" || old.PINHash != st.PINHash {
+			fields = append(fields, "pin")
+		}
+		if kind == "created" || old.TOTPSecret != st.TOTPSecret {
+			fields = append(fields, "totp_secret")
+		}
 		ch := &Change{Staff: []Staff{st}}
-		s.addAudit(ch, "remote", "staff.upsert", st.ID, st.Name)
+		s.addEvent(ch, EvtStaffChanged, map[string]any{"id": st.ID, "change": kind, "fields": fields, "name": st.Name})
+		s.addAudit(ch, "remote", "staff.upsert", st.ID, st.Name+" "+kind+": "+strings.Join(fields, ","))
+		return s.commitLocked(ctx, ch)
+	})
+}
+
+// DeleteStaff removes a staff member: their PIN and their remote commands
+// stop working at once, and their maintenance session, if one is open on
+// the screen, ends.
+func (s *Service) DeleteStaff(ctx context.Context, id string) error {
+	if _, err := s.store.StaffByID(ctx, id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("locker: staff %q: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("locker: delete staff: %w: %w", ErrStoreDown, err)
+	}
+	return s.runRemote(ctx, func() error {
+		ch := &Change{DeleteStaff: []string{id}}
+		s.addEvent(ch, EvtStaffChanged, map[string]any{"id": id, "change": "deleted"})
+		s.addAudit(ch, "remote", "staff.delete", id, "")
+		signedIn := s.sess.flow == FlowMaintenance && s.sess.staff.ID == id
+		if signedIn {
+			s.addAudit(ch, "staff:"+id, "staff.logout", id, "staff member deleted")
+		}
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		if signedIn {
+			s.resetSessionLocked()
+		}
+		return nil
+	})
+}
+
+// AnchorAudit records an audit.anchor event with the audit chain's head
+// (seq and hash): once it is on the uplink, a chain rewritten later no
+// longer matches it (lockerctl db check --anchors).
+func (s *Service) AnchorAudit(ctx context.Context) error {
+	return s.runRemote(ctx, func() error {
+		// Every audit row is written by commitLocked under s.mu, so the
+		// head read here is the head this event follows.
+		seq, hash, err := s.store.AuditHead(ctx)
+		if err != nil {
+			return fmt.Errorf("locker: audit anchor: %w: %w", ErrStoreDown, err)
+		}
+		ch := &Change{}
+		s.addEvent(ch, EvtAuditAnchor, map[string]any{"audit_seq": seq, "audit_hash": hash})
 		return s.commitLocked(ctx, ch)
 	})
 }
 
 // ReissuePIN gives every active parcel sharing parcelID's credential a new
 // PIN and QR (the old ones stop working) and sends them in a
-// parcel.pin_reissued event.
-func (s *Service) ReissuePIN(ctx context.Context, parcelID string) error {
+// parcel.pin_reissued event, on the command of staff member staffID.
+func (s *Service) ReissuePIN(ctx context.Context, parcelID, staffID string) error {
+	if err := s.checkRemoteStaff(ctx, staffID); err != nil {
+		return err
+	}
 	return s.runRemote(ctx, func() error {
 		p, ok := s.parcels[parcelID]
 		if !ok || p.Status == ParcelDepositing {
@@ -266,7 +473,7 @@ func (s *Service) ReissuePIN(ctx context.Context, parcelID string) error {
 			"compartment": p.CompartmentID, "pin": cr.PIN, "qr": cr.QR,
 			"expires_at": cr.ExpiresAt.UTC().Format(time.RFC3339Nano),
 		})
-		s.addAudit(ch, "remote", "pin.reissue", p.ID, "")
+		s.addAudit(ch, remoteActor(staffID), "pin.reissue", p.ID, "")
 		if err := s.commitLocked(ctx, ch); err != nil {
 			return err
 		}

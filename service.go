@@ -41,6 +41,10 @@ type Options struct {
 	DoneTimeout time.Duration
 	// PageSize is the number of rows per directory or audit page; default 8.
 	PageSize int
+	// Sealer, if set, seals the pin and qr fields of parcel.deposited and
+	// parcel.pin_reissued to the operator's notification service before
+	// the event reaches the outbox.
+	Sealer Sealer
 	// OnCommit, if set, is given the events of every committed change, with
 	// their ids and seqs (the kiosk takes a door photo per door.opened). It
 	// runs with the service's lock held: it must return at once and must
@@ -436,6 +440,9 @@ func (s *Service) Status() StatusReport {
 // addEvent appends an event of type typ with data to ch; commitLocked fills
 // the envelope.
 func (s *Service) addEvent(ch *Change, typ string, data map[string]any) {
+	if typ == EvtParcelDeposited || typ == EvtPINReissued {
+		s.sealCredential(data)
+	}
 	b, err := json.Marshal(data)
 	if err != nil { // only plain values are passed; keep the event anyway
 		b = []byte(`{}`)

@@ -93,6 +93,16 @@ type Uplink struct {
 	Creds     string        `toml:"creds"`     // NATS .creds file (JWT + NKey); empty: none
 	TLSCA     string        `toml:"tls_ca"`    // PEM file of the CA that signed the server's certificate; empty: system roots
 	Heartbeat time.Duration `toml:"heartbeat"` // status heartbeat period; default 30s
+	// OperatorKeys are the public nkeys (O..., A... or U...) one of which
+	// must sign every privileged command; empty: commands are trusted as
+	// the NATS account that may publish them.
+	OperatorKeys []string `toml:"operator_keys"`
+	// NotifyKey is the public curve key (X...) of the operator's
+	// notification service: pickup PINs and QR codes are sealed to it.
+	NotifyKey string `toml:"notify_key"`
+	// Insecure allows a plaintext nats:// or ws:// URL to a host other
+	// than loopback.
+	Insecure bool `toml:"insecure"`
 }
 
 // Scanner holds the [scanner] settings: where barcodes come from.
@@ -246,6 +256,9 @@ func ParseWith(data []byte, name string, o Options) (*Config, error) {
 	}
 	if len(c.Scanner.Serial) == 0 {
 		c.Scanner.Serial = nil
+	}
+	if len(c.Uplink.OperatorKeys) == 0 {
+		c.Uplink.OperatorKeys = nil
 	}
 	if len(c.Lockboard.Boards) == 0 {
 		c.Lockboard.Boards = nil

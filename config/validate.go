@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/nats-io/nkeys"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -289,6 +291,21 @@ func (v *validator) mustExist(key, fallback, what, name string) {
 	}
 }
 
+// plaintext reports whether an uplink URL sends in clear: ws:// always,
+// nats:// unless a pinned CA turns TLS on.
+func plaintext(u *url.URL, tlsCA string) bool {
+	return u.Scheme == "ws" || (u.Scheme == "nats" && tlsCA == "")
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (v *validator) uplink() {
 	u := v.cfg.Uplink
 	if u.URL != "" {
@@ -301,6 +318,8 @@ func (v *validator) uplink() {
 				v.errorf("uplink.url", "uplink", "uplink.url %q: want a nats://, tls://, ws:// or wss:// URL", one)
 			case p.Host == "":
 				v.errorf("uplink.url", "uplink", "uplink.url %q has no host", one)
+			case plaintext(p, u.TLSCA) && !loopback(p.Hostname()) && !u.Insecure:
+				v.errorf("uplink.url", "uplink", "uplink.url %q is not encrypted: use tls:// or wss://, set tls_ca, or set insecure = true to send commands and PINs in clear over the network", one)
 			}
 		}
 	}
@@ -309,6 +328,18 @@ func (v *validator) uplink() {
 	}
 	if u.TLSCA != "" {
 		v.mustExist("uplink.tls_ca", "uplink", "tls_ca file", u.TLSCA)
+	}
+	for i, k := range u.OperatorKeys {
+		switch nkeys.Prefix(k) {
+		case nkeys.PrefixByteOperator, nkeys.PrefixByteAccount, nkeys.PrefixByteUser:
+			if nkeys.IsValidPublicKey(k) {
+				continue
+			}
+		}
+		v.errorf("uplink.operator_keys", "uplink", "uplink.operator_keys[%d] %q: want a public nkey (O..., A... or U...; nsc or nk -gen user -pubout)", i, k)
+	}
+	if u.NotifyKey != "" && !nkeys.IsValidPublicCurveKey(u.NotifyKey) {
+		v.errorf("uplink.notify_key", "uplink", "uplink.notify_key %q: want a public curve key (X...; nk -gen x25519 -pubout)", u.NotifyKey)
 	}
 	if u.URL == "" && (u.Creds != "" || u.TLSCA != "") {
 		v.errorf("uplink.url", "uplink", "uplink.url is empty but creds or tls_ca is set")

@@ -84,7 +84,7 @@ func TestKeypadPathsSeparate(t *testing.T) {
 // force, credentials outside the events that carry them, secrets in the
 // log, and a tampered audit row.
 func TestSecurity(t *testing.T) {
-	h := newHarness(t, options{})
+	h := newHarness(t, options{staff: true})
 	h.seed(10)
 	h.expect("SEC0001", "UPS", "R001", locker.SizeS)
 	h.expect("SEC0002", "UPS", "R002", locker.SizeS)
@@ -184,7 +184,7 @@ func TestSecurity(t *testing.T) {
 	})
 
 	t.Run("credential only in its events", func(t *testing.T) {
-		h.command("pin.reissue", map[string]any{"parcel_id": p2.Data.ParcelID})
+		h.command("pin.reissue", map[string]any{"parcel_id": p2.Data.ParcelID, "staff_id": staffID})
 		re := h.events.wait(20*time.Second, "parcel.pin_reissued", ofType(locker.EvtPINReissued))
 		if re.Data.PIN == "" || re.Data.PIN == p2.Data.PIN {
 			t.Errorf("reissued PIN %q, old %q", re.Data.PIN, p2.Data.PIN)

@@ -257,6 +257,11 @@ func applyDirectory(ctx context.Context, tx *sql.Tx, c *locker.Change) error {
 			return fmt.Errorf("courier %s: %w", k.ID, err)
 		}
 	}
+	for _, id := range c.DeleteCouriers {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM couriers WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete courier %s: %w", id, err)
+		}
+	}
 	for _, s := range c.Staff {
 		if s.ID == "" {
 			return fmt.Errorf("staff without id: %w", locker.ErrInvalid)
@@ -266,6 +271,11 @@ func applyDirectory(ctx context.Context, tx *sql.Tx, c *locker.Change) error {
 			pin_hash = excluded.pin_hash, totp_secret = excluded.totp_secret`,
 			s.ID, s.Name, s.PINHash, s.TOTPSecret); err != nil {
 			return fmt.Errorf("staff %s: %w", s.ID, err)
+		}
+	}
+	for _, id := range c.DeleteStaff {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM staff WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete staff %s: %w", id, err)
 		}
 	}
 	return nil

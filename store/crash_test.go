@@ -26,7 +26,7 @@ import (
 
 const (
 	crashDBEnv   = "STORE_CRASH_DB"
-	crashCode    = "4711"
+	crashCode    = "471147"
 	crashTimeout = 30 * time.Second // a child nobody kills stops by itself
 )
 

@@ -94,8 +94,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: %s has schema version %d, this build knows up to %d: %w",
 			db.path, cur, len(ms), ErrTooNew)
 	}
+	fresh := cur == 0 // a new file has nothing to back up, before any migration
 	for _, m := range ms[cur:] {
-		if cur > 0 {
+		if !fresh {
 			if err := db.backupBeforeMigration(ctx, m.version); err != nil {
 				return err
 			}

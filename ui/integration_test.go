@@ -67,7 +67,7 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	if err := svc.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.UpsertCourier(ctx, locker.Courier{ID: "c1", Carrier: "UPS", Name: "Sam Rivera"}, "4711"); err != nil {
+	if err := svc.UpsertCourier(ctx, locker.Courier{ID: "c1", Carrier: "UPS", Name: "Sam Rivera"}, "471100"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.UpsertRecipients(ctx, []locker.Recipient{{ID: "r1", Name: "Ana García", Unit: "100A"}, {ID: "r2", Name: "Bruno Díaz", Unit: "110B"}}); err != nil {
@@ -93,7 +93,7 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	}
 
 	h.tap("Drop off")
-	h.keys("4711")
+	h.keys("471100")
 	h.tap("OK")
 	h.wantScreen("deposit.scan")
 	h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Source: "hid"})
@@ -139,8 +139,8 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	h.wantScreen("home")
 
 	// Staff: a wrong authenticator code, then the right one; open a door.
-	secret := "JBSWY3DPEHPK3PXP"
-	if err := svc.UpsertStaff(ctx, locker.Staff{ID: "s1", Name: "Alex Tech", TOTPSecret: secret}, "2468"); err != nil {
+	secret := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	if err := svc.UpsertStaff(ctx, locker.Staff{ID: "s1", Name: "Alex Tech", TOTPSecret: secret}, "246800"); err != nil {
 		t.Fatal(err)
 	}
 	code, err := totp.GenerateCode(secret, time.Now())
@@ -148,7 +148,7 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrong := fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
-	signInStaff(h, "2468", wrong)
+	signInStaff(h, "246800", wrong)
 	h.wantScreen("staff")
 	h.wantText("Wrong PIN or authenticator code.")
 	h.u.fields.staffTOTP.clear()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -28,8 +29,10 @@ type Service interface {
 	UpsertRecipients(ctx context.Context, rs []locker.Recipient) (int, error)
 	DeleteRecipients(ctx context.Context, ids []string) (int, error)
 	UpsertCourier(ctx context.Context, c locker.Courier, code string) error
+	DeleteCourier(ctx context.Context, id string) error
 	UpsertStaff(ctx context.Context, st locker.Staff, pin string) error
-	ReissuePIN(ctx context.Context, parcelID string) error
+	DeleteStaff(ctx context.Context, id string) error
+	ReissuePIN(ctx context.Context, parcelID, staffID string) error
 	Status() locker.StatusReport
 }
 
@@ -47,7 +50,9 @@ const (
 	CmdDirectoryUpsert = "directory.upsert"
 	CmdDirectoryDelete = "directory.delete"
 	CmdCourierUpsert   = "courier.upsert"
+	CmdCourierDelete   = "courier.delete"
 	CmdStaffUpsert     = "staff.upsert"
+	CmdStaffDelete     = "staff.delete"
 	CmdPINReissue      = "pin.reissue"
 	CmdStatus          = "status"
 )
@@ -81,6 +86,19 @@ type CommandOptions struct {
 	DoorWait time.Duration
 	// Concurrency is the most commands handled at once; default 4.
 	Concurrency int
+	// OperatorKeys, when set, are the public nkeys whose signature every
+	// privileged command (see Privileged) must carry; an unsigned,
+	// expired or replayed one is refused with CodeUnauthorized. Empty:
+	// anyone who may publish on the kiosk's command subjects is trusted.
+	OperatorKeys []string
+	// Nonces remembers the nonces of signed commands; required with
+	// OperatorKeys.
+	Nonces NonceStore
+	// SigMaxAge and SigMaxAhead bound a signature's time against the
+	// kiosk's clock; defaults DefaultSigMaxAge and DefaultSigMaxAhead.
+	SigMaxAge, SigMaxAhead time.Duration
+	// Clock tells the time for signatures; default locker.SystemClock{}.
+	Clock locker.Clock
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 }
@@ -91,6 +109,7 @@ type Commands struct {
 	svc  Service
 	o    CommandOptions
 	subj Subjects
+	sig  *verifier // nil without operator keys
 }
 
 // NewCommands returns the command handlers of one kiosk.
@@ -114,7 +133,31 @@ func NewCommands(nc *nats.Conn, svc Service, o CommandOptions) (*Commands, error
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Commands{nc: nc, svc: svc, o: o, subj: s}, nil
+	c := &Commands{nc: nc, svc: svc, o: o, subj: s}
+	if len(o.OperatorKeys) > 0 {
+		if o.Nonces == nil {
+			return nil, errors.New("uplink: CommandOptions.Nonces is required with OperatorKeys")
+		}
+		if o.Clock == nil {
+			o.Clock = locker.SystemClock{}
+		}
+		v := &verifier{keys: map[string]nkeys.KeyPair{}, nonces: o.Nonces, maxAge: o.SigMaxAge, maxAhead: o.SigMaxAhead, now: o.Clock.Now}
+		if v.maxAge <= 0 {
+			v.maxAge = DefaultSigMaxAge
+		}
+		if v.maxAhead <= 0 {
+			v.maxAhead = DefaultSigMaxAhead
+		}
+		for _, k := range o.OperatorKeys {
+			kp, err := ParseOperatorKey(k)
+			if err != nil {
+				return nil, err
+			}
+			v.keys[strings.TrimSpace(k)] = kp
+		}
+		c.sig = v
+	}
+	return c, nil
 }
 
 // Run subscribes to the kiosk's own command subjects and answers each
@@ -158,7 +201,20 @@ func (c *Commands) serve(ctx context.Context, m *nats.Msg) {
 		c.o.Logger.Warn("uplink: command without reply subject ignored", "command", name)
 		return
 	}
-	reply := c.Handle(ctx, name, m.Data)
+	var reply []byte
+	if c.sig != nil && Privileged(name) {
+		if err := c.sig.verify(ctx, m); err != nil {
+			code := CodeUnauthorized
+			if !errors.Is(err, ErrUnsigned) && !errors.Is(err, ErrBadSignature) && !errors.Is(err, ErrSigExpired) && !errors.Is(err, ErrReplayed) {
+				code = CodeUnavailable
+			}
+			c.o.Logger.Warn("uplink: command refused: signature", "command", name, "code", code, "err", err)
+			reply = encodeReply(map[string]any{"ok": false, "error": map[string]string{"code": code, "message": err.Error()}})
+		}
+	}
+	if reply == nil {
+		reply = c.Handle(ctx, name, m.Data)
+	}
 	if err := m.Respond(reply); err != nil {
 		c.o.Logger.Warn("uplink: reply failed", "command", name, "err", err)
 	}
@@ -327,8 +383,12 @@ type (
 		PIN        string `json:"pin"`         // stored hashed
 		TOTPSecret string `json:"totp_secret"` // base32 (RFC 6238), enrolled in the staff member's authenticator
 	}
+	deleteReq struct {
+		ID string `json:"id"`
+	}
 	pinReissueReq struct {
 		ParcelID string `json:"parcel_id"`
+		StaffID  string `json:"staff_id"`
 	}
 	statusReq struct{}
 )
@@ -489,6 +549,19 @@ func (c *Commands) handle(ctx context.Context, name string, body []byte) (map[st
 		}
 		return nil, c.svc.UpsertCourier(ctx, locker.Courier{ID: r.ID, Carrier: r.Carrier, Name: r.Name}, r.Code)
 
+	case CmdCourierDelete, CmdStaffDelete:
+		var r deleteReq
+		if err := decode(body, &r); err != nil {
+			return nil, err
+		}
+		if err := need("id", r.ID); err != nil {
+			return nil, err
+		}
+		if name == CmdStaffDelete {
+			return nil, c.svc.DeleteStaff(ctx, r.ID)
+		}
+		return nil, c.svc.DeleteCourier(ctx, r.ID)
+
 	case CmdStaffUpsert:
 		var r staffReq
 		if err := decode(body, &r); err != nil {
@@ -504,10 +577,13 @@ func (c *Commands) handle(ctx context.Context, name string, body []byte) (map[st
 		if err := decode(body, &r); err != nil {
 			return nil, err
 		}
-		if err := need("parcel_id", r.ParcelID); err != nil {
+		if strings.TrimSpace(r.StaffID) == "" {
+			return nil, refuse(CodeUnauthorized, "pin.reissue needs a staff_id")
+		}
+		if err := need("parcel_id", r.ParcelID, "staff_id", r.StaffID); err != nil {
 			return nil, err
 		}
-		return nil, c.svc.ReissuePIN(ctx, r.ParcelID)
+		return nil, c.svc.ReissuePIN(ctx, r.ParcelID, r.StaffID)
 
 	case CmdStatus:
 		var r statusReq

@@ -111,8 +111,18 @@ func (f *fakeService) UpsertStaff(ctx context.Context, st locker.Staff, pin stri
 	return f.err
 }
 
-func (f *fakeService) ReissuePIN(ctx context.Context, parcelID string) error {
-	f.record("ReissuePIN %s", parcelID)
+func (f *fakeService) ReissuePIN(ctx context.Context, parcelID, staffID string) error {
+	f.record("ReissuePIN %s %s", parcelID, staffID)
+	return f.err
+}
+
+func (f *fakeService) DeleteStaff(ctx context.Context, id string) error {
+	f.record("DeleteStaff %s", id)
+	return f.err
+}
+
+func (f *fakeService) DeleteCourier(ctx context.Context, id string) error {
+	f.record("DeleteCourier %s", id)
 	return f.err
 }
 
@@ -297,8 +307,13 @@ func TestCommands(t *testing.T) {
 		{name: "courier upsert no code", cmd: "courier.upsert", body: `{"id":"c1","carrier":"ups","name":"Carl"}`, wantCode: CodeBadRequest},
 		{name: "staff upsert", cmd: "staff.upsert", body: `{"id":"s1","name":"Alex","pin":"135790","totp_secret":"JBSWY3DPEHPK3PXP"}`, wantCall: "UpsertStaff s1 Alex 135790 JBSWY3DPEHPK3PXP"},
 		{name: "staff upsert no totp", cmd: "staff.upsert", body: `{"id":"s1","name":"Alex","pin":"135790"}`, wantCode: CodeBadRequest},
-		{name: "pin reissue", cmd: "pin.reissue", body: `{"parcel_id":"p1"}`, wantCall: "ReissuePIN p1"},
-		{name: "pin reissue fails", cmd: "pin.reissue", body: `{"parcel_id":"p1"}`, svcErr: errors.New("disk on fire"), wantCode: CodeInternal, wantCall: "ReissuePIN p1"},
+		{name: "pin reissue", cmd: "pin.reissue", body: `{"parcel_id":"p1","staff_id":"s1"}`, wantCall: "ReissuePIN p1 s1"},
+		{name: "pin reissue no staff", cmd: "pin.reissue", body: `{"parcel_id":"p1"}`, wantCode: CodeUnauthorized},
+		{name: "pin reissue fails", cmd: "pin.reissue", body: `{"parcel_id":"p1","staff_id":"s1"}`, svcErr: errors.New("disk on fire"), wantCode: CodeInternal, wantCall: "ReissuePIN p1 s1"},
+		{name: "staff delete", cmd: "staff.delete", body: `{"id":"s1"}`, wantCall: "DeleteStaff s1"},
+		{name: "staff delete no id", cmd: "staff.delete", body: `{}`, wantCode: CodeBadRequest},
+		{name: "courier delete", cmd: "courier.delete", body: `{"id":"c1"}`, wantCall: "DeleteCourier c1"},
+		{name: "courier delete unknown", cmd: "courier.delete", body: `{"id":"c9"}`, svcErr: locker.ErrNotFound, wantCode: CodeNotFound, wantCall: "DeleteCourier c9"},
 		{name: "status", cmd: "status", body: `{}`, wantCall: "Status",
 			check: func(t *testing.T, r reply) {
 				if r.Version != "1.2.3" || !r.BoardOnline || r.OutboxBacklog != 7 || len(r.Compartments) != 3 {

@@ -26,6 +26,13 @@ type HeartbeatOptions struct {
 	Interval time.Duration
 	// Backlog gives outbox_backlog; nil reports -1.
 	Backlog Backlogger
+	// Audit gives the audit chain's head carried in every heartbeat; nil
+	// leaves it out.
+	Audit AuditHeader
+	// Anchor, if set, records an audit.anchor event at start and every
+	// AnchorInterval (default 1h).
+	Anchor         Anchorer
+	AnchorInterval time.Duration
 	// Clock tells the time; default locker.SystemClock{}. Uptime counts
 	// from NewHeartbeat.
 	Clock locker.Clock
@@ -43,6 +50,20 @@ type HeartbeatMsg struct {
 	BoardOnline   bool                `json:"board_online"`
 	OutboxBacklog int                 `json:"outbox_backlog"`
 	FreeBySize    map[locker.Size]int `json:"free_by_size"`
+	// AuditSeq and AuditHash are the head of the audit chain: an outside
+	// anchor that a chain rewritten later no longer matches.
+	AuditSeq  int64  `json:"audit_seq,omitempty"`
+	AuditHash string `json:"audit_hash,omitempty"`
+}
+
+// AuditHeader reports the head of the audit chain (store.DB implements it).
+type AuditHeader interface {
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+}
+
+// Anchorer records an audit.anchor event (*locker.Service implements it).
+type Anchorer interface {
+	AnchorAudit(ctx context.Context) error
 }
 
 // Heartbeat publishes the kiosk's status periodically on core NATS.
@@ -63,6 +84,9 @@ func NewHeartbeat(nc *nats.Conn, src StatusSource, o HeartbeatOptions) (*Heartbe
 	if o.Interval <= 0 {
 		o.Interval = 30 * time.Second
 	}
+	if o.AnchorInterval <= 0 {
+		o.AnchorInterval = time.Hour
+	}
 	if o.Clock == nil {
 		o.Clock = locker.SystemClock{}
 	}
@@ -76,7 +100,18 @@ func NewHeartbeat(nc *nats.Conn, src StatusSource, o HeartbeatOptions) (*Heartbe
 func (h *Heartbeat) Message(ctx context.Context) HeartbeatMsg {
 	st := h.src.Status()
 	now := h.o.Clock.Now()
+	var seq int64
+	var hash string
+	if h.o.Audit != nil {
+		var err error
+		if seq, hash, err = h.o.Audit.AuditHead(ctx); err != nil {
+			h.o.Logger.Warn("uplink: audit head", "err", err)
+			seq, hash = 0, ""
+		}
+	}
 	return HeartbeatMsg{
+		AuditSeq:      seq,
+		AuditHash:     hash,
 		Site:          h.o.Site,
 		Kiosk:         h.o.Kiosk,
 		Time:          now.UTC(),
@@ -101,19 +136,38 @@ func (h *Heartbeat) Beat(ctx context.Context) error {
 	return nil
 }
 
-// Run sends a heartbeat at start and every Interval until ctx ends, then
-// returns nil.
+// Run sends a heartbeat at start and every Interval, and with an Anchor
+// records an audit anchor at start and every AnchorInterval, until ctx
+// ends; then it returns nil.
 func (h *Heartbeat) Run(ctx context.Context) error {
 	t := time.NewTicker(h.o.Interval)
 	defer t.Stop()
-	for {
-		if err := h.Beat(ctx); err != nil {
-			h.o.Logger.Debug("uplink: heartbeat", "err", err)
+	a := time.NewTicker(h.o.AnchorInterval)
+	defer a.Stop()
+	h.anchor(ctx)
+	for beat := true; ; {
+		if beat {
+			if err := h.Beat(ctx); err != nil {
+				h.o.Logger.Debug("uplink: heartbeat", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-a.C:
+			h.anchor(ctx)
+			beat = false
 		case <-t.C:
+			beat = true
 		}
+	}
+}
+
+func (h *Heartbeat) anchor(ctx context.Context) {
+	if h.o.Anchor == nil {
+		return
+	}
+	if err := h.o.Anchor.AnchorAudit(ctx); err != nil {
+		h.o.Logger.Warn("uplink: audit anchor", "err", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -65,7 +66,10 @@ type kioskRig struct {
 	bus *simBus
 }
 
-func newKiosk(t testing.TB, dir string) *kioskRig {
+// testTOTPSecret is a 160-bit staff TOTP secret.
+const testTOTPSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+func newKiosk(t testing.TB, dir string, opts ...func(*locker.Options)) *kioskRig {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(dir, "kiosk.db"), store.Options{})
@@ -74,19 +78,29 @@ func newKiosk(t testing.TB, dir string) *kioskRig {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	bus := &simBus{}
-	svc, err := locker.NewService(locker.Options{
+	o := locker.Options{
 		Site: "demo", Kiosk: "k1", Version: "test-1", Store: db, Bus: bus,
 		Compartments: []locker.Compartment{
 			{ID: "A1", Size: locker.SizeS, Addr: locker.LockAddr{Board: 0, Lock: 1}, Column: 1, Row: 1},
 			{ID: "A2", Size: locker.SizeM, Addr: locker.LockAddr{Board: 0, Lock: 2}, Column: 1, Row: 2},
 			{ID: "A3", Size: locker.SizeL, Addr: locker.LockAddr{Board: 0, Lock: 3}, Column: 1, Row: 3},
 		},
-	})
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	svc, err := locker.NewService(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Start(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// Remote commands act only for staff on record.
+	for i, id := range []string{"s1", "s7"} {
+		if err := svc.UpsertStaff(ctx, locker.Staff{ID: id, Name: id, TOTPSecret: testTOTPSecret}, fmt.Sprintf("24681%d", i)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &kioskRig{db: db, svc: svc, bus: bus}
 }
@@ -179,11 +193,13 @@ func TestIntegrationCommandsWithRealServiceAndStore(t *testing.T) {
 		{"parcel.expect", `{"barcode":"NEW1","carrier":"ups"`, CodeBadRequest},
 		{"parcel.expect", `{"barcode":"NEW1","carrier":"ups","recipient_id":"r1","dims_mm":[5000,5000,5000]}`, CodeBadRequest},
 		{"door.open", `{"compartment":"A1","reason":"no staff"}`, CodeUnauthorized},
+		{"door.open", `{"compartment":"A1","staff_id":"ghost","reason":"unknown staff"}`, CodeUnauthorized},
+		{"compartment.set", `{"compartment":"A2","status":"out_of_service","staff_id":"ghost","reason":"x"}`, CodeUnauthorized},
 		{"door.open", `{"compartment":"A1","staff_id":"s1"}`, CodeBadRequest},
 		{"door.open", `{"compartment":"Z9","staff_id":"s1","reason":"x"}`, CodeNotFound},
 		{"compartment.set", `{"compartment":"A2","status":"faulty","staff_id":"s1","reason":"x"}`, CodeBadRequest},
 		{"parcel.cancel", `{"barcode":"NOPE"}`, CodeNotFound},
-		{"pin.reissue", `{"parcel_id":"nope"}`, CodeNotFound},
+		{"pin.reissue", `{"parcel_id":"nope","staff_id":"s1"}`, CodeNotFound},
 		{"self.destruct", `{}`, CodeUnknownCommand},
 	} {
 		if r := ask(c.name, c.body); r.code() != c.code {
@@ -245,13 +261,13 @@ func TestIntegrationCommandsWithRealServiceAndStore(t *testing.T) {
 	if r := ask("courier.upsert", `{"id":"c1","carrier":"ups","name":"Carl","code":"BADGE-0001"}`); !r.OK {
 		t.Errorf("courier.upsert: %+v", r)
 	}
-	if r := ask("staff.upsert", `{"id":"s9","name":"Nia","pin":"97531","totp_secret":"JBSWY3DPEHPK3PXP"}`); !r.OK {
+	if r := ask("staff.upsert", `{"id":"s9","name":"Nia","pin":"975310","totp_secret":"`+testTOTPSecret+`"}`); !r.OK {
 		t.Errorf("staff.upsert: %+v", r)
 	}
-	if st, err := k.db.StaffByPIN(ctx, locker.HashStaffPIN(k.secret(t), "97531")); err != nil || st.ID != "s9" {
+	if st, err := k.db.StaffByPIN(ctx, locker.HashStaffPIN(k.secret(t), "975310")); err != nil || st.ID != "s9" {
 		t.Errorf("staff s9 after staff.upsert: %+v, %v", st, err)
 	}
-	if r := ask("staff.upsert", `{"id":"s9","name":"Nia","pin":"97531","totp_secret":"not base32!"}`); r.OK || r.Error == nil || r.Error.Code != CodeBadRequest {
+	if r := ask("staff.upsert", `{"id":"s9","name":"Nia","pin":"975310","totp_secret":"not base32!"}`); r.OK || r.Error == nil || r.Error.Code != CodeBadRequest {
 		t.Errorf("staff.upsert with a bad TOTP secret: %+v", r)
 	}
 	if r := ask("parcel.cancel", `{"barcode":"1Z999AA1"}`); !r.OK {

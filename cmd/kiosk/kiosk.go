@@ -116,7 +116,7 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 		k.photos = newPhotoKeeper(filepath.Join(k.dataDir, "photos"), time.Duration(sc.PhotoDays)*24*time.Hour, k.log)
 		onCommit = k.photos.onCommit
 	}
-	k.svc, err = locker.NewService(locker.Options{
+	o := locker.Options{
 		Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Version: version,
 		Store: k.db, Bus: k.bus,
 		Compartments: k.cfg.Compartments(),
@@ -124,7 +124,13 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 		PINDigits:    k.cfg.PINDigits,
 		Logger:       k.log,
 		OnCommit:     onCommit,
-	})
+	}
+	if key := k.cfg.Uplink.NotifyKey; key != "" {
+		if o.Sealer, err = uplink.NewNotifySealer(key); err != nil {
+			return k, err
+		}
+	}
+	k.svc, err = locker.NewService(o)
 	if err != nil {
 		return k, err
 	}
@@ -316,11 +322,13 @@ func (k *kiosk) openUplink(ctx context.Context) error {
 	}
 	k.nc = nc
 	relay := uplink.NewRelay(nc, k.db, uplink.RelayOptions{CreateStream: k.emb != nil, Logger: k.log})
-	cmds, err := uplink.NewCommands(nc, k.svc, uplink.CommandOptions{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Backlog: k.db, Logger: k.log})
+	cmds, err := uplink.NewCommands(nc, k.svc, uplink.CommandOptions{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Backlog: k.db, Logger: k.log,
+		OperatorKeys: k.cfg.Uplink.OperatorKeys, Nonces: k.db})
 	if err != nil {
 		return err
 	}
-	hb, err := uplink.NewHeartbeat(nc, k.svc, uplink.HeartbeatOptions{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Interval: k.cfg.Uplink.Heartbeat, Backlog: k.db, Logger: k.log})
+	hb, err := uplink.NewHeartbeat(nc, k.svc, uplink.HeartbeatOptions{Site: k.cfg.Site, Kiosk: k.cfg.Kiosk, Interval: k.cfg.Uplink.Heartbeat, Backlog: k.db, Logger: k.log,
+		Audit: k.db, Anchor: k.svc})
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,12 @@ func kiosk(t *testing.T) (string, *locker.Service, *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Remote commands act only for staff on record: s1 is written straight
+	// to the store, so that no staff.changed event comes before the ones
+	// the tests count.
+	if err := db.Apply(ctx, &locker.Change{Staff: []locker.Staff{{ID: "s1", Name: "Sam", PINHash: "x", TOTPSecret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"}}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +124,7 @@ func TestCmd(t *testing.T) {
 		{"refused: unknown field", []string{"parcel.expect", `{"barcode":"1Z2","carrier":"ups","recipient_id":"r1","x":1}`}, true, `"code":"bad_request"`},
 		{"refused: not found", []string{"parcel.cancel", `{"barcode":"none"}`}, true, `"code":"not_found"`},
 		{"refused: no staff", []string{"door.open", `{"compartment":"A1","reason":"r"}`}, true, `"code":"unauthorized"`},
+		{"refused: unknown staff", []string{"door.open", `{"compartment":"A1","staff_id":"ghost","reason":"r"}`}, true, `"code":"unauthorized"`},
 		{"door open", []string{"door.open", `{"compartment":"A1","staff_id":"s1","reason":"r"}`}, false, `"opened":true`},
 		{"unknown command", []string{"nope"}, true, `"code":"unknown_command"`},
 	}

@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 
 	"github.com/parcelkiosk/locker/uplink"
 )
@@ -152,8 +154,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	site := fs.String("site", "", "the kiosk's site, required")
 	kiosk := fs.String("kiosk", "", "the kiosk's id, required")
 	timeout := fs.Duration("timeout", 20*time.Second, "how long to wait for the reply (door.open waits up to ~10s for the sensor)")
+	signKey := fs.String("sign-key", "", "sign the command with the operator nkey seed in this file (kiosks with [uplink] operator_keys)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: lockerctl cmd --nats URL [--creds F] --site S --kiosk K NAME ['JSON']")
+		fmt.Fprintln(stderr, "usage: lockerctl cmd --nats URL [--creds F] [--sign-key SEEDFILE] --site S --kiosk K NAME ['JSON']")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -174,6 +177,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if fs.NArg() == 2 {
 		body = []byte(fs.Arg(1))
 	}
+	req := nats.NewMsg(subj.Command(name))
+	req.Data = body
+	if *signKey != "" {
+		kp, err := readSeed(*signKey)
+		if err != nil {
+			return err
+		}
+		err = uplink.SignCommand(req, kp, time.Now())
+		kp.Wipe()
+		if err != nil {
+			return fmt.Errorf("lockerctl: cmd: %w", err)
+		}
+	}
 	nc, err := nf.connect(ctx)
 	if err != nil {
 		return err
@@ -181,7 +197,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer nc.Close()
 	rctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	m, err := nc.RequestWithContext(rctx, subj.Command(name), body)
+	m, err := nc.RequestMsgWithContext(rctx, req)
 	if err != nil {
 		return fmt.Errorf("lockerctl: cmd %s to %s/%s: %w", name, *site, *kiosk, err)
 	}
@@ -203,4 +219,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("lockerctl: cmd %s refused", name)
 	}
 	return nil
+}
+
+// readSeed reads an nkey seed file (the seed alone, as `nk -gen user`
+// writes it, or a decorated .creds-style file) for signing.
+func readSeed(path string) (nkeys.KeyPair, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lockerctl: --sign-key: %w", err)
+	}
+	kp, err := nkeys.ParseDecoratedNKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("lockerctl: --sign-key %s: want an operator, account or user nkey seed (SO..., SA..., SU...): %w", path, err)
+	}
+	return kp, nil
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nkeys"
 
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/store"
@@ -42,6 +45,12 @@ func (b *openBus) State(a locker.LockAddr) locker.LockState {
 // serving commands and relaying events, and returns the server URL.
 func kiosk(t *testing.T) (string, *locker.Service, *store.DB) {
 	t.Helper()
+	return kioskWith(t, nil)
+}
+
+// kioskWith is kiosk with the command options changed by opt.
+func kioskWith(t *testing.T, opt func(*uplink.CommandOptions)) (string, *locker.Service, *store.DB) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := uplink.StartEmbedded(uplink.EmbeddedOptions{StoreDir: t.TempDir()})
 	if err != nil {
@@ -71,7 +80,11 @@ func kiosk(t *testing.T) (string, *locker.Service, *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmds, err := uplink.NewCommands(nc, svc, uplink.CommandOptions{Site: "demo", Kiosk: "k1", Backlog: db})
+	co := uplink.CommandOptions{Site: "demo", Kiosk: "k1", Backlog: db}
+	if opt != nil {
+		opt(&co)
+	}
+	cmds, err := uplink.NewCommands(nc, svc, co)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,4 +250,53 @@ func TestEvents(t *testing.T) {
 			t.Errorf("live event %q", out.String())
 		}
 	})
+}
+
+func TestCmdSigned(t *testing.T) {
+	op, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := op.PublicKey()
+	seed, _ := op.Seed()
+	other, _ := nkeys.CreateUser()
+	otherSeed, _ := other.Seed()
+	dir := t.TempDir()
+	opFile, otherFile := filepath.Join(dir, "op.nk"), filepath.Join(dir, "other.nk")
+	if err := os.WriteFile(opFile, append(seed, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(otherFile, otherSeed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, _ := kioskWith(t, func(o *uplink.CommandOptions) {
+		o.OperatorKeys = []string{pub}
+		o.Nonces = o.Backlog.(*store.DB) // the kiosk's own database
+	})
+	base := []string{"cmd", "--nats", url, "--site", "demo", "--kiosk", "k1"}
+	open := []string{"door.open", `{"compartment":"A1","staff_id":"s1","reason":"r"}`}
+	for _, tc := range []struct {
+		name    string
+		flags   []string
+		wantErr bool
+		want    string
+	}{
+		{"signed", []string{"--sign-key", opFile}, false, `"opened":true`},
+		{"signed again (new nonce)", []string{"--sign-key", opFile}, false, `"opened":true`},
+		{"unsigned", nil, true, `"code":"unauthorized"`},
+		{"another key", []string{"--sign-key", otherFile}, true, `"code":"unauthorized"`},
+		{"no key file", []string{"--sign-key", filepath.Join(dir, "none")}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append(append(append([]string{}, base...), tc.flags...), open...)
+			err := run(context.Background(), args, &stdout, &stderr)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("err = %v, want error %v (stdout %s)", err, tc.wantErr, stdout.String())
+			}
+			if !strings.Contains(stdout.String(), tc.want) {
+				t.Errorf("stdout %q does not contain %q", stdout.String(), tc.want)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // startConfigServer starts a server from a packaged config file, moved to
@@ -214,5 +216,131 @@ func TestClusterConfigs(t *testing.T) {
 				t.Errorf("%d users, want the 4 of fleet-auth.conf", len(opts.Users))
 			}
 		})
+	}
+}
+
+// TestNotifierPermissions loads packaging/nats/fleet.conf into a real
+// server and checks that the notifier reads and acknowledges events
+// through its consumer and can do nothing else that matters: no purge or
+// delete of the stream, its messages or its consumer, no commands, no
+// forged events, no other client's inbox.
+func TestNotifierPermissions(t *testing.T) {
+	url := startConfigServer(t, filepath.Join("..", "packaging", "nats", "fleet.conf"))
+	ctx := context.Background()
+	op := connect(t, url, ConnectOptions{User: "operator", Password: "operator-secret", Timeout: 30 * time.Second})
+	if _, err := EnsureStream(ctx, op, StreamOptions{Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+		Durable: "NOTIFIER", FilterSubject: "locker.*.*.evt.>", AckPolicy: jetstream.AckExplicitPolicy,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	k1s := Subjects{Site: "demo", Kiosk: "k1"}
+	for i := range 3 {
+		if _, err := js.Publish(ctx, k1s.Event("parcel.deposited"), []byte(fmt.Sprintf(`{"n":%d}`, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The operator hears commands, to see whether the notifier sends any.
+	cmdSub, err := op.SubscribeSync("locker.*.*.cmd.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = op.Flush()
+
+	violations := make(chan error, 64)
+	nc, err := nats.Connect(url, nats.UserInfo("notifier", "notifier-secret"), nats.CustomInboxPrefix("_INBOX_notifier"),
+		nats.Timeout(30*time.Second), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+
+	// What it needs: fetch and acknowledge through its consumer.
+	njs, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := njs.Consumer(ctx, StreamName, "NOTIFIER")
+	if err != nil {
+		t.Fatalf("notifier cannot look up its consumer: %v", err)
+	}
+	batch, err := cons.Fetch(3, jetstream.FetchMaxWait(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for m := range batch.Messages() {
+		if err := m.DoubleAck(ctx); err != nil {
+			t.Errorf("ack: %v", err)
+		}
+		got++
+	}
+	if got != 3 {
+		t.Errorf("notifier fetched %d events, want 3", got)
+	}
+
+	// What it must not do. Each request is refused by the server (a
+	// permissions violation, so no reply comes); what counts is that
+	// nothing changed.
+	for _, subj := range []string{
+		"$JS.API.STREAM.PURGE." + StreamName,
+		"$JS.API.STREAM.DELETE." + StreamName,
+		"$JS.API.STREAM.MSG.DELETE." + StreamName,
+		"$JS.API.STREAM.UPDATE." + StreamName,
+		"$JS.API.CONSUMER.DELETE." + StreamName + ".NOTIFIER",
+		"$JS.API.CONSUMER.CREATE." + StreamName,
+	} {
+		body := []byte(`{}`)
+		if strings.HasSuffix(subj, "MSG.DELETE."+StreamName) {
+			body = []byte(`{"seq":1}`)
+		}
+		if m, err := nc.Request(subj, body, 500*time.Millisecond); err == nil {
+			t.Errorf("%s answered: %s", subj, m.Data)
+		}
+	}
+	_ = nc.Publish(k1s.Command("door.open"), []byte(`{"compartment":"A1","staff_id":"s1","reason":"x"}`))
+	_ = nc.Publish(k1s.Event("parcel.deposited"), []byte(`{"forged":true}`))
+	if _, err := nc.SubscribeSync("_INBOX.>"); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.Flush()
+
+	info, err := js.Stream(ctx, StreamName)
+	if err != nil {
+		t.Fatalf("stream gone: %v", err)
+	}
+	si, err := info.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si.State.Msgs != 3 {
+		t.Errorf("stream holds %d messages, want the 3 published (purged, deleted or forged)", si.State.Msgs)
+	}
+	if _, err := js.Consumer(ctx, StreamName, "NOTIFIER"); err != nil {
+		t.Errorf("the notifier's consumer is gone: %v", err)
+	}
+	if m, err := cmdSub.NextMsg(time.Second); err == nil {
+		t.Errorf("the notifier sent a command: %s %s", m.Subject, m.Data)
+	}
+	n := 0
+	for done := false; !done; {
+		select {
+		case err := <-violations:
+			if !errors.Is(err, nats.ErrPermissionViolation) && !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+				t.Errorf("unexpected error %v", err)
+			}
+			n++
+		case <-time.After(2 * time.Second):
+			done = true
+		}
+	}
+	if n < 9 { // six API requests, the command, the event, the subscription
+		t.Errorf("%d permissions violations reported, want 9", n)
 	}
 }

@@ -339,6 +339,7 @@ type options struct {
 	autoClose   time.Duration // locksim --auto-close; default 1s
 	jamAfter    time.Duration // default 3s
 	staff       bool          // provision a staff member before the first start
+	operatorKey string        // [uplink] operator_keys = [operatorKey] when set
 }
 
 // staffPIN and staffTOTP are the provisioned staff member's credentials.
@@ -481,7 +482,11 @@ func (h *harness) writeConfig() {
 	fmt.Fprintf(&b, "site = %q\nkiosk = %q\ndata_dir = %q\nexpiry = %q\n\n", h.o.site, h.o.kiosk, h.dataDir, h.o.expiry.String())
 	fmt.Fprintf(&b, "[screen]\nfullscreen = false\nlanguage = \"en\"\n\n[log]\nformat = \"json\"\nlevel = \"debug\"\n\n")
 	fmt.Fprintf(&b, "[lockboard]\nprotocol = \"kerong-cu16\"\nport = %q\njam_after = %q\nboards = [0, 1]\n\n", h.sim.link, h.o.jamAfter.String())
-	fmt.Fprintf(&b, "[uplink]\nurl = %q\nheartbeat = \"5s\"\n\n", h.nats.url())
+	fmt.Fprintf(&b, "[uplink]\nurl = %q\nheartbeat = \"5s\"\n", h.nats.url())
+	if h.o.operatorKey != "" {
+		fmt.Fprintf(&b, "operator_keys = [%q]\n", h.o.operatorKey)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "[scanner]\nhid = []\nserial = [%q]\n\n", h.scanS.Name())
 	for _, d := range demo.Doors {
 		fmt.Fprintf(&b, "[[compartment]]\nid = %q\nsize = %q\nboard = %d\nlock = %d\ncolumn = %d\nrow = %d\naccessible = %v\nrefrigerated = %v\n\n",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 	_ "modernc.org/sqlite"
 
 	"github.com/parcelkiosk/locker"
@@ -262,4 +264,91 @@ func TestSecurity(t *testing.T) {
 		}
 		t.Logf("tampered audit row %d found: %v: %s", seq, err, strings.TrimSpace(out))
 	})
+}
+
+// TestSecurityUplink attacks the real kiosk from the uplink with operator
+// keys set: an unsigned door.open, a signed one for a staff id the kiosk
+// does not know and a replayed signed one are refused and unlock nothing;
+// the one signed command for a known staff member opens its door and is
+// reported in a door.remote_open event naming who asked.
+func TestSecurityUplink(t *testing.T) {
+	op, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := op.PublicKey()
+	h := newHarness(t, options{staff: true, operatorKey: pub})
+	comp := h.doors[0].ID
+	body := func(staff string) []byte {
+		return []byte(fmt.Sprintf(`{"compartment":%q,"staff_id":%q,"reason":"e2e uplink attack"}`, comp, staff))
+	}
+	signed := func(b []byte) *nats.Msg {
+		m := nats.NewMsg(h.subj.Command("door.open"))
+		m.Data = b
+		if err := uplink.SignCommand(m, op, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	send := func(m *nats.Msg) reply {
+		t.Helper()
+		resp, err := h.nc.RequestMsg(m, 15*time.Second)
+		if err != nil {
+			t.Fatalf("door.open: %v", err)
+		}
+		var r reply
+		if err := json.Unmarshal(resp.Data, &r); err != nil {
+			t.Fatalf("reply %q: %v", resp.Data, err)
+		}
+		r.raw = resp.Data
+		return r
+	}
+	refused := func(what string, m *nats.Msg) {
+		t.Helper()
+		before := h.unlockCount()
+		if r := send(m); r.OK || r.Error.Code != uplink.CodeUnauthorized {
+			t.Errorf("%s: reply %s, want unauthorized", what, r.raw)
+		}
+		time.Sleep(2 * time.Second) // an unlock would reach the simulator well within this
+		if n := h.unlockCount(); n != before {
+			t.Errorf("%s unlocked %d doors", what, n-before)
+		}
+	}
+
+	unsigned := nats.NewMsg(h.subj.Command("door.open"))
+	unsigned.Data = body(staffID)
+	refused("unsigned door.open", unsigned)
+	refused("signed door.open for an unknown staff id", signed(body("GHOST")))
+
+	good := signed(body(staffID))
+	before := h.unlockCount()
+	if r := send(good); !r.OK {
+		t.Fatalf("signed door.open: %s", r.raw)
+	}
+	if !waitFor(10*time.Second, func() bool { return h.unlockCount() == before+1 }) {
+		t.Errorf("signed door.open: %d unlocks, want 1", h.unlockCount()-before)
+	}
+	refused("replayed door.open", good)
+
+	ev := h.events.wait(20*time.Second, "door.remote_open", ofType(locker.EvtDoorRemoteOpen))
+	var d struct {
+		Compartment string `json:"compartment"`
+		StaffID     string `json:"staff_id"`
+		Reason      string `json:"reason"`
+	}
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(ev.Raw, &env); err != nil || json.Unmarshal(env.Data, &d) != nil {
+		t.Fatalf("door.remote_open %s: %v", ev.Raw, err)
+	}
+	if d.Compartment != comp || d.StaffID != staffID || d.Reason != "e2e uplink attack" {
+		t.Errorf("door.remote_open %s", ev.Raw)
+	}
+	if n := len(h.events.find(ofType(locker.EvtDoorRemoteOpen))); n != 1 {
+		t.Errorf("%d door.remote_open events, want 1 (refused commands report nothing)", n)
+	}
+	if n := h.auditCount("door.open"); n != 1 {
+		t.Errorf("%d door.open audit rows, want 1", n)
+	}
 }

@@ -65,7 +65,7 @@ const (
 	CodeUnknownCommand = "unknown_command" // no such command name
 	CodeNotFound       = "not_found"       // compartment, parcel, barcode ... unknown
 	CodeConflict       = "conflict"        // duplicate, wrong state, locker full
-	CodeUnauthorized   = "unauthorized"    // no or unknown staff id
+	CodeUnauthorized   = "unauthorized"    // no or unknown staff id; missing, bad, stale or replayed operator signature
 	CodeUnavailable    = "unavailable"     // storage or lock bus down
 	CodeTimeout        = "timeout"         // the kiosk did not finish in time
 	CodeInternal       = "internal"        // anything else
@@ -222,7 +222,8 @@ func (c *Commands) serve(ctx context.Context, m *nats.Msg) {
 
 // Handle runs command name with the JSON request body and returns the JSON
 // reply. A refused command changes nothing and gets
-// {"ok":false,"error":{"code","message"}}.
+// {"ok":false,"error":{"code","message"}}. Handle does not check operator
+// signatures: Run does, before it calls Handle.
 func (c *Commands) Handle(ctx context.Context, name string, body []byte) []byte {
 	res, err := c.handle(ctx, name, body)
 	if err != nil {

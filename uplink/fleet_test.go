@@ -328,19 +328,17 @@ func TestNotifierPermissions(t *testing.T) {
 	if m, err := cmdSub.NextMsg(time.Second); err == nil {
 		t.Errorf("the notifier sent a command: %s %s", m.Subject, m.Data)
 	}
-	n := 0
-	for done := false; !done; {
+	// Six API requests, the command, the event, the subscription.
+	n, deadline := 0, time.After(20*time.Second)
+	for n < 9 {
 		select {
 		case err := <-violations:
 			if !errors.Is(err, nats.ErrPermissionViolation) && !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
 				t.Errorf("unexpected error %v", err)
 			}
 			n++
-		case <-time.After(2 * time.Second):
-			done = true
+		case <-deadline:
+			t.Fatalf("%d permissions violations reported, want 9", n)
 		}
-	}
-	if n < 9 { // six API requests, the command, the event, the subscription
-		t.Errorf("%d permissions violations reported, want 9", n)
 	}
 }

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/parcelkiosk/locker"
 )
 
 func TestNoncesSurviveReopen(t *testing.T) {
@@ -45,5 +48,32 @@ func TestNoncesSurviveReopen(t *testing.T) {
 	}
 	if fresh, err := db.UseNonce(ctx, "nonce-bbbbbbbbbbbb", t0); err != nil || fresh {
 		t.Errorf("kept nonce: fresh %v, %v; want a replay", fresh, err)
+	}
+}
+
+func TestStaffAndCourierByID(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openAt(t, filepath.Join(dir, "kiosk.db"), Options{KeyFile: filepath.Join(dir, "kiosk.key")})
+	const totp = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	apply(t, db, &locker.Change{
+		Staff:    []locker.Staff{{ID: "s1", Name: "Sam", PINHash: "ph", TOTPSecret: totp}},
+		Couriers: []locker.Courier{{ID: "c1", Carrier: "ups", Name: "Una", CodeHash: "ch"}},
+	})
+	if st, err := db.StaffByID(ctx, "s1"); err != nil || st.TOTPSecret != totp || st.Name != "Sam" {
+		t.Errorf("StaffByID = %+v, %v; want the TOTP secret opened", st, err)
+	}
+	if c, err := db.CourierByID(ctx, "c1"); err != nil || c.CodeHash != "ch" {
+		t.Errorf("CourierByID = %+v, %v", c, err)
+	}
+	apply(t, db, &locker.Change{DeleteStaff: []string{"s1"}, DeleteCouriers: []string{"c1"}})
+	if _, err := db.StaffByID(ctx, "s1"); !errors.Is(err, locker.ErrNotFound) {
+		t.Errorf("deleted staff: %v", err)
+	}
+	if _, err := db.CourierByID(ctx, "c1"); !errors.Is(err, locker.ErrNotFound) {
+		t.Errorf("deleted courier: %v", err)
+	}
+	if _, err := db.StaffByPIN(ctx, "ph"); !errors.Is(err, locker.ErrNotFound) {
+		t.Errorf("deleted staff's PIN: %v", err)
 	}
 }

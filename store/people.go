@@ -2,18 +2,22 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/parcelkiosk/locker"
 )
 
-// StaffByID returns the staff member with id; a removed or unknown id gives
-// locker.ErrNotFound.
+// StaffByID returns the staff member with id, TOTP secret opened; a removed
+// or unknown id gives locker.ErrNotFound.
 func (db *DB) StaffByID(ctx context.Context, id string) (locker.Staff, error) {
 	var s locker.Staff
 	err := db.r.QueryRowContext(ctx, `SELECT id, name, pin_hash, totp_secret FROM staff WHERE id = ?`, id).
 		Scan(&s.ID, &s.Name, &s.PINHash, &s.TOTPSecret)
 	if err != nil {
 		return locker.Staff{}, notFound("staff "+id, err)
+	}
+	if s.TOTPSecret, err = db.open(s.TOTPSecret); err != nil {
+		return locker.Staff{}, fmt.Errorf("store: staff %s: %w", id, err)
 	}
 	return s, nil
 }

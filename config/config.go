@@ -54,6 +54,9 @@ type Config struct {
 
 	// File is the name the configuration was read from (for messages).
 	File string `toml:"-"`
+	// Warnings are problems that do not stop the kiosk, such as a lock-bus
+	// device that is not plugged in yet (the kiosk waits for it).
+	Warnings Errors `toml:"-"`
 }
 
 // Screen holds the [screen] settings of the touchscreen UI.
@@ -269,6 +272,7 @@ func ParseWith(data []byte, name string, o Options) (*Config, error) {
 		slices.SortStableFunc(v.errs, func(a, b *Error) int { return a.Line - b.Line })
 		return nil, v.errs
 	}
+	c.Warnings = v.warns
 	return &c, nil
 }
 
@@ -303,10 +307,20 @@ func decodeError(err error, name, src string) *Error {
 }
 
 // Check loads the configuration file at path and returns every problem
-// found, joined, or nil. It is what `kiosk --check-config FILE` runs.
+// found, joined, or nil. Warnings do not make it fail.
 func Check(path string) error {
-	_, err := Load(path)
+	_, err := CheckWarn(path)
 	return err
+}
+
+// CheckWarn is Check that also returns the warnings (with their lines) of
+// a valid file. It is what `kiosk --check-config FILE` runs.
+func CheckWarn(path string) (Errors, error) {
+	c, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return c.Warnings, nil
 }
 
 // Compartments returns the configured compartments as domain values:

@@ -44,7 +44,8 @@ type validator struct {
 	md   toml.MetaData
 	pos  positions
 	stat func(string) (fs.FileInfo, error)
-	errs Errors
+	errs  Errors
+	warns Errors
 }
 
 // errorf records a problem at the line of key (an indexed path, see
@@ -55,6 +56,15 @@ func (v *validator) errorf(key, fallback string, format string, args ...any) {
 		line = v.pos.of(fallback)
 	}
 	v.errs = append(v.errs, &Error{File: v.cfg.File, Line: line, Key: displayKey(key), Msg: fmt.Sprintf(format, args...)})
+}
+
+// warnf records a warning, placed like errorf.
+func (v *validator) warnf(key, fallback string, format string, args ...any) {
+	line := v.pos.of(key)
+	if line == 0 && fallback != "" {
+		line = v.pos.of(fallback)
+	}
+	v.warns = append(v.warns, &Error{File: v.cfg.File, Line: line, Key: displayKey(key), Msg: fmt.Sprintf(format, args...)})
 }
 
 // displayKey turns "compartment#2.lock" into "compartment[2].lock".
@@ -263,7 +273,11 @@ func (v *validator) lockboard() {
 		if lb.Port == "" {
 			v.errorf("lockboard.port", "lockboard", "missing required key \"lockboard.port\" (the serial device, e.g. /dev/locker-bus)")
 		} else {
-			v.mustExist("lockboard.port", "lockboard", "port", lb.Port)
+			// An absent adapter is a warning: it may be unplugged or not
+			// set up by udev yet; the kiosk starts and waits for it.
+			if _, err := v.stat(lb.Port); err != nil {
+				v.warnf("lockboard.port", "lockboard", "port %q does not exist now (%v): the kiosk will start with the doors out of order and wait for the device", lb.Port, err)
+			}
 		}
 	}
 	r, ok := ranges[v.cfg.BusProtocol()]

@@ -334,9 +334,18 @@ func (b *Bus) try(ctx context.Context, req []byte, k frameKind, match func([]byt
 	}
 }
 
-// Unlock pulses one lock. It returns once the board acknowledged, which is
-// not proof that the door opened: watch for EventOpened. Unlocks are sent one
-// at a time with Options.UnlockGap between them.
+// Unlock pulses one lock. It returns nil once the board acknowledged, which
+// is not proof that the door opened (watch for EventOpened), or once the
+// door sensor saw the door open although the board sent no reply. Unlocks
+// are sent one at a time with Options.UnlockGap between them.
+//
+// Some firmware opens the lock and sends nothing back, and a reply can be
+// lost on the line. So after a try with no valid reply (or a gen8a reply
+// saying the lock is still locked), Unlock polls the board first and pulses
+// again only if the door is still shut: an open door is never pulsed again.
+// If the board does not answer the poll either, the door's state is unknown
+// and Unlock gives up with ErrTimeout rather than pulse blind. When every
+// try was answered "still locked", it returns ErrNotOpened.
 func (b *Bus) Unlock(ctx context.Context, a locker.LockAddr) error {
 	if err := checkAddr(b.p, a); err != nil {
 		return err
@@ -352,13 +361,9 @@ func (b *Bus) Unlock(ctx context.Context, a locker.LockAddr) error {
 		case <-t.C:
 		}
 	}
-	_, err := b.transact(ctx, b.p.unlockFrame(a), kindUnlock, func(f []byte) bool {
-		return b.p.isUnlockReply(f, a)
-	})
+	acked, err := b.unlockTries(ctx, a)
 	b.lastUnlock = time.Now()
-	// Note the unlock even without an acknowledgement: the board may have
-	// pulsed the lock and lost the reply; an opening then is not forced.
-	b.noteUnlock(a, b.o.Clock.Now(), err == nil)
+	b.noteUnlockDone(a, acked)
 	select {
 	case b.kick <- struct{}{}:
 	default:
@@ -367,6 +372,55 @@ func (b *Bus) Unlock(ctx context.Context, a locker.LockAddr) error {
 		return fmt.Errorf("lockio: unlock board %d lock %d: %w", a.Board, a.Lock, err)
 	}
 	return nil
+}
+
+// unlockTries pulses a until the board acknowledges or the sensor shows the
+// door open, polling before each pulse after the first. acked tells whether
+// the board answered a pulse (the jam timer then watches the door).
+func (b *Bus) unlockTries(ctx context.Context, a locker.LockAddr) (acked bool, err error) {
+	req := b.p.unlockFrame(a)
+	var last error
+	for try := 0; try <= b.o.Retries; try++ {
+		if try > 0 {
+			b.o.Logger.Info("lockio: pulsing again, the door is still shut", "board", a.Board, "lock", a.Lock, "try", try+1, "after", last)
+		}
+		// Mark the unlock before the pulse, so that an opening seen by
+		// any poll from now on counts as commanded.
+		b.noteUnlock(a, b.o.Clock.Now())
+		f, err := b.tryOnce(ctx, req, kindUnlock, func(f []byte) bool { return b.p.isUnlockReply(f, a) })
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if err == nil {
+			if !b.p.unlockRefused(f) {
+				return true, nil
+			}
+			acked = true
+			last = fmt.Errorf("%w: the board answered \"still locked\"", ErrNotOpened)
+		} else {
+			acked = false
+			last = err
+		}
+		// No acknowledgement: look at the door before pulsing again.
+		if perr := b.Poll(ctx, a.Board); perr != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return false, fmt.Errorf("%w; then the state poll failed, so not pulsed again: %w", last, perr)
+		}
+		if b.State(a).Door == locker.DoorOpen {
+			b.o.Logger.Info("lockio: no unlock acknowledgement, but the sensor sees the door open", "board", a.Board, "lock", a.Lock)
+			return true, nil
+		}
+	}
+	return acked, fmt.Errorf("lockio: %d pulses, door still shut: %w", b.o.Retries+1, last)
+}
+
+// tryOnce sends req once and waits for a reply that match accepts.
+func (b *Bus) tryOnce(ctx context.Context, req []byte, k frameKind, match func([]byte) bool) ([]byte, error) {
+	b.txMu.Lock()
+	defer b.txMu.Unlock()
+	return b.try(ctx, req, k, match)
 }
 
 // Poll reads one board's sensors now, updates State and emits the events
@@ -431,13 +485,22 @@ func (b *Bus) emit(ev locker.DoorEvent) {
 	}
 }
 
-func (b *Bus) noteUnlock(a locker.LockAddr, now time.Time, acked bool) {
+// noteUnlock records that an unlock of a is being sent at now.
+func (b *Bus) noteUnlock(a locker.LockAddr, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l := &b.board(a.Board).locks[a.Lock-1]
 	l.unlockAt = now
-	// A door already open cannot jam; an unacknowledged unlock is reported
-	// by the error, not as a jam.
+	l.jamPending = false
+}
+
+// noteUnlockDone arms the jam timer when the board answered the unlock and
+// the door is not seen open yet. An unanswered unlock is reported by the
+// error, not as a jam.
+func (b *Bus) noteUnlockDone(a locker.LockAddr, acked bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l := &b.board(a.Board).locks[a.Lock-1]
 	l.jamPending = acked && l.door != locker.DoorOpen
 }
 

@@ -30,12 +30,20 @@
 // gen8a (9600 8N1): 5-byte requests CMD board lock FUNC XOR, XOR = exclusive
 // or of the preceding bytes. Unlock is 8A board lock 11 XOR (8A 01 01 11 9B);
 // the board echoes 8A board lock STATE XOR (STATE 0x00 opened, 0x11 still
-// locked; both are accepted as an acknowledgement). Query one lock is
+// locked: the lock did not open, which is no acknowledgement). Query one lock is
 // 80 board lock 33 XOR, answered by 80 board lock STATE XOR (0x11 locked /
 // 0x00 open). Query all is 80 board 00 33 XOR, answered by the 7-byte frame
 // 80 board S17-24 S9-16 S1-8 33 XOR: bit 0 (LSB) of S1-8 is lock 1, bit 7
 // lock 8; bit 0 of S9-16 is lock 9; bit 0 of S17-24 is lock 17. The board
 // has no item sensor, so State reports locker.ItemNoSensor.
+//
+// # Unlocks without a reply
+//
+// Some firmware opens the lock and sends nothing back, and a reply can be
+// lost on the line. After an unlock with no valid reply (or gen8a's "still
+// locked"), Bus.Unlock polls the board first and pulses again only when the
+// sensor says the door is still shut; an open door is never pulsed again,
+// and a door whose state cannot be read is not pulsed blind.
 //
 // The door-sensor polarity differs between installations:
 // Options.SensorClosedBit is the value of a lock's sensor bit while its door

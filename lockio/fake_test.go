@@ -112,7 +112,8 @@ func runBus(t *testing.T, rw io.ReadWriter, o Options) *Bus {
 }
 
 func TestScriptedUnlock(t *testing.T) {
-	kOK := "02 00 35 00 00 00 00 03 3A" // state frame of board 0, reply to an unlock of lock 1
+	kOK := "02 00 35 00 00 00 00 03 3A"   // state frame of board 0, reply to an unlock of lock 1
+	kShut := "02 00 35 FF FF 00 00 03 38" // state frame of board 0, every door shut
 	tests := []struct {
 		name    string
 		proto   string
@@ -125,28 +126,66 @@ func TestScriptedUnlock(t *testing.T) {
 		}, nil},
 		{"kerong bad checksum then retry", ProtocolKerong, locker.LockAddr{Board: 0, Lock: 1}, []step{
 			{hx(t, "02 00 31 03 36"), hx(t, "02 00 35 00 00 00 00 03 3B")},
+			{hx(t, "02 00 30 03 35"), hx(t, kShut)},
 			{hx(t, "02 00 31 03 36"), hx(t, kOK)},
 		}, nil},
 		{"kerong noise and truncated frame before the reply", ProtocolKerong, locker.LockAddr{Board: 0, Lock: 1}, []step{
 			{hx(t, "02 00 31 03 36"), hx(t, "55 02 00 35 00 "+kOK)},
 		}, nil},
-		{"kerong wrong board, silence, then ok", ProtocolKerong, locker.LockAddr{Board: 0, Lock: 1}, []step{
+		{"kerong wrong board, poll silent then shut, then ok", ProtocolKerong, locker.LockAddr{Board: 0, Lock: 1}, []step{
 			{hx(t, "02 00 31 03 36"), hx(t, "02 10 35 00 00 00 00 03 4A")},
-			{hx(t, "02 00 31 03 36"), nil},
+			{hx(t, "02 00 30 03 35"), nil},
+			{hx(t, "02 00 30 03 35"), hx(t, kShut)},
 			{hx(t, "02 00 31 03 36"), hx(t, kOK)},
 		}, nil},
-		{"kerong never answers", ProtocolKerong, locker.LockAddr{Board: 2, Lock: 5}, []step{
+		{"kerong never answers: one pulse, then the poll fails, no blind pulse", ProtocolKerong, locker.LockAddr{Board: 2, Lock: 5}, []step{
 			{hx(t, "02 24 31 03 5A"), nil},
+			{hx(t, "02 20 30 03 55"), nil},
+			{hx(t, "02 20 30 03 55"), nil},
+			{hx(t, "02 20 30 03 55"), nil},
+		}, ErrTimeout},
+		{"kerong no reply but the door is open: not pulsed again", ProtocolKerong, locker.LockAddr{Board: 2, Lock: 5}, []step{
 			{hx(t, "02 24 31 03 5A"), nil},
+			{hx(t, "02 20 30 03 55"), hx(t, "02 20 35 EF FF 00 00 03 48")},
+		}, nil},
+		{"kerong no reply, door shut: polled, then pulsed again", ProtocolKerong, locker.LockAddr{Board: 2, Lock: 5}, []step{
 			{hx(t, "02 24 31 03 5A"), nil},
+			{hx(t, "02 20 30 03 55"), hx(t, "02 20 35 FF FF 00 00 03 58")},
+			{hx(t, "02 24 31 03 5A"), hx(t, "02 20 35 EF FF 00 00 03 48")},
+		}, nil},
+		{"kerong no reply and door shut every time", ProtocolKerong, locker.LockAddr{Board: 2, Lock: 5}, []step{
+			{hx(t, "02 24 31 03 5A"), nil},
+			{hx(t, "02 20 30 03 55"), hx(t, "02 20 35 FF FF 00 00 03 58")},
+			{hx(t, "02 24 31 03 5A"), nil},
+			{hx(t, "02 20 30 03 55"), hx(t, "02 20 35 FF FF 00 00 03 58")},
+			{hx(t, "02 24 31 03 5A"), nil},
+			{hx(t, "02 20 30 03 55"), hx(t, "02 20 35 FF FF 00 00 03 58")},
 		}, ErrTimeout},
 		{"gen8a ok", ProtocolGen8a, locker.LockAddr{Board: 1, Lock: 1}, []step{
 			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 00 8A")},
 		}, nil},
-		{"gen8a echo for another lock then ok", ProtocolGen8a, locker.LockAddr{Board: 1, Lock: 1}, []step{
+		{"gen8a echo for another lock, door shut, then ok", ProtocolGen8a, locker.LockAddr{Board: 1, Lock: 1}, []step{
 			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 02 00 89")},
-			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 11 9B")},
+			{hx(t, "80 01 00 33 B2"), hx(t, "80 01 FF FF FF 33 4D")},
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 00 8A")},
 		}, nil},
+		{"gen8a still locked is no acknowledgement: polled, pulsed again", ProtocolGen8a, locker.LockAddr{Board: 1, Lock: 1}, []step{
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 11 9B")},
+			{hx(t, "80 01 00 33 B2"), hx(t, "80 01 FF FF FF 33 4D")},
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 00 8A")},
+		}, nil},
+		{"gen8a still locked but the sensor sees it open", ProtocolGen8a, locker.LockAddr{Board: 1, Lock: 1}, []step{
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 11 9B")},
+			{hx(t, "80 01 00 33 B2"), hx(t, "80 01 FF FF FE 33 4C")},
+		}, nil},
+		{"gen8a still locked every time", ProtocolGen8a, locker.LockAddr{Board: 1, Lock: 1}, []step{
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 11 9B")},
+			{hx(t, "80 01 00 33 B2"), hx(t, "80 01 FF FF FF 33 4D")},
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 11 9B")},
+			{hx(t, "80 01 00 33 B2"), hx(t, "80 01 FF FF FF 33 4D")},
+			{hx(t, "8A 01 01 11 9B"), hx(t, "8A 01 01 11 9B")},
+			{hx(t, "80 01 00 33 B2"), hx(t, "80 01 FF FF FF 33 4D")},
+		}, ErrNotOpened},
 		{"gen8a out of range sends nothing", ProtocolGen8a, locker.LockAddr{Board: 0, Lock: 1}, nil, ErrAddr},
 	}
 	for _, tc := range tests {

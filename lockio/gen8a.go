@@ -78,6 +78,11 @@ func (gen8a) isUnlockReply(f []byte, a locker.LockAddr) bool {
 		int(f[1]) == a.Board && int(f[2]) == a.Lock
 }
 
+// unlockRefused: the echo's STATE 0x11 means the lock is still locked.
+func (gen8a) unlockRefused(f []byte) bool {
+	return len(f) == gen8aShortLen && f[3] == gen8aLocked
+}
+
 func (gen8a) parseStatus(f []byte, board int) (sense, bool) {
 	if len(f) != gen8aAllLen || f[0] != gen8aQueryCmd || int(f[1]) != board || f[5] != gen8aQueryFn {
 		return sense{}, false
@@ -98,6 +103,9 @@ func (gen8a) simReply(req []byte, bank simBank) []byte {
 		st := byte(gen8aLocked)
 		if bank.unlock(locker.LockAddr{Board: board, Lock: lock}) {
 			st = gen8aOpen
+		}
+		if bank.quietUnlock() {
+			return nil
 		}
 		return gen8aFrame(gen8aUnlockCmd, req[1], req[2], st)
 	case req[0] == gen8aQueryCmd && req[3] == gen8aQueryFn && lock == 0:

@@ -72,6 +72,10 @@ func (kerong) isUnlockReply(f []byte, a locker.LockAddr) bool {
 	return len(f) == kerongStateLen && f[2] == kerongState && int(f[1]>>4) == a.Board&0x0F
 }
 
+// unlockRefused: a Kerong unlock reply is the board's state frame; the
+// door sensor, not the reply, tells whether the door opened.
+func (kerong) unlockRefused([]byte) bool { return false }
+
 func (kerong) parseStatus(f []byte, board int) (sense, bool) {
 	if len(f) != kerongStateLen || f[2] != kerongState || int(f[1]>>4) != board&0x0F {
 		return sense{}, false
@@ -105,6 +109,9 @@ func (kerong) simReply(req []byte, bank simBank) []byte {
 		return kerongStateFrame(addr&0xF0, bank.sense(board))
 	case kerongUnlock:
 		bank.unlock(locker.LockAddr{Board: board, Lock: int(addr&0x0F) + 1})
+		if bank.quietUnlock() {
+			return nil
+		}
 		return kerongStateFrame(addr, bank.sense(board))
 	}
 	return nil

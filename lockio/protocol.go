@@ -24,6 +24,9 @@ var (
 	ErrTimeout = errors.New("lockio: no valid reply")
 	// ErrPortGone reports that the serial port is unplugged and not back yet.
 	ErrPortGone = errors.New("lockio: serial port not available")
+	// ErrNotOpened reports that the board answered an unlock saying the
+	// lock is still locked (gen8a status 0x11) and the door stayed shut.
+	ErrNotOpened = errors.New("lockio: the board reports the lock did not open")
 )
 
 // DefaultBaud returns the factory baud rate of a protocol: 19200 for
@@ -89,6 +92,9 @@ type protocol interface {
 	// garbage that can be dropped and the rest may be a frame's beginning.
 	scan(buf []byte, k frameKind) (start, n int, ok bool)
 	isUnlockReply(f []byte, a locker.LockAddr) bool
+	// unlockRefused tells whether an unlock reply says the lock did not
+	// open (gen8a "still locked"); such a reply is no acknowledgement.
+	unlockRefused(f []byte) bool
 	parseStatus(f []byte, board int) (sense, bool)
 	// simReply answers one request frame from a simulated bank; nil means
 	// no answer.
@@ -102,6 +108,8 @@ type simBank interface {
 	sense(board int) sense
 	// doorClosed tells whether a sensor bit of the given value means closed.
 	doorClosed(bitSet bool) bool
+	// quietUnlock tells whether the firmware sends no reply to an unlock.
+	quietUnlock() bool
 }
 
 func lookup(name string) (protocol, error) {

@@ -61,7 +61,7 @@ func TestSensing(t *testing.T) {
 	wait := func(d time.Duration) act {
 		return func(b *Bus, c *fakeClock) { c.Add(d); b.checkTimers(c.Now()) }
 	}
-	unlock := func(b *Bus, c *fakeClock) { b.noteUnlock(l1, c.Now(), true) }
+	unlock := func(b *Bus, c *fakeClock) { b.noteUnlock(l1, c.Now()); b.noteUnlockDone(l1, true) }
 	fail := func(b *Bus, c *fakeClock) { b.pollFailed(0, c.Now()) }
 	tests := []struct {
 		name string

@@ -25,6 +25,9 @@ type SimOptions struct {
 	// SensorClosedBit is the sensor bit value of a closed door; set it as
 	// the bus's Options.SensorClosedBit.
 	SensorClosedBit int
+	// NoUnlockReply makes the boards open the lock and send nothing back,
+	// like firmware that does not acknowledge an unlock.
+	NoUnlockReply bool
 	// AutoClose is how long a door opened by an unlock stays open before it
 	// closes by itself; 0 keeps it open until CloseDoor.
 	AutoClose time.Duration
@@ -304,6 +307,8 @@ func (v *simBankView) sense(board int) sense {
 	return out
 }
 
+func (v *simBankView) quietUnlock() bool { return v.o.NoUnlockReply }
+
 func (v *simBankView) doorClosed(bitSet bool) bool {
 	return bitSet == (v.o.SensorClosedBit == 1)
 }
@@ -385,6 +390,14 @@ func (s *Sim) SetFaults(drop, corrupt, delayRate float64, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.o.DropRate, s.o.CorruptRate, s.o.DelayRate, s.o.Delay = drop, corrupt, delayRate, delay
+}
+
+// SetNoUnlockReply makes the boards stop (on) or resume (off) answering
+// unlocks, the locks still opening.
+func (s *Sim) SetNoUnlockReply(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.o.NoUnlockReply = on
 }
 
 // Noise writes n random bytes to the line now, as electrical noise would.

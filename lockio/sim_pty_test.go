@@ -284,3 +284,98 @@ func TestPTYReconnect(t *testing.T) {
 	}
 	waitEvent(t, b, 3*time.Second, "opened after replug", is(locker.EventOpened, a))
 }
+
+// TestPTYNoUnlockReply runs a bus over a real pty against firmware that
+// opens the lock and sends nothing back: the bus polls, sees the door open
+// and reports success after one pulse; it pulses again only a shut door,
+// and never an open one.
+func TestPTYNoUnlockReply(t *testing.T) {
+	for _, proto := range []string{ProtocolKerong, ProtocolGen8a} {
+		t.Run(proto, func(t *testing.T) {
+			sim, err := NewSim(SimOptions{Protocol: proto, Boards: 1, SensorClosedBit: 1, NoUnlockReply: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := servePTY(t, sim, "")
+			board := sim.BoardAddrs()[0]
+			b := busOnPort(t, p.Path, Options{
+				Protocol: proto, Boards: []int{board}, SensorClosedBit: 1,
+				ReplyTimeout: 60 * time.Millisecond, PollFast: 30 * time.Millisecond, PollIdle: 60 * time.Millisecond,
+			})
+			waitEvent(t, b, 5*time.Second, "online", is(locker.EventBoardOnline, locker.LockAddr{Board: board}))
+			count := func(a locker.LockAddr) int {
+				n := 0
+				for _, u := range sim.Unlocks() {
+					if u.Addr == a {
+						n++
+					}
+				}
+				return n
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+
+			opens := locker.LockAddr{Board: board, Lock: 2}
+			if err := b.Unlock(ctx, opens); err != nil {
+				t.Fatalf("unlock of a door that opened without a reply: %v", err)
+			}
+			if n := count(opens); n != 1 {
+				t.Errorf("door that opened was pulsed %d times, want 1", n)
+			}
+			seen := waitEvent(t, b, 3*time.Second, "opened", is(locker.EventOpened, opens))
+			if ev := seen[len(seen)-1]; !ev.Commanded {
+				t.Errorf("opening after an unanswered unlock = %+v, want commanded", ev)
+			}
+
+			forced := locker.LockAddr{Board: board, Lock: 3}
+			if err := sim.ForceOpen(forced); err != nil {
+				t.Fatal(err)
+			}
+			waitEvent(t, b, 3*time.Second, "forced", is(locker.EventForced, forced))
+			if err := b.Unlock(ctx, forced); err != nil {
+				t.Fatalf("unlock of an open door: %v", err)
+			}
+			if n := count(forced); n != 1 {
+				t.Errorf("open door was pulsed %d times, want 1 (never re-pulse an open door)", n)
+			}
+
+			jammed := locker.LockAddr{Board: board, Lock: 4}
+			if err := sim.Jam(jammed, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Unlock(ctx, jammed); err == nil {
+				t.Errorf("unlock of a jammed door with no reply succeeded")
+			}
+			if n := count(jammed); n != 3 {
+				t.Errorf("shut door was pulsed %d times, want 3 (1 + 2 retries, each after a poll)", n)
+			}
+			if open, _ := sim.DoorOpen(jammed); open {
+				t.Errorf("jammed door open")
+			}
+		})
+	}
+}
+
+// TestPTYGen8aStillLocked: a gen8a board that answers 0x11 "still locked"
+// has not opened the lock; the bus polls, pulses again, and reports
+// ErrNotOpened when the lock never opens.
+func TestPTYGen8aStillLocked(t *testing.T) {
+	sim, err := NewSim(SimOptions{Protocol: ProtocolGen8a, Boards: 1, SensorClosedBit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := servePTY(t, sim, "")
+	b := busOnPort(t, p.Path, Options{Protocol: ProtocolGen8a, Boards: []int{1}, SensorClosedBit: 1, ReplyTimeout: 60 * time.Millisecond})
+	a := locker.LockAddr{Board: 1, Lock: 5}
+	if err := sim.Jam(a, true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.Unlock(ctx, a); !errorsIs(err, ErrNotOpened) {
+		t.Errorf("unlock of a lock that answers still locked = %v, want ErrNotOpened", err)
+	}
+	if n := len(sim.Unlocks()); n != 3 {
+		t.Errorf("pulses = %d, want 3", n)
+	}
+}

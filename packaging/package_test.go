@@ -180,15 +180,15 @@ func TestDeb(t *testing.T) {
 			t.Errorf("packaged lockerctl help:\n%s", out)
 		}
 		// The packaged kiosk checks the packaged config; the bus adapter is
-		// not plugged in here, which is exactly what it must say.
+		// not plugged in here: a warning with its line, and exit 0.
 		conf := filepath.Join(root, "etc/parcelkiosk/kiosk.toml")
 		out, err := exec.CommandContext(t.Context(), filepath.Join(root, "usr/bin/kiosk"), "--check-config", conf).CombinedOutput()
 		if _, statErr := os.Stat("/dev/locker-bus"); statErr == nil {
 			t.Skip("this machine has a /dev/locker-bus")
 		}
-		want := regexp.MustCompile(`config: ` + regexp.QuoteMeta(conf) + `:\d+: port "/dev/locker-bus" does not exist`)
-		if err == nil || !want.Match(out) {
-			t.Errorf("kiosk --check-config: %v\n%s\nwant a failure matching %s", err, out, want)
+		want := regexp.MustCompile(`warning: config: ` + regexp.QuoteMeta(conf) + `:\d+: port "/dev/locker-bus" does not exist`)
+		if err != nil || !want.Match(out) {
+			t.Errorf("kiosk --check-config: %v\n%s\nwant success with a warning matching %s", err, out, want)
 		}
 	})
 }

@@ -29,8 +29,12 @@ import (
 const appID = "org.parcelkiosk.kiosk"
 
 func checkConfig(path string, stdout io.Writer) error {
-	if err := config.Check(path); err != nil {
+	warns, err := config.CheckWarn(path)
+	if err != nil {
 		return err
+	}
+	for _, w := range warns {
+		fmt.Fprintln(stdout, "warning: "+w.Error())
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", path)
 	return nil

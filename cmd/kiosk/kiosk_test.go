@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,20 @@ func TestCheckConfig(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "good.toml: ok") {
 		t.Errorf("output %q lacks the ok line", out.String())
+	}
+	// The packaged example names /dev/locker-bus, absent here: a warning
+	// with its line, and success.
+	example := filepath.Join("..", "..", "packaging", "kiosk.example.toml")
+	if _, err := os.Stat("/dev/locker-bus"); err == nil {
+		t.Log("this machine has a /dev/locker-bus: the warning is not checked")
+	} else {
+		out.Reset()
+		if err := run(context.Background(), []string{"--check-config", example}, &out, &out); err != nil {
+			t.Fatalf("example config without the device: %v", err)
+		}
+		if !regexp.MustCompile(`warning: config: \S+kiosk.example.toml:\d+: port "/dev/locker-bus" does not exist`).MatchString(out.String()) {
+			t.Errorf("output lacks the absent-device warning with its line:\n%s", out.String())
+		}
 	}
 	bad := filepath.Join(dir, "bad.toml")
 	cfg := strings.Replace(string(assets.DemoConfig()), `size = "M"`, `size = "XXL"`, 1)

@@ -11,25 +11,34 @@ import (
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/config"
 	"github.com/parcelkiosk/locker/lockio"
 )
 
 const boardUsage = `usage:
-  lockerctl board status --port P --protocol kerong-cu16|gen8a [--baud N] [--board N]
-  lockerctl board open   --port P --protocol kerong-cu16|gen8a [--baud N] --board N --lock M [--wait 5s]
-  lockerctl board walk   --port P --protocol kerong-cu16|gen8a [--baud N] [--board N[,N...]] [--locks N] [--wait 3s]
+  lockerctl board status [--config FILE] --port P --protocol kerong-cu16|gen8a [--baud N] [--sensor-closed-bit 1|0] [--board N]
+  lockerctl board open   [--config FILE] --port P --protocol kerong-cu16|gen8a [--baud N] [--sensor-closed-bit 1|0] --board N --lock M [--wait 5s]
+  lockerctl board walk   [--config FILE] --port P --protocol kerong-cu16|gen8a [--baud N] [--sensor-closed-bit 1|0] [--board N[,N...]] [--locks N] [--wait 3s]
 
 status prints every lock's door and item sensor (every answering board when
 --board is not given); open pulses one lock and reports whether the door
 sensor saw the door open; walk opens every lock in turn and prints which
 doors the sensors saw open (the wiring check of a new bank). --board is the
 address set on the board, --lock the connector number printed on it.
+
+--config FILE takes the port, protocol, baud and sensor polarity from the
+kiosk's configuration ([lockboard]); flags given as well override it.
+--sensor-closed-bit is the door-sensor bit value of a closed door: 1 (the
+default) means bit set = closed. Sensors wired the other way read every
+shut door as open: then use --sensor-closed-bit 0 (sensor_closed_bit = 0 in
+the configuration).
 `
 
 // errBoardCheck reports a check that ran but found a fault (exit code 1).
 var errBoardCheck = errors.New("lockerctl: board check failed")
 
 type boardFlags struct {
+	config         string
 	port, protocol string
 	baud           int
 	boards         string
@@ -54,13 +63,14 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, boardUsage) }
 	var f boardFlags
+	fs.StringVar(&f.config, "config", "", "kiosk configuration `file`: port, protocol, baud and sensor polarity from [lockboard]")
 	fs.StringVar(&f.port, "port", "", "serial port of the lock bus, e.g. /dev/ttyUSB0")
 	fs.StringVar(&f.protocol, "protocol", "", "kerong-cu16 | gen8a")
 	fs.IntVar(&f.baud, "baud", 0, "baud rate (default 19200 kerong-cu16, 9600 gen8a)")
 	fs.StringVar(&f.boards, "board", "", "board address (walk: a comma list)")
 	fs.IntVar(&f.lock, "lock", 0, "lock: connector number printed on the board (1-based)")
 	fs.IntVar(&f.locks, "locks", 16, "walk: locks wired on each board")
-	fs.IntVar(&f.closedBit, "sensor-closed-bit", 1, "door-sensor bit value of a closed door")
+	fs.IntVar(&f.closedBit, "sensor-closed-bit", 1, "door-sensor bit value of a closed door: 1 = bit set means closed, 0 = the opposite (sensors wired the other way)")
 	defWait := 5 * time.Second
 	if sub == "walk" {
 		defWait = 3 * time.Second
@@ -72,6 +82,16 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		}
 		return fmt.Errorf("lockerctl: board %s: %w", sub, errUsage)
+	}
+	if f.config != "" {
+		set := map[string]bool{}
+		fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+		if err := f.fromConfig(set); err != nil {
+			return err
+		}
+	}
+	if f.closedBit != 0 && f.closedBit != 1 {
+		return fmt.Errorf("lockerctl: board %s: --sensor-closed-bit must be 0 or 1: %w", sub, errUsage)
 	}
 	if f.port == "" || f.protocol == "" {
 		return fmt.Errorf("lockerctl: board %s: --port and --protocol are required: %w", sub, errUsage)
@@ -100,6 +120,39 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return boardWalk(ctx, f, boards, stdout)
 	}
+}
+
+// fromConfig fills the flags not set on the command line from the kiosk's
+// configuration file.
+func (f *boardFlags) fromConfig(set map[string]bool) error {
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		return fmt.Errorf("lockerctl: board: %w", err)
+	}
+	lb := cfg.Lockboard
+	if lb.Protocol == config.ProtocolSim && !set["port"] {
+		return fmt.Errorf("lockerctl: board: %s uses the simulated lock bank (protocol = \"sim\"): give --port and --protocol", f.config)
+	}
+	if !set["port"] {
+		f.port = lb.Port
+	}
+	if !set["protocol"] {
+		f.protocol = cfg.BusProtocol()
+	}
+	if !set["baud"] {
+		f.baud = lb.Baud
+	}
+	if !set["sensor-closed-bit"] {
+		f.closedBit = lb.SensorClosedBit
+	}
+	return nil
+}
+
+// polarityHint is the advice given when doors read open that are probably
+// shut: the other sensor polarity.
+func (f boardFlags) polarityHint() string {
+	other := 1 - f.closedBit
+	return fmt.Sprintf("--sensor-closed-bit %d (sensor_closed_bit = %d in [lockboard] of the kiosk configuration)", other, other)
 }
 
 func parseBoards(s string) ([]int, error) {
@@ -185,6 +238,7 @@ func boardStatus(ctx context.Context, f boardFlags, boards []int, stdout io.Writ
 		_, at := s.bus.Online(n)
 		fmt.Fprintf(stdout, "board %d (%s): online, polled %s\n", n, f.protocol, at.Format(time.TimeOnly))
 		fmt.Fprintln(stdout, "  lock  door    item")
+		open := 0
 		for l := 1; l <= s.bus.Locks(); l++ {
 			st := s.bus.State(locker.LockAddr{Board: n, Lock: l})
 			item := string(st.Item)
@@ -192,6 +246,13 @@ func boardStatus(ctx context.Context, f boardFlags, boards []int, stdout io.Writ
 				item = "-"
 			}
 			fmt.Fprintf(stdout, "  %-4d  %-6s  %s\n", l, st.Door, item)
+			if st.Door == locker.DoorOpen {
+				open++
+			}
+		}
+		if open == s.bus.Locks() {
+			fmt.Fprintf(stdout, "board %d: every lock reads open at once: the door-sensor polarity is probably inverted (sensor_closed_bit = %d now); if the doors are shut, use %s\n",
+				n, f.closedBit, f.polarityHint())
 		}
 	}
 	if found == 0 {
@@ -215,10 +276,13 @@ func pulse(ctx context.Context, bus *lockio.Bus, a locker.LockAddr, wait time.Du
 	if bus.State(a).Door == locker.DoorOpen {
 		return "already open", 0, nil, nil
 	}
+	start := time.Now()
 	if err := bus.Unlock(ctx, a); err != nil {
+		if errors.Is(err, lockio.ErrNotOpened) {
+			return "", 0, nil, nil // the board says the lock stayed locked
+		}
 		return "", 0, nil, err
 	}
-	start := time.Now()
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
@@ -260,7 +324,7 @@ func boardOpen(ctx context.Context, f boardFlags, a locker.LockAddr, stdout io.W
 		fmt.Fprintf(stdout, "board %d lock %d: unlocked; door opened (sensor, %d ms after the unlock)\n", a.Board, a.Lock, after.Milliseconds())
 		return nil
 	case "already open":
-		fmt.Fprintf(stdout, "board %d lock %d: door already open, not pulsed; close it and try again\n", a.Board, a.Lock)
+		fmt.Fprintf(stdout, "board %d lock %d: door already open, not pulsed; close it and try again (if it is shut, the sensors are wired the other way: use %s)\n", a.Board, a.Lock, f.polarityHint())
 		return errBoardCheck
 	}
 	fmt.Fprintf(stdout, "board %d lock %d: unlocked, but the sensor did NOT see the door open within %v\n", a.Board, a.Lock, f.wait)
@@ -302,7 +366,7 @@ func boardWalk(ctx context.Context, f boardFlags, boards []int, stdout io.Writer
 				ok++
 				line += fmt.Sprintf("opened (%d ms after the unlock)", after.Milliseconds())
 			case seen == "already open":
-				line += "already open before the pulse: not checked"
+				line += "already open before the pulse: not checked (if it is shut, use " + f.polarityHint() + ")"
 			default:
 				line += "NOT seen open"
 			}

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +121,99 @@ func TestBoardUsage(t *testing.T) {
 				t.Errorf("err = %v, want errUsage", err)
 			}
 		})
+	}
+}
+
+// TestBoardFirmwareWithoutUnlockReply: boards that open the lock and send
+// no reply. `board open` reports success because the sensor saw the door
+// open, after one pulse: the open door is not pulsed again.
+func TestBoardFirmwareWithoutUnlockReply(t *testing.T) {
+	for _, proto := range []string{"kerong-cu16", "gen8a"} {
+		t.Run(proto, func(t *testing.T) {
+			sim, path := simOnPTY(t, lockio.SimOptions{Protocol: proto, Boards: 1, SensorClosedBit: 1, NoUnlockReply: true})
+			board := sim.BoardAddrs()[0]
+			var out, errOut bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := runBoard(ctx, []string{"open", "--port", path, "--protocol", proto, "--board", strconv.Itoa(board), "--lock", "3"}, &out, &errOut)
+			if err != nil {
+				t.Fatalf("board open: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "unlocked; door opened") {
+				t.Errorf("output: %s", out.String())
+			}
+			if n := len(sim.Unlocks()); n != 1 {
+				t.Errorf("simulator saw %d unlock requests, want 1 (an open door is never pulsed again)", n)
+			}
+		})
+	}
+}
+
+// TestBoardInvertedSensors: with sensors wired the other way every shut
+// door reads open; status says the polarity is probably inverted and which
+// setting fixes it, open refuses naming the flag, and --config with the
+// right sensor_closed_bit reads the doors shut.
+func TestBoardInvertedSensors(t *testing.T) {
+	sim, path := simOnPTY(t, lockio.SimOptions{Protocol: "gen8a", Boards: 1, SensorClosedBit: 0, AutoClose: 200 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := runBoard(ctx, args, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+
+	out, err := run("status", "--port", path, "--protocol", "gen8a", "--board", "1")
+	if err != nil {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "every lock reads open at once: the door-sensor polarity is probably inverted") ||
+		!strings.Contains(out, "--sensor-closed-bit 0 (sensor_closed_bit = 0 in [lockboard]") {
+		t.Errorf("status lacks the polarity hint:\n%s", out)
+	}
+
+	out, err = run("open", "--port", path, "--protocol", "gen8a", "--board", "1", "--lock", "2")
+	if !errors.Is(err, errBoardCheck) || !strings.Contains(out, "door already open, not pulsed") || !strings.Contains(out, "--sensor-closed-bit 0") {
+		t.Errorf("open with inverted sensors: %v\n%s", err, out)
+	}
+	if n := len(sim.Unlocks()); n != 0 {
+		t.Errorf("a door read open was pulsed (%d unlocks)", n)
+	}
+
+	conf := filepath.Join(t.TempDir(), "kiosk.toml")
+	src := fmt.Sprintf(`site = "s"
+kiosk = "k"
+
+[lockboard]
+protocol = "gen8a"
+port = %q
+sensor_closed_bit = 0
+
+[[compartment]]
+id = "A1"
+size = "M"
+board = 1
+lock = 2
+column = 1
+row = 1
+`, path)
+	if err := os.WriteFile(conf, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("status", "--config", conf, "--board", "1")
+	if err != nil {
+		t.Fatalf("status --config: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "board 1 (gen8a): online") || !strings.Contains(out, "  2     closed  -") || strings.Contains(out, "polarity") {
+		t.Errorf("status --config with sensor_closed_bit = 0:\n%s", out)
+	}
+	out, err = run("open", "--config", conf, "--board", "1", "--lock", "2")
+	if err != nil || !strings.Contains(out, "board 1 lock 2: unlocked; door opened") {
+		t.Errorf("open --config: %v\n%s", err, out)
+	}
+
+	var help bytes.Buffer
+	if err := runBoard(ctx, []string{"--help"}, &help, &help); err != nil || !strings.Contains(help.String(), "--sensor-closed-bit") || !strings.Contains(help.String(), "--config FILE") {
+		t.Errorf("usage lacks --sensor-closed-bit or --config: %v\n%s", err, help.String())
 	}
 }

@@ -36,6 +36,7 @@ const help = `commands (B = board address, L = lock 1-based):
   unplug             close the pty and remove the link (adapter pulled)
   plug               open a new pty at the link (adapter back)
   mute on|off        stop / resume answering without closing the pty
+  quiet on|off       unlocks open the lock but get no reply (firmware that does not acknowledge)
   noise N            write N random bytes on the line
   faults DROP CORRUPT DELAYSHARE DELAYMS   shares 0-1 of replies
   state              print every door
@@ -67,6 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.IntVar(&o.Locks, "locks", 16, "locks wired on each board")
 	fs.StringVar(&link, "link", "", "symlink to make to the pty's slave (required)")
 	fs.IntVar(&o.SensorClosedBit, "sensor-closed-bit", 1, "door-sensor bit value of a closed door")
+	fs.BoolVar(&o.NoUnlockReply, "no-unlock-reply", false, "open the lock but send no reply to an unlock (firmware that does not acknowledge)")
 	fs.DurationVar(&o.AutoClose, "auto-close", 5*time.Second, "a door opened by an unlock closes after this; 0 keeps it open")
 	fs.Float64Var(&o.DropRate, "drop", 0, "share of replies dropped (0-1)")
 	fs.Float64Var(&o.CorruptRate, "corrupt", 0, "share of replies corrupted (0-1)")
@@ -239,6 +241,12 @@ func (c *controller) command(line string) error {
 			return errors.New("usage: mute on|off")
 		}
 		c.sim.Unplug(f[1] == "on")
+		fmt.Fprintln(c.out, "ok")
+	case "quiet":
+		if len(f) != 2 || (f[1] != "on" && f[1] != "off") {
+			return errors.New("usage: quiet on|off")
+		}
+		c.sim.SetNoUnlockReply(f[1] == "on")
 		fmt.Fprintln(c.out, "ok")
 	case "jamnext":
 		n := 1

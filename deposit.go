@@ -389,6 +389,15 @@ func (s *Service) DoesntFit(ctx context.Context) error {
 				others++
 			}
 		}
+		if others == 0 && s.parcelInsideLocked(p) {
+			if err := s.keepParcelLocked(ctx, p, "doesn't fit"); err != nil {
+				return err
+			}
+			n := s.sess.notice
+			s.dropDraftLocked()
+			s.sess.notice = n
+			return nil
+		}
 		need := p.Size
 		if others == 0 {
 			larger, ok := old.Size.Larger()
@@ -526,6 +535,15 @@ func (s *Service) cancelLocked(ctx context.Context) func() error {
 	return func() error {
 		switch s.sess.flow {
 		case FlowDeposit:
+			if p := s.sess.parcel; p.Status == ParcelDepositing && s.parcelInsideLocked(p) {
+				if err := s.keepParcelLocked(ctx, p, "cancel"); err != nil {
+					return err
+				}
+				n := s.sess.notice
+				s.resetSessionLocked()
+				s.sess.notice = n
+				return nil
+			}
 			if p := s.sess.parcel; p.Status == ParcelDepositing {
 				ch := &Change{}
 				s.cancelIn(ch, p, "cancelled by courier", s.courierActor())
@@ -543,4 +561,36 @@ func (s *Service) cancelLocked(ctx context.Context) func() error {
 		s.resetSessionLocked()
 		return nil
 	}
+}
+
+// parcelInsideLocked reports whether the door of the depositing parcel p is
+// not seen closed while its item sensor sees something: the parcel is
+// probably inside, so the door must not be freed nor the parcel forgotten.
+func (s *Service) parcelInsideLocked(p Parcel) bool {
+	c, ok := s.compIn(nil, p.CompartmentID)
+	if !ok || (s.sess.step != StepDoorOpen && s.sess.step != StepUnlocking) {
+		return false
+	}
+	st := s.bus.State(c.Addr)
+	return st.Door != DoorClosed && st.Item == ItemPresent
+}
+
+// keepParcelLocked keeps the depositing parcel p recorded in its door and
+// flags the door for staff, instead of cancelling it (what is the courier's
+// cancel or "doesn't fit" while the parcel is inside). When the door is
+// later seen closed and empty the parcel is cancelled and the door freed;
+// closed with the parcel seen inside, it is deposited (settleFlaggedLocked).
+func (s *Service) keepParcelLocked(ctx context.Context, p Parcel, what string) error {
+	ch := &Change{}
+	if _, err := s.setStatusIn(ch, p.CompartmentID, StatusFaulty, InterruptedReason, s.courierActor()); err != nil {
+		return err
+	}
+	s.addAudit(ch, s.courierActor(), "parcel.kept", p.ID,
+		fmt.Sprintf("%s with the parcel seen inside door %s: kept for staff", what, p.CompartmentID))
+	if err := s.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	s.sess.notice = Notice{Kind: NoticeParcelKept, Compartment: p.CompartmentID,
+		Text: fmt.Sprintf("The parcel is still in door %s: it stays recorded there and staff have been told. Take it out and close the door to free it.", p.CompartmentID)}
+	return nil
 }

@@ -538,12 +538,13 @@ func TestIdleTimeoutEndsDeposit(t *testing.T) {
 	r.clk.Advance(2 * time.Second)
 	r.s.Tick(r.ctx)
 	r.step(StepIdle)
-	// A door step never times out.
+	// The idle timeout never ends a door step (only DoorTimeout does, see
+	// TestDoorTimeout).
 	r.signIn()
 	r.must(r.s.ScanParcel(r.ctx, "B", ""))
 	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
 	r.must(r.s.ChooseSize(r.ctx, SizeS))
-	r.clk.Advance(time.Hour)
+	r.clk.Advance(DefaultDoorTimeout - time.Second)
 	r.s.Tick(r.ctx)
 	r.step(StepUnlocking)
 }

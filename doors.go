@@ -116,6 +116,9 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 		if post, err = s.onClosedLocked(ch, c.ID); err != nil {
 			return err
 		}
+		if err := s.settleFlaggedLocked(ch, c, ev.Item); err != nil {
+			return err
+		}
 	case EventForced:
 		c.Door = DoorOpen
 		putComp(ch, c)
@@ -203,6 +206,7 @@ func (s *Service) onOpenedLocked(id string) func() error {
 	}
 	return func() error {
 		s.sess.step = StepDoorOpen
+		s.sess.doorAt = s.clock.Now()
 		if s.sess.notice.Kind == NoticeRetrying || s.sess.notice.Kind == NoticeBusError {
 			s.sess.notice = Notice{}
 		}
@@ -498,10 +502,20 @@ func (s *Service) expireLocked(ctx context.Context, now time.Time) bool {
 	return true
 }
 
-// timeoutLocked ends a flow left alone: never while a door is unlocked or open.
+// timeoutLocked ends a flow left alone: never while a door is unlocked or
+// open, unless for longer than Options.DoorTimeout.
 func (s *Service) timeoutLocked(ctx context.Context, now time.Time) bool {
-	if s.sess.flow == FlowIdle || s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
+	if s.sess.flow == FlowIdle {
 		return false
+	}
+	if s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
+		if s.sess.door == "" || now.Sub(s.sess.doorAt) < s.o.DoorTimeout {
+			return false
+		}
+		if err := s.doorTimeoutLocked(ctx, now); err != nil {
+			s.lastErr = err
+		}
+		return true
 	}
 	if s.sess.flow == FlowPickup && s.sess.step == StepDone {
 		if now.Sub(s.sess.doneAt) >= s.o.DoneTimeout {
@@ -529,4 +543,70 @@ func (s *Service) timeoutLocked(ctx context.Context, now time.Time) bool {
 	}
 	s.lastErr = nil
 	return true
+}
+
+// doorTimeoutLocked gives every door screen a way out: a door unlocked or
+// open for longer than Options.DoorTimeout (its board went silent, the door
+// was left open, the sensor never reported) is flagged for staff and the
+// session ends. Nothing recorded is undone: a deposit's parcel stays
+// recorded as depositing in the flagged door (staff settle it like an
+// interrupted deposit, or the bus does when the door is seen closed, see
+// settleFlaggedLocked); a pickup's parcels stay deposited.
+func (s *Service) doorTimeoutLocked(ctx context.Context, now time.Time) error {
+	id := s.sess.door
+	reason := DoorTimeoutReason
+	if s.sess.job == jobDeposit && s.sess.parcel.Status == ParcelDepositing {
+		reason = InterruptedReason
+	}
+	ch := &Change{}
+	if _, err := s.setStatusIn(ch, id, StatusFaulty, reason, "system"); err != nil {
+		return err
+	}
+	s.addAudit(ch, "system", "door.timeout", id, fmt.Sprintf("%s: door %s for %v", s.sess.step, id, now.Sub(s.sess.doorAt).Round(time.Second)))
+	if err := s.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	s.log.Warn("door not seen closed in time: flagged for staff, session ended", "compartment", id, "step", s.sess.step)
+	s.resetSessionLocked()
+	s.sess.notice = Notice{Kind: NoticeDoorTimeout, Compartment: id,
+		Text: fmt.Sprintf("Door %s was not seen closed. Staff have been told; nothing is lost.", id)}
+	return nil
+}
+
+// settleFlaggedLocked adds to ch what a door seen closed settles for a
+// compartment flagged for staff with a deposit in it (a deposit cancelled
+// or timed out with the door open, or interrupted by a restart): closed and
+// empty, the parcel is cancelled and the door freed; closed with the item
+// sensor seeing the parcel (and no other parcel inside), it is deposited.
+// Without an item sensor it stays for staff.
+func (s *Service) settleFlaggedLocked(ch *Change, c Compartment, item ItemState) error {
+	if c.Status != StatusFaulty || c.Reason != InterruptedReason || (item != ItemEmpty && item != ItemPresent) {
+		return nil
+	}
+	if s.sess.door == c.ID {
+		return nil
+	}
+	var draft []Parcel
+	inside := s.parcelsIn(ch, c.ID)
+	for _, p := range inside {
+		if p.Status == ParcelDepositing {
+			draft = append(draft, p)
+		}
+	}
+	if len(draft) != 1 {
+		return nil
+	}
+	p := draft[0]
+	switch {
+	case item == ItemEmpty:
+		s.cancelIn(ch, p, "door closed empty", "system")
+	case len(inside) == 1:
+		if _, _, err := s.depositIn(ch, p, nil, "system"); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	_, err := s.setStatusIn(ch, c.ID, StatusAvailable, "", "system")
+	return err
 }

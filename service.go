@@ -39,6 +39,10 @@ type Options struct {
 	IdleTimeout time.Duration
 	// DoneTimeout returns a finished pickup to the home screen; default 15 s.
 	DoneTimeout time.Duration
+	// DoorTimeout is how long a door may stay unlocked or open in a flow
+	// (a board outage, a door left open) before the door is flagged for
+	// staff and the session ends; default 5 minutes.
+	DoorTimeout time.Duration
 	// PageSize is the number of rows per directory or audit page; default 8.
 	PageSize int
 	// Sealer, if set, seals the pin and qr fields of parcel.deposited and
@@ -57,6 +61,7 @@ const (
 	DefaultExpiry      = 72 * time.Hour
 	DefaultIdleTimeout = 3 * time.Minute
 	DefaultDoneTimeout = 15 * time.Second
+	DefaultDoorTimeout = 5 * time.Minute
 	DefaultPageSize    = 8
 	// DefaultPINDigits is the default length of a recipient PIN: with the
 	// daily budget of wrong PINs, 8 digits keep the chance of opening a
@@ -72,6 +77,11 @@ const maxFaultedPerParcel = 2
 // InterruptedReason is the Reason of a compartment whose deposit was
 // interrupted by a restart and could not be confirmed by the item sensor.
 const InterruptedReason = "interrupted deposit: check contents"
+
+// DoorTimeoutReason is the Reason of a compartment whose door stayed
+// unlocked or open past Options.DoorTimeout during a pickup or a staff
+// opening: staff check it.
+const DoorTimeoutReason = "door not seen closed in time: check contents"
 
 // maxRetryEvents bounds the door events kept for a retry while the store is down.
 const maxRetryEvents = 1024
@@ -103,10 +113,11 @@ type session struct {
 	addToDoor string
 
 	job      doorJob
-	door     string // compartment id of the door job
-	attempts int    // unlock attempts on door
-	faulted  int    // deposit: doors marked faulty for the current parcel
-	gen      uint64 // increases whenever door changes, to drop stale unlock failures
+	door     string    // compartment id of the door job
+	attempts int       // unlock attempts on door
+	faulted  int       // deposit: doors marked faulty for the current parcel
+	gen      uint64    // increases whenever door changes, to drop stale unlock failures
+	doorAt   time.Time // when door was unlocked or seen open (Options.DoorTimeout)
 
 	queue []PickupItem // pickup or retrieval
 	qi    int
@@ -193,6 +204,9 @@ func NewService(o Options) (*Service, error) {
 	}
 	if o.DoneTimeout <= 0 {
 		o.DoneTimeout = DefaultDoneTimeout
+	}
+	if o.DoorTimeout <= 0 {
+		o.DoorTimeout = DefaultDoorTimeout
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = DefaultPageSize
@@ -316,6 +330,7 @@ func (s *Service) setDoorLocked(job doorJob, compID string) {
 	s.sess.attempts = 1
 	s.sess.gen++
 	s.sess.step = StepUnlocking
+	s.sess.doorAt = s.clock.Now()
 	s.queueUnlockLocked(compID)
 }
 

@@ -57,6 +57,12 @@ const (
 	NoticeInterrupted NoticeKind = "interrupted"  // a deposit was interrupted and needs staff
 	NoticeStoreDown   NoticeKind = "store_down"   // storage failed; deposits refused
 	NoticeCloseDoor   NoticeKind = "close_door"   // the door in use has been open too long
+	// NoticeParcelKept: cancel or "doesn't fit" while the item sensor saw
+	// the parcel inside: it stays recorded in Compartment, flagged for staff.
+	NoticeParcelKept NoticeKind = "parcel_kept"
+	// NoticeDoorTimeout: the door was not seen closed in time (a board
+	// outage, a door left open); it is flagged for staff, nothing is lost.
+	NoticeDoorTimeout NoticeKind = "door_timeout"
 	// NoticeExpiredWithStaff: pickup: Count expired parcels for this code
 	// are with the staff.
 	NoticeExpiredWithStaff NoticeKind = "expired_with_staff"

@@ -40,10 +40,10 @@ var (
 
 // validator collects the problems of one decoded file.
 type validator struct {
-	cfg  *Config
-	md   toml.MetaData
-	pos  positions
-	stat func(string) (fs.FileInfo, error)
+	cfg   *Config
+	md    toml.MetaData
+	pos   positions
+	stat  func(string) (fs.FileInfo, error)
 	errs  Errors
 	warns Errors
 }

@@ -456,8 +456,12 @@ func (b *Bus) State(a locker.LockAddr) locker.LockState {
 		return locker.LockState{Door: locker.DoorUnknown}
 	}
 	l := bs.locks[a.Lock-1]
+	door := l.door
+	if bs.link == linkOffline {
+		door = locker.DoorUnknown
+	}
 	return locker.LockState{
-		Door:     l.door,
+		Door:     door,
 		Item:     l.item,
 		Online:   bs.link == linkOnline,
 		LastPoll: bs.lastPoll,
@@ -512,10 +516,11 @@ func (b *Bus) pollFailed(board int, now time.Time) {
 	if bs.fails < b.o.OfflineAfter || bs.link == linkOffline {
 		return
 	}
+	// The doors keep their last known state (State reports them unknown
+	// meanwhile), so that when the board answers again what changed during
+	// the outage is reported: a door that closed as EventClosed, one that
+	// opened with no command as EventForced.
 	bs.link = linkOffline
-	for i := range bs.locks {
-		bs.locks[i].door = locker.DoorUnknown
-	}
 	b.emit(locker.DoorEvent{Kind: locker.EventBoardOffline, Addr: locker.LockAddr{Board: board}, At: now})
 }
 
@@ -555,7 +560,8 @@ func (b *Bus) applyPoll(board int, s sense, now time.Time) {
 			commanded := !l.unlockAt.IsZero() && now.Sub(l.unlockAt) <= b.o.CommandWindow
 			l.openedAt, l.openCommanded, l.leftOpenSent, l.jamPending = now, commanded, false, false
 			if prevDoor == locker.DoorUnknown && !commanded {
-				// First sight (start-up or back online): a state, not a change.
+				// First sight (start-up): a state, not a change. After an
+				// outage prevDoor is the last state seen before it.
 				continue
 			}
 			kind := locker.EventOpened

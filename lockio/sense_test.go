@@ -83,6 +83,12 @@ func TestSensing(t *testing.T) {
 			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventItem, 5, false}, {locker.EventItem, 5, false}}},
 		{"offline after 3 failures, online again", []act{poll(closed, 0), fail, fail, fail, fail, poll(closed, 0)},
 			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventBoardOffline, 0, false}, {locker.EventBoardOnline, 0, false}}},
+		{"door closed during an outage is reported closed when the board is back", []act{poll(closed, 0), unlock, poll(open1, 0), fail, fail, fail, poll(closed, 0)},
+			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventOpened, 1, true}, {locker.EventBoardOffline, 0, false}, {locker.EventBoardOnline, 0, false}, {locker.EventClosed, 1, true}}},
+		{"door opened with no command during an outage is forced", []act{poll(closed, 0), fail, fail, fail, wait(time.Minute), poll(open1, 0)},
+			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventBoardOffline, 0, false}, {locker.EventBoardOnline, 0, false}, {locker.EventForced, 1, false}}},
+		{"door still open after an outage: no event", []act{poll(closed, 0), unlock, poll(open1, 0), fail, fail, fail, poll(open1, 0)},
+			[]kindAt{{locker.EventBoardOnline, 0, false}, {locker.EventOpened, 1, true}, {locker.EventBoardOffline, 0, false}, {locker.EventBoardOnline, 0, false}}},
 		{"failures below the threshold are quiet", []act{poll(closed, 0), fail, fail, poll(closed, 0), fail, fail},
 			[]kindAt{{locker.EventBoardOnline, 0, false}}},
 	}

@@ -379,3 +379,45 @@ func TestPTYGen8aStillLocked(t *testing.T) {
 		t.Errorf("pulses = %d, want 3", n)
 	}
 }
+
+// TestPTYOutageKeepsLastState: a board goes silent with a door open, the
+// door is closed meanwhile, and when the board answers again the bus
+// reports the closing (and an opening with no command as forced), over a
+// real pty.
+func TestPTYOutageKeepsLastState(t *testing.T) {
+	sim, err := NewSim(SimOptions{Protocol: ProtocolKerong, Boards: 1, SensorClosedBit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := servePTY(t, sim, "")
+	b := busOnPort(t, p.Path, Options{
+		Protocol: ProtocolKerong, Boards: []int{0}, SensorClosedBit: 1,
+		ReplyTimeout: 50 * time.Millisecond, Retries: 1, PollFast: 20 * time.Millisecond, PollIdle: 40 * time.Millisecond,
+		JamAfter: 200 * time.Millisecond, OfflineAfter: 3,
+	})
+	board := locker.LockAddr{Board: 0}
+	a1, a2 := locker.LockAddr{Board: 0, Lock: 1}, locker.LockAddr{Board: 0, Lock: 2}
+	waitEvent(t, b, 5*time.Second, "online", is(locker.EventBoardOnline, board))
+	if err := b.Unlock(context.Background(), a1); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, b, 3*time.Second, "opened", is(locker.EventOpened, a1))
+
+	sim.Unplug(true)
+	waitEvent(t, b, 5*time.Second, "offline", is(locker.EventBoardOffline, board))
+	if st := b.State(a1); st.Door != locker.DoorUnknown || st.Online {
+		t.Errorf("state during the outage = %+v, want unknown", st)
+	}
+	if err := sim.CloseDoor(a1); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.ForceOpen(a2); err != nil {
+		t.Fatal(err)
+	}
+	sim.Unplug(false)
+	seen := waitEvent(t, b, 5*time.Second, "closed after the outage", is(locker.EventClosed, a1))
+	if ev := seen[len(seen)-1]; !ev.Commanded {
+		t.Errorf("closing after the outage = %+v, want the commanded opening's close", ev)
+	}
+	waitEvent(t, b, 3*time.Second, "forced after the outage", is(locker.EventForced, a2))
+}

@@ -789,5 +789,6 @@ func cut(s string, n int) string {
 // homeNotice reports whether a notice of kind k matters on the home
 // screen too (it concerns the whole kiosk, not one flow).
 func homeNotice(k locker.NoticeKind) bool {
-	return k == locker.NoticeStoreDown || k == locker.NoticeInterrupted || k == locker.NoticeBusError
+	return k == locker.NoticeStoreDown || k == locker.NoticeInterrupted || k == locker.NoticeBusError ||
+		k == locker.NoticeParcelKept || k == locker.NoticeDoorTimeout
 }

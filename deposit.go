@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 )
 
@@ -36,6 +37,9 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 		}
 		if code == "" {
 			return fmt.Errorf("%w: empty courier code", ErrInvalid)
+		}
+		if s.allBoardsOfflineLocked() {
+			return fmt.Errorf("%w: every lock board is silent: the doors are out of order", ErrBusUnavailable)
 		}
 		if lookupErr != nil {
 			if errors.Is(lookupErr, ErrNotFound) {
@@ -209,6 +213,21 @@ func (s *Service) excludeOfflineLocked(extra ...string) map[string]bool {
 	return ex
 }
 
+// allBoardsOfflineLocked reports whether every board with a compartment is
+// reported offline (e.g. the lock-bus adapter is missing): every door is
+// out of order.
+func (s *Service) allBoardsOfflineLocked() bool {
+	if len(s.offline) == 0 || len(s.comps) == 0 {
+		return false
+	}
+	for _, c := range s.comps {
+		if !s.offline[c.Addr.Board] {
+			return false
+		}
+	}
+	return true
+}
+
 // lockerFullLocked records a locker.full event (best effort: the caller
 // returns the allocation error either way).
 func (s *Service) lockerFullLocked(ctx context.Context, z Size, barcode string) {
@@ -234,6 +253,16 @@ func (s *Service) allocateLocked(ctx context.Context, exclude map[string]bool) e
 		Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: ex,
 	})
 	if err != nil {
+		if errors.Is(err, ErrLockerFull) && len(s.offline) > 0 {
+			// Is it full, or are the free doors on a silent board?
+			all := maps.Clone(exclude)
+			if all == nil {
+				all = map[string]bool{}
+			}
+			if _, _, aerr := Allocate(s.comps, AllocRequest{Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: all}); aerr == nil {
+				err = fmt.Errorf("%w: the free doors are on a silent lock board (out of order)", ErrBusUnavailable)
+			}
+		}
 		if errors.Is(err, ErrLockerFull) {
 			s.lockerFullLocked(ctx, p.Size, p.Barcode)
 		}

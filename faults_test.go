@@ -156,3 +156,39 @@ func TestPickupCompletedAfterBoardOutage(t *testing.T) {
 	r.s.Tick(r.ctx)
 	r.wantErr(r.s.PickupWithPIN(r.ctx, cred.PIN), ErrWrongCode)
 }
+
+// TestAllBoardsOffline: with every board silent (the lock-bus adapter is
+// missing) deposit and pickup say the doors are out of order, change
+// nothing, and work again once the boards answer.
+func TestAllBoardsOffline(t *testing.T) {
+	r := newRig(t, testBank())
+	r.signIn()
+	p, cred := r.deposit("1Z782", "r1", SizeS)
+	if _, err := r.s.FinishDeposit(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.bus.takeUnlocks()
+	boards := map[int]bool{}
+	for _, c := range r.s.View().Compartments {
+		boards[c.Addr.Board] = true
+	}
+	for b := range boards {
+		r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOffline, Addr: LockAddr{Board: b}, At: r.clk.Now()})
+	}
+	r.wantErr(r.s.CourierSignIn(r.ctx, testCourierCode), ErrBusUnavailable)
+	r.wantErr(r.s.PickupWithPIN(r.ctx, cred.PIN), ErrBusUnavailable)
+	if v := r.s.View(); v.Flow != FlowIdle || v.BoardsOnline {
+		t.Fatalf("flow %q boards online %v", v.Flow, v.BoardsOnline)
+	}
+	if u := r.bus.takeUnlocks(); len(u) != 0 {
+		t.Errorf("unlocks sent with every board silent: %v", u)
+	}
+	if got := r.st.parcel(p.ID); got.Status != ParcelDeposited {
+		t.Errorf("parcel = %q", got.Status)
+	}
+	for b := range boards {
+		r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: b}, At: r.clk.Now()})
+	}
+	r.must(r.s.PickupWithPIN(r.ctx, cred.PIN))
+	r.step(StepUnlocking)
+}

@@ -89,6 +89,16 @@ func (s *Service) startPickupLocked(group []Parcel, by string) error {
 			expired++
 		}
 	}
+	silent := 0
+	for id := range byComp {
+		if c, ok := s.compIn(nil, id); ok && s.offline[c.Addr.Board] {
+			delete(byComp, id) // out of order for now; the code stays valid
+			silent++
+		}
+	}
+	if len(byComp) == 0 && silent > 0 {
+		return fmt.Errorf("%w: the lock board of your door is not answering: the door is out of order for now; your code stays valid, please try later", ErrBusUnavailable)
+	}
 	if len(byComp) == 0 {
 		if expired > 0 {
 			return fmt.Errorf("%w: this parcel was not collected in time and is waiting for the staff; please contact the building office", ErrExpired)

@@ -240,7 +240,11 @@ func TestBoardOfflineAndOnline(t *testing.T) {
 	r.signIn()
 	r.must(r.s.ScanParcel(r.ctx, "B", ""))
 	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-	r.wantErr(r.s.ChooseSize(r.ctx, SizeL), ErrLockerFull) // L and XL are all on board 1
+	// L and XL are all on board 1: out of order, not full.
+	r.wantErr(r.s.ChooseSize(r.ctx, SizeL), ErrBusUnavailable)
+	if ev := r.st.events(EvtLockerFull); len(ev) != 0 {
+		t.Errorf("locker.full sent while the free doors were on a silent board")
+	}
 	r.must(r.s.Cancel(r.ctx))
 	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: 1}})
 	v = r.s.View()

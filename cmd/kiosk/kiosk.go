@@ -234,6 +234,12 @@ func (k *kiosk) openBus() error {
 	if retries == 0 {
 		retries = -1 // "no resends" in the config; 0 means the default in lockio
 	}
+	if _, err := os.Stat(path); err != nil {
+		// The adapter is unplugged or udev has not named it yet: start
+		// anyway with the doors out of order; the port is opened again on
+		// every poll and the boards come back by themselves.
+		k.log.Warn("lock-bus device absent: the doors are out of order until it appears", "port", path, "err", err)
+	}
 	k.port = lockio.NewPort(path, baud)
 	var err error
 	k.bus, err = lockio.NewBus(k.port, lockio.Options{

@@ -414,7 +414,13 @@ func (k *kiosk) run(parent context.Context) error {
 		k.routeScans(u, srcs)
 	}
 	n := newNotifier()
-	k.goRun("watchdog", func(ctx context.Context) error { return n.runWatchdog(ctx, func() bool { return true }) })
+	// The watchdog pings only while the service (its lock) and the UI
+	// thread answer: a deadlock in either gets the kiosk restarted.
+	probes := []probe{{"service", func(done func()) { go func() { k.svc.View(); done() }() }}}
+	if fapp != nil {
+		probes = append(probes, probe{"ui", func(done func()) { fyne.Do(done) }})
+	}
+	k.goRun("watchdog", func(ctx context.Context) error { return n.runWatchdog(ctx, k.log, probes) })
 
 	var wg sync.WaitGroup
 	for _, t := range k.tasks {

@@ -250,7 +250,7 @@ func rssOf(b *testing.B, pid int) uint64 {
 }
 
 // freePort returns a TCP port free on the loopback interface now.
-func freePort(b *testing.B) int {
+func freePort(b testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

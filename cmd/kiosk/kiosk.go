@@ -60,6 +60,9 @@ type kiosk struct {
 
 	tasks []task
 
+	stopping time.Time // when run began to stop
+	closed   bool      // close ran
+
 	early    context.CancelFunc // stops the tasks started in setup
 	earlyCtx context.Context
 	earlyWG  sync.WaitGroup
@@ -348,11 +351,23 @@ func (k *kiosk) openUplink(ctx context.Context) error {
 	return nil
 }
 
-// pumpDoorEvents hands the bus's door events to the service.
+// pumpDoorEvents hands the bus's door events to the service. When ctx
+// ends it hands over the events already received, so a door closed just
+// before a shutdown is recorded.
 func (k *kiosk) pumpDoorEvents(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			for fctx.Err() == nil {
+				select {
+				case ev := <-k.bus.Events():
+					k.svc.HandleDoorEvent(fctx, ev)
+				default:
+					return nil
+				}
+			}
 			return nil
 		case ev := <-k.bus.Events():
 			k.svc.HandleDoorEvent(ctx, ev)
@@ -377,7 +392,7 @@ func (k *kiosk) tick(ctx context.Context) error {
 // run starts the background tasks and the window, and waits for the end:
 // a signal, the window closed, or a task failing.
 func (k *kiosk) run(parent context.Context) error {
-	defer k.close()
+	defer k.close() // on an early return; stop closes otherwise
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 
@@ -436,38 +451,85 @@ func (k *kiosk) run(parent context.Context) error {
 	_ = n.send("READY=1")
 	k.log.Info("kiosk started", "site", k.cfg.Site, "kiosk", k.cfg.Kiosk, "version", version, "demo", k.f.demo)
 
-	if fapp != nil {
-		go func() {
-			<-ctx.Done()
-			fyne.Do(fapp.Quit)
-		}()
-		u.Window().ShowAndRun() // returns when the window closes or the app quits
-		cancel(nil)
-	} else {
+	// stop ends the services once ctx is done: the tasks (bounded), then
+	// everything setup opened.
+	stop := func() error {
 		<-ctx.Done()
+		_ = n.send("STOPPING=1")
+		k.stopping = time.Now()
+		k.log.Info("kiosk stopping", "cause", context.Cause(ctx))
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(taskStopWait):
+			k.log.Warn("some tasks did not stop in time", "waited", taskStopWait)
+		}
+		k.close()
+		if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
 	}
-	_ = n.send("STOPPING=1")
+	if fapp == nil {
+		return stop()
+	}
+	// With a window the services stop while the window closes (Fyne's
+	// quit can take seconds on a loaded machine); the window holds
+	// nothing to save, so once the services are stopped the kiosk does not
+	// wait long for it.
+	stopped := make(chan error, 1)
+	uiDone := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		fyne.Do(fapp.Quit)
+		err := stop()
+		stopped <- err
+		select {
+		case <-uiDone:
+		case <-time.After(uiQuitWait):
+			k.log.Warn("the window did not close in time; exiting", "waited", uiQuitWait)
+			code := 0
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				code = 1
+			}
+			os.Exit(code)
+		}
+	}()
+	u.Window().ShowAndRun() // returns when the window closes or the app quits
+	close(uiDone)
 	cancel(nil)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		k.log.Warn("some tasks did not stop within 10s")
-	}
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return <-stopped
 }
 
-// close releases everything setup opened, in reverse order.
+// Shutdown budget: the kiosk stops within ShutdownTimeout (5 s) of
+// SIGTERM. The tasks get taskStopWait to end (a door event being handled
+// commits first: the service's Apply is synchronous), the uplink
+// uplinkFlushWait to send what it buffered (events not acknowledged stay
+// in the outbox and are sent after the restart), the lock bus
+// earlyStopWait. main exits anyway at ShutdownTimeout.
+const (
+	shutdownTimeout = 5 * time.Second
+	taskStopWait    = 2500 * time.Millisecond
+	uplinkFlushWait = 500 * time.Millisecond
+	earlyStopWait   = time.Second
+	uiQuitWait      = time.Second
+)
+
+// close releases everything setup opened, in reverse order. It runs once.
 func (k *kiosk) close() {
+	if k.closed {
+		return
+	}
+	k.closed = true
 	if k.early != nil {
 		k.early()
 	}
 	if k.nc != nil {
-		_ = k.nc.Drain()
+		// Not Drain: it may wait 30 s for a server that is gone.
+		_ = k.nc.FlushTimeout(uplinkFlushWait)
+		k.nc.Close()
 	}
 	if k.emb != nil {
 		k.emb.Shutdown()
@@ -483,8 +545,8 @@ func (k *kiosk) close() {
 		go func() { k.earlyWG.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(5 * time.Second):
-			k.log.Warn("the lock bus did not stop within 5s")
+		case <-time.After(earlyStopWait):
+			k.log.Warn("the lock bus did not stop in time", "waited", earlyStopWait)
 		}
 	}
 	if k.db != nil {
@@ -492,6 +554,9 @@ func (k *kiosk) close() {
 	}
 	if k.tmpDir {
 		_ = os.RemoveAll(k.dataDir)
+	}
+	if !k.stopping.IsZero() {
+		k.log.Info("kiosk stopped", "took", time.Since(k.stopping).Round(time.Millisecond))
 	}
 }
 

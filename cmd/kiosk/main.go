@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -22,6 +23,13 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Whatever hangs, the kiosk is gone within shutdownTimeout of the
+	// signal (systemd would otherwise wait, then kill it anyway).
+	context.AfterFunc(ctx, func() {
+		time.Sleep(shutdownTimeout)
+		fmt.Fprintf(os.Stderr, "kiosk: not stopped within %v of the signal: exiting\n", shutdownTimeout)
+		os.Exit(1)
+	})
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {

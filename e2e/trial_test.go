@@ -189,6 +189,8 @@ func TestTrialDay(t *testing.T) {
 		return false
 	}
 	uplink, unplug := []int{uplinkAt}, []int{unplugAt}
+	// A board outage during a pickup and a boot without the adapter.
+	outage, noAdapter := []int{sc.deposits * 2 / 3}, []int{sc.deposits * 5 / 6}
 	for d.next < len(d.plans) {
 		m := h.model()
 		in := inside(m, "in")
@@ -205,6 +207,11 @@ func TestTrialDay(t *testing.T) {
 			d.uplinkOutage(in)
 		case due(&unplug):
 			d.unplugBus()
+		case len(in) > 0 && due(&outage):
+			d.boardOutagePickup(in[0])
+		case due(&noAdapter):
+			d.h.bootWithoutAdapter()
+			d.logf("kiosk started without the lock-bus adapter: doors out of order, staff diagnostics, back when plugged in")
 		case len(in) >= sc.maxInside:
 			d.pickupSome(in, 1+d.rnd.IntN(3))
 		default:
@@ -491,6 +498,14 @@ func (d *trialDay) unplugBus() {
 		h.t.Fatalf("boards not back online 30s after the bus was plugged in:\n%s", h.kioskLog.tail(20))
 	}
 	d.logf("lock bus unplugged and back online")
+}
+
+// boardOutagePickup picks up r while its board goes silent with the door
+// open; the door is closed during the outage (see harness.boardOutagePickup).
+func (d *trialDay) boardOutagePickup(r *rec) {
+	took := d.h.boardOutagePickup(r.compartment, r.pin, r.id)
+	d.pickups["pin"]++
+	d.logf("board outage during the pickup of %s: door closed while the board was silent, pickup recorded %v after it answered", r.id, took.Round(time.Millisecond))
 }
 
 // powerCut kills the kiosk in the middle of a pickup (when duringPickup)

@@ -568,7 +568,8 @@ func TestErrorSentences(t *testing.T) {
 func TestNoticesAreTranslated(t *testing.T) {
 	h := newHarness(t, Options{})
 	kinds := []locker.NoticeKind{locker.NoticeUpsized, locker.NoticeRetrying, locker.NoticeDoorFaulty, locker.NoticeDoorFailed,
-		locker.NoticeMovedLarger, locker.NoticeBusError, locker.NoticeInterrupted, locker.NoticeStoreDown, locker.NoticeCloseDoor, locker.NoticeNothingToDo}
+		locker.NoticeMovedLarger, locker.NoticeBusError, locker.NoticeInterrupted, locker.NoticeStoreDown, locker.NoticeCloseDoor, locker.NoticeNothingToDo,
+		locker.NoticeParcelKept, locker.NoticeDoorTimeout}
 	for _, tag := range []string{"en", "es"} {
 		h.u.tr.setLang(tag)
 		for _, k := range kinds {

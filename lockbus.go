@@ -61,8 +61,8 @@ type LockState struct {
 }
 
 // LockBus drives the lock boards. Unlock pulses one lock; it returns once
-// the board acknowledged, which is not proof the door opened: only a later
-// EventOpened is. State returns the last polled state. Door events are
+// the board acknowledged (or, with no reply, the sensor saw the door open),
+// which is not proof the door opened: only a later EventOpened is. State returns the last polled state. Door events are
 // delivered to Service.HandleDoorEvent by the wiring in cmd/.
 type LockBus interface {
 	Unlock(ctx context.Context, a LockAddr) error

@@ -514,7 +514,7 @@ const (
 	taskStopWait    = 2500 * time.Millisecond
 	uplinkFlushWait = 500 * time.Millisecond
 	earlyStopWait   = time.Second
-	uiQuitWait      = time.Second
+	uiQuitWait      = 500 * time.Millisecond
 )
 
 // close releases everything setup opened, in reverse order. It runs once.

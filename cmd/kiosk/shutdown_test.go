@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/parcelkiosk/locker/internal/xvfb"
+	"github.com/parcelkiosk/locker/store"
 	"github.com/parcelkiosk/locker/uplink"
 )
 
@@ -85,12 +86,33 @@ func TestShutdownUnderLoad(t *testing.T) {
 	}
 	defer nc.Close()
 
-	// Load: four clients asking for the status as fast as it answers, and
-	// a CPU burner per core.
+	// Load: four clients asking for the status as fast as it answers, one
+	// changing a compartment's status back and forth (each change is
+	// committed and acknowledged), and a CPU burner per core.
 	ctx, stopLoad := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var answered atomic.Int64
-	subj := uplink.Subjects{Site: "demo", Kiosk: "k1"}.Command("status")
+	var ackedMu sync.Mutex
+	var acked []string // reasons of the out_of_service changes the kiosk acknowledged
+	subjs := uplink.Subjects{Site: "demo", Kiosk: "k1"}
+	subj := subjs.Command("status")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i++ {
+			st, reason := "available", ""
+			if i%2 == 0 {
+				st, reason = "out_of_service", fmt.Sprintf("shutdown load %d", i)
+			}
+			body := fmt.Sprintf(`{"compartment":"A1","status":%q,"staff_id":"S1","reason":%q}`, st, reason)
+			m, err := nc.Request(subjs.Command("compartment.set"), []byte(body), 2*time.Second)
+			if err == nil && reason != "" && strings.Contains(string(m.Data), `"ok":true`) {
+				ackedMu.Lock()
+				acked = append(acked, reason)
+				ackedMu.Unlock()
+			}
+		}
+	}()
 	for range 4 {
 		wg.Add(1)
 		go func() {
@@ -146,5 +168,46 @@ func TestShutdownUnderLoad(t *testing.T) {
 	}
 	if took >= shutdownTimeout {
 		t.Errorf("kiosk took %v to stop after SIGTERM, want under %v", took, shutdownTimeout)
+	}
+
+	// Every change the kiosk acknowledged is in its database, whose
+	// integrity and audit chain check on open.
+	stopLoad()
+	wg.Wait()
+	db, err := store.Open(context.Background(), filepath.Join(dir, "data", "kiosk.db"), store.Options{})
+	if err != nil {
+		t.Fatalf("database after the stop: %v", err)
+	}
+	defer db.Close()
+	details := map[string]bool{}
+	for off := 0; ; off += 500 {
+		page, total, err := db.AuditPage(context.Background(), off, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page {
+			if a.Action == "compartment.status" && a.Subject == "A1" {
+				// "<old> -> out_of_service <reason>"
+				if _, after, ok := strings.Cut(a.Detail, " -> out_of_service "); ok {
+					details[after] = true
+				}
+			}
+		}
+		if off+500 >= total {
+			break
+		}
+	}
+	ackedMu.Lock()
+	defer ackedMu.Unlock()
+	missing := 0
+	for _, r := range acked {
+		if !details[r] {
+			missing++
+		}
+	}
+	if len(acked) == 0 || missing > 0 {
+		t.Errorf("%d of %d acknowledged compartment changes missing from the database", missing, len(acked))
+	} else {
+		t.Logf("%d acknowledged compartment changes, all in the database", len(acked))
 	}
 }

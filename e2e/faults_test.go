@@ -14,7 +14,8 @@ import (
 // TestBoardOutageAndBootWithoutAdapter runs the two faults of the trial on
 // their own: a lock board that goes silent while a pickup's door is open
 // (the door is closed during the outage), and a kiosk started with its
-// lock-bus adapter unplugged.
+// lock-bus adapter unplugged; then a courier who taps Cancel with the
+// parcel already inside the open door.
 func TestBoardOutageAndBootWithoutAdapter(t *testing.T) {
 	h := newHarness(t, options{staff: true})
 	h.seed(5)
@@ -30,6 +31,77 @@ func TestBoardOutageAndBootWithoutAdapter(t *testing.T) {
 	h.signIn(couriers[0].badge)
 	d = h.depositScanned(couriers[0].badge, "1Z999AA10000000041")
 	h.finishVisit()
+	h.pickupPIN(d.Data.PIN, d.Data.ParcelID)
+
+	h.cancelWithParcelInside("1Z999AA10000000058", "R003")
+}
+
+// cancelWithParcelInside: a courier opens a door, puts the parcel in (the
+// item sensor sees it) and taps Cancel with the door open. The parcel stays
+// recorded, the door is flagged for staff and the home screen says so; when
+// the door is then closed with the parcel inside, the deposit is committed
+// and its code opens the door.
+func (h *harness) cancelWithParcelInside(barcode, recipient string) {
+	h.t.Helper()
+	h.expect(barcode, "UPS", recipient, locker.SizeS)
+	h.signIn(couriers[0].badge)
+	before := h.unlockCount()
+	for try := 0; try < 4 && h.unlockCount() == before; try++ {
+		h.scan(barcode)
+		waitFor(4*time.Second, func() bool { return h.unlockCount() > before })
+	}
+	if h.unlockCount() == before {
+		h.t.Fatalf("cancel with the parcel inside: the scan of %s opened no door", barcode)
+	}
+	a := h.lastUnlocks(1)[0]
+	comp := ""
+	for id, ca := range h.comps {
+		if ca == a {
+			comp = id
+		}
+	}
+	h.sim.must(fmt.Sprintf("item %d %d on", a.Board, a.Lock))
+	h.sim.must(fmt.Sprintf("open %d %d", a.Board, a.Lock)) // the courier holds the door
+	if !waitFor(20*time.Second, func() bool {
+		st, err := h.status()
+		if err != nil {
+			return false
+		}
+		for _, c := range st.Compartments {
+			if c.ID == comp {
+				return c.Door == "open"
+			}
+		}
+		return false
+	}) {
+		h.t.Fatalf("cancel with the parcel inside: door %s not seen open", comp)
+	}
+	// The item was on before the door was held open; let a fast poll or
+	// two (100 ms) pass so the bus has read it whichever poll saw the door.
+	time.Sleep(300 * time.Millisecond)
+	kept := h.auditCount("parcel.kept")
+	h.pressUntil("deposit.door", "Cancel", func() bool { return h.auditCount("parcel.kept") > kept })
+	if !h.waitScreen("home", 20*time.Second) {
+		h.t.Errorf("cancel with the parcel inside: the kiosk does not go home")
+	}
+	h.shot("cancel-parcel-inside")
+	_ = h.events.sync()
+	if n := len(h.events.find(func(e event) bool { return e.Type == locker.EvtParcelCancelled && e.Data.Barcode == barcode })); n != 0 {
+		h.t.Errorf("cancel with the parcel inside: parcel.cancelled sent; the parcel must stay recorded")
+	}
+	if st, err := h.status(); err == nil {
+		for _, c := range st.Compartments {
+			if c.ID == comp && c.Status != "faulty" {
+				h.t.Errorf("cancel with the parcel inside: door %s is %s, want faulty (flagged for staff)", comp, c.Status)
+			}
+		}
+	}
+	// The courier leaves the parcel and shuts the door: it is deposited.
+	h.sim.must(fmt.Sprintf("close %d %d", a.Board, a.Lock))
+	d := h.events.wait(30*time.Second, "parcel.deposited "+barcode+" when the door closed on it", func(e event) bool {
+		return e.Type == locker.EvtParcelDeposited && e.Data.Barcode == barcode
+	})
+	h.sim.must(fmt.Sprintf("item %d %d off", a.Board, a.Lock))
 	h.pickupPIN(d.Data.PIN, d.Data.ParcelID)
 }
 

@@ -620,6 +620,6 @@ func (s *Service) keepParcelLocked(ctx context.Context, p Parcel, what string) e
 		return err
 	}
 	s.sess.notice = Notice{Kind: NoticeParcelKept, Compartment: p.CompartmentID,
-		Text: fmt.Sprintf("The parcel is still in door %s: it stays recorded there and staff have been told. Take it out and close the door to free it.", p.CompartmentID)}
+		Text: fmt.Sprintf("The parcel is still in door %s and stays recorded; staff have been told. Take it out and close the door to cancel, or close the door on it to deliver it.", p.CompartmentID)}
 	return nil
 }

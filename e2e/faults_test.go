@@ -84,6 +84,7 @@ func (h *harness) cancelWithParcelInside(barcode, recipient string) {
 	if !h.waitScreen("home", 20*time.Second) {
 		h.t.Errorf("cancel with the parcel inside: the kiosk does not go home")
 	}
+	time.Sleep(time.Second) // for the screenshot only: the frame follows the layout map
 	h.shot("cancel-parcel-inside")
 	_ = h.events.sync()
 	if n := len(h.events.find(func(e event) bool { return e.Type == locker.EvtParcelCancelled && e.Data.Barcode == barcode })); n != 0 {

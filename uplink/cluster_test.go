@@ -209,6 +209,8 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 	var sent, okCount, failed atomic.Int64
 	var failMu sync.Mutex
 	var failures []string
+	var failedBeforeKill int
+	var lastFailure, killedAt time.Time
 	var okAfterKill atomic.Int64
 	var killed atomic.Bool
 	cctx, stopCmds := context.WithCancel(ctx)
@@ -234,7 +236,13 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 			} else {
 				failed.Add(1)
 				failMu.Lock()
-				failures = append(failures, fmt.Sprintf("%s: %v %s", time.Now().Format("15:04:05.000"), err, msgData(m)))
+				now := time.Now()
+				if !killed.Load() {
+					failedBeforeKill++
+				} else if now.After(lastFailure) {
+					lastFailure = now
+				}
+				failures = append(failures, fmt.Sprintf("%s: %v %s", now.Format("15:04:05.000"), err, msgData(m)))
 				failMu.Unlock()
 			}
 			select {
@@ -270,6 +278,9 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 	}
 	backlogAtKill := k.backlog()
 	victim.kill(t)
+	failMu.Lock()
+	killedAt = time.Now()
+	failMu.Unlock()
 	killed.Store(true)
 	t.Logf("killed the stream leader %s with %d of %d events still to send", leader, backlogAtKill, len(want))
 
@@ -322,9 +333,21 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 	for _, f := range failures {
 		t.Logf("command failed: %s", f)
 	}
+	// Commands may fail only while the kiosk's connection moves off a
+	// killed node (no responders, then timeouts): for a few seconds at most.
+	if failedBeforeKill > 0 {
+		t.Errorf("%d commands failed before the leader was killed", failedBeforeKill)
+	}
+	if !lastFailure.IsZero() {
+		gap := lastFailure.Sub(killedAt)
+		t.Logf("commands failed for %v after the kill", gap.Round(time.Millisecond))
+		if gap > 15*time.Second {
+			t.Errorf("commands still failed %v after the kill", gap)
+		}
+	}
 	failMu.Unlock()
-	if okCount.Load() == 0 || failed.Load() > sent.Load()/4 {
-		t.Errorf("commands: %d of %d failed", failed.Load(), sent.Load())
+	if okCount.Load() == 0 {
+		t.Errorf("no command answered")
 	}
 }
 

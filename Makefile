@@ -7,6 +7,21 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 20s
 
+# ARCH is the architecture `make package` builds the .deb for: this
+# machine's by default, or arm64 (cross-compiled with the Debian cross
+# toolchain and arm64 multiarch libraries `packaging/deps.sh arm64` installs).
+HOSTARCH := $(shell $(GO) env GOHOSTARCH)
+ARCH     ?= $(HOSTARCH)
+TRIPLET_arm64 := aarch64-linux-gnu
+ifeq ($(ARCH),$(HOSTARCH))
+CROSS :=
+else ifneq ($(TRIPLET_$(ARCH)),)
+CROSS := GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=1 CC=$(TRIPLET_$(ARCH))-gcc \
+	PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET_$(ARCH))/pkgconfig:/usr/share/pkgconfig
+else
+$(error ARCH=$(ARCH): no cross toolchain known; use $(HOSTARCH) or arm64)
+endif
+
 .PHONY: all deps build demo test test-short bench fuzz trial package clean
 
 all: build
@@ -20,7 +35,9 @@ build: deps
 demo: build
 	FYNE_CACHE=10s $(BIN)/kiosk --demo
 
-test: deps
+# The tests also build and run (under qemu-user) the arm64 .deb.
+test:
+	bash packaging/deps.sh arm64
 	$(GO) vet ./...
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 40m ./...
 
@@ -33,8 +50,13 @@ trial: deps
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)
 
-package: build
-	$(GO) tool nfpm package -f packaging/nfpm.yaml -p deb -t $(BIN)/
+# package builds $(BIN)/parcelkiosk_VERSION_$(ARCH).deb from binaries built
+# into $(BIN)/$(ARCH)/. nfpm itself runs on this machine (GOARCH=$(HOSTARCH)).
+package:
+	bash packaging/deps.sh $(ARCH)
+	$(CROSS) $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/$(ARCH)/ ./cmd/...
+	PKG_ARCH=$(ARCH) PKG_BINDIR=$(BIN)/$(ARCH) GOOS= GOARCH=$(HOSTARCH) \
+		$(GO) tool nfpm package -f packaging/nfpm.yaml -p deb -t $(BIN)/
 
 clean:
 	rm -rf $(BIN)

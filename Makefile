@@ -10,8 +10,10 @@ FUZZTIME ?= 20s
 # ARCH is the architecture `make package` builds the .deb for: this
 # machine's by default, or arm64 (cross-compiled with the Debian cross
 # toolchain and arm64 multiarch libraries `packaging/deps.sh arm64` installs).
+# Set it on the command line (make package ARCH=arm64); an ARCH in the
+# environment is ignored.
 HOSTARCH := $(shell $(GO) env GOHOSTARCH)
-ARCH     ?= $(HOSTARCH)
+ARCH     := $(HOSTARCH)
 TRIPLET_arm64 := aarch64-linux-gnu
 ifeq ($(ARCH),$(HOSTARCH))
 CROSS :=

@@ -26,10 +26,10 @@
 //     brute-force figure is TestBruteForceFigure in the root package).
 //
 // Taps find their button by label: the kiosk runs with --layout-map and
-// rewrites, after every redraw, the screen's name and where each button is
-// (ui.LayoutMap). A tap waits for its screen and label and for the screen to
-// be steady, and taps that must change something are checked and repeated
-// (pressUntil). Set E2E_SHOTS=DIR to keep every screenshot and the kiosk's
+// rewrites, after every update, the screen's name and where each button is
+// (ui.LayoutMap). A tap waits for its screen and label and taps once: the
+// screens are built once and updated in place, so a button that stays on
+// screen cannot lose a tap to an update. Set E2E_SHOTS=DIR to keep every screenshot and the kiosk's
 // and locksim's output there. The tests skip when Xvfb or xdotool is
 // missing.
 package e2e

@@ -35,26 +35,23 @@ func findItem(m ui.LayoutMap, label string) (ui.LayoutItem, bool) {
 }
 
 // press waits up to d for screen (any screen when "") to show an enabled
-// label (see findItem) and taps its middle once the screen is steady (no
-// redraw for a quarter of a second: a redraw between the press and the
-// release loses the tap, as it would a finger's). It reports whether it
-// tapped.
+// label (see findItem), with no action of the kiosk's running (it ignores
+// taps while one runs), and taps its middle once. The kiosk's screens are
+// built once and change in place, so a button that stays on screen is the
+// same object from the press to the release: a tap is never lost to an
+// update. It reports whether it tapped.
 func (h *harness) press(screen, label string, d time.Duration) bool {
 	h.t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		m, ok := h.layout()
-		if !ok || (screen != "" && m.Screen != screen) {
+		if !ok || m.Busy || (screen != "" && m.Screen != screen) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
 		it, ok := findItem(m, label)
 		if !ok {
 			time.Sleep(50 * time.Millisecond)
-			continue
-		}
-		time.Sleep(250 * time.Millisecond)
-		if again, ok := h.layout(); !ok || again.Seq != m.Seq {
 			continue
 		}
 		x, y, _, _ := h.windowGeometry()
@@ -74,37 +71,28 @@ func (h *harness) mustPress(screen, label string) {
 	}
 }
 
-// pressUntil taps label on screen until done reports true, up to three
-// taps: a tap can still be lost to a redraw the kiosk started at the same
-// moment (a door's state, a search's results).
-func (h *harness) pressUntil(screen, label string, done func() bool) {
+// pressFor taps label on screen once and fails the test unless done
+// reports true within 20 s.
+func (h *harness) pressFor(screen, label string, done func() bool) {
 	h.t.Helper()
-	for try := 1; try <= 3; try++ {
-		if done() {
-			return
-		}
-		if h.press(screen, label, 20*time.Second) && waitFor(3*time.Second, done) {
-			return
-		}
-		h.t.Logf("tap %d on %q (screen %q) had no effect yet", try, label, screen)
-	}
-	if waitFor(10*time.Second, done) {
+	h.mustPress(screen, label)
+	if waitFor(20*time.Second, done) {
 		return
 	}
 	m, _ := h.layout()
 	h.shot("no-effect-" + strings.Trim(label, "*:"))
-	h.t.Fatalf("3 taps on %q (screen %q) had no effect; the kiosk shows %q with %v", label, screen, m.Screen, labels(m))
+	h.t.Fatalf("a tap on %q (screen %q) had no effect; the kiosk shows %q with %v", label, screen, m.Screen, labels(m))
 }
 
-// onScreen returns a condition for pressUntil: the kiosk shows screen.
+// onScreen returns a condition for pressFor: the kiosk shows screen.
 func (h *harness) onScreen(screen string) func() bool {
 	return func() bool { m, ok := h.layout(); return ok && m.Screen == screen }
 }
 
-// selectTab taps a maintenance tab until the map shows it open.
+// selectTab taps a maintenance tab and waits for the map to show it open.
 func (h *harness) selectTab(label string) {
 	h.t.Helper()
-	h.pressUntil("maint.menu", label, func() bool {
+	h.pressFor("maint.menu", label, func() bool {
 		m, _ := h.layout()
 		it, ok := findItem(m, label)
 		return ok && it.Selected
@@ -283,13 +271,7 @@ func (h *harness) openPickup(d time.Duration) bool {
 	if m, ok := h.layout(); ok && m.Screen == "pickup" {
 		return true
 	}
-	if !h.press("home", "Pick up", d) {
-		return false
-	}
-	if h.waitScreen("pickup", 3*time.Second) {
-		return true
-	}
-	return h.press("home", "Pick up", d) && h.waitScreen("pickup", 5*time.Second)
+	return h.press("home", "Pick up", d) && h.waitScreen("pickup", d)
 }
 
 // pickupDone taps "Done" on the pickup's last screen and waits for the

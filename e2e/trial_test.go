@@ -280,9 +280,9 @@ func (d *trialDay) depositSearch(badge string, p dayPlan) {
 	time.Sleep(time.Second)
 	h.typeText(p.unit)
 	// The resident shows once the search for the unit has run.
-	h.pressUntil("deposit.recipient", "recipient:"+p.recipient, h.onScreen("deposit.size"))
+	h.pressFor("deposit.recipient", "recipient:"+p.recipient, h.onScreen("deposit.size"))
 	h.shot("size-for-" + p.unit)
-	h.pressUntil("deposit.size", "size:S", func() bool { return h.unlockCount() > before })
+	h.pressFor("deposit.size", "size:S", func() bool { return h.unlockCount() > before })
 	if !waitFor(8*time.Second, func() bool { return h.unlockCount() > before }) {
 		h.shot("search-no-door")
 		h.t.Fatalf("deposit of %s by directory search (unit %s) opened no door", p.barcode, p.unit)
@@ -601,7 +601,7 @@ func (d *trialDay) expiryAndRetrieval() {
 
 	// Staff sign in with PIN and TOTP and retrieve the expired parcels.
 	logins := len(h.events.find(ofType(locker.EvtStaffLogin)))
-	h.pressUntil("home", "Staff", h.onScreen("staff"))
+	h.pressFor("home", "Staff", h.onScreen("staff"))
 	h.typeText(staffPIN)
 	h.key("Return")
 	code, err := totp.GenerateCode(staffTOTP, time.Now())
@@ -614,12 +614,12 @@ func (d *trialDay) expiryAndRetrieval() {
 	h.selectTab("Expired (*")
 	h.shot("expired-tab")
 	unlocks := h.unlockCount()
-	h.pressUntil("maint.menu", "Open them one by one", func() bool { return h.unlockCount() > unlocks })
+	h.pressFor("maint.menu", "Open them one by one", func() bool { return h.unlockCount() > unlocks })
 	for _, id := range ids {
 		h.events.wait(30*time.Second*time.Duration(len(ids)), "parcel.retrieved "+id, parcelEvent(locker.EvtParcelRetrieved, id))
 	}
 	h.shot("retrieved")
-	h.pressUntil("maint.menu", "Sign out", h.onScreen("home"))
+	h.pressFor("maint.menu", "Sign out", h.onScreen("home"))
 	d.logf("%d parcels expired and were retrieved by staff", len(ids))
 }
 

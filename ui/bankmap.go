@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"slices"
 	"sort"
 
 	"fyne.io/fyne/v2"
@@ -87,6 +88,22 @@ func newBankMap(comps []locker.Compartment, highlight string, onTap func(string)
 	m := &bankMap{comps: comps, highlight: highlight, onTap: onTap}
 	m.ExtendBaseWidget(m)
 	return m
+}
+
+// set shows comps with the door highlight drawn out and the door selected
+// marked, redrawing only when something changed.
+func (m *bankMap) set(comps []locker.Compartment, highlight, selected string) {
+	if m.highlight == highlight && m.selected == selected && slices.EqualFunc(m.comps, comps, sameDrawing) {
+		return
+	}
+	m.comps = slices.Clone(comps)
+	m.highlight, m.selected = highlight, selected
+	m.Refresh()
+}
+
+// sameDrawing reports whether a and b are drawn alike on the map.
+func sameDrawing(a, b locker.Compartment) bool {
+	return a.ID == b.ID && a.Size == b.Size && a.Column == b.Column && a.Row == b.Row && stateOf(a) == stateOf(b)
 }
 
 // door is the drawn position of one compartment.
@@ -176,10 +193,16 @@ type bankRenderer struct {
 	objects []fyne.CanvasObject
 }
 
+// rebuild styles a rectangle and a label per compartment, reusing those
+// of the last drawing.
 func (r *bankRenderer) rebuild() {
-	r.rects, r.labels, r.objects = nil, nil, nil
 	th := r.m.Theme()
-	for _, c := range r.m.comps {
+	for len(r.rects) < len(r.m.comps) {
+		r.rects = append(r.rects, canvas.NewRectangle(color.Transparent))
+		r.labels = append(r.labels, canvas.NewText("", color.Black))
+	}
+	r.objects = r.objects[:0]
+	for i, c := range r.m.comps {
 		var fill, ink color.Color
 		stroke := color.Color(colInk)
 		width := float32(2)
@@ -195,17 +218,16 @@ func (r *bankRenderer) rebuild() {
 		if c.ID == r.m.selected {
 			stroke, width = th.Color(theme.ColorNamePrimary, 0), 8
 		}
-		rect := canvas.NewRectangle(fill)
-		rect.StrokeColor, rect.StrokeWidth, rect.CornerRadius = stroke, width, 6
-		lbl := canvas.NewText(c.ID, ink)
+		rect := r.rects[i]
+		rect.FillColor, rect.StrokeColor, rect.StrokeWidth, rect.CornerRadius = fill, stroke, width, 6
+		lbl := r.labels[i]
+		lbl.Text, lbl.Color = c.ID, ink
 		lbl.TextStyle.Bold = true
 		lbl.Alignment = fyne.TextAlignCenter
 		lbl.TextSize = th.Size(theme.SizeNameText)
 		if c.ID == r.m.highlight {
 			lbl.TextSize = th.Size(theme.SizeNameHeadingText)
 		}
-		r.rects = append(r.rects, rect)
-		r.labels = append(r.labels, lbl)
 		r.objects = append(r.objects, rect, lbl)
 	}
 }
@@ -238,7 +260,9 @@ func (r *bankRenderer) MinSize() fyne.Size {
 func (r *bankRenderer) Refresh() {
 	r.rebuild()
 	r.Layout(r.m.Size())
-	canvas.Refresh(r.m)
+	for _, o := range r.objects {
+		o.Refresh()
+	}
 }
 
 func (r *bankRenderer) Objects() []fyne.CanvasObject { return r.objects }

@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"image/color"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -15,9 +18,7 @@ import (
 func TestDensity(t *testing.T) {
 	crowd := func(h *harness) {
 		h.u.msg = message{id: "err.expired"}
-		h.svc.update(func(v *locker.View) {
-			v.Notice = locker.Notice{Kind: locker.NoticeInterrupted, Compartment: "C12"}
-		})
+		h.u.view.Notice = locker.Notice{Kind: locker.NoticeInterrupted, Compartment: "C12"}
 	}
 	tests := []struct {
 		name       string
@@ -34,14 +35,14 @@ func TestDensity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, Options{})
+			h := newServiceHarness(t, Options{})
 			h.u.win.Resize(tc.size)
 			h.u.accessible = tc.accessible
 			h.toRecipient()
 			if tc.crowd {
 				crowd(h)
 			}
-			h.u.render()
+			h.u.refresh()
 			switch {
 			case tc.wantDense >= 0 && h.u.dense != tc.wantDense:
 				t.Errorf("density = %d, want %d", h.u.dense, tc.wantDense)
@@ -55,9 +56,12 @@ func TestDensity(t *testing.T) {
 			if need.Width > tc.size.Width+0.5 || need.Height > tc.size.Height+0.5 {
 				t.Errorf("screen needs %v, window is %v", need, tc.size)
 			}
-			th, ok := h.u.app.Settings().Theme().(touchTheme)
-			if !ok || th.dense != h.u.dense {
-				t.Errorf("theme = %#v, want density %d", h.u.app.Settings().Theme(), h.u.dense)
+			// The density is the window's theme override's, not the app's.
+			if th, ok := h.u.shown.over.Theme.(touchTheme); !ok || th.dense != h.u.dense {
+				t.Errorf("override theme = %#v, want density %d", h.u.shown.over.Theme, h.u.dense)
+			}
+			if th, ok := h.u.app.Settings().Theme().(touchTheme); !ok || th.dense != 0 {
+				t.Errorf("app theme = %#v, want the designed density", h.u.app.Settings().Theme())
 			}
 			// Every key stays large enough for a thumb: at least 44 px.
 			targets := 0
@@ -81,7 +85,7 @@ func TestDensity(t *testing.T) {
 // screen out again when the window's size changes (first shown, or the
 // panel turned), not only when the View does.
 func TestDensityFollowsTheWindow(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.u.win.Resize(fyne.NewSize(1280, 800))
 	h.tap("Pick up")
 	if h.u.dense != 0 || h.u.scrolls {
@@ -100,5 +104,59 @@ func TestDensityFollowsTheWindow(t *testing.T) {
 	h.u.tick(h.clock.Now())
 	if h.u.dense != 0 || h.u.scrolls {
 		t.Errorf("back at 1280x800: density %d, scrolls %v; want the designed sizes", h.u.dense, h.u.scrolls)
+	}
+}
+
+// TestLargerTextReachesListRows checks that the directory's results, rows
+// of a list that reuses them, take the larger text's colours like the rest
+// of the screen: a list refreshes its rows' texts, not their look.
+func TestLargerTextReachesListRows(t *testing.T) {
+	h := newServiceHarness(t, Options{})
+	h.toRecipient()
+	tile := h.pictures("recipient:")[0]
+	h.u.accessible = true
+	h.u.refresh()
+	var bg color.Color
+	for _, o := range test.WidgetRenderer(tile).Objects() {
+		if r, ok := o.(*canvas.Rectangle); ok && r.FillColor != nil {
+			bg = r.FillColor
+			break
+		}
+	}
+	want := touchTheme{accessible: true}.Color(theme.ColorNameButton, 0)
+	if bg == nil || !sameColor(bg, want) {
+		t.Fatalf("a result tile is drawn in %v with the larger text, want %v", bg, want)
+	}
+}
+
+// sameColor reports whether a and b are the same colour.
+func sameColor(a, b color.Color) bool {
+	r1, g1, b1, a1 := a.RGBA()
+	r2, g2, b2, a2 := b.RGBA()
+	return r1 == r2 && g1 == g2 && b1 == b2 && a1 == a2
+}
+
+// TestLargerTextResultsDoNotOverlap checks that a result's name and unit,
+// on one line in the larger text, stay apart.
+func TestLargerTextResultsDoNotOverlap(t *testing.T) {
+	h := newServiceHarness(t, Options{})
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.toRecipient()
+	h.u.accessible = true
+	h.u.refresh()
+	s := h.u.shown.screen.(*recipientScreen)
+	checked := 0
+	for _, tile := range s.tiles {
+		if tile.index < 0 || !tile.obj.Visible() {
+			continue
+		}
+		name, unit := tile.name, tile.unit
+		if end := name.Position().X + name.MinSize().Width; unit.Position().X < end {
+			t.Errorf("%q ends at %v, its unit %q starts at %v", name.text, end, unit.text, unit.Position().X)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no result shown")
 	}
 }

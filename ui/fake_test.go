@@ -32,19 +32,20 @@ func (c *fakeClock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// fakeService is a small scripted stand-in for locker.Service: it walks
-// the flows the way the domain documents them, so every screen can be
-// reached, and records each call.
+// fakeService is a View the test sets, standing in for the domain service
+// where a test is about how a View is drawn (an error of the service's own,
+// the locks offline, a deposit interrupted by a power cut) and the
+// benchmarks. It runs no flow: actions are recorded and change nothing; the
+// test publishes the View the service would (update). Tests where the flow
+// matters use the real service (see newWorld).
 type fakeService struct {
-	mu       sync.Mutex
-	v        locker.View
-	subs     []func(locker.View)
-	calls    []string
-	failNext error // returned once by the next action
-	people   []locker.Recipient
+	mu    sync.Mutex
+	v     locker.View
+	subs  []func(locker.View)
+	calls []string
 }
 
-// testBank is a bank of 3 columns like the demo's.
+// testBank is a bank of 3 columns like the demo's, in every state.
 func testBank() []locker.Compartment {
 	var cs []locker.Compartment
 	sizes := [][]locker.Size{
@@ -71,16 +72,7 @@ func testBank() []locker.Compartment {
 }
 
 func newFakeService() *fakeService {
-	f := &fakeService{}
-	f.v = locker.View{Rev: 1, Compartments: testBank(), BoardsOnline: true}
-	names := []string{"Ana García", "Bruno Díaz", "Carla Ruiz", "David Kim", "Elena Novak", "Farid Haddad",
-		"Grace Liu", "Hugo Martin", "Ines Costa", "Jonas Berg", "Karin Oz", "Luis Mora",
-		"Marta Núñez", "Nils Ek", "Olga Petrova", "Pablo Serrano", "Quinn Adams", "Rosa Blanco", "Omar Said", "Tomás Vidal",
-		"Maximiliano Fernández-Castellanos"}
-	for i, n := range names {
-		f.people = append(f.people, locker.Recipient{ID: fmt.Sprintf("r%d", i+1), Name: n, Unit: fmt.Sprintf("%d%c", 100+i*10, 'A'+i%4)})
-	}
-	return f
+	return &fakeService{v: locker.View{Rev: 1, Compartments: testBank(), BoardsOnline: true}}
 }
 
 func (f *fakeService) Subscribe(fn func(locker.View)) func() {
@@ -96,7 +88,7 @@ func (f *fakeService) View() locker.View {
 	return f.v
 }
 
-// update changes the View and publishes it to the subscribers.
+// update changes the View and publishes it, as the service would.
 func (f *fakeService) update(fn func(v *locker.View)) {
 	f.mu.Lock()
 	fn(&f.v)
@@ -109,14 +101,12 @@ func (f *fakeService) update(fn func(v *locker.View)) {
 	}
 }
 
-// record logs a call and returns the scripted failure, if any.
+// record logs a call.
 func (f *fakeService) record(format string, args ...any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
-	err := f.failNext
-	f.failNext = nil
-	return err
+	return nil
 }
 
 func (f *fakeService) called() string {
@@ -125,6 +115,7 @@ func (f *fakeService) called() string {
 	return strings.Join(f.calls, "; ")
 }
 
+// comp returns the compartment id of the View's bank.
 func (f *fakeService) comp(id string) locker.Compartment {
 	for _, c := range f.v.Compartments {
 		if c.ID == id {
@@ -135,283 +126,66 @@ func (f *fakeService) comp(id string) locker.Compartment {
 }
 
 func (f *fakeService) CourierSignIn(_ context.Context, code string) error {
-	if err := f.record("CourierSignIn(%s)", code); err != nil {
-		return err
-	}
-	if code != "4711" && code != "BADGE-UPS-7" {
-		return fmt.Errorf("fake: courier %q: %w", code, locker.ErrNotFound)
-	}
-	f.update(func(v *locker.View) {
-		v.Flow, v.Step = locker.FlowDeposit, locker.StepScan
-		v.Courier = locker.Courier{ID: "c1", Name: "Sam Rivera", Carrier: "UPS"}
-	})
-	return nil
+	return f.record("CourierSignIn(%s)", code)
 }
 
 func (f *fakeService) ScanParcel(_ context.Context, barcode, carrier string) error {
-	if err := f.record("ScanParcel(%s,%s)", barcode, carrier); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Step = locker.StepRecipient
-		v.Parcel = locker.Parcel{ID: "p1", Barcode: barcode, Carrier: carrier}
-		v.Notice = locker.Notice{}
-		if strings.HasPrefix(barcode, "PRE") { // pre-advised: straight to the door
-			v.Step = locker.StepDoorOpen
-			v.Recipient = f.people[0]
-			v.Compartment = f.comp("A2")
-		}
-	})
-	return nil
+	return f.record("ScanParcel(%s,%s)", barcode, carrier)
 }
 
+// SearchRecipients pages through a directory of eight people.
 func (f *fakeService) SearchRecipients(_ context.Context, query string, page int) (locker.RecipientPage, error) {
-	f.mu.Lock()
-	f.calls = append(f.calls, fmt.Sprintf("SearchRecipients(%s,%d)", query, page))
-	var all []locker.Recipient
-	for _, r := range f.people {
-		if strings.Contains(strings.ToLower(r.Name+" "+r.Unit), strings.ToLower(query)) {
-			all = append(all, r)
+	p := locker.RecipientPage{Query: query, Page: page, PageSize: 8, Total: 21}
+	for i := range 8 {
+		n := page*8 + i
+		if n >= 21 {
+			break
 		}
+		p.Items = append(p.Items, locker.Recipient{ID: fmt.Sprintf("r%d", n+1), Name: fmt.Sprintf("Resident %d", n+1), Unit: fmt.Sprintf("%d", 100+n)})
 	}
-	f.mu.Unlock()
-	const size = 8
-	p := locker.RecipientPage{Query: query, Page: page, PageSize: size, Total: len(all)}
-	lo, hi := min(page*size, len(all)), min(page*size+size, len(all))
-	p.Items = all[lo:hi]
 	return p, nil
 }
 
 func (f *fakeService) ChooseRecipient(_ context.Context, id string) error {
-	if err := f.record("ChooseRecipient(%s)", id); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Step = locker.StepSize
-		for _, r := range f.people {
-			if r.ID == id {
-				v.Recipient = r
-			}
-		}
-		if len(v.Receipts) > 0 {
-			v.AddToDoor = v.Receipts[0].CompartmentID
-		}
-	})
-	return nil
+	return f.record("ChooseRecipient(%s)", id)
 }
-
 func (f *fakeService) ChooseSize(_ context.Context, z locker.Size) error {
-	if err := f.record("ChooseSize(%s)", z); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Step = locker.StepDoorOpen
-		for _, c := range v.Compartments {
-			if c.Size == z && c.Status == locker.StatusAvailable {
-				v.Compartment = c
-				break
-			}
-		}
-	})
-	return nil
+	return f.record("ChooseSize(%s)", z)
 }
-
-func (f *fakeService) ChooseDims(context.Context, [3]int) error { return nil }
-
-func (f *fakeService) AddToDoor(context.Context) error {
-	if err := f.record("AddToDoor"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Step = locker.StepDoorOpen
-		v.Compartment = f.comp(v.AddToDoor)
-	})
-	return nil
-}
-
-func (f *fakeService) DoesntFit(context.Context) error {
-	if err := f.record("DoesntFit"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Compartment = f.comp("C5")
-		v.Notice = locker.Notice{Kind: locker.NoticeMovedLarger, Compartment: "C5", Text: "moved to C5"}
-	})
-	return nil
-}
-
-func (f *fakeService) DoorDidntOpen(context.Context) error {
-	if err := f.record("DoorDidntOpen"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Notice = locker.Notice{Kind: locker.NoticeRetrying, Compartment: v.Compartment.ID, Text: "retrying"}
-	})
-	return nil
-}
-
-// closeDoor is the lock bus reporting the door closed.
-func (f *fakeService) closeDoor() {
-	f.update(func(v *locker.View) {
-		switch v.Flow {
-		case locker.FlowDeposit:
-			v.Step = locker.StepDeposited
-			v.Receipts = append(v.Receipts, locker.ReceiptItem{ParcelID: v.Parcel.ID, Barcode: v.Parcel.Barcode, CompartmentID: v.Compartment.ID, Size: v.Compartment.Size})
-			v.LastCredential = locker.Credential{PIN: "482913", QR: "PKQ1.demo-token-482913"}
-		case locker.FlowPickup:
-			v.Step = locker.StepDone
-			for i := range v.Pickup {
-				v.Pickup[i].State = locker.PickupDone
-			}
-		case locker.FlowMaintenance:
-			v.Step = locker.StepMenu
-		}
-		v.Notice = locker.Notice{}
-	})
-}
-
-func (f *fakeService) NextParcel(context.Context) error {
-	if err := f.record("NextParcel"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) { v.Step = locker.StepScan; v.Parcel = locker.Parcel{} })
-	return nil
-}
-
+func (f *fakeService) AddToDoor(context.Context) error     { return f.record("AddToDoor") }
+func (f *fakeService) DoesntFit(context.Context) error     { return f.record("DoesntFit") }
+func (f *fakeService) DoorDidntOpen(context.Context) error { return f.record("DoorDidntOpen") }
+func (f *fakeService) NextParcel(context.Context) error    { return f.record("NextParcel") }
 func (f *fakeService) FinishDeposit(context.Context) (locker.Receipt, error) {
-	if err := f.record("FinishDeposit"); err != nil {
-		return locker.Receipt{}, err
-	}
-	var r locker.Receipt
-	f.update(func(v *locker.View) {
-		r = locker.Receipt{VisitID: "V1", CourierID: v.Courier.ID, Items: v.Receipts, Text: "PKR1.V1.sig"}
-		*v = locker.View{Rev: v.Rev, Compartments: v.Compartments, BoardsOnline: true, LastCredential: v.LastCredential}
-	})
-	return r, nil
+	return locker.Receipt{}, f.record("FinishDeposit")
 }
-
-func (f *fakeService) Cancel(context.Context) error {
-	if err := f.record("Cancel"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		*v = locker.View{Rev: v.Rev, Compartments: v.Compartments, BoardsOnline: true, LastCredential: v.LastCredential,
-			Locked: v.Locked, LockedUntil: v.LockedUntil}
-	})
-	return nil
-}
-
-func (f *fakeService) pickup(code string) error {
-	switch code {
-	case "482913", "PKQ1.demo-token-482913":
-		f.update(func(v *locker.View) {
-			v.Flow, v.Step = locker.FlowPickup, locker.StepDoorOpen
-			v.Compartment = f.comp("B3")
-			v.Pickup = []locker.PickupItem{{CompartmentID: "B3", State: locker.PickupOpen}, {CompartmentID: "C2", State: locker.PickupWaiting}}
-		})
-		return nil
-	case "999999":
-		return fmt.Errorf("fake: parcel: %w", locker.ErrExpired)
-	case "666666":
-		f.update(func(v *locker.View) { v.Locked, v.LockedUntil = true, time.Date(2026, 1, 2, 10, 5, 0, 0, time.UTC) })
-		return fmt.Errorf("fake: %w", locker.ErrLockedOut)
-	case "66666666": // the day's budget of wrong PINs spent
-		f.update(func(v *locker.View) { v.Locked, v.LockedUntil = true, time.Date(2026, 1, 3, 9, 0, 0, 0, time.UTC) })
-		return fmt.Errorf("fake: %w", locker.ErrLockedOut)
-	}
-	return fmt.Errorf("fake: code: %w", locker.ErrWrongCode)
-}
-
+func (f *fakeService) Cancel(context.Context) error { return f.record("Cancel") }
 func (f *fakeService) PickupWithPIN(_ context.Context, pin string) error {
-	if err := f.record("PickupWithPIN(%s)", pin); err != nil {
-		return err
-	}
-	return f.pickup(pin)
+	return f.record("PickupWithPIN(%s)", pin)
 }
-
 func (f *fakeService) PickupWithQR(_ context.Context, token string) error {
-	if err := f.record("PickupWithQR(%s)", token); err != nil {
-		return err
-	}
-	return f.pickup(token)
+	return f.record("PickupWithQR(%s)", token)
 }
-
-func (f *fakeService) StaffSignIn(_ context.Context, pin, totp string) error {
-	if err := f.record("StaffSignIn(%s,%s)", pin, totp); err != nil {
-		return err
-	}
-	if pin != "2468" || totp != "123456" {
-		return fmt.Errorf("fake: staff: %w", locker.ErrUnauthorized)
-	}
-	f.update(func(v *locker.View) {
-		v.Flow, v.Step = locker.FlowMaintenance, locker.StepMenu
-		v.Staff = locker.Staff{ID: "s1", Name: "Alex Tech"}
-		v.ExpiredCount = 2
-	})
-	return nil
+func (f *fakeService) StaffSignIn(_ context.Context, pin, code string) error {
+	return f.record("StaffSignIn(%s,%s)", pin, code)
 }
-
 func (f *fakeService) StaffOpenDoor(_ context.Context, id, reason string) error {
-	if err := f.record("StaffOpenDoor(%s,%s)", id, reason); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) { v.Step = locker.StepDoorOpen; v.Compartment = f.comp(id) })
-	return nil
+	return f.record("StaffOpenDoor(%s,%s)", id, reason)
 }
-
 func (f *fakeService) SetCompartmentStatus(_ context.Context, id string, st locker.CompartmentStatus, reason string) error {
-	if err := f.record("SetCompartmentStatus(%s,%s,%s)", id, st, reason); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		for i := range v.Compartments {
-			if v.Compartments[i].ID == id {
-				v.Compartments[i].Status = st
-				v.Compartments[i].Reason = reason
-			}
-		}
-	})
-	return nil
+	return f.record("SetCompartmentStatus(%s,%s,%s)", id, st, reason)
 }
-
-func (f *fakeService) ExpiredParcels() []locker.Parcel {
-	exp := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	return []locker.Parcel{
-		{ID: "p7", Barcode: "1Z999AA10123456784", CompartmentID: "A3", ExpiresAt: exp},
-		{ID: "p8", Barcode: "9400111899223197428490", CompartmentID: "C4", ExpiresAt: exp},
-	}
-}
-
-func (f *fakeService) RetrieveExpired(context.Context) error {
-	if err := f.record("RetrieveExpired"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) {
-		v.Step = locker.StepDoorOpen
-		v.Compartment = f.comp("A3")
-		v.Pickup = []locker.PickupItem{{CompartmentID: "A3", State: locker.PickupOpen}, {CompartmentID: "C4", State: locker.PickupWaiting}}
-	})
-	return nil
-}
-
+func (f *fakeService) ExpiredParcels() []locker.Parcel       { return nil }
+func (f *fakeService) RetrieveExpired(context.Context) error { return f.record("RetrieveExpired") }
 func (f *fakeService) AuditPage(_ context.Context, page int) (locker.AuditPage, error) {
-	f.record("AuditPage(%d)", page)
-	const size, total = 8, 45
-	p := locker.AuditPage{Page: page, PageSize: size, Total: total}
-	t0 := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
-	for i := page * size; i < min(total, page*size+size); i++ {
-		p.Entries = append(p.Entries, locker.AuditEntry{Seq: int64(i + 1), Time: t0.Add(time.Duration(i) * time.Minute),
-			Actor: "courier:c1", Action: "parcel.deposited", Subject: fmt.Sprintf("A%d", i%5+1), Detail: "size S"})
-	}
-	return p, nil
+	return locker.AuditPage{Page: page, PageSize: 8}, nil
 }
-
-func (f *fakeService) SignOut(context.Context) error {
-	if err := f.record("SignOut"); err != nil {
-		return err
-	}
-	f.update(func(v *locker.View) { *v = locker.View{Rev: v.Rev, Compartments: v.Compartments, BoardsOnline: true} })
-	return nil
+func (f *fakeService) SignOut(context.Context) error { return f.record("SignOut") }
+func (f *fakeService) Reconcile(context.Context) ([]locker.Discrepancy, error) {
+	return nil, f.record("Reconcile")
+}
+func (f *fakeService) ResolveInterrupted(_ context.Context, id string, inside bool) error {
+	return f.record("ResolveInterrupted(%s,%v)", id, inside)
 }
 
 // fakeDiag is a Diagnostics source.
@@ -425,12 +199,14 @@ func (fakeDiag) Diagnostics(context.Context) (DiagReport, error) {
 	}, nil
 }
 
-// harness is a UI on a test app with a fake service and a fake clock,
-// running service calls synchronously.
+// harness is a UI on a test app with a fake clock, running service calls
+// synchronously: over the real service (newServiceHarness) or a View the
+// test sets (newHarness).
 type harness struct {
 	t     *testing.T
 	u     *UI
-	svc   *fakeService
+	svc   *fakeService // the stand-in, or nil
+	w     *world       // the real service, or nil
 	clock *fakeClock
 }
 
@@ -446,17 +222,6 @@ func newHarness(t *testing.T, o Options) *harness {
 	}
 	u.async = func(f func()) { f() }
 	svc.Subscribe(func(v locker.View) { fyne.Do(func() { u.setView(v) }) })
-	u.render()
+	u.refresh()
 	return &harness{t: t, u: u, svc: svc, clock: clock}
-}
-
-func (f *fakeService) Reconcile(context.Context) ([]locker.Discrepancy, error) {
-	if err := f.record("Reconcile"); err != nil {
-		return nil, err
-	}
-	return []locker.Discrepancy{{CompartmentID: "B2", Kind: locker.DiscDoorState, Stored: "closed", Actual: "open", Detail: "door sensor differs from the stored state"}}, nil
-}
-
-func (f *fakeService) ResolveInterrupted(_ context.Context, id string, inside bool) error {
-	return f.record("ResolveInterrupted(%s,%v)", id, inside)
 }

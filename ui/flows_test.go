@@ -4,20 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/scanner"
 )
 
 func TestHomeShowsBothActionsAndLanguage(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.wantScreen("home")
 	for _, s := range []string{"Drop off", "Pick up", "Welcome"} {
 		h.wantText(s)
@@ -38,32 +38,40 @@ func TestScanOnHomeStartsTheRightFlow(t *testing.T) {
 		wantKey  string
 		wantText string
 	}{
-		{"pickup QR", Scan{Text: "PKQ1.demo-token-482913", Kind: ScanPickupQR}, "PickupWithQR(PKQ1.demo-token-482913)", "pickup.door", "Door B3 is open"},
 		{"courier badge", Scan{Text: "BADGE-UPS-7", Kind: ScanBadge}, "CourierSignIn(BADGE-UPS-7)", "deposit.scan", "Scan the parcel"},
-		{"wrong QR", Scan{Text: "PKQ1.nope", Kind: ScanPickupQR}, "PickupWithQR(PKQ1.nope)", "home", "That code is not right"},
+		{"wrong QR", Scan{Text: "PKQ1.nope", Kind: ScanPickupQR}, "PickupWithQR", "home", "That code is not right"},
 		{"parcel before badge", Scan{Text: "1Z999", Kind: ScanParcel}, "", "home", "scan your badge first"},
 		{"unknown code", Scan{Text: "hello", Kind: ScanUnknown}, "", "home", "not recognised"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, Options{})
+			h := newServiceHarness(t, Options{})
 			h.u.HandleScan(tt.scan)
-			if got := h.svc.called(); got != tt.wantCall {
+			if got := h.w.svc.called(); got != tt.wantCall {
 				t.Errorf("calls = %q, want %q", got, tt.wantCall)
 			}
 			h.wantScreen(tt.wantKey)
 			h.wantText(tt.wantText)
 		})
 	}
+	t.Run("pickup QR", func(t *testing.T) {
+		h := newServiceHarness(t, Options{})
+		c := h.deposit("1Z999AA10123456784", locker.SizeM)
+		h.u.HandleScan(Scan{Text: c.QR, Kind: ScanPickupQR})
+		h.wantScreen("pickup.door")
+		if got := h.w.svc.called(); !strings.HasSuffix(got, "PickupWithQR") {
+			t.Errorf("calls = %q, want PickupWithQR last", got)
+		}
+	})
 }
 
 func TestCourierDepositEveryStep(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.tap("Drop off")
 	h.wantScreen("courier")
 
 	// A wrong code says so and stays.
-	h.keys("1234")
+	h.keys("123400")
 	h.tap("OK")
 	h.wantScreen("courier")
 	h.wantText("Badge or courier code not recognised.")
@@ -72,10 +80,10 @@ func TestCourierDepositEveryStep(t *testing.T) {
 	if got := h.u.fields.courier.text; got != "" {
 		t.Fatalf("wrong code kept in the field: %q", got)
 	}
-	h.keys("47119")
+	h.keys("4711009")
 	h.tapErase()
-	if got := h.u.fields.courier.text; got != "4711" {
-		t.Fatalf("after erase code = %q, want 4711", got)
+	if got := h.u.fields.courier.text; got != "471100" {
+		t.Fatalf("after erase code = %q, want 471100", got)
 	}
 	h.tap("OK")
 	h.wantScreen("deposit.scan")
@@ -85,9 +93,6 @@ func TestCourierDepositEveryStep(t *testing.T) {
 	h.keys("ab12")
 	h.tap("OK")
 	h.wantScreen("deposit.recipient")
-	if !strings.Contains(h.svc.called(), "ScanParcel(ab12,UPS)") {
-		t.Fatalf("calls = %s", h.svc.called())
-	}
 
 	// Directory: paging buttons, then search by typing.
 	h.wantText("Page 1 of 3")
@@ -112,80 +117,86 @@ func TestCourierDepositEveryStep(t *testing.T) {
 	h.wantText("For David Kim, 130D.")
 
 	// Size picker: drawings for each size of the bank; S has 4 free.
-	if n := len(h.u.sizeButtons); n != 5 {
+	if n := len(h.pictures("size:")); n != 5 {
 		t.Fatalf("%d size buttons, want 5", n)
 	}
 	h.wantText("4 free")
-	test.Tap(h.u.sizeButtons[locker.SizeS])
+	h.tapPicture("size:S")
 	h.wantScreen("deposit.door")
-	h.wantText("Door A1 is open")
-	if m := h.bankMap(); m.highlight != "A1" {
-		t.Fatalf("bank drawing highlights %q, want A1", m.highlight)
+	first := h.u.view.Compartment
+	if first.Size != locker.SizeS {
+		t.Fatalf("door %s of size %s, want S", first.ID, first.Size)
+	}
+	h.w.door(h.u.view, locker.EventOpened)
+	h.wantText("Door " + first.ID + " is open")
+	if m := h.bankMap(); m.highlight != first.ID {
+		t.Fatalf("bank drawing highlights %q, want %s", m.highlight, first.ID)
 	}
 
 	h.tap("Doesn't fit")
-	h.wantText("A larger door is opening: C5.")
-	h.wantText("Door C5 is open")
+	larger := h.u.view.Compartment
+	if larger.ID == first.ID || larger.Size == locker.SizeS {
+		t.Fatalf("doesn't fit moved to %s (%s)", larger.ID, larger.Size)
+	}
+	h.wantText("A larger door is opening: " + larger.ID + ".")
 	h.tap("Door didn't open")
-	h.wantText("Trying to open door C5 once more")
+	h.wantText("Trying to open door " + larger.ID + " once more")
 	h.tap("Cancel")
 	h.wantScreen("home")
-	want := "CourierSignIn(1234); CourierSignIn(4711); ScanParcel(ab12,UPS); SearchRecipients(,0); SearchRecipients(,1); SearchRecipients(,2); SearchRecipients(1,0); SearchRecipients(13,0); SearchRecipients(130,0); ChooseRecipient(r4); ChooseSize(S); DoesntFit; DoorDidntOpen; Cancel"
-	if got := h.svc.called(); got != want {
+	want := "CourierSignIn(123400); CourierSignIn(471100); ScanParcel(ab12,UPS); ChooseRecipient(r4); ChooseSize(S); DoesntFit; DoorDidntOpen; Cancel"
+	if got := h.w.svc.called(); got != want {
 		t.Fatalf("calls:\n got %s\nwant %s", got, want)
 	}
 }
 
 func TestSizeWithNoFreeDoorIsDisabled(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
+	h.deposit("P-XL", locker.SizeXL) // the bank's one XL door
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
 	h.u.HandleScan(Scan{Text: "X1", Kind: ScanParcel})
-	h.svc.update(func(v *locker.View) {
-		for i := range v.Compartments {
-			if v.Compartments[i].Size == locker.SizeXL {
-				v.Compartments[i].Status = locker.StatusOccupied
-			}
-		}
-	})
 	h.pick("Ana García")
-	if !h.u.sizeButtons[locker.SizeXL].Disabled() {
+	if !h.picture("size:XL").Disabled() {
 		t.Fatal("XL enabled with no free XL door")
 	}
-	if h.u.sizeButtons[locker.SizeM].Disabled() {
+	if h.picture("size:M").Disabled() {
 		t.Fatal("M disabled with free M doors")
 	}
 }
 
 func TestPreAdviceNeedsNoTap(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge, Source: "hid"})
 	h.u.HandleScan(Scan{Text: "PRE-0001", Kind: ScanParcel, Carrier: "DHL", Source: "hid"})
 	h.wantScreen("deposit.door")
-	h.wantText("Door A2 is open")
-	if got, want := h.svc.called(), "CourierSignIn(BADGE-UPS-7); ScanParcel(PRE-0001,DHL)"; got != want {
+	if z := h.u.view.Compartment.Size; z != locker.SizeS {
+		t.Fatalf("pre-advised S parcel got a %s door", z)
+	}
+	if got, want := h.w.svc.called(), "CourierSignIn(BADGE-UPS-7); ScanParcel(PRE-0001,DHL)"; got != want {
 		t.Fatalf("calls = %q, want %q", got, want)
 	}
 }
 
 func TestNextParcelAddToDoorAndReceipt(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
 	h.u.HandleScan(Scan{Text: "P1", Kind: ScanParcel})
 	h.pick("Ana García")
-	test.Tap(h.u.sizeButtons[locker.SizeM])
-	h.svc.closeDoor()
+	h.tapPicture("size:M")
+	door := h.u.view.Compartment.ID
+	h.openAndClose()
 	h.wantScreen("deposit.done")
-	h.wantText("Parcel in door A4")
+	h.wantText("Parcel in door " + door)
 	h.tap("Next parcel")
 	h.wantScreen("deposit.scan")
 	h.wantText("Scan the next parcel")
 	h.wantText("1 in this visit")
 	h.u.HandleScan(Scan{Text: "P2", Kind: ScanParcel})
 	h.pick("Ana García")
-	h.tap("Put it in door A4 with the other parcel")
+	h.tap("Put it in door " + door + " with the other parcel")
 	h.wantScreen("deposit.door")
-	h.wantText("Door A4 is open")
-	h.svc.closeDoor()
+	h.w.door(h.u.view, locker.EventOpened)
+	h.wantText("Door " + door + " is open")
+	h.w.door(h.u.view, locker.EventClosed)
 	h.tap("Finish")
 	h.wantScreen("receipt")
 	h.wantText("2 parcels delivered")
@@ -194,29 +205,33 @@ func TestNextParcelAddToDoorAndReceipt(t *testing.T) {
 	}
 	h.tap("Done")
 	h.wantScreen("home")
-	if !strings.HasSuffix(h.svc.called(), "AddToDoor; FinishDeposit") {
-		t.Fatalf("calls = %s", h.svc.called())
+	if !strings.HasSuffix(h.w.svc.called(), "AddToDoor; FinishDeposit") {
+		t.Fatalf("calls = %s", h.w.svc.called())
 	}
 }
 
 func TestPickupBranches(t *testing.T) {
 	tests := []struct {
 		name    string
-		code    string
+		code    func(h *harness, pin string) string
 		wantKey string
 		want    string
 	}{
-		{"wrong code", "123456", "pickup", "That code is not right. Check your message and try again."},
-		{"expired parcel", "999999", "pickup", "This parcel has expired. Please contact the building office."},
-		{"lockout with countdown", "666666", "pickup", "Too many wrong codes. Try again in 5:00."},
-		{"PIN budget spent for the day", "66666666", "pickup", "Too many wrong codes today. Scan the QR code from your message, or ask the building office."},
-		{"right code", "482913", "pickup.door", "Door B3 is open"},
+		{"wrong code", func(*harness, string) string { return "12345678" }, "pickup", "That code is not right. Check your message and try again."},
+		{"expired parcel", func(h *harness, pin string) string {
+			h.clock.add(73 * time.Hour)
+			h.w.svc.Tick(h.w.ctx) // the expiry sweep
+			return pin
+		}, "pickup", "This parcel has expired. Please contact the building office."},
+		{"right code", func(_ *harness, pin string) string { return pin }, "pickup.door", "Door "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, Options{})
+			h := newServiceHarness(t, Options{})
+			c := h.deposit("1Z999AA10123456784", locker.SizeM)
+			code := tt.code(h, c.PIN)
 			h.tap("Pick up")
-			h.keys(tt.code)
+			h.keys(code)
 			h.tap("Open")
 			h.wantScreen(tt.wantKey)
 			h.wantText(tt.want)
@@ -224,63 +239,77 @@ func TestPickupBranches(t *testing.T) {
 	}
 }
 
-func TestLockoutCountsDownAndHidesKeypad(t *testing.T) {
-	h := newHarness(t, Options{})
+// lockOut types five wrong codes: the keypad locks.
+func lockOut(h *harness) {
+	h.t.Helper()
 	h.tap("Pick up")
-	h.keys("666666")
-	h.tap("Open")
+	for range 5 {
+		h.keys("12345678")
+		h.tap("Open")
+	}
+	h.wantText("Too many wrong codes. Try again in 0:30.")
+}
+
+func TestLockoutCountsDownAndHidesKeypad(t *testing.T) {
+	h := newServiceHarness(t, Options{})
+	lockOut(h)
 	if h.hasButton("Open") {
 		t.Fatal("keypad still shown while locked")
 	}
-	h.clock.add(30 * time.Second)
+	h.clock.add(10 * time.Second)
+	h.u.lastTouch = h.clock.Now()
 	h.u.tick(h.clock.Now())
-	h.wantText("Try again in 4:30.")
+	h.wantText("Try again in 0:20.")
 }
 
 func TestPickupDoorThenDone(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
+	c := h.deposit("1Z999AA10123456784", locker.SizeM)
 	h.tap("Pick up")
-	h.keys("482913")
+	h.keys(c.PIN)
 	h.tap("Open")
-	h.wantText("Door 1 of 2.")
+	h.wantScreen("pickup.door")
 	h.tap("Door didn't open")
-	h.svc.closeDoor()
+	h.openAndClose()
 	h.wantScreen("pickup.done")
 	h.wantText("All done")
 	h.tap("Done")
 	h.wantScreen("home")
-	if got, want := h.svc.called(), "PickupWithPIN(482913); DoorDidntOpen; Cancel"; got != want {
-		t.Fatalf("calls = %q, want %q", got, want)
+	if got := h.w.svc.called(); !strings.HasSuffix(got, "PickupWithPIN("+c.PIN+"); DoorDidntOpen; Cancel") {
+		t.Fatalf("calls = %q", got)
 	}
 }
 
 func TestPhysicalKeyboardWithoutWedge(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
+	cred := h.deposit("P1", locker.SizeS)
 	h.tap("Pick up")
 	c := h.u.win.Canvas()
-	for _, r := range "482913" {
+	for _, r := range cred.PIN {
 		c.OnTypedRune()(r)
 	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.wantScreen("pickup.door")
-	if got := h.svc.called(); got != "PickupWithPIN(482913)" {
+	if got := h.w.svc.called(); !strings.HasSuffix(got, "PickupWithPIN("+cred.PIN+")") {
 		t.Fatalf("calls = %q", got)
 	}
 }
 
 func TestKeysGoThroughTheWedge(t *testing.T) {
 	wedge := scanner.NewWedge(scanner.WedgeOptions{})
-	h := newHarness(t, Options{Keys: wedge})
+	h := newServiceHarness(t, Options{Keys: wedge})
+	pin := h.deposit("P1", locker.SizeS).PIN
+	calls := h.w.svc.called()
 	h.tap("Pick up")
 	c := h.u.win.Canvas()
 	// A person: keys 150 ms apart come out as typing, the last one by Flush.
-	for _, r := range "4829" {
+	for _, r := range pin[:4] {
 		c.OnTypedRune()(r)
 		h.clock.add(150 * time.Millisecond)
 	}
 	h.u.flushKeys(h.clock.Now())
-	if got := h.u.fields.pin.text; got != "4829" {
-		t.Fatalf("typed %q, want 4829", got)
+	if got := h.u.fields.pin.text; got != pin[:4] {
+		t.Fatalf("typed %q, want %s", got, pin[:4])
 	}
 	// A scanner: a burst of keys 5 ms apart and Enter is a scan, not typing,
 	// and its Enter does not submit the PIN.
@@ -290,35 +319,36 @@ func TestKeysGoThroughTheWedge(t *testing.T) {
 	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.u.flushKeys(h.clock.Now().Add(time.Second))
-	if got := h.u.fields.pin.text; got != "4829" {
+	if got := h.u.fields.pin.text; got != pin[:4] {
 		t.Fatalf("scan leaked into the field: %q", got)
 	}
-	if got := h.svc.called(); got != "" {
+	if got := h.w.svc.called(); got != calls {
 		t.Fatalf("the scanner's Enter acted: %q", got)
 	}
 	// The person finishes the PIN and presses Enter slowly.
-	for _, r := range "13" {
+	for _, r := range pin[4:] {
 		c.OnTypedRune()(r)
 		h.clock.add(200 * time.Millisecond)
 	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.wantScreen("pickup.door")
-	if got := h.svc.called(); got != "PickupWithPIN(482913)" {
+	if got := h.w.svc.called(); got != calls+"; PickupWithPIN("+pin+")" {
 		t.Fatalf("calls = %q", got)
 	}
 }
 
 func TestPersonTyped(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
+	pin := h.deposit("P1", locker.SizeS).PIN
 	h.tap("Pick up")
-	for _, r := range "4829130\b\n" {
+	for _, r := range pin + "0\b\n" {
 		h.u.PersonTyped(r)
 	}
 	h.wantScreen("pickup.door")
 }
 
 func TestIdleWarnsThenGoesHomeAndClears(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.tap("Drop off")
 	h.keys("47")
 	h.clock.add(49 * time.Second)
@@ -345,14 +375,14 @@ func TestIdleWarnsThenGoesHomeAndClears(t *testing.T) {
 }
 
 func TestIdleCancelsARunningFlow(t *testing.T) {
-	h := newHarness(t, Options{IdleWarn: 5 * time.Second, IdleTimeout: 10 * time.Second})
+	h := newServiceHarness(t, Options{IdleWarn: 5 * time.Second, IdleTimeout: 10 * time.Second})
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
 	h.keys("abc")
 	h.clock.add(10 * time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("home")
-	if !strings.HasSuffix(h.svc.called(), "Cancel") {
-		t.Fatalf("idle timeout did not cancel: %s", h.svc.called())
+	if !strings.HasSuffix(h.w.svc.called(), "Cancel") {
+		t.Fatalf("idle timeout did not cancel: %s", h.w.svc.called())
 	}
 	if h.u.fields.barcode.text != "" {
 		t.Fatal("barcode kept after idle timeout")
@@ -360,22 +390,22 @@ func TestIdleCancelsARunningFlow(t *testing.T) {
 }
 
 func TestHomeNeverTimesOut(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.clock.add(10 * time.Minute)
 	h.u.tick(h.clock.Now())
-	if h.u.warned || h.svc.called() != "" {
-		t.Fatalf("idle home screen warned=%v calls=%q", h.u.warned, h.svc.called())
+	if h.u.warned || h.w.svc.called() != "" {
+		t.Fatalf("idle home screen warned=%v calls=%q", h.u.warned, h.w.svc.called())
 	}
 }
 
 func TestLanguageButtonOnEveryScreen(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.tap("Español")
 	h.wantText("Recoger")
 	h.wantText("Bienvenido")
 	h.tap("Recoger")
 	h.wantText("Recoger un paquete")
-	h.keys("1")
+	h.keys("12345678")
 	h.tap("Abrir")
 	h.wantText("Ese código no es correcto.")
 	h.tap("English")
@@ -436,7 +466,7 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 }
 
 func TestAccessibilityModeEnlargesText(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	before := h.u.app.Settings().Theme().Size("text")
 	h.tap("Larger text")
 	after := h.u.app.Settings().Theme().Size("text")
@@ -454,24 +484,25 @@ func TestAccessibilityModeEnlargesText(t *testing.T) {
 }
 
 func TestDemoPanelShowsTheCredential(t *testing.T) {
-	h := newHarness(t, Options{Demo: true})
+	h := newServiceHarness(t, Options{Demo: true})
 	h.wantText("Deposit a parcel")
-	h.svc.update(func(v *locker.View) {
-		v.LastCredential = locker.Credential{PIN: "482913", QR: "PKQ1.demo-token-482913"}
-	})
-	h.wantText("482913")
+	if h.hasQR() {
+		t.Fatal("demo panel has a QR before any deposit")
+	}
+	c := h.deposit("1Z999AA10123456784", locker.SizeM)
+	h.wantText(c.PIN)
 	if !h.hasQR() {
 		t.Fatal("demo panel has no QR")
 	}
 	h.tap("Scan this QR")
 	h.wantScreen("pickup.door")
-	if got := h.svc.called(); got != "PickupWithQR(PKQ1.demo-token-482913)" {
+	if got := h.w.svc.called(); !strings.HasSuffix(got, "PickupWithQR") {
 		t.Fatalf("calls = %q", got)
 	}
 }
 
 func TestCameraPreviewOnPickup(t *testing.T) {
-	h := newHarness(t, Options{Camera: stillCamera{}})
+	h := newServiceHarness(t, Options{Camera: stillCamera{}})
 	h.tap("Pick up")
 	h.wantText("Or hold your QR code to the camera")
 	open := h.button("Open")
@@ -519,17 +550,23 @@ func TestRunFollowsTheServiceUntilCancelled(t *testing.T) {
 
 func TestServiceErrorInTheViewIsShown(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
+	h.svc.update(func(v *locker.View) {
+		v.Flow, v.Step = locker.FlowDeposit, locker.StepScan
+		v.Courier = locker.Courier{ID: "c1", Name: "Sam Rivera", Carrier: "UPS"}
+	})
+	h.wantScreen("deposit.scan")
 	h.svc.update(func(v *locker.View) { v.Err = fmt.Errorf("locker: store: %w", locker.ErrStoreDown) })
 	h.wantText("The locker cannot take deliveries right now. Please try later.")
 }
 
 func TestQROnPickupDoneStartsAnotherPickup(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.u.HandleScan(Scan{Text: "482913", Kind: ScanPickupQR})
-	h.svc.closeDoor()
+	h := newServiceHarness(t, Options{})
+	first := h.deposit("P1", locker.SizeS)
+	second := h.deposit("P2", locker.SizeM)
+	h.u.HandleScan(Scan{Text: first.QR, Kind: ScanPickupQR})
+	h.openAndClose()
 	h.wantScreen("pickup.done")
-	h.u.HandleScan(Scan{Text: "PKQ1.demo-token-482913", Kind: ScanPickupQR})
+	h.u.HandleScan(Scan{Text: second.QR, Kind: ScanPickupQR})
 	h.wantScreen("pickup.door")
 }
 
@@ -618,20 +655,21 @@ func TestHomeWarnsWhenLocksAreOffline(t *testing.T) {
 }
 
 func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
-	h.u.HandleScan(Scan{Text: "PRE-1", Kind: ScanParcel})
+	h.u.HandleScan(Scan{Text: "PRE-0001", Kind: ScanParcel})
 	h.wantScreen("deposit.door")
+	h.w.door(h.u.view, locker.EventOpened)
 	for range 5 {
 		h.clock.add(30 * time.Second)
 		h.u.tick(h.clock.Now())
 	}
 	h.wantScreen("deposit.door")
-	if h.u.warned || strings.HasSuffix(h.svc.called(), "Cancel") {
-		t.Fatalf("idle timer ran with the door open: warned=%v calls=%s", h.u.warned, h.svc.called())
+	if h.u.warned || strings.HasSuffix(h.w.svc.called(), "Cancel") {
+		t.Fatalf("idle timer ran with the door open: warned=%v calls=%s", h.u.warned, h.w.svc.called())
 	}
 	// Once the door closes the timer runs again from then.
-	h.svc.closeDoor()
+	h.w.door(h.u.view, locker.EventClosed)
 	h.clock.add(59 * time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("deposit.done")
@@ -641,7 +679,7 @@ func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
 }
 
 func TestIdleWarnFollowsAShortTimeout(t *testing.T) {
-	h := newHarness(t, Options{IdleTimeout: 30 * time.Second})
+	h := newServiceHarness(t, Options{IdleTimeout: 30 * time.Second})
 	h.tap("Drop off")
 	h.clock.add(25 * time.Second)
 	h.u.tick(h.clock.Now())
@@ -649,7 +687,7 @@ func TestIdleWarnFollowsAShortTimeout(t *testing.T) {
 }
 
 func TestIdleTimeoutResetsLanguageAndLook(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.tap("Español")
 	h.tap("Texto grande")
 	h.tap("Recoger")
@@ -663,11 +701,68 @@ func TestIdleTimeoutResetsLanguageAndLook(t *testing.T) {
 }
 
 func TestErrorFollowsTheLanguage(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.tap("Pick up")
-	h.keys("1")
+	h.keys("12345678")
 	h.tap("Open")
 	h.wantText("That code is not right.")
 	h.tap("Español")
 	h.wantText("Ese código no es correcto.")
+}
+
+// TestCountdownTickTouchesOnlyItsLabel checks that the once-a-second tick
+// changes the countdown's sentence and nothing else: no object on screen is
+// added, removed or replaced, and every other text stays as it was.
+func TestCountdownTickTouchesOnlyItsLabel(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(h *harness)
+	}{
+		{"keypad lockout", func(h *harness) {
+			lockOut(h)
+		}},
+		{"are you still there?", func(h *harness) {
+			h.tap("Drop off")
+			h.clock.add(50 * time.Second)
+			h.u.tick(h.clock.Now())
+			h.wantText("Going back to the start in 10 seconds.")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newServiceHarness(t, Options{})
+			h.u.win.Resize(fyne.NewSize(1280, 800))
+			tt.setup(h)
+			h.u.tick(h.clock.Now()) // settle at the window's size
+			objs, texts := h.objects(), h.ownTexts()
+			h.clock.add(time.Second)
+			h.u.tick(h.clock.Now())
+			after, afterTexts := h.objects(), h.ownTexts()
+			if !slices.Equal(objs, after) {
+				t.Fatalf("the tick changed the objects on screen: %d before, %d after", len(objs), len(after))
+			}
+			var changed []string
+			for o, s := range afterTexts {
+				if texts[o] != s {
+					changed = append(changed, fmt.Sprintf("%T %q -> %q", o, texts[o], s))
+				}
+			}
+			if len(changed) != 1 {
+				t.Fatalf("the tick changed %d texts, want the countdown's only: %v", len(changed), changed)
+			}
+		})
+	}
+}
+
+// TestPickupBudgetSpentForTheDay checks the sentence shown when the day's
+// budget of wrong PINs is spent (the keypad stays locked for hours): the
+// QR code still works.
+func TestPickupBudgetSpentForTheDay(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.tap("Pick up")
+	h.svc.update(func(v *locker.View) { v.Locked, v.LockedUntil = true, h.clock.Now().Add(23*time.Hour) })
+	h.wantText("Too many wrong codes today. Scan the QR code from your message, or ask the building office.")
+	if h.hasButton("Open") {
+		t.Fatal("keypad shown while locked for the day")
+	}
 }

@@ -19,7 +19,7 @@ func FuzzField(f *testing.F) {
 		if max < 0 || max > 200 || erase < 0 || erase > 300 {
 			t.Skip()
 		}
-		fd := newField("hint", max, digits, false, 20)
+		fd := newField(nil, "hint", max, digits, false, 20)
 		for _, r := range s {
 			fd.typeRune(r)
 		}

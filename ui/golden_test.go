@@ -14,24 +14,25 @@ import (
 // testdata/failed/: look at it, then move it over the old file.
 
 func TestGoldenHome(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.u.win.Resize(fyne.NewSize(1280, 800))
-	h.u.render()
+	h.u.refresh()
 	test.AssertRendersToMarkup(t, "home_landscape.xml", h.u.win.Canvas())
 	test.AssertRendersToImage(t, "home_landscape.png", h.u.win.Canvas())
 }
 
 func TestGoldenDoorOpen(t *testing.T) {
-	h := newHarness(t, Options{})
+	h := newServiceHarness(t, Options{})
 	h.u.win.Resize(fyne.NewSize(1280, 800))
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
-	h.u.HandleScan(Scan{Text: "PRE-1", Kind: ScanParcel})
+	h.u.HandleScan(Scan{Text: "PRE-0001", Kind: ScanParcel})
 	h.wantScreen("deposit.door")
+	h.w.door(h.u.view, locker.EventOpened)
 	test.AssertRendersToMarkup(t, "door_open_landscape.xml", h.u.win.Canvas())
 }
 
 func TestGoldenPickupPortrait(t *testing.T) {
-	h := newHarness(t, Options{Portrait: true})
+	h := newServiceHarness(t, Options{Portrait: true})
 	h.u.win.Resize(fyne.NewSize(1080, 1920))
 	h.tap("Pick up")
 	h.keys("12")
@@ -39,8 +40,7 @@ func TestGoldenPickupPortrait(t *testing.T) {
 }
 
 func TestGoldenMaintenanceMap(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.svc.update(func(v *locker.View) {})
+	test.NewTempApp(t).Settings().SetTheme(touchTheme{})
 	m := newBankMap(testBank(), "", nil)
 	w := test.NewTempWindow(t, m)
 	w.SetPadded(false)

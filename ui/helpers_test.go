@@ -16,9 +16,29 @@ import (
 	"github.com/parcelkiosk/locker"
 )
 
-// objects returns everything laid out in the window.
+// objects returns everything that shows in the window: hidden objects
+// and what is inside them are left out.
 func (h *harness) objects() []fyne.CanvasObject {
-	return test.LaidOutObjects(h.u.win.Canvas().Content())
+	var out []fyne.CanvasObject
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		out = append(out, o)
+		switch t := o.(type) {
+		case *fyne.Container:
+			for _, c := range t.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(t).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(h.u.win.Canvas().Content())
+	return out
 }
 
 // button finds the visible button labelled label.
@@ -116,7 +136,7 @@ func (h *harness) shot(name string) {
 	cur := h.u.tr.cur
 	h.u.tr.setLang("es")
 	h.u.relabelFields()
-	h.u.render()
+	h.u.refresh()
 	h.fits()
 	if os.Getenv("UI_SCREENSHOTS") != "" {
 		h.write(name + "-es")
@@ -126,14 +146,14 @@ func (h *harness) shot(name string) {
 	// And with the larger text of the accessibility mode.
 	acc := h.u.accessible
 	h.u.accessible = true
-	h.u.render()
+	h.u.refresh()
 	h.fits()
 	if os.Getenv("UI_SCREENSHOTS") != "" {
 		h.write(name + "-a11y")
 	}
 	h.u.accessible = acc
 	h.fitsWithBanners()
-	h.u.render()
+	h.u.refresh()
 	h.write(name)
 }
 
@@ -155,7 +175,7 @@ func (h *harness) fitsWithBanners() {
 			h.u.tr.setLang(tag)
 			h.u.relabelFields()
 			h.u.accessible = large
-			h.u.render()
+			h.u.refresh()
 			if min, want := h.u.win.Canvas().Content().MinSize(), h.screenSize(); min.Width > want.Width+0.5 || min.Height > want.Height+0.5 {
 				h.t.Errorf("screen %s (%s, larger text %v) with an error and a notice showing needs %v, window is %v",
 					h.u.screenKey, tag, large, min, want)
@@ -211,7 +231,7 @@ func (h *harness) canvasTexts() []string {
 func (h *harness) toRecipient() {
 	h.t.Helper()
 	h.tap("Drop off")
-	h.keys("4711")
+	h.keys("471100")
 	h.tap("OK")
 	h.wantScreen("deposit.scan")
 	h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Carrier: "UPS"})
@@ -284,15 +304,67 @@ func (stillCamera) Preview() image.Image { return image.NewGray(image.Rect(0, 0,
 // pick taps the directory tile of the recipient named name.
 func (h *harness) pick(name string) {
 	h.t.Helper()
-	for _, r := range h.svc.people {
+	for _, r := range h.u.search.Items {
 		if r.Name == name {
-			b, ok := h.u.recipientButtons[r.ID]
-			if !ok {
-				h.t.Fatalf("%s not listed; texts: %s", name, h.texts())
-			}
-			test.Tap(b)
+			h.tapPicture("recipient:" + r.ID)
 			return
 		}
 	}
-	h.t.Fatalf("no recipient %s", name)
+	h.t.Fatalf("%s not listed; texts: %s", name, h.texts())
+}
+
+// pictures returns the visible picture buttons whose names start with prefix.
+func (h *harness) pictures(prefix string) []*picButton {
+	var out []*picButton
+	for _, o := range h.objects() {
+		if b, ok := o.(*picButton); ok && b.Visible() && b.name != "" && strings.HasPrefix(b.name, prefix) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// picture finds the visible picture button named name ("size:S", "recipient:r1").
+func (h *harness) picture(name string) *picButton {
+	h.t.Helper()
+	for _, b := range h.pictures(name) {
+		if b.name == name {
+			return b
+		}
+	}
+	h.t.Fatalf("no %s on screen %s; texts: %s", name, h.u.screenKey, h.texts())
+	return nil
+}
+
+// tapPicture taps the picture button named name.
+func (h *harness) tapPicture(name string) {
+	h.t.Helper()
+	b := h.picture(name)
+	if b.Disabled() {
+		h.t.Fatalf("%s is disabled", name)
+	}
+	test.Tap(b)
+}
+
+// ownTexts is the text of every widget on screen that holds one of its
+// own (labels, buttons, banners, tiles), by widget.
+func (h *harness) ownTexts() map[fyne.CanvasObject]string {
+	out := map[fyne.CanvasObject]string{}
+	for _, o := range h.objects() {
+		switch x := o.(type) {
+		case *widget.Label:
+			out[o] = x.Text
+		case *widget.Button:
+			out[o] = x.Text
+		case *banner:
+			out[o] = x.text
+		case *plainText:
+			out[o] = x.text
+		case *tile:
+			out[o] = x.label + "\n" + x.sub
+		case *textRows:
+			out[o] = x.String()
+		}
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/parcelkiosk/locker/assets"
+	"github.com/parcelkiosk/locker/ui/internal/clocale"
 )
 
 // translator turns message ids into sentences of the language chosen on
@@ -42,9 +43,16 @@ func newTranslator() (*translator, error) {
 	if len(t.langs) == 0 {
 		return nil, fmt.Errorf("ui: no translations embedded")
 	}
+	return t, nil
+}
+
+// registerWithFyne registers the translations with fyne's lang package,
+// so fyne's own strings follow the language; under the C locale, which
+// names no language, they follow tag (see package clocale).
+func registerWithFyne(tag string) {
+	clocale.Use(tag)
 	fs, dir := assets.Translations()
 	_ = lang.AddTranslationsFS(fs, dir) // best effort: only fyne's own strings use it
-	return t, nil
 }
 
 // setLang switches to tag; unknown tags are ignored.

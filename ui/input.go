@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image/color"
 	"strings"
 	"unicode"
 
@@ -26,12 +27,13 @@ type field struct {
 	label    *canvas.Text
 	hint     string
 	size     float32 // text size; the hint is drawn smaller
+	look     *look   // the screen's look; the application's theme when nil
 	obj      fyne.CanvasObject
 }
 
-// newField returns a field of at most max characters.
-func newField(hint string, max int, digits, mask bool, size float32) *field {
-	f := &field{max: max, digits: digits, mask: mask, hint: hint, size: size}
+// newField returns a field of at most max characters drawn in l.
+func newField(l *look, hint string, max int, digits, mask bool, size float32) *field {
+	f := &field{max: max, digits: digits, mask: mask, hint: hint, size: size, look: l}
 	f.box = canvas.NewRectangle(colWhite)
 	f.box.StrokeWidth = 3
 	f.box.CornerRadius = 10
@@ -43,9 +45,26 @@ func newField(hint string, max int, digits, mask bool, size float32) *field {
 	return f
 }
 
-// render redraws the field with the current theme.
+// theme is the theme the field is drawn in.
+func (f *field) theme() fyne.Theme {
+	if f.look == nil {
+		return fyne.CurrentApp().Settings().Theme()
+	}
+	return f.look.th
+}
+
+// setHint changes the text shown while the field is empty.
+func (f *field) setHint(s string) {
+	if f.hint != s {
+		f.hint = s
+		f.render()
+	}
+}
+
+// render redraws the field's text in its theme: only its two canvas
+// objects are refreshed.
 func (f *field) render() {
-	th := fyne.CurrentApp().Settings().Theme()
+	th := f.theme()
 	size := f.size * fixedScale(th) // at the screen's density
 	f.box.FillColor = th.Color(theme.ColorNameInputBackground, 0)
 	f.box.StrokeColor = th.Color(theme.ColorNamePrimary, 0)
@@ -112,42 +131,87 @@ func (f *field) submit() {
 	}
 }
 
-// bigText overrides the theme's text size inside o, for keypads.
+// bigText is the screen's look with a larger text size, for the keys of
+// keypads. It follows the look: a denser screen has smaller keys.
 type bigText struct {
-	fyne.Theme
-	size float32
+	look *look
+	size float32 // at scale 1
 }
 
-// Size returns the overridden text size and the base theme's other sizes.
+// Color returns the look's colour.
+func (b bigText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return b.look.th.Color(n, v)
+}
+
+// Font returns the look's font.
+func (b bigText) Font(s fyne.TextStyle) fyne.Resource { return b.look.th.Font(s) }
+
+// Icon returns the look's icon.
+func (b bigText) Icon(n fyne.ThemeIconName) fyne.Resource { return b.look.th.Icon(n) }
+
+// Size returns the larger text size and the look's other sizes.
 func (b bigText) Size(n fyne.ThemeSizeName) float32 {
 	if n == theme.SizeNameText {
-		return b.size
+		return b.size * b.look.scale()
 	}
-	return b.Theme.Size(n)
+	return b.look.th.Size(n)
 }
 
-// keypad is the on-screen numeric keypad: 1-9, erase, 0, OK. Keys are
-// drawn by the app (desktop Linux has no on-screen keyboard). okLabel is
-// the translated label of the OK key.
-func keypad(u *UI, f *field, okLabel string) fyne.CanvasObject {
-	var keys []fyne.CanvasObject
-	for _, d := range "123456789" {
-		keys = append(keys, u.button(string(d), widget.MediumImportance, func() { f.typeRune(d) }))
-	}
-	keys = append(keys, u.eraseKey(f),
-		u.button("0", widget.MediumImportance, func() { f.typeRune('0') }),
-		u.button(okLabel, widget.HighImportance, f.submit))
-	grid := container.New(&fixedGrid{cols: 3, minCell: fyne.NewSize(u.px(120), u.px(88))}, keys...)
-	return container.NewThemeOverride(grid, bigText{Theme: fyne.CurrentApp().Settings().Theme(), size: u.px(40)})
+// keys is an on-screen keypad or keyboard, built once per screen. Its keys
+// type into the entry box the screen has in focus (UI.focus).
+type keys struct {
+	obj   fyne.CanvasObject
+	ok    *widget.Button
+	space *widget.Button // the keyboard's space bar; nil on a keypad
 }
 
-// eraseKey is the key that erases f's last character, drawn as an icon.
-func (u *UI) eraseKey(f *field) *widget.Button {
-	b := u.buttonID("key:erase", "", widget.MediumImportance, f.backspace)
-	if b.Icon == nil {
-		b.SetIcon(theme.ContentClearIcon())
-	}
+// typeInto returns a key's action: r typed into the focused field.
+func (u *UI) typeInto(r rune) func() {
+	return u.touched(func() {
+		if u.focus != nil {
+			u.focus.typeRune(r)
+		}
+	})
+}
+
+// keyButton returns a key.
+func keyButton(label string, imp widget.Importance, tap func()) *widget.Button {
+	b := widget.NewButton(label, tap)
+	b.Importance = imp
 	return b
+}
+
+// newKeypad is the on-screen numeric keypad: 1-9, erase, 0, OK. Keys are
+// drawn by the app (desktop Linux has no on-screen keyboard).
+func (u *UI) newKeypad() *keys {
+	k := &keys{}
+	var objs []fyne.CanvasObject
+	for _, d := range "123456789" {
+		objs = append(objs, keyButton(string(d), widget.MediumImportance, u.typeInto(d)))
+	}
+	k.ok = keyButton("", widget.HighImportance, u.submitFocus)
+	objs = append(objs, u.eraseKey(), keyButton("0", widget.MediumImportance, u.typeInto('0')), k.ok)
+	grid := container.New(&fixedGrid{look: &u.look, cols: 3, minCell: fyne.NewSize(120, 88)}, objs...)
+	k.obj = container.NewThemeOverride(grid, bigText{look: &u.look, size: 40})
+	return k
+}
+
+// submitFocus submits the focused field.
+func (u *UI) submitFocus() {
+	u.touch()
+	if u.focus != nil {
+		u.focus.submit()
+	}
+}
+
+// eraseKey is the key that erases the focused field's last character,
+// drawn as an icon.
+func (u *UI) eraseKey() *widget.Button {
+	return widget.NewButtonWithIcon("", theme.ContentClearIcon(), u.touched(func() {
+		if u.focus != nil {
+			u.focus.backspace()
+		}
+	}))
 }
 
 // keyboardRows returns the keys of the on-screen keyboard, Spanish letters
@@ -156,30 +220,32 @@ func keyboardRows() []string {
 	return []string{"1234567890", "QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM-'."}
 }
 
-// keyboard is the on-screen letter keyboard with space, erase and OK.
-func keyboard(u *UI, f *field, okLabel, spaceLabel string) fyne.CanvasObject {
+// newKeyboard is the on-screen letter keyboard with space, erase and OK.
+func (u *UI) newKeyboard() *keys {
+	k := &keys{}
 	rows := []fyne.CanvasObject{}
 	for _, row := range keyboardRows() {
-		var keys []fyne.CanvasObject
+		var objs []fyne.CanvasObject
 		for _, r := range row {
-			keys = append(keys, u.button(string(r), widget.MediumImportance, func() { f.typeRune(unicode.ToLower(r)) }))
+			objs = append(objs, keyButton(string(r), widget.MediumImportance, u.typeInto(unicode.ToLower(r))))
 		}
-		rows = append(rows, container.New(&fixedGrid{cols: 10, minCell: fyne.NewSize(u.px(48), u.px(64)), exact: true}, keys...))
+		rows = append(rows, container.New(&fixedGrid{look: &u.look, cols: 10, minCell: fyne.NewSize(48, 64), exact: true}, objs...))
 	}
-	last := container.New(&fixedGrid{cols: 4, minCell: fyne.NewSize(u.px(100), u.px(64)), exact: true},
-		u.eraseKey(f),
-		u.button(spaceLabel, widget.MediumImportance, func() { f.typeRune(' ') }),
-		layout.NewSpacer(),
-		u.button(okLabel, widget.HighImportance, f.submit))
+	k.space = keyButton("", widget.MediumImportance, u.typeInto(' '))
+	k.ok = keyButton("", widget.HighImportance, u.submitFocus)
+	last := container.New(&fixedGrid{look: &u.look, cols: 4, minCell: fyne.NewSize(100, 64), exact: true},
+		u.eraseKey(), k.space, layout.NewSpacer(), k.ok)
 	rows = append(rows, last)
-	return container.NewGridWithRows(len(rows), rows...)
+	k.obj = container.NewGridWithRows(len(rows), rows...)
+	return k
 }
 
 // fixedGrid lays objects in cols equal columns; each cell is at least
 // minCell, and cells grow to share the space they are given.
 type fixedGrid struct {
+	look    *look
 	cols    int
-	minCell fyne.Size
+	minCell fyne.Size // at scale 1
 	// exact makes minCell the cell's minimum whatever the objects ask for
 	// (keys whose one letter fits anyway, in the larger accessible text).
 	exact bool
@@ -189,7 +255,8 @@ func (g *fixedGrid) rows(n int) int { return (n + g.cols - 1) / g.cols }
 
 // MinSize is cols x rows cells of at least minCell.
 func (g *fixedGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	cell := g.minCell
+	k := g.look.scale()
+	cell := fyne.NewSize(g.minCell.Width*k, g.minCell.Height*k)
 	for _, o := range objs {
 		if !g.exact {
 			cell = cell.Max(o.MinSize())

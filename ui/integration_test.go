@@ -99,9 +99,9 @@ func TestRealServiceDepositAndPickup(t *testing.T) {
 	h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Source: "hid"})
 	h.wantScreen("deposit.recipient")
 	h.wantText("Ana García")
-	test.Tap(u.recipientButtons["r1"])
+	h.tapPicture("recipient:r1")
 	h.wantScreen("deposit.size")
-	test.Tap(u.sizeButtons[locker.SizeM])
+	h.tapPicture("size:M")
 	h.wantScreen("deposit.door")
 	id := u.view.Compartment.ID
 	if u.view.Compartment.Size != locker.SizeM {

@@ -12,19 +12,23 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// LayoutMap is what the window shows after a redraw: the screen's name and
-// the place of everything that can be tapped. With Options.LayoutFile set
-// the UI rewrites it after every redraw, so end-to-end tests (and a support
+// LayoutMap is what the window shows after an update: the screen's name
+// and the place of everything that can be tapped, read from the live
+// widget tree. With Options.LayoutFile set the UI rewrites it after every
+// update, so end-to-end tests (and a support
 // tool looking at a kiosk from afar) find a button by its label instead of
 // by a pixel position that moves when the layout gets denser or the panel
 // turns.
 type LayoutMap struct {
-	Seq     int          `json:"seq"`     // counts redraws since start
-	Screen  string       `json:"screen"`  // "home", "maint.menu", ... (see screen)
-	Width   float32      `json:"width"`   // the window's size in pixels
-	Height  float32      `json:"height"`  //
-	Overlay bool         `json:"overlay"` // "are you still there?" covers the screen
-	Items   []LayoutItem `json:"items"`
+	Seq     int     `json:"seq"`     // counts updates since start
+	Screen  string  `json:"screen"`  // "home", "maint.menu", ... (see screen)
+	Width   float32 `json:"width"`   // the window's size in pixels
+	Height  float32 `json:"height"`  //
+	Overlay bool    `json:"overlay"` // "are you still there?" covers the screen
+	// Busy is set while an action's service call runs: the kiosk ignores
+	// taps until it ends (one tap, one action), so a tool waits for it.
+	Busy  bool         `json:"busy,omitempty"`
+	Items []LayoutItem `json:"items"`
 }
 
 // LayoutItem is one tappable thing on the screen. Label is a button's or
@@ -46,14 +50,7 @@ type LayoutItem struct {
 func (u *UI) layoutMap() LayoutMap {
 	scale := u.win.Canvas().Scale()
 	size := u.win.Canvas().Size()
-	m := LayoutMap{Screen: u.screenKey, Width: size.Width * scale, Height: size.Height * scale, Overlay: u.warned}
-	names := map[*widget.Button]string{}
-	for z, b := range u.sizeButtons {
-		names[b] = "size:" + string(z)
-	}
-	for id, b := range u.recipientButtons {
-		names[b] = "recipient:" + id
-	}
+	m := LayoutMap{Screen: u.screenKey, Width: size.Width * scale, Height: size.Height * scale, Overlay: u.warned, Busy: u.busy}
 	add := func(label string, at fyne.Position, sz fyne.Size, enabled, selected bool) {
 		if at.X+sz.Width/2 < 0 || at.Y+sz.Height/2 < 0 || at.X+sz.Width/2 > size.Width || at.Y+sz.Height/2 > size.Height {
 			return // scrolled out of sight
@@ -73,8 +70,8 @@ func (u *UI) layoutMap() LayoutMap {
 		switch t := o.(type) {
 		case *fyne.Container:
 			objs := t.Objects
-			if t == u.drawn && u.warned && len(objs) > 0 {
-				objs = objs[len(objs)-1:] // only the overlay can be touched
+			if t == u.frame.inner && u.warned {
+				objs = []fyne.CanvasObject{u.frame.chrome[2]} // only the idle card can be touched
 			}
 			for _, c := range objs {
 				walk(c, at.Add(c.Position()))
@@ -87,12 +84,34 @@ func (u *UI) layoutMap() LayoutMap {
 			if t.Content != nil {
 				walk(t.Content, at.Add(t.Content.Position()))
 			}
+		case *picButton:
+			add(t.name, at, t.Size(), !t.Disabled(), false)
 		case *widget.Button:
-			label := t.Text
-			if n, ok := names[t]; ok {
-				label = n
+			add(t.Text, at, t.Size(), !t.Disabled(), t.Importance == widget.HighImportance)
+		case *widget.List:
+			// The directory's rows: the tiles the list shows now, inside it.
+			shown, ok := u.screens["deposit.recipient"]
+			if !ok {
+				return
 			}
-			add(label, at, t.Size(), !t.Disabled(), t.Importance == widget.HighImportance)
+			s, ok := shown.screen.(*recipientScreen)
+			if !ok || s.list != t {
+				return
+			}
+			origin := u.app.Driver().AbsolutePositionForObject(t)
+			seen := map[string]bool{}
+			for _, r := range s.tiles {
+				if r.index < 0 || !r.obj.Visible() || seen[r.btn.name] {
+					continue
+				}
+				p := u.app.Driver().AbsolutePositionForObject(r.btn).Subtract(origin)
+				sz := r.btn.Size()
+				if p.X+sz.Width/2 < 0 || p.Y+sz.Height/2 < 0 || p.X+sz.Width/2 > t.Size().Width || p.Y+sz.Height/2 > t.Size().Height {
+					continue // scrolled out of the list, or put aside for reuse
+				}
+				seen[r.btn.name] = true
+				add(r.btn.name, at.Add(p), sz, !r.btn.Disabled(), false)
+			}
 		case *tile:
 			add(t.label, at, t.Size(), true, false)
 		case *bankMap:

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"image"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	qrcode "github.com/skip2/go-qrcode"
 )
 
@@ -17,20 +15,4 @@ func qrImage(text string, px int) (image.Image, error) {
 	}
 	q.DisableBorder = false
 	return q.Image(px), nil
-}
-
-// qrObject draws text as a QR code at least side units wide; it returns an
-// empty box if text cannot be encoded.
-func qrObject(text string, side float32) fyne.CanvasObject {
-	img, err := qrImage(text, 512)
-	if err != nil {
-		r := canvas.NewRectangle(colGrey)
-		r.SetMinSize(fyne.NewSquareSize(side))
-		return r
-	}
-	ci := canvas.NewImageFromImage(img)
-	ci.FillMode = canvas.ImageFillContain
-	ci.ScaleMode = canvas.ImageScalePixels
-	ci.SetMinSize(fyne.NewSquareSize(side))
-	return ci
 }

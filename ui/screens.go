@@ -3,9 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
-	"image/color"
-	"math"
-	"time"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,216 +15,6 @@ import (
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/assets"
 )
-
-// render redraws the whole window from the UI's state and the last View.
-//
-// A screen that needs more room than the window has is drawn again
-// denser (see touchTheme), up to maxDense; one that still does not fit
-// scrolls, so nothing is ever cut off.
-//
-// Changing the density re-applies the theme to the whole window, which
-// costs far more than a redraw, so a screen drawn again with the same
-// layout (same screen, language, text size and bars) starts at the
-// density it had.
-func (u *UI) render() {
-	defer u.writeLayout()
-	size := u.win.Canvas().Size()
-	u.drawnFor = size
-	key := layoutKey{screen: u.screen(), lang: u.tr.cur, accessible: u.accessible,
-		msg: u.msgText() != "", notice: u.noticeText() != "", warned: u.warned}
-	start := 0
-	if key == u.laidOut {
-		start = u.dense
-	}
-	u.laidOut = key
-	for d := start; ; d++ {
-		u.dense = d
-		root := u.draw(false)
-		if size.Width <= 0 || size.Height <= 0 {
-			return // not shown yet: nothing to measure against
-		}
-		if need := root.MinSize(); need.Width <= size.Width+0.5 && need.Height <= size.Height+0.5 {
-			u.scrolls = false
-			return
-		}
-		if d == maxDense {
-			u.draw(true)
-			u.scrolls = true
-			return
-		}
-	}
-}
-
-// layoutKey is what the density a screen needs depends on.
-type layoutKey struct {
-	screen, lang                    string
-	accessible, msg, notice, warned bool
-}
-
-// px is a fixed size in pixels at the current density.
-func (u *UI) px(v float32) float32 {
-	return v * fixedScale(u.app.Settings().Theme())
-}
-
-// draw builds the window's content at u.dense; scroll puts the body in a
-// scroll container. It returns the root, laid out.
-func (u *UI) draw(scroll bool) fyne.CanvasObject {
-	// The accessibility mode is for the public; staff screens keep the
-	// standard look so the maintenance tools fit.
-	want := touchTheme{accessible: u.accessible && u.view.Flow != locker.FlowMaintenance, dense: u.dense}
-	if cur, ok := u.app.Settings().Theme().(touchTheme); !ok || cur != want {
-		u.app.Settings().SetTheme(want)
-	}
-	for _, f := range []*field{u.fields.courier, u.fields.barcode, u.fields.search, u.fields.pin, u.fields.staffPIN, u.fields.staffTOTP} {
-		f.render()
-	}
-	u.kept.next()
-	th := u.app.Settings().Theme()
-	bg := canvas.NewRectangle(th.Color(theme.ColorNameBackground, 0))
-	key := u.screen()
-	body := u.body(key)
-	u.screenKey = key
-	u.wantPreview.Store(key == "pickup" && u.o.Camera != nil)
-	var bottom []fyne.CanvasObject
-	if m := u.msgText(); m != "" && !(key == "pickup" && u.view.Locked) {
-		bottom = append(bottom, banner(m, theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
-	}
-	if n := u.noticeText(); n != "" && (u.view.Flow != locker.FlowIdle || homeNotice(u.view.Notice.Kind)) {
-		bottom = append(bottom, banner(n, theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
-	}
-	pad := u.px(24)
-	body = container.New(layout.NewCustomPaddedLayout(u.px(8), u.px(8), pad, pad), body)
-	if scroll {
-		body = container.NewVScroll(body)
-	}
-	content := container.NewBorder(u.header(), container.NewPadded(container.NewVBox(bottom...)), nil, nil, body)
-	objs := []fyne.CanvasObject{bg, content}
-	if u.warned {
-		objs = append(objs, u.idleOverlay())
-	}
-	inner := container.NewStack(objs...)
-	u.drawn = inner
-	root := container.New(&settled{}, inner)
-	u.win.SetContent(root)
-	// Wrapped labels know their height only once they know their width: a
-	// second pass lays them out at their real size.
-	root.Refresh()
-	return inner
-}
-
-// header is the bar on every screen: logo, name, accessibility and language.
-func (u *UI) header() fyne.CanvasObject {
-	logo := canvas.NewImageFromResource(iconRes(assets.IconLogo, false))
-	logo.SetMinSize(fyne.NewSquareSize(u.px(64)))
-	logo.FillMode = canvas.ImageFillContain
-	name := widget.NewLabelWithStyle(u.tr.T("app.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	name.SizeName = theme.SizeNameSubHeadingText
-	name.Truncation = fyne.TextTruncateEllipsis
-	next := u.tr.next()
-	langBtn := widget.NewButtonWithIcon(u.tr.langName(next), iconRes(assets.IconLanguage, true), u.touched(func() {
-		u.tr.setLang(next)
-		u.relabelFields()
-		u.render()
-	}))
-	a11y := widget.NewButtonWithIcon(u.tr.T("btn.accessible"), iconRes(assets.IconAccessibility, true), u.touched(func() {
-		u.accessible = !u.accessible
-		u.render()
-	}))
-	if u.accessible {
-		a11y.Importance = widget.HighImportance
-	}
-	right := container.NewHBox(a11y, langBtn)
-	bar := container.NewBorder(nil, nil, logo, right, name)
-	th := u.app.Settings().Theme()
-	line := canvas.NewRectangle(th.Color(theme.ColorNamePrimary, 0))
-	line.SetMinSize(fyne.NewSize(1, 4))
-	return container.NewVBox(container.New(layout.NewCustomPaddedLayout(u.px(8), u.px(8), u.px(16), u.px(16)), bar), line)
-}
-
-// relabelFields translates the entry boxes' hints after a language change.
-func (u *UI) relabelFields() {
-	u.fields.courier.hint = u.tr.T("field.code")
-	u.fields.barcode.hint = u.tr.T("field.barcode")
-	u.fields.search.hint = u.tr.T("field.search")
-	u.fields.pin.hint = u.tr.T("field.pin")
-	u.fields.staffPIN.hint = u.tr.T("field.staff_pin")
-	u.fields.staffTOTP.hint = u.tr.T("field.totp")
-}
-
-// idleOverlay asks whether the person is still there.
-func (u *UI) idleOverlay() fyne.CanvasObject {
-	left := u.o.IdleTimeout - u.o.Clock.Now().Sub(u.lastTouch)
-	secs := int(math.Ceil(left.Seconds()))
-	if secs < 0 {
-		secs = 0
-	}
-	th := u.app.Settings().Theme()
-	shade := canvas.NewRectangle(th.Color(theme.ColorNameShadow, 0))
-	shade.FillColor = color.NRGBA{A: 0xb0}
-	card := canvas.NewRectangle(th.Color(theme.ColorNameOverlayBackground, 0))
-	card.CornerRadius = 20
-	card.StrokeColor, card.StrokeWidth = th.Color(theme.ColorNamePrimary, 0), 4
-	stay := widget.NewButton(u.tr.T("btn.still_here"), u.touched(func() {}))
-	stay.Importance = widget.HighImportance
-	box := container.NewVBox(
-		heading(u.tr.T("idle.title")),
-		text(u.tr.T("idle.body", map[string]any{"Count": secs})),
-		stay,
-	)
-	inner := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(32, 32, 32, 32), box))
-	return container.NewStack(shade, container.NewCenter(container.New(&minWidth{w: 640}, inner)))
-}
-
-// settled reports no minimum size until it has been laid out once. Wrapped
-// labels know their height only once they know their width: before the
-// first layout a paragraph claims a line per word, and a window that is not
-// full screen would grow to that height and stay there.
-type settled struct{ laidOut bool }
-
-func (l *settled) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	if !l.laidOut || len(objs) == 0 {
-		return fyne.Size{}
-	}
-	return objs[0].MinSize()
-}
-
-func (l *settled) Layout(objs []fyne.CanvasObject, s fyne.Size) {
-	if s.Width > 0 && s.Height > 0 {
-		l.laidOut = true
-	}
-	for _, o := range objs {
-		o.Resize(s)
-		o.Move(fyne.NewPos(0, 0))
-	}
-}
-
-// minWidth gives its single child at least w units of width.
-type minWidth struct{ w float32 }
-
-func (m *minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	s := objs[0].MinSize()
-	return fyne.NewSize(max(s.Width, m.w), s.Height)
-}
-
-func (m *minWidth) Layout(objs []fyne.CanvasObject, s fyne.Size) {
-	for _, o := range objs {
-		o.Resize(s)
-		o.Move(fyne.NewPos(0, 0))
-	}
-}
-
-// noticeText translates the View's notice.
-func (u *UI) noticeText() string {
-	n := u.view.Notice
-	if n.Kind == locker.NoticeNone {
-		return ""
-	}
-	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Failed": n.Failed, "Size": string(n.Size), "Count": n.Count})
-	if s == "notice."+string(n.Kind) {
-		return n.Text
-	}
-	return s
-}
 
 // screen names the screen the state shows.
 func (u *UI) screen() string {
@@ -269,38 +57,33 @@ func (u *UI) screen() string {
 	return "home"
 }
 
-// body builds the screen named key.
-func (u *UI) body(key string) fyne.CanvasObject {
-	u.focus = nil
+// build builds the screen named key, once.
+func (u *UI) build(key string) screen {
 	switch key {
 	case "deposit.scan":
-		return u.depositScan()
+		return u.newScanScreen()
 	case "deposit.recipient":
-		return u.depositRecipient()
+		return u.newRecipientScreen()
 	case "deposit.size":
-		return u.depositSize()
-	case "deposit.door":
-		return u.depositDoor()
+		return u.newSizeScreen()
+	case "deposit.door", "pickup.door", "maint.door":
+		return u.newDoorScreen(key)
 	case "deposit.done":
-		return u.depositDone()
+		return u.newDepositedScreen()
 	case "pickup.done":
-		return u.pickupDone()
-	case "pickup.door":
-		return u.pickupDoor()
-	case "maint.door":
-		return u.maintDoor()
+		return u.newPickupDoneScreen()
 	case "maint.menu":
-		return u.maintMenu()
+		return u.newMaintScreen()
 	case "receipt":
-		return u.receiptScreen()
+		return u.newReceiptScreen()
 	case "courier":
-		return u.courierSignIn()
+		return u.newCourierScreen()
 	case "pickup":
-		return u.pickupEntry()
+		return u.newPickupScreen()
 	case "staff":
-		return u.staffSignIn()
+		return u.newStaffScreen()
 	}
-	return u.home()
+	return u.newHomeScreen()
 }
 
 // portrait reports whether the window is higher than wide.
@@ -320,13 +103,13 @@ func (u *UI) portrait() bool {
 
 // split returns the two-pane layout for the window's orientation.
 func (u *UI) split(ratio float32) fyne.Layout {
-	return split{ratio: ratio, portrait: u.portrait()}
+	return split{ratio: ratio, look: &u.look}
 }
 
 // splitFit is split where, in portrait, the first pane takes only the
 // height it needs.
 func (u *UI) splitFit(ratio float32) fyne.Layout {
-	return split{ratio: ratio, portrait: u.portrait(), fitFirst: true}
+	return split{ratio: ratio, look: &u.look, fitFirst: true}
 }
 
 // nav shows a local screen.
@@ -336,248 +119,451 @@ func (u *UI) nav(l local) func() {
 		u.msg = message{}
 		u.resetFields()
 		u.staffOnTOTP = false
-		u.render()
+		u.refresh()
 	})
 }
 
-// button returns a large button; primary ones are filled.
-func (u *UI) button(label string, imp widget.Importance, tap func()) *widget.Button {
-	id := ""
-	if label != "" {
-		id = "label:" + label
-	}
-	return u.buttonID(id, label, imp, tap)
-}
-
-// buttonID returns a button that stands for id ("" for none), reusing the
-// previous redraw's button of the same id. Fyne taps only the object that
-// was pressed: a redraw between a finger's press and its release (search
-// results arriving while the person types, a door's state changing) would
-// otherwise lose the tap.
-func (u *UI) buttonID(id, label string, imp widget.Importance, tap func()) *widget.Button {
-	if id == "" {
-		b := widget.NewButton(label, u.touched(tap))
-		b.Importance = imp
-		return b
-	}
-	for n := 1; ; n++ { // the same label twice on a screen: two ids
-		k := fmt.Sprintf("%s#%d", id, n)
-		if _, taken := u.kept.now[k]; taken {
-			continue
-		}
-		b, ok := u.kept.last[k].(*widget.Button)
-		if !ok || b.Text != label {
-			b = widget.NewButton(label, nil)
-		}
-		b.OnTapped = u.touched(tap)
-		b.Importance = imp
-		b.Enable() // callers disable it again where it applies
-		u.kept.now[k] = b
-		return b
-	}
-}
-
-// tile returns a home-screen tile, the previous redraw's when it has the
-// same words (see buttonID).
-func (u *UI) tile(label, sub, icon string, accent bool, tap func()) *tile {
-	k := "tile:" + label + "\n" + sub + "\n" + icon
-	t, ok := u.kept.last[k].(*tile)
-	if !ok || t.accent != accent {
-		t = newTile(label, sub, icon, accent, nil)
-	}
-	t.onTap = tap
-	u.kept.now[k] = t
-	return t
-}
-
-// reusable holds what the last redraw built and what the one under way
-// has built so far, by id (see buttonID).
-type reusable struct {
-	last, now map[string]fyne.CanvasObject
-}
-
-// next starts a redraw: the buttons just built become the ones to reuse.
-func (r *reusable) next() {
-	r.last = r.now
-	r.now = map[string]fyne.CanvasObject{}
-}
-
-// act returns a button that calls one service method.
-func (u *UI) act(label string, imp widget.Importance, fn func(ctx context.Context) error) *widget.Button {
-	return u.button(label, imp, func() { u.call(fn) })
-}
-
-// cancelButton cancels the flow.
-func (u *UI) cancelButton() *widget.Button {
-	return u.act(u.tr.T("btn.cancel"), widget.DangerImportance, u.svc.Cancel)
-}
-
-// backButton returns to the home screen.
-func (u *UI) backButton() *widget.Button {
-	b := widget.NewButtonWithIcon(u.tr.T("btn.back"), iconRes(assets.IconBack, true), u.touched(u.goHome))
+// button returns a large button whose label update sets.
+func (u *UI) button(imp widget.Importance, tap func()) *widget.Button {
+	b := widget.NewButton("", u.touched(tap))
+	b.Importance = imp
 	return b
 }
 
-// home is the start screen.
-func (u *UI) home() fyne.CanvasObject {
-	drop := u.tile(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"), assets.IconDropOff, false, u.nav(localCourier))
-	pick := u.tile(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"), assets.IconPickUp, true, u.nav(localPickup))
-	tiles := container.New(u.split(0.5), drop, pick)
-	scanIcon := icon(assets.IconScan, u.px(56), true)
-	hint := container.NewBorder(nil, nil, scanIcon, nil, text(u.tr.T("home.scan_hint")))
-	staff := widget.NewButtonWithIcon(u.tr.T("btn.staff"), iconRes(assets.IconStaff, true), u.nav(localStaff))
-	staff.Importance = widget.LowImportance
-	bottom := container.NewBorder(nil, nil, nil, staff, hint)
-	if !u.view.BoardsOnline && len(u.view.Compartments) > 0 {
-		bottom = container.NewVBox(banner(u.tr.T("home.locks_offline"), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning), bottom)
+// act returns a button that calls one service method.
+func (u *UI) act(imp widget.Importance, fn func(ctx context.Context) error) *widget.Button {
+	return u.button(imp, func() { u.call(fn) })
+}
+
+// backButton returns a button to the home screen.
+func (u *UI) backButton() *widget.Button {
+	return widget.NewButtonWithIcon("", iconRes(assets.IconBack, true), u.touched(u.goHome))
+}
+
+// finish ends the visit and keeps the receipt for the receipt screen.
+func (u *UI) finish(ctx context.Context) error {
+	r, err := u.svc.FinishDeposit(ctx)
+	if err == nil {
+		fyne.Do(func() {
+			u.receipt = &r
+			u.refresh()
+		})
 	}
-	main := container.NewBorder(heading(u.tr.T("home.welcome")), bottom, nil, nil, tiles)
-	if d := u.demoPanel(); d != nil {
-		return container.New(u.split(0.68), main, d)
-	}
-	return main
+	return err
+}
+
+// homeScreen is the start screen.
+type homeScreen struct {
+	u          *UI
+	obj        fyne.CanvasObject
+	welcome    *widget.Label
+	drop, pick *tile
+	hint       *widget.Label
+	staff      *widget.Button
+	offline    *banner
+	demo       *demoPanel
+}
+
+func (u *UI) newHomeScreen() *homeScreen {
+	s := &homeScreen{u: u, welcome: heading(""), hint: text("")}
+	s.drop = newTile("", "", assets.IconDropOff, false, u.nav(localCourier))
+	s.pick = newTile("", "", assets.IconPickUp, true, u.nav(localPickup))
+	s.staff = widget.NewButtonWithIcon("", iconRes(assets.IconStaff, true), u.nav(localStaff))
+	s.staff.Importance = widget.LowImportance
+	s.offline = newBanner(theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning)
+	hint := container.NewBorder(nil, nil, icon(&u.look, assets.IconScan, 56, true), nil, s.hint)
+	bottom := container.NewVBox(s.offline, container.NewBorder(nil, nil, nil, s.staff, hint))
+	main := container.NewBorder(s.welcome, bottom, nil, nil, container.New(u.split(0.5), s.drop, s.pick))
+	s.demo = u.newDemoPanel()
+	s.obj = container.New(u.split(0.68), main, s.demo.obj)
+	return s
+}
+
+func (s *homeScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *homeScreen) update() {
+	u := s.u
+	setText(s.welcome, u.tr.T("home.welcome"))
+	s.drop.setText(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"))
+	s.pick.setText(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"))
+	setText(s.hint, u.tr.T("home.scan_hint"))
+	setButton(s.staff, u.tr.T("btn.staff"), widget.LowImportance, true)
+	s.offline.SetText(u.tr.T("home.locks_offline"))
+	show(s.offline, !u.view.BoardsOnline && len(u.view.Compartments) > 0)
+	s.demo.update(u.o.Demo)
 }
 
 // demoPanel shows the newest deposit's PIN and QR (only with Options.Demo).
-func (u *UI) demoPanel() fyne.CanvasObject {
-	if !u.o.Demo {
-		return nil
-	}
-	c := u.view.LastCredential
-	th := u.app.Settings().Theme()
-	card := canvas.NewRectangle(th.Color(theme.ColorNameOverlayBackground, 0))
+type demoPanel struct {
+	u           *UI
+	obj         fyne.CanvasObject
+	title, body *widget.Label
+	pin         *widget.Label
+	qr          *qrView
+	use         *widget.Button
+}
+
+func (u *UI) newDemoPanel() *demoPanel {
+	d := &demoPanel{u: u, title: subheading(""), body: text("")}
+	card := canvas.NewRectangle(colWhite)
 	card.CornerRadius = 16
 	card.StrokeColor, card.StrokeWidth = colAmber, 4
-	var box *fyne.Container
-	if c.PIN == "" && c.QR == "" {
-		box = container.NewVBox(subheading(u.tr.T("demo.title")), text(u.tr.T("demo.empty")))
-	} else {
-		pin := widget.NewLabelWithStyle(c.PIN, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
-		pin.SizeName = theme.SizeNameHeadingText
-		use := u.button(u.tr.T("demo.use_qr"), widget.MediumImportance, func() {
-			u.onScan(Scan{Text: c.QR, Kind: ScanPickupQR, Source: "demo", Symbology: "QR"})
-		})
-		box = container.NewVBox(subheading(u.tr.T("demo.title")))
-		if !u.accessible { // the larger text leaves room for the code only
-			box.Add(text(u.tr.T("demo.body")))
-		}
-		box.Add(pin)
-		if !u.accessible {
-			box.Add(container.NewCenter(qrObject(c.QR, 170)))
-		}
-		box.Add(use)
-	}
-	return container.NewStack(card, container.NewPadded(box))
-}
-
-// courierSignIn asks for the badge or the courier code.
-func (u *UI) courierSignIn() fyne.CanvasObject {
-	f := u.fields.courier
-	u.focus = f
-	left := container.NewVBox(heading(u.tr.T("courier.title")), text(u.tr.T("courier.body")), f.obj)
-	right := keypad(u, f, u.tr.T("btn.ok"))
-	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, container.New(u.splitFit(0.45), left, right))
-}
-
-// depositScan waits for a parcel barcode; it can be typed too.
-func (u *UI) depositScan() fyne.CanvasObject {
-	v := u.view
-	f := u.fields.barcode
-	u.focus = f
-	scan := icon(assets.IconScan, u.px(96), true)
-	title := u.tr.T("scan.title")
-	if len(v.Receipts) > 0 {
-		title = u.tr.T("scan.title_next")
-	}
-	hello := u.tr.T("scan.hello", map[string]any{"Name": v.Courier.Name, "Carrier": v.Courier.Carrier})
-	top := container.NewVBox(heading(title), text(hello),
-		container.NewBorder(nil, nil, scan, nil, text(u.tr.T("scan.body"))), f.obj)
-	kb := keyboard(u, f, u.tr.T("btn.ok"), u.tr.T("btn.space"))
-	buttons := container.NewHBox(u.cancelButton())
-	if len(v.Receipts) > 0 {
-		buttons.Add(layout.NewSpacer())
-		buttons.Add(text(u.tr.T("scan.count", map[string]any{"Count": len(v.Receipts)})))
-		buttons.Add(u.finishButton())
-	}
-	return container.NewBorder(nil, buttons, nil, nil, container.New(u.splitFit(0.42), top, kb))
-}
-
-// finishButton ends the visit and keeps the receipt for the receipt screen.
-func (u *UI) finishButton() *widget.Button {
-	return u.act(u.tr.T("btn.finish"), widget.HighImportance, func(ctx context.Context) error {
-		r, err := u.svc.FinishDeposit(ctx)
-		if err == nil {
-			fyne.Do(func() {
-				u.receipt = &r
-				u.render()
-			})
-		}
-		return err
+	u.restylers = append(u.restylers, func(th fyne.Theme) {
+		card.FillColor = th.Color(theme.ColorNameOverlayBackground, 0)
 	})
+	d.pin = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
+	d.pin.SizeName = theme.SizeNameHeadingText
+	d.qr = newQRView(&u.look, 170)
+	d.use = u.button(widget.MediumImportance, func() {
+		u.onScan(Scan{Text: u.view.LastCredential.QR, Kind: ScanPickupQR, Source: "demo", Symbology: "QR"})
+	})
+	box := container.NewVBox(d.title, d.body, d.pin, container.NewCenter(d.qr.obj), d.use)
+	// The card's border is 4 units wide: the content keeps clear of it.
+	d.obj = container.NewStack(card, container.New(&margins{look: &u.look, top: 12, bottom: 14, left: 14, right: 14}, box))
+	return d
 }
 
-// depositRecipient is the directory search with paging buttons.
-func (u *UI) depositRecipient() fyne.CanvasObject {
-	f := u.fields.search
-	u.focus = f
-	p := u.search
-	// Two columns of name-and-unit tiles, so a page of 8 fits 1280x800
-	// with every tile higher than 60 px.
-	th := u.app.Settings().Theme()
-	var tiles []fyne.CanvasObject
-	u.recipientButtons = map[string]*widget.Button{}
-	for _, r := range p.Items {
-		b := u.buttonID("recipient:"+r.ID, "", widget.MediumImportance, func() {
-			u.call(func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, r.ID) })
+// update shows the panel when on is set.
+func (d *demoPanel) update(on bool) {
+	show(d.obj, on)
+	if !on {
+		return
+	}
+	u := d.u
+	c := u.view.LastCredential
+	empty := c.PIN == "" && c.QR == ""
+	setText(d.title, u.tr.T("demo.title"))
+	if empty {
+		setText(d.body, u.tr.T("demo.empty"))
+	} else {
+		setText(d.body, u.tr.T("demo.body"))
+	}
+	show(d.body, empty || !u.accessible) // the larger text leaves room for the code only
+	setText(d.pin, c.PIN)
+	show(d.pin, !empty)
+	if !empty {
+		d.qr.set(c.QR)
+	}
+	show(d.qr.obj, !empty && !u.accessible)
+	setButton(d.use, u.tr.T("demo.use_qr"), widget.MediumImportance, true)
+	show(d.use, !empty)
+}
+
+// courierScreen asks for the badge or the courier code.
+type courierScreen struct {
+	u           *UI
+	obj         fyne.CanvasObject
+	title, body *widget.Label
+	pad         *keys
+	back        *widget.Button
+}
+
+func (u *UI) newCourierScreen() *courierScreen {
+	s := &courierScreen{u: u, title: heading(""), body: text(""), pad: u.newKeypad(), back: u.backButton()}
+	left := container.NewVBox(s.title, s.body, u.fields.courier.obj)
+	s.obj = container.NewBorder(nil, container.NewHBox(s.back), nil, nil, container.New(u.splitFit(0.45), left, s.pad.obj))
+	return s
+}
+
+func (s *courierScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *courierScreen) update() {
+	u := s.u
+	u.focus = u.fields.courier
+	setText(s.title, u.tr.T("courier.title"))
+	setText(s.body, u.tr.T("courier.body"))
+	setButton(s.pad.ok, u.tr.T("btn.ok"), widget.HighImportance, true)
+	setButton(s.back, u.tr.T("btn.back"), widget.MediumImportance, true)
+}
+
+// scanScreen waits for a parcel barcode; it can be typed too.
+type scanScreen struct {
+	u                  *UI
+	obj                fyne.CanvasObject
+	title, hello, body *widget.Label
+	count              *widget.Label
+	kb                 *keys
+	cancel, finish     *widget.Button
+}
+
+func (u *UI) newScanScreen() *scanScreen {
+	s := &scanScreen{u: u, title: heading(""), hello: text(""), body: text(""), count: text(""), kb: u.newKeyboard()}
+	s.count.Wrapping = fyne.TextWrapOff
+	s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
+	s.finish = u.act(widget.HighImportance, u.finish)
+	top := container.NewVBox(s.title, s.hello,
+		container.NewBorder(nil, nil, icon(&u.look, assets.IconScan, 96, true), nil, s.body), u.fields.barcode.obj)
+	buttons := container.NewHBox(s.cancel, layout.NewSpacer(), s.count, s.finish)
+	s.obj = container.NewBorder(nil, buttons, nil, nil, container.New(u.splitFit(0.42), top, s.kb.obj))
+	return s
+}
+
+func (s *scanScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *scanScreen) update() {
+	u, v := s.u, s.u.view
+	u.focus = u.fields.barcode
+	if len(v.Receipts) > 0 {
+		setText(s.title, u.tr.T("scan.title_next"))
+	} else {
+		setText(s.title, u.tr.T("scan.title"))
+	}
+	setText(s.hello, u.tr.T("scan.hello", map[string]any{"Name": v.Courier.Name, "Carrier": v.Courier.Carrier}))
+	setText(s.body, u.tr.T("scan.body"))
+	setButton(s.kb.ok, u.tr.T("btn.ok"), widget.HighImportance, true)
+	setButton(s.kb.space, u.tr.T("btn.space"), widget.MediumImportance, true)
+	setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
+	setButton(s.finish, u.tr.T("btn.finish"), widget.HighImportance, true)
+	setText(s.count, u.tr.T("scan.count", map[string]any{"Count": len(v.Receipts)}))
+	show(s.count, len(v.Receipts) > 0)
+	show(s.finish, len(v.Receipts) > 0)
+}
+
+// recipientScreen is the directory search with paging buttons. The
+// results are a list whose rows (two name-and-unit tiles each) are reused
+// as the results change.
+type recipientScreen struct {
+	u            *UI
+	obj          fyne.CanvasObject
+	title        *widget.Label
+	parcel       *widget.Label
+	none         *widget.Label
+	page         *widget.Label
+	list         *widget.List
+	kb           *keys
+	cancel       *widget.Button
+	prev, next   *widget.Button
+	tiles        []*recipientTile // every tile the list has made
+	shownResults locker.RecipientPage
+}
+
+// recipientTile is one result of the directory search.
+type recipientTile struct {
+	btn        *picButton
+	name, unit *plainText
+	obj        fyne.CanvasObject
+	index      int // the result it shows, -1 for none
+}
+
+// resultRows is the number of rows on a page of results: 8 recipients, two a row.
+const resultRows = 4
+
+func (u *UI) newRecipientScreen() *recipientScreen {
+	s := &recipientScreen{u: u, title: subheading(""), parcel: text(""), none: text(""), kb: u.newKeyboard()}
+	s.page = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
+	s.prev = u.button(widget.MediumImportance, func() { u.runSearch(u.query, u.search.Page-1) })
+	s.next = u.button(widget.MediumImportance, func() { u.runSearch(u.query, u.search.Page+1) })
+	s.list = widget.NewList(
+		func() int { return (len(u.search.Items) + 1) / 2 },
+		func() fyne.CanvasObject {
+			a, b := s.newTile(), s.newTile()
+			return container.New(&fixedGrid{look: &u.look, cols: 2, minCell: fyne.NewSize(200, 72)}, a.obj, b.obj)
+		},
+		func(row widget.ListItemID, o fyne.CanvasObject) {
+			objs := o.(*fyne.Container).Objects
+			for i, cell := range objs {
+				s.bind(s.tileOf(cell), row*2+i)
+			}
 		})
-		u.recipientButtons[r.ID] = b
-		name := canvas.NewText(cut(r.Name, 22), th.Color(theme.ColorNameForeground, 0))
-		name.TextStyle.Bold = true
-		name.TextSize = th.Size(theme.SizeNameText)
-		sub := r.Unit
-		if r.Accessible {
-			sub += " · " + u.tr.T("recipient.accessible")
+	s.list.HideSeparators = true
+	// A list refreshes its rows' texts, not their look: a new theme (the
+	// larger text, a denser screen) reaches the tiles through here.
+	u.restylers = append(u.restylers, func(fyne.Theme) {
+		for _, t := range s.tiles {
+			t.name.Refresh() // the texts first: the tile lays them out by their size
+			t.unit.Refresh()
+			t.obj.Refresh()
 		}
-		unit := canvas.NewText(cut(sub, 28), th.Color(theme.ColorNameForeground, 0))
-		unit.TextSize = th.Size(theme.SizeNameCaptionText)
-		var lines fyne.CanvasObject = container.NewVBox(name, unit)
-		if u.accessible { // one line each, so a page of the larger text fits
-			name.Text = cut(r.Name, 12)
-			unit.Text = cut(r.Unit, 8)
-			lines = container.NewHBox(name, container.NewCenter(unit))
+	})
+	results := container.New(&sized{look: &u.look, h: resultRows*72 + (resultRows-1)*8}, s.list, s.none)
+	pager := container.NewBorder(nil, nil, s.prev, s.next, s.page)
+	left := container.NewBorder(u.fields.search.obj, pager, nil, nil, results)
+	top := container.NewBorder(nil, nil, nil, s.cancel, s.title)
+	s.obj = container.NewBorder(top, nil, nil, nil,
+		container.New(u.splitFit(0.5), left, container.NewBorder(s.parcel, nil, nil, nil, s.kb.obj)))
+	return s
+}
+
+// newTile makes a result tile for the list.
+func (s *recipientScreen) newTile() *recipientTile {
+	u := s.u
+	t := &recipientTile{name: newPlainText(theme.SizeNameText, true), unit: newPlainText(theme.SizeNameCaptionText, false), index: -1}
+	t.btn = newPicButton("", nil)
+	t.btn.OnTapped = u.touched(func() {
+		if t.index < 0 || t.index >= len(u.search.Items) {
+			return
 		}
-		tiles = append(tiles, container.NewStack(b, container.New(layout.NewCustomPaddedLayout(u.px(8), u.px(8), u.px(10), u.px(10)), lines)))
+		id := u.search.Items[t.index].ID
+		u.call(func(ctx context.Context) error { return u.svc.ChooseRecipient(ctx, id) })
+	})
+	texts := container.New(&nameUnit{oneLine: &u.accessible}, t.name, t.unit)
+	t.obj = container.NewStack(t.btn, container.New(&margins{look: &u.look, top: 8, bottom: 8, left: 10, right: 10}, texts))
+	s.tiles = append(s.tiles, t)
+	return t
+}
+
+// tileOf finds the tile whose object is o.
+func (s *recipientScreen) tileOf(o fyne.CanvasObject) *recipientTile {
+	for _, t := range s.tiles {
+		if t.obj == o {
+			return t
+		}
 	}
-	var list fyne.CanvasObject = container.New(&fixedGrid{cols: 2, minCell: fyne.NewSize(u.px(200), u.px(72))}, tiles...)
-	if len(p.Items) == 0 {
-		list = text(u.tr.T("recipient.none"))
+	return nil
+}
+
+// bind shows result i on t (none when i is past the results).
+func (s *recipientScreen) bind(t *recipientTile, i int) {
+	u := s.u
+	items := u.search.Items
+	if t == nil {
+		return
 	}
-	list = container.NewVBox(list)
+	t.index = i
+	if i >= len(items) {
+		t.index = -1
+		t.btn.name = ""
+		t.obj.Hide()
+		return
+	}
+	t.obj.Show()
+	r := items[i]
+	t.btn.name = "recipient:" + r.ID
+	if u.accessible { // one line each, so a page of the larger text fits
+		t.name.SetText(cut(r.Name, 12))
+		t.unit.SetText(cut(r.Unit, 8))
+		return
+	}
+	sub := r.Unit
+	if r.Accessible {
+		sub += " · " + u.tr.T("recipient.accessible")
+	}
+	t.name.SetText(cut(r.Name, 22))
+	t.unit.SetText(cut(sub, 28))
+}
+
+// nameUnit lays a recipient's name over the unit, or beside it on one
+// line when oneLine is set (the larger text).
+type nameUnit struct{ oneLine *bool }
+
+func (l *nameUnit) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	if *l.oneLine {
+		return fyne.NewSize(a.Width+theme.Padding()+b.Width, max(a.Height, b.Height))
+	}
+	return fyne.NewSize(max(a.Width, b.Width), a.Height+b.Height)
+}
+
+func (l *nameUnit) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	if *l.oneLine {
+		objs[0].Move(fyne.NewPos(0, (s.Height-a.Height)/2))
+		objs[0].Resize(a)
+		objs[1].Move(fyne.NewPos(a.Width+theme.Padding(), (s.Height-b.Height)/2))
+		objs[1].Resize(fyne.NewSize(max(s.Width-a.Width-theme.Padding(), 0), b.Height))
+		return
+	}
+	top := (s.Height - a.Height - b.Height) / 2
+	objs[0].Move(fyne.NewPos(0, top))
+	objs[0].Resize(fyne.NewSize(s.Width, a.Height))
+	objs[1].Move(fyne.NewPos(0, top+a.Height))
+	objs[1].Resize(fyne.NewSize(s.Width, b.Height))
+}
+
+func (s *recipientScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *recipientScreen) update() {
+	u := s.u
+	u.focus = u.fields.search
+	p := u.search
+	setText(s.title, u.tr.T("recipient.title"))
+	setText(s.parcel, u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
+	setText(s.none, u.tr.T("recipient.none"))
+	show(s.none, len(p.Items) == 0)
+	show(s.list, len(p.Items) > 0)
 	pages := 1
 	if p.PageSize > 0 && p.Total > 0 {
 		pages = (p.Total + p.PageSize - 1) / p.PageSize
 	}
-	prev := u.button(u.tr.T("btn.prev"), widget.MediumImportance, func() { u.runSearch(u.query, p.Page-1) })
-	next := u.button(u.tr.T("btn.next"), widget.MediumImportance, func() { u.runSearch(u.query, p.Page+1) })
-	if p.Page <= 0 {
-		prev.Disable()
+	setText(s.page, u.tr.T("page.of", map[string]any{"Page": p.Page + 1, "Pages": pages}))
+	setButton(s.prev, u.tr.T("btn.prev"), widget.MediumImportance, p.Page > 0)
+	setButton(s.next, u.tr.T("btn.next"), widget.MediumImportance, p.Page+1 < pages)
+	setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
+	setButton(s.kb.ok, u.tr.T("btn.search"), widget.HighImportance, true)
+	setButton(s.kb.space, u.tr.T("btn.space"), widget.MediumImportance, true)
+	if !sameResults(s.shownResults, p) {
+		s.shownResults = p
+		s.list.Refresh() // rows are bound to the new results in place
+		s.list.ScrollToTop()
 	}
-	if p.Page+1 >= pages {
-		next.Disable()
-	}
-	pager := container.NewBorder(nil, nil, prev, next,
-		widget.NewLabelWithStyle(u.tr.T("page.of", map[string]any{"Page": p.Page + 1, "Pages": pages}), fyne.TextAlignCenter, fyne.TextStyle{}))
-	left := container.NewBorder(f.obj, pager, nil, nil, list)
-	kb := keyboard(u, f, u.tr.T("btn.search"), u.tr.T("btn.space"))
-	parcel := text(u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
-	top := container.NewBorder(nil, nil, nil, u.cancelButton(), subheading(u.tr.T("recipient.title")))
-	return container.NewBorder(top, nil, nil, nil,
-		container.New(u.splitFit(0.5), left, container.NewBorder(parcel, nil, nil, nil, kb)))
 }
 
-// depositSize is the size picker with drawings, and "add to door".
-func (u *UI) depositSize() fyne.CanvasObject {
-	v := u.view
+// sameResults reports whether two pages list the same people.
+func sameResults(a, b locker.RecipientPage) bool {
+	if a.Page != b.Page || len(a.Items) != len(b.Items) {
+		return false
+	}
+	for i := range a.Items {
+		if a.Items[i] != b.Items[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// sizeScreen is the size picker with drawings, and "add to door".
+type sizeScreen struct {
+	u           *UI
+	obj         fyne.CanvasObject
+	title, body *widget.Label
+	add, cancel *widget.Button
+	cells       []sizeCell
+	grid        *flowGrid // two columns in portrait
+}
+
+// sizeCell is one size's tile: a button under its name, drawing and
+// dimensions, and how many doors of the size are free.
+type sizeCell struct {
+	z    locker.Size
+	obj  fyne.CanvasObject
+	btn  *picButton
+	free *widget.Label
+}
+
+func (u *UI) newSizeScreen() *sizeScreen {
+	s := &sizeScreen{u: u, title: heading(""), body: text("")}
+	s.add = u.act(widget.HighImportance, u.svc.AddToDoor)
+	s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
+	var cells []fyne.CanvasObject
+	for _, z := range locker.Sizes {
+		d := z.Dims()
+		btn := newPicButton("size:"+string(z), func() {
+			u.call(func(ctx context.Context) error { return u.svc.ChooseSize(ctx, z) })
+		})
+		btn.OnTapped = u.touched(btn.OnTapped)
+		name := widget.NewLabelWithStyle(string(z), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		name.SizeName = theme.SizeNameSubHeadingText
+		info := widget.NewLabelWithStyle(fmt.Sprintf("%.0f × %.0f × %.0f cm", float64(d[0])/10, float64(d[1])/10, float64(d[2])/10),
+			fyne.TextAlignCenter, fyne.TextStyle{})
+		info.SizeName = theme.SizeNameCaptionText
+		free := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+		free.SizeName = theme.SizeNameCaptionText
+		card := container.NewBorder(name, container.NewVBox(info, free), nil, nil, newSizeDrawing(z))
+		c := sizeCell{z: z, obj: container.NewStack(btn, container.NewPadded(card)), btn: btn, free: free}
+		s.cells = append(s.cells, c)
+		cells = append(cells, c.obj)
+	}
+	s.grid = &flowGrid{look: &u.look, minCell: fyne.NewSize(200, 260), maxCols: 5}
+	top := container.NewVBox(s.title, s.body, s.add)
+	s.obj = container.NewBorder(top, container.NewHBox(s.cancel), nil, nil, container.New(s.grid, cells...))
+	return s
+}
+
+func (s *sizeScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *sizeScreen) update() {
+	u, v := s.u, s.u.view
 	free := map[locker.Size]int{}
 	have := map[locker.Size]bool{}
 	for _, c := range v.Compartments {
@@ -586,195 +572,308 @@ func (u *UI) depositSize() fyne.CanvasObject {
 			free[c.Size]++
 		}
 	}
-	var tiles []fyne.CanvasObject
-	u.sizeButtons = map[locker.Size]*widget.Button{}
-	for _, z := range locker.Sizes {
-		if !have[z] {
-			continue
+	for _, c := range s.cells {
+		show(c.obj, have[c.z])
+		setText(c.free, u.tr.T("size.free", map[string]any{"Count": free[c.z]}))
+		if free[c.z] == 0 {
+			c.btn.Disable()
+		} else {
+			c.btn.Enable()
 		}
-		d := z.Dims()
-		dims := fmt.Sprintf("%.0f × %.0f × %.0f cm", float64(d[0])/10, float64(d[1])/10, float64(d[2])/10)
-		b := u.buttonID("size:"+string(z), "", widget.MediumImportance, func() {
-			u.call(func(ctx context.Context) error { return u.svc.ChooseSize(ctx, z) })
-		})
-		if free[z] == 0 {
-			b.Disable()
-		}
-		u.sizeButtons[z] = b
-		name := widget.NewLabelWithStyle(string(z), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		name.SizeName = theme.SizeNameSubHeadingText
-		info := widget.NewLabelWithStyle(dims, fyne.TextAlignCenter, fyne.TextStyle{})
-		info.SizeName = theme.SizeNameCaptionText
-		left := widget.NewLabelWithStyle(u.tr.T("size.free", map[string]any{"Count": free[z]}), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-		left.SizeName = theme.SizeNameCaptionText
-		card := container.NewBorder(name, container.NewVBox(info, left), nil, nil, newSizeDrawing(z))
-		tiles = append(tiles, container.NewStack(b, container.NewPadded(card)))
 	}
-	maxCols := 5
-	if u.portrait() {
-		maxCols = 2
+	s.grid.maxCols = 5
+	if u.look.portrait {
+		s.grid.maxCols = 2
 	}
-	grid := container.New(&flowGrid{minCell: fyne.NewSize(u.px(200), u.px(260)), maxCols: maxCols}, tiles...)
-	top := container.NewVBox(heading(u.tr.T("size.title")),
-		text(u.tr.T("size.body", map[string]any{"Name": v.Recipient.Name, "Unit": v.Recipient.Unit})))
-	if v.AddToDoor != "" {
-		add := u.act(u.tr.T("size.add_to_door", map[string]any{"Door": v.AddToDoor}), widget.HighImportance, u.svc.AddToDoor)
-		top.Add(add)
-	}
-	return container.NewBorder(top, container.NewHBox(u.cancelButton()), nil, nil, grid)
+	setText(s.title, u.tr.T("size.title"))
+	setText(s.body, u.tr.T("size.body", map[string]any{"Name": v.Recipient.Name, "Unit": v.Recipient.Unit}))
+	setButton(s.add, u.tr.T("size.add_to_door", map[string]any{"Door": v.AddToDoor}), widget.HighImportance, true)
+	show(s.add, v.AddToDoor != "")
+	setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
 }
 
-// doorPanel is the "door A7 is open" heading, instruction and drawing.
-func (u *UI) doorPanel(instruction string) fyne.CanvasObject {
-	v := u.view
+// doorScreen is "door A7 is open": the heading, the instruction, the bank
+// with the door drawn out, and the ways out of trouble. The deposit, the
+// pickup and staff each have one.
+type doorScreen struct {
+	u                 *UI
+	key               string
+	obj               fyne.CanvasObject
+	title, instr      *widget.Label
+	bank              *bankMap
+	doesntFit, cancel *widget.Button
+	didntOpen         *widget.Button
+}
+
+func (u *UI) newDoorScreen(key string) *doorScreen {
+	s := &doorScreen{u: u, key: key, title: heading(""), instr: subheading(""), bank: newBankMap(nil, "", nil)}
+	s.didntOpen = u.act(widget.MediumImportance, u.svc.DoorDidntOpen)
+	var buttons fyne.CanvasObject = container.NewHBox(s.didntOpen)
+	if key == "deposit.door" {
+		s.doesntFit = u.act(widget.WarningImportance, u.svc.DoesntFit)
+		s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
+		buttons = container.NewGridWithColumns(3, s.doesntFit, s.didntOpen, s.cancel)
+	}
+	panel := container.New(u.splitFit(0.5), container.NewVBox(s.title, s.instr), s.bank)
+	s.obj = container.NewBorder(nil, buttons, nil, nil, panel)
+	return s
+}
+
+func (s *doorScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *doorScreen) update() {
+	u, v := s.u, s.u.view
 	id := v.Compartment.ID
-	title := u.tr.T("door.open", map[string]any{"Door": id})
 	if v.Step == locker.StepUnlocking {
-		title = u.tr.T("door.opening", map[string]any{"Door": id})
+		setText(s.title, u.tr.T("door.opening", map[string]any{"Door": id}))
+	} else {
+		setText(s.title, u.tr.T("door.open", map[string]any{"Door": id}))
 	}
-	big := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	big.SizeName = theme.SizeNameHeadingText
-	big.Wrapping = fyne.TextWrapWord
-	info := container.NewVBox(big, subheading(instruction))
-	return container.New(u.splitFit(0.5), info, newBankMap(v.Compartments, id, nil))
+	setText(s.instr, s.instruction())
+	s.bank.set(v.Compartments, id, "")
+	setButton(s.didntOpen, u.tr.T("btn.door_didnt_open"), widget.MediumImportance, true)
+	if s.doesntFit != nil {
+		setButton(s.doesntFit, u.tr.T("btn.doesnt_fit"), widget.WarningImportance, true)
+		setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
+	}
 }
 
-// depositDoor shows the open door and the ways out of trouble.
-func (u *UI) depositDoor() fyne.CanvasObject {
-	buttons := container.NewGridWithColumns(3,
-		u.act(u.tr.T("btn.doesnt_fit"), widget.WarningImportance, u.svc.DoesntFit),
-		u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen),
-		u.cancelButton())
-	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(u.tr.T("door.put_in")))
+// instruction says what to do at the open door.
+func (s *doorScreen) instruction() string {
+	u, v := s.u, s.u.view
+	switch s.key {
+	case "pickup.door":
+		instr := u.tr.T("door.take_out")
+		if n := len(v.Pickup); n > 1 {
+			done := 0
+			for _, p := range v.Pickup {
+				if p.State == locker.PickupDone || p.State == locker.PickupFailed {
+					done++
+				}
+			}
+			instr += "\n" + u.tr.T("pickup.queue", map[string]any{"Done": min(done+1, n), "Total": n})
+		}
+		return instr
+	case "maint.door":
+		if n := len(v.Pickup); n > 0 {
+			return u.tr.T("door.retrieve", map[string]any{"Count": n})
+		}
+		return u.tr.T("door.staff_close")
+	}
+	return u.tr.T("door.put_in")
 }
 
-// depositDone offers the next parcel or finishing the visit.
-func (u *UI) depositDone() fyne.CanvasObject {
-	v := u.view
-	list := container.NewVBox()
-	for _, r := range v.Receipts {
-		list.Add(text(fmt.Sprintf("%s  →  %s", r.Barcode, r.CompartmentID)))
+// depositedScreen offers the next parcel or finishing the visit.
+type depositedScreen struct {
+	u            *UI
+	obj          fyne.CanvasObject
+	title, body  *widget.Label
+	list         *widget.Label
+	next, finish *widget.Button
+}
+
+func (u *UI) newDepositedScreen() *depositedScreen {
+	s := &depositedScreen{u: u, title: heading(""), body: subheading(""), list: text("")}
+	s.next = u.act(widget.MediumImportance, u.svc.NextParcel)
+	s.finish = u.act(widget.HighImportance, u.finish)
+	top := container.NewBorder(nil, nil, colouredIcon(&u.look, assets.IconCheck, 96, theme.ColorNameSuccess), nil, s.title)
+	s.obj = container.NewBorder(container.NewVBox(top, s.body), container.NewGridWithColumns(2, s.next, s.finish), nil, nil, s.list)
+	return s
+}
+
+func (s *depositedScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *depositedScreen) update() {
+	u, v := s.u, s.u.view
+	setText(s.title, u.tr.T("deposited.title", map[string]any{"Door": v.Compartment.ID}))
+	setText(s.body, u.tr.T("deposited.body"))
+	setText(s.list, receiptLines(v.Receipts))
+	setButton(s.next, u.tr.T("btn.next_parcel"), widget.MediumImportance, true)
+	setButton(s.finish, u.tr.T("btn.finish"), widget.HighImportance, true)
+}
+
+// receiptLines lists parcels and their doors, one a line.
+func receiptLines(items []locker.ReceiptItem) string {
+	var b strings.Builder
+	for i, r := range items {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "%s  →  %s", r.Barcode, r.CompartmentID)
 	}
-	check := colouredIcon(assets.IconCheck, u.px(96), theme.ColorNameSuccess)
-	top := container.NewBorder(nil, nil, check, nil,
-		heading(u.tr.T("deposited.title", map[string]any{"Door": v.Compartment.ID})))
-	buttons := container.NewGridWithColumns(2,
-		u.act(u.tr.T("btn.next_parcel"), widget.MediumImportance, u.svc.NextParcel),
-		u.finishButton())
-	return container.NewBorder(container.NewVBox(top, subheading(u.tr.T("deposited.body"))), buttons, nil, nil, list)
+	return b.String()
 }
 
 // receiptScreen shows the receipt QR the courier scans as proof.
-func (u *UI) receiptScreen() fyne.CanvasObject {
-	r := u.receipt
-	list := container.NewVBox()
-	for _, it := range r.Items {
-		list.Add(text(fmt.Sprintf("%s  →  %s", it.Barcode, it.CompartmentID)))
-	}
-	left := container.NewVBox(heading(u.tr.T("receipt.title")), text(u.tr.T("receipt.body", map[string]any{"Count": len(r.Items)})), list)
-	done := u.button(u.tr.T("btn.done"), widget.HighImportance, u.goHome)
-	return container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), container.New(&minWidth{w: 320}, done)), nil, nil,
-		container.New(u.splitFit(0.5), left, container.NewCenter(qrObject(r.Text, 360))))
+type receiptScreen struct {
+	u                 *UI
+	obj               fyne.CanvasObject
+	title, body, list *widget.Label
+	qr                *qrView
+	done              *widget.Button
 }
 
-// pickupEntry asks for the pickup code, or a QR code at the camera.
-func (u *UI) pickupEntry() fyne.CanvasObject {
-	v := u.view
-	f := u.fields.pin
-	var left, right fyne.CanvasObject
-	if v.Locked {
-		wait := v.LockedUntil.Sub(u.o.Clock.Now()).Round(time.Second)
-		if wait < 0 {
-			wait = 0
-		}
-		m, s := int(wait.Minutes()), int(wait.Seconds())%60
-		msg := u.tr.T("pickup.locked", map[string]any{"Time": fmt.Sprintf("%d:%02d", m, s)})
-		if wait > time.Hour { // the day's budget of wrong PINs is spent
-			msg = u.tr.T("pickup.locked_today")
-		}
-		locked := container.NewVBox(heading(u.tr.T("pickup.title")),
-			banner(msg,
-				theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning))
-		var body fyne.CanvasObject = locked
-		if d := u.demoPanel(); d != nil && !u.accessible {
-			body = container.New(u.split(0.72), locked, d)
-		}
-		return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil, body)
-	}
-	u.focus = f
-	left = container.NewVBox(heading(u.tr.T("pickup.title")), text(u.tr.T("pickup.body")), f.obj)
-	right = keypad(u, f, u.tr.T("btn.open"))
+func (u *UI) newReceiptScreen() *receiptScreen {
+	s := &receiptScreen{u: u, title: heading(""), body: text(""), list: text(""), qr: newQRView(&u.look, 360)}
+	s.done = u.button(widget.HighImportance, u.goHome)
+	left := container.NewVBox(s.title, s.body, s.list)
+	s.obj = container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), container.New(&minWidth{w: 320}, s.done)), nil, nil,
+		container.New(u.splitFit(0.5), left, container.NewCenter(s.qr.obj)))
+	return s
+}
+
+func (s *receiptScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *receiptScreen) update() {
+	u, r := s.u, s.u.receipt
+	setText(s.title, u.tr.T("receipt.title"))
+	setText(s.body, u.tr.T("receipt.body", map[string]any{"Count": len(r.Items)}))
+	setText(s.list, receiptLines(r.Items))
+	s.qr.set(r.Text)
+	setButton(s.done, u.tr.T("btn.done"), widget.HighImportance, true)
+}
+
+// pickupScreen asks for the pickup code, or a QR code at the scanner or
+// camera; while the keypad is locked it shows the countdown instead.
+type pickupScreen struct {
+	u                 *UI
+	obj               fyne.CanvasObject
+	entry, locked     fyne.CanvasObject
+	title, body, hint *widget.Label
+	lockTitle         *widget.Label
+	camera            *widget.Label
+	pad               *keys
+	back, back2       *widget.Button
+	demo              *demoPanel
+}
+
+func (u *UI) newPickupScreen() *pickupScreen {
+	s := &pickupScreen{u: u, title: heading(""), body: text(""), hint: text(""), lockTitle: heading(""), camera: subheading(""), pad: u.newKeypad()}
+	s.back, s.back2 = u.backButton(), u.backButton()
 	var qr fyne.CanvasObject
 	if u.o.Camera != nil {
-		qr = container.NewBorder(subheading(u.tr.T("pickup.camera")), nil, nil, nil, u.preview)
+		qr = container.NewBorder(s.camera, nil, nil, nil, u.preview)
 	} else {
-		qr = container.NewBorder(nil, nil, container.NewVBox(icon(assets.IconScan, u.px(72), true)), nil, text(u.tr.T("pickup.scanner")))
+		qr = container.NewBorder(nil, nil, container.NewVBox(icon(&u.look, assets.IconScan, 72, true)), nil, s.hint)
 	}
+	left := container.NewVBox(s.title, s.body, u.fields.pin.obj)
 	// Back sits under the left column so the keypad gets the full height.
-	leftCol := container.NewBorder(left, container.NewHBox(u.backButton()), nil, nil, qr)
-	main := container.New(u.splitFit(0.5), leftCol, right)
-	if d := u.demoPanel(); d != nil && !u.accessible { // on home only with the larger text
-		return container.New(u.split(0.72), main, d)
-	}
-	return main
+	leftCol := container.NewBorder(left, container.NewHBox(s.back), nil, nil, qr)
+	s.entry = container.New(u.splitFit(0.5), leftCol, s.pad.obj)
+	lock := newBanner(theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning)
+	lock.bind(u.frame.lockLeft)
+	s.locked = container.NewBorder(nil, container.NewHBox(s.back2), nil, nil, container.NewVBox(s.lockTitle, lock))
+	s.demo = u.newDemoPanel()
+	s.obj = container.New(u.split(0.72), container.NewStack(s.entry, s.locked), s.demo.obj)
+	return s
 }
 
-// pickupDoor shows the open door; more doors of the queue are listed.
-func (u *UI) pickupDoor() fyne.CanvasObject {
-	v := u.view
-	instr := u.tr.T("door.take_out")
-	if n := len(v.Pickup); n > 1 {
-		done := 0
-		for _, p := range v.Pickup {
-			if p.State == locker.PickupDone || p.State == locker.PickupFailed {
-				done++
-			}
-		}
-		instr += "\n" + u.tr.T("pickup.queue", map[string]any{"Done": done + 1, "Total": n})
+func (s *pickupScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *pickupScreen) update() {
+	u := s.u
+	locked := u.view.Locked
+	show(s.entry, !locked)
+	show(s.locked, locked)
+	if !locked {
+		u.focus = u.fields.pin
 	}
-	buttons := container.NewHBox(u.act(u.tr.T("btn.door_didnt_open"), widget.MediumImportance, u.svc.DoorDidntOpen))
-	return container.NewBorder(nil, buttons, nil, nil, u.doorPanel(instr))
+	setText(s.title, u.tr.T("pickup.title"))
+	setText(s.lockTitle, u.tr.T("pickup.title"))
+	setText(s.body, u.tr.T("pickup.body"))
+	setText(s.hint, u.tr.T("pickup.scanner"))
+	setText(s.camera, u.tr.T("pickup.camera"))
+	setButton(s.pad.ok, u.tr.T("btn.open"), widget.HighImportance, true)
+	setButton(s.back, u.tr.T("btn.back"), widget.MediumImportance, true)
+	setButton(s.back2, u.tr.T("btn.back"), widget.MediumImportance, true)
+	s.demo.update(u.o.Demo && !u.accessible) // on home only with the larger text
 }
 
-// pickupDone thanks the recipient.
-func (u *UI) pickupDone() fyne.CanvasObject {
-	check := colouredIcon(assets.IconCheck, u.px(160), theme.ColorNameSuccess)
+// pickupDoneScreen thanks the recipient.
+type pickupDoneScreen struct {
+	u           *UI
+	obj         fyne.CanvasObject
+	title, body *widget.Label
+	failed      *banner
+	done        *widget.Button
+}
+
+func (u *UI) newPickupDoneScreen() *pickupDoneScreen {
+	s := &pickupDoneScreen{u: u, title: heading(""), body: text("")}
+	s.title.Alignment, s.title.Wrapping = fyne.TextAlignCenter, fyne.TextWrapOff
+	s.body.Alignment, s.body.Wrapping = fyne.TextAlignCenter, fyne.TextWrapOff
+	s.failed = newBanner(theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning)
+	s.done = u.act(widget.HighImportance, u.svc.Cancel)
+	box := container.NewVBox(container.NewCenter(colouredIcon(&u.look, assets.IconCheck, 160, theme.ColorNameSuccess)),
+		s.title, s.body, s.failed, container.NewCenter(container.New(&minWidth{w: 360}, s.done)))
+	s.obj = container.NewCenter(box)
+	return s
+}
+
+func (s *pickupDoneScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *pickupDoneScreen) update() {
+	u := s.u
 	failed := 0
 	for _, p := range u.view.Pickup {
 		if p.State == locker.PickupFailed {
 			failed++
 		}
 	}
-	title := heading(u.tr.T("done.title"))
-	title.Alignment, title.Wrapping = fyne.TextAlignCenter, fyne.TextWrapOff
-	body := text(u.tr.T("done.body"))
-	body.Alignment, body.Wrapping = fyne.TextAlignCenter, fyne.TextWrapOff
-	box := container.NewVBox(container.NewCenter(check), title, body)
-	if failed > 0 {
-		box.Add(banner(u.tr.T("done.failed", map[string]any{"Count": failed}), theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning))
-	}
-	box.Add(container.NewCenter(container.New(&minWidth{w: 360}, u.act(u.tr.T("btn.done"), widget.HighImportance, u.svc.Cancel))))
-	return container.NewCenter(box)
+	setText(s.title, u.tr.T("done.title"))
+	setText(s.body, u.tr.T("done.body"))
+	s.failed.SetText(u.tr.T("done.failed", map[string]any{"Count": failed}))
+	show(s.failed, failed > 0)
+	setButton(s.done, u.tr.T("btn.done"), widget.HighImportance, true)
 }
 
-// staffSignIn asks for the staff PIN and the authenticator code.
-func (u *UI) staffSignIn() fyne.CanvasObject {
-	f := u.fields.staffPIN
+// staffScreen asks for the staff PIN and the authenticator code.
+type staffScreen struct {
+	u              *UI
+	obj            fyne.CanvasObject
+	title          *widget.Label
+	pinBtn, totpBt *widget.Button
+	pad            *keys
+	back           *widget.Button
+}
+
+func (u *UI) newStaffScreen() *staffScreen {
+	s := &staffScreen{u: u, title: heading(""), pad: u.newKeypad(), back: u.backButton()}
+	s.pinBtn = u.button(widget.LowImportance, func() { u.staffOnTOTP = false; u.refresh() })
+	s.totpBt = u.button(widget.LowImportance, func() { u.staffOnTOTP = true; u.refresh() })
+	left := container.NewVBox(s.title, s.pinBtn, u.fields.staffPIN.obj, s.totpBt, u.fields.staffTOTP.obj)
+	s.obj = container.NewBorder(nil, container.NewHBox(s.back), nil, nil, container.New(u.splitFit(0.45), left, s.pad.obj))
+	return s
+}
+
+func (s *staffScreen) object() fyne.CanvasObject { return s.obj }
+
+func (s *staffScreen) update() {
+	u := s.u
+	u.focus = u.fields.staffPIN
+	pinImp, totpImp := widget.HighImportance, widget.LowImportance
 	if u.staffOnTOTP {
-		f = u.fields.staffTOTP
+		u.focus = u.fields.staffTOTP
+		pinImp, totpImp = totpImp, pinImp
 	}
-	u.focus = f
-	pinBtn := u.button(u.tr.T("staff.pin"), widget.LowImportance, func() { u.staffOnTOTP = false; u.render() })
-	totpBtn := u.button(u.tr.T("staff.totp"), widget.LowImportance, func() { u.staffOnTOTP = true; u.render() })
-	if u.staffOnTOTP {
-		totpBtn.Importance = widget.HighImportance
-	} else {
-		pinBtn.Importance = widget.HighImportance
+	setText(s.title, u.tr.T("staff.title"))
+	setButton(s.pinBtn, u.tr.T("staff.pin"), pinImp, true)
+	setButton(s.totpBt, u.tr.T("staff.totp"), totpImp, true)
+	setButton(s.pad.ok, u.tr.T("btn.ok"), widget.HighImportance, true)
+	setButton(s.back, u.tr.T("btn.back"), widget.MediumImportance, true)
+}
+
+// noticeText translates the View's notice.
+func (u *UI) noticeText() string {
+	n := u.view.Notice
+	if n.Kind == locker.NoticeNone {
+		return ""
 	}
-	left := container.NewVBox(heading(u.tr.T("staff.title")),
-		pinBtn, u.fields.staffPIN.obj, totpBtn, u.fields.staffTOTP.obj)
-	return container.NewBorder(nil, container.NewHBox(u.backButton()), nil, nil,
-		container.New(u.splitFit(0.45), left, keypad(u, f, u.tr.T("btn.ok"))))
+	s := u.tr.T("notice."+string(n.Kind), map[string]any{"Door": n.Compartment, "Failed": n.Failed, "Size": string(n.Size), "Count": n.Count})
+	if s == "notice."+string(n.Kind) {
+		return n.Text
+	}
+	return s
 }
 
 // cut shortens s to at most n runes, with an ellipsis.

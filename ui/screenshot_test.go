@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -21,14 +20,14 @@ func TestScreenshots(t *testing.T) {
 			suffix = "-portrait"
 		}
 		t.Run(suffix[1:], func(t *testing.T) {
-			h := newHarness(t, Options{Demo: true, Diag: fakeDiag{}, Portrait: sz.Height > sz.Width})
+			h := newServiceHarness(t, Options{Demo: true, Diag: fakeDiag{}, Portrait: sz.Height > sz.Width})
 			h.u.win.Resize(sz)
-			h.u.render()
+			h.u.refresh()
 			h.shot("01-home" + suffix)
 			h.tap("Drop off")
 			h.keys("47")
 			h.shot("02-courier-signin" + suffix)
-			h.keys("11")
+			h.keys("1100")
 			h.tap("OK")
 			h.wantScreen("deposit.scan")
 			h.shot("03-scan-parcel" + suffix)
@@ -38,10 +37,11 @@ func TestScreenshots(t *testing.T) {
 			h.pick("Ana García")
 			h.wantScreen("deposit.size")
 			h.shot("05-size" + suffix)
-			test.Tap(h.u.sizeButtons[locker.SizeS])
+			h.tapPicture("size:S")
 			h.wantScreen("deposit.door")
+			h.w.door(h.u.view, locker.EventOpened)
 			h.shot("06-door-open" + suffix)
-			h.svc.closeDoor()
+			h.w.door(h.u.view, locker.EventClosed)
 			h.shot("07-deposited" + suffix)
 			h.tap("Finish")
 			h.wantScreen("receipt")
@@ -49,14 +49,16 @@ func TestScreenshots(t *testing.T) {
 			h.tap("Done")
 			h.wantScreen("home")
 			h.shot("09-home-demo-credential" + suffix)
+			pin := h.u.view.LastCredential.PIN
 			h.tap("Pick up")
-			h.keys("48")
+			h.keys(pin[:2])
 			h.shot("10-pickup-keypad" + suffix)
-			h.keys("2913")
+			h.keys(pin[2:])
 			h.tap("Open")
 			h.wantScreen("pickup.door")
+			h.w.door(h.u.view, locker.EventOpened)
 			h.shot("11-pickup-door" + suffix)
-			h.svc.closeDoor()
+			h.w.door(h.u.view, locker.EventClosed)
 			h.shot("12-pickup-done" + suffix)
 			h.tap("Done")
 			h.tap("Español")
@@ -66,9 +68,9 @@ func TestScreenshots(t *testing.T) {
 			h.shot("14-home-accessible" + suffix)
 			h.tap("Larger text")
 			h.tap("Staff")
-			h.keys("2468")
+			h.keys("246800")
 			h.tap("OK")
-			h.keys("123456")
+			h.keys(h.totp())
 			h.shot("15-staff-signin" + suffix)
 			h.tap("OK")
 			h.wantScreen("maint.menu")
@@ -83,16 +85,17 @@ func TestScreenshots(t *testing.T) {
 			h.shot("17-audit" + suffix)
 			h.tap("Diagnostics")
 			h.shot("18-diagnostics" + suffix)
-			h.svc.update(func(v *locker.View) { v.Staff.TOTPSecret = "JBSWY3DPEHPK3PXP" })
 			h.tap("Authenticator")
 			h.shot("18b-authenticator" + suffix)
 			h.tap("Sign out")
 			h.tap("Pick up")
-			h.keys("123456")
+			h.keys("12345678")
 			h.tap("Open")
 			h.shot("19-pickup-wrong-code" + suffix)
-			h.keys("666666")
-			h.tap("Open")
+			for range 4 {
+				h.keys("12345678")
+				h.tap("Open")
+			}
 			h.shot("20-pickup-lockout" + suffix)
 			h.tap("Back")
 			h.tap("Drop off")

@@ -13,8 +13,9 @@ import (
 //
 // A screen that needs more room than the window has (long sentences, both
 // bars at the bottom showing, the larger text) is drawn again denser:
-// level 1 and 2 shrink the spacing, the fixed sizes (see UI.px) and, less,
-// the text.
+// level 1 and 2 shrink the room inside buttons, the fixed sizes (see look)
+// and, less, the text. The denser theme applies to the screen's body only,
+// through a theme override.
 type touchTheme struct {
 	accessible bool
 	dense      int // 0 (as designed) to maxDense
@@ -184,7 +185,10 @@ func (t touchTheme) Size(name fyne.ThemeSizeName) float32 {
 	case theme.SizeNameInnerPadding:
 		return 18 * sp
 	case theme.SizeNamePadding:
-		return 8 * sp
+		// The same at every density: Fyne's layouts read the padding of
+		// the application's theme when they lay out again by themselves,
+		// outside the body's theme override (see UI.applyLook).
+		return 8
 	case theme.SizeNameInputBorder:
 		if t.accessible {
 			return 4

@@ -1,10 +1,11 @@
 // Package ui is the kiosk's full-screen Fyne touchscreen app: the home
 // screen, the courier deposit flow, the recipient pickup flow, staff
 // maintenance and the demo panel. It holds no business logic: every button
-// calls one method of the domain Service, and the screens are redrawn from
-// the service's View, which the presenter receives through Subscribe and
-// hands to the UI goroutine with fyne.Do. Service calls run off the UI
-// goroutine so that serial, database and network work never blocks it.
+// calls one method of the domain Service. Each screen is built once and
+// updated in place from the service's View, which the UI receives through
+// Subscribe and hands to the UI goroutine with fyne.Do. Service calls run
+// off the UI goroutine so that serial, database and network work never
+// blocks it.
 //
 // Wiring (cmd/kiosk):
 //
@@ -26,7 +27,6 @@ import (
 	"errors"
 	"image"
 	"log/slog"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +34,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -148,7 +147,7 @@ type Options struct {
 	Logger      *slog.Logger  // default discards
 	Language    string        // initial language tag, default "en"
 	Title       string        // window title, default "Parcel locker"
-	// LayoutFile, when set, is a file rewritten after every redraw with
+	// LayoutFile, when set, is a file rewritten after every update with
 	// the screen's LayoutMap (JSON): for end-to-end tests and support tools.
 	LayoutFile string
 }
@@ -211,24 +210,27 @@ type UI struct {
 	scans      []Scan
 	focus      *field
 	fields     fields
-	preview    *canvas.Image // the camera's live frame, kept across redraws
-	screenKey  string
-	dense      int       // the density the screen was last drawn at (see render)
-	laidOut    layoutKey // what the density depends on, at the last render
-	drawnFor   fyne.Size // the window's size at the last render
-	scrolls    bool
-	drawn      *fyne.Container // the window's content below the settled root
-	kept       reusable        // buttons, tiles and the bank map kept from one redraw to the next
-	layoutSeq  int             // redraws written to Options.LayoutFile
-	// sizeButtons are the size picker's buttons (their labels are drawings).
-	sizeButtons map[locker.Size]*widget.Button
-	// recipientButtons are the directory's result tiles by recipient id.
-	recipientButtons map[string]*widget.Button
+	preview    *canvas.Image // the camera's live frame on the pickup screen
 	// staffOnTOTP: the keypad types into the authenticator code box.
 	staffOnTOTP bool
+
+	frame     frame
+	look      look
+	screens   map[string]*shownScreen // built the first time each shows
+	shown     *shownScreen
+	screenKey string
+	// restylers colour canvas objects from the look's theme and refresh
+	// the rows of lists, which a theme override's refresh does not reach
+	// (see restyle).
+	restylers []func(fyne.Theme)
+	dense     int               // the density the screen is drawn at (see fit)
+	densities map[layoutKey]int // the density found for each layout
+	laidOut   layoutKey         // what the density depends on, at the last fit
+	scrolls   bool              // the body scrolls: even the densest did not fit
+	layoutSeq int               // updates written to Options.LayoutFile
 }
 
-// fields are the entry boxes, kept across redraws.
+// fields are the entry boxes, each built once for its screen.
 type fields struct {
 	courier, barcode, search, pin, staffPIN, staffTOTP *field
 }
@@ -258,7 +260,9 @@ func New(app fyne.App, svc Service, o Options) (*UI, error) {
 	if o.Language != "" {
 		tr.setLang(o.Language)
 	}
-	u := &UI{app: app, svc: svc, o: o, tr: tr, log: o.Logger, ctx: context.Background()}
+	registerWithFyne(tr.cur)
+	u := &UI{app: app, svc: svc, o: o, tr: tr, log: o.Logger, ctx: context.Background(),
+		screens: map[string]*shownScreen{}, densities: map[layoutKey]int{}}
 	u.async = func(f func()) { go f() }
 	u.preview = canvas.NewImageFromImage(nil)
 	u.preview.FillMode = canvas.ImageFillContain
@@ -272,11 +276,12 @@ func New(app fyne.App, svc Service, o Options) (*UI, error) {
 		u.win.Resize(fyne.NewSize(1280, 800))
 	}
 	u.win.SetFullScreen(o.Fullscreen)
-	u.resetFields()
+	u.makeFields()
+	u.buildFrame()
 	u.hookKeys()
 	u.view = svc.View()
 	u.lastTouch = u.o.Clock.Now()
-	u.render()
+	u.refresh()
 	return u, nil
 }
 
@@ -443,7 +448,7 @@ func (u *UI) touch() {
 	u.lastTouch = u.o.Clock.Now()
 	if u.warned {
 		u.warned = false
-		u.render()
+		u.refresh()
 	}
 }
 
@@ -463,6 +468,7 @@ func (u *UI) call(fn func(ctx context.Context) error) {
 	}
 	u.busy = true
 	u.msg = message{}
+	u.writeLayout() // says busy
 	ctx := u.callCtx()
 	u.async(func() {
 		err := fn(ctx)
@@ -472,7 +478,7 @@ func (u *UI) call(fn func(ctx context.Context) error) {
 				u.log.Info("ui: action failed", "err", err)
 				u.msg = message{err: err}
 			}
-			u.render()
+			u.refresh()
 		})
 	})
 }
@@ -483,10 +489,6 @@ func (u *UI) setView(v locker.View) {
 		return // an older View overtaken by a newer one
 	}
 	prev := u.view
-	if sameView(prev, v) {
-		u.view = v
-		return // nothing on screen changes (a remote command, a repeated sensor reading)
-	}
 	u.view = v
 	if v.Flow != prev.Flow || v.Step != prev.Step {
 		u.msg = message{}
@@ -509,22 +511,15 @@ func (u *UI) setView(v locker.View) {
 		// An error of the service's own (a door event, a timeout): say it.
 		u.msg = message{err: v.Err}
 	}
-	u.render()
+	u.refresh()
 }
 
-// sameView reports whether two Views differ only in their revision.
-func sameView(a, b locker.View) bool {
-	a.Rev, b.Rev = 0, 0
-	return reflect.DeepEqual(a, b)
-}
-
-// tick runs the idle timer and the lockout countdown.
+// tick runs the idle timer and the countdowns, once a second. Only the
+// countdowns' labels change, unless the window's size did (shown for the
+// first time, or the panel turned) or the idle card comes or goes.
 func (u *UI) tick(now time.Time) {
-	if s := u.win.Canvas().Size(); s != u.drawnFor {
-		// Shown for the first time, or the panel turned: lay the screen
-		// out again for its size, from the designed density.
-		u.laidOut = layoutKey{}
-		u.render()
+	if u.win.Canvas().Size() != u.laidOut.size {
+		u.refresh() // lay the screen out again for its size
 	}
 	if st := u.view.Step; st == locker.StepUnlocking || st == locker.StepDoorOpen {
 		// A door is unlocked or open: the person is busy at the door, and
@@ -532,15 +527,13 @@ func (u *UI) tick(now time.Time) {
 		u.lastTouch = now
 		if u.warned {
 			u.warned = false
-			u.render()
+			u.refresh()
 		}
 		return
 	}
 	if u.idle() {
 		u.lastTouch = now
-		if u.view.Locked {
-			u.render() // the countdown on the home screen's pickup hint
-		}
+		u.countdowns()
 		return
 	}
 	since := now.Sub(u.lastTouch)
@@ -553,15 +546,14 @@ func (u *UI) tick(now time.Time) {
 		if u.o.Language == "" {
 			u.tr.setLang("en")
 		}
+		u.relabelFields()
 		u.accessible = false
 		u.goHome()
-	case since >= u.o.IdleWarn:
+	case since >= u.o.IdleWarn && !u.warned:
 		u.warned = true
-		u.render()
+		u.refresh()
 	default:
-		if u.view.Locked || u.warned {
-			u.render()
-		}
+		u.countdowns()
 	}
 }
 
@@ -585,7 +577,7 @@ func (u *UI) goHome() {
 		u.busy = false
 		u.call(func(ctx context.Context) error { return u.svc.Cancel(ctx) })
 	}
-	u.render()
+	u.refresh()
 }
 
 // onScan routes a scanned code by the screen it arrives on.
@@ -609,7 +601,7 @@ func (u *UI) onScan(s Scan) {
 	case v.Flow != locker.FlowIdle && !(v.Flow == locker.FlowPickup && v.Step == locker.StepDone):
 		// A scan in the middle of another step is only recorded (scanner test).
 		if v.Flow == locker.FlowMaintenance {
-			u.render()
+			u.refresh() // the diagnostics list the scans
 		}
 	case s.Kind == ScanPickupQR && (u.local == localHome || u.local == localPickup):
 		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
@@ -621,10 +613,10 @@ func (u *UI) onScan(s Scan) {
 		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
 	case u.local == localHome && s.Kind == ScanParcel:
 		u.msg = message{id: "err.signin_first"}
-		u.render()
+		u.refresh()
 	case u.local == localHome:
 		u.msg = message{id: "err.unknown_code"}
-		u.render()
+		u.refresh()
 	}
 }
 
@@ -695,16 +687,17 @@ func (u *UI) errText(err error) string {
 	return u.tr.T("err.generic")
 }
 
-// resetFields empties every entry box.
-func (u *UI) resetFields() {
+// makeFields builds the entry boxes, once.
+func (u *UI) makeFields() {
 	size := float32(44)
+	l := &u.look
 	u.fields = fields{
-		courier:   newField(u.tr.T("field.code"), 32, false, true, size),
-		barcode:   newField(u.tr.T("field.barcode"), 64, false, false, 36),
-		search:    newField(u.tr.T("field.search"), 40, false, false, 30),
-		pin:       newField(u.tr.T("field.pin"), 12, true, false, 56),
-		staffPIN:  newField(u.tr.T("field.staff_pin"), 12, true, true, size),
-		staffTOTP: newField(u.tr.T("field.totp"), 6, true, false, size),
+		courier:   newField(l, u.tr.T("field.code"), 32, false, true, size),
+		barcode:   newField(l, u.tr.T("field.barcode"), 64, false, false, 36),
+		search:    newField(l, u.tr.T("field.search"), 40, false, false, 30),
+		pin:       newField(l, u.tr.T("field.pin"), 12, true, false, 56),
+		staffPIN:  newField(l, u.tr.T("field.staff_pin"), 12, true, true, size),
+		staffTOTP: newField(l, u.tr.T("field.totp"), 6, true, false, size),
 	}
 	f := &u.fields
 	f.courier.onSubmit = func(code string) {
@@ -718,17 +711,35 @@ func (u *UI) resetFields() {
 	f.search.onChange = func(q string) { u.runSearch(q, 0) }
 	f.search.onSubmit = func(q string) { u.runSearch(q, 0) }
 	f.pin.onSubmit = func(pin string) {
-		u.fields.pin.set("")
+		u.fields.pin.clear()
 		u.call(func(ctx context.Context) error { return u.svc.PickupWithPIN(ctx, pin) })
 	}
 	f.staffPIN.onSubmit = func(string) {
 		u.staffOnTOTP = true
-		u.render()
+		u.refresh()
 	}
 	f.staffTOTP.onSubmit = func(code string) {
 		pin := u.fields.staffPIN.text
 		u.call(func(ctx context.Context) error { return u.svc.StaffSignIn(ctx, pin, code) })
 	}
+}
+
+// resetFields empties every entry box.
+func (u *UI) resetFields() {
+	for _, f := range u.allFields() {
+		f.clear()
+	}
+}
+
+// relabelFields translates the entry boxes' hints after a language change.
+func (u *UI) relabelFields() {
+	f := &u.fields
+	f.courier.setHint(u.tr.T("field.code"))
+	f.barcode.setHint(u.tr.T("field.barcode"))
+	f.search.setHint(u.tr.T("field.search"))
+	f.pin.setHint(u.tr.T("field.pin"))
+	f.staffPIN.setHint(u.tr.T("field.staff_pin"))
+	f.staffTOTP.setHint(u.tr.T("field.totp"))
 }
 
 // runSearch asks the directory for one page. It is a query, not an action:
@@ -747,7 +758,7 @@ func (u *UI) runSearch(q string, page int) {
 			} else {
 				u.search = res
 			}
-			u.render()
+			u.refresh()
 		})
 	})
 }
@@ -767,7 +778,7 @@ func (u *UI) loadAudit(page int) {
 			} else {
 				u.audit = res
 			}
-			u.render()
+			u.refresh()
 		})
 	})
 }
@@ -786,7 +797,7 @@ func (u *UI) loadDiag() {
 			} else {
 				u.diag = &res
 			}
-			u.render()
+			u.refresh()
 		})
 	})
 }

@@ -109,7 +109,7 @@ func TestField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newField("hint", tt.max, tt.digits, false, 20)
+			f := newField(nil, "hint", tt.max, tt.digits, false, 20)
 			var submitted string
 			f.onSubmit = func(s string) { submitted = s }
 			for _, r := range tt.typed {
@@ -131,7 +131,7 @@ func TestField(t *testing.T) {
 
 func TestMaskedFieldShowsDots(t *testing.T) {
 	test.NewTempApp(t)
-	f := newField("PIN", 8, true, true, 20)
+	f := newField(nil, "PIN", 8, true, true, 20)
 	for _, r := range "2468" {
 		f.typeRune(r)
 	}
@@ -172,7 +172,7 @@ func TestSplitLayout(t *testing.T) {
 	if o1.Size().Width >= o2.Size().Width || o1.Position().Y != o2.Position().Y {
 		t.Fatalf("landscape: %v %v / %v %v", o1.Position(), o1.Size(), o2.Position(), o2.Size())
 	}
-	split{ratio: 0.25, portrait: true, fitFirst: true}.Layout([]fyne.CanvasObject{o1, o2}, fyne.NewSize(500, 1000))
+	split{ratio: 0.25, look: &look{portrait: true}, fitFirst: true}.Layout([]fyne.CanvasObject{o1, o2}, fyne.NewSize(500, 1000))
 	if o1.Size().Height != 50 || o2.Position().Y <= 50 || o1.Position().X != o2.Position().X {
 		t.Fatalf("portrait: %v %v / %v %v", o1.Position(), o1.Size(), o2.Position(), o2.Size())
 	}
@@ -191,3 +191,4 @@ func (o *fixedObj) Move(p fyne.Position)    { o.pos = p }
 func (o *fixedObj) Position() fyne.Position { return o.pos }
 func (o *fixedObj) Resize(s fyne.Size)      { o.size = s }
 func (o *fixedObj) Size() fyne.Size         { return o.size }
+func (o *fixedObj) Visible() bool           { return true }

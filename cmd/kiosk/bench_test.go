@@ -20,6 +20,7 @@ import (
 
 	"github.com/parcelkiosk/locker/assets"
 	"github.com/parcelkiosk/locker/internal/xvfb"
+	"github.com/parcelkiosk/locker/ui"
 	"github.com/parcelkiosk/locker/uplink"
 )
 
@@ -94,13 +95,20 @@ func BenchmarkColdStart(b *testing.B) {
 // BenchmarkFlowsRSS runs whole deposits and pickups through the real
 // binary: a pre-advice over NATS, the courier's badge and the parcel on a
 // serial scanner (a pty), the simulated door closing, "Finish" and "Done"
-// clicked, the pickup QR from the parcel.deposited event scanned on the
-// home screen, the door closing again, "Done". It reports the kiosk's
-// resident memory after a warm-up and after the measured flows; growth per
-// 1,000 flows should stay near zero. Use -benchtime=200x or more.
+// tapped where the kiosk's layout map (--layout-map) places them, the
+// pickup QR from the parcel.deposited event scanned on the home screen, the
+// door closing again, "Done". Fyne's cache keeps its default (one minute)
+// unless FYNE_CACHE is set in the environment.
+//
+// It reports the kiosk's resident memory after 100 flows and after all of
+// them (at least 100; -benchtime=1000x for the README's figure), beside a
+// bare Fyne window (testdata/barewindow: full screen, a label and a dozen
+// buttons) measured first in the same Xvfb; and the kiosk's CPU while the
+// home screen stands idle for IDLE_SECONDS (default 60) before the flows.
 func BenchmarkFlowsRSS(b *testing.B) {
 	display := startXvfb(b)
 	bin := buildKiosk(b)
+	bare := bareWindowRSS(b, display)
 	dir := b.TempDir()
 	master, slave, err := pty.Open()
 	if err != nil {
@@ -112,13 +120,11 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	layoutPath := filepath.Join(dir, "layout.json")
 	port := freePort(b)
 	cmd := exec.Command(bin, "--demo", "--config", cfgPath, "--data", filepath.Join(dir, "data"),
-		"--windowed", "--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms")
+		"--windowed", "--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms", "--layout-map", layoutPath)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	if os.Getenv("FYNE_CACHE") == "" {
-		cmd.Env = append(cmd.Env, "FYNE_CACHE=10s") // as the systemd unit sets it
-	}
 	logs, err := os.Create(filepath.Join(dir, "kiosk.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -151,15 +157,36 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	if _, err := nc.ChanSubscribe("locker.demo.k1.evt.parcel.>", events); err != nil {
 		b.Fatal(err)
 	}
-	for !windowShown(display) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	click := func(x, y int) {
-		c := exec.Command("xdotool", "mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
-		c.Env = append(os.Environ(), "DISPLAY="+display)
-		if out, err := c.CombinedOutput(); err != nil {
-			fail("xdotool: %v %s", err, out)
+	win := waitWindow(b, display)
+	// waitScreen waits for the layout map to show screen with no action
+	// running (taps are ignored while one runs) and returns it.
+	waitScreen := func(screen string) ui.LayoutMap {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var m ui.LayoutMap
+			if raw, err := os.ReadFile(layoutPath); err == nil && json.Unmarshal(raw, &m) == nil && m.Screen == screen && !m.Busy {
+				return m
+			}
+			if time.Now().After(deadline) {
+				fail("the kiosk did not show %s within 20s", screen)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
+	}
+	tap := func(screen, label string) {
+		m := waitScreen(screen)
+		for _, it := range m.Items {
+			if it.Label == label && it.Enabled {
+				c := exec.Command("xdotool", "mousemove", "--window", win,
+					strconv.Itoa(int(it.X+it.W/2)), strconv.Itoa(int(it.Y+it.H/2)), "click", "1")
+				c.Env = append(os.Environ(), "DISPLAY="+display)
+				if out, err := c.CombinedOutput(); err != nil {
+					fail("xdotool: %v %s", err, out)
+				}
+				return
+			}
+		}
+		fail("no %q on %s", label, screen)
 	}
 	scan := func(text string) {
 		if _, err := master.Write([]byte(text + "\r\n")); err != nil {
@@ -193,39 +220,104 @@ func BenchmarkFlowsRSS(b *testing.B) {
 		if m, err := nc.Request(subj.Command("parcel.expect"), []byte(req), 10*time.Second); err != nil || !strings.Contains(string(m.Data), `"ok":true`) {
 			fail("parcel.expect: %v %v", err, m)
 		}
+		waitScreen("home")
 		scan("BADGE:USPS-3")
-		time.Sleep(600 * time.Millisecond) // the sign-in reaches the screen
+		waitScreen("deposit.scan")
 		scan(barcode)
 		dep := await("parcel.deposited", barcode)
-		time.Sleep(300 * time.Millisecond)
-		click(949, 733) // Finish
-		time.Sleep(300 * time.Millisecond)
-		click(1096, 733) // Done, on the receipt
-		time.Sleep(300 * time.Millisecond)
+		tap("deposit.done", "Finish")
+		tap("receipt", "Done")
+		waitScreen("home")
 		scan(dep["qr"].(string))
 		await("parcel.picked_up", "")
-		time.Sleep(300 * time.Millisecond)
-		click(640, 622) // Done, on "All done"
-		time.Sleep(300 * time.Millisecond)
+		tap("pickup.done", "Done")
 	}
-	// Warm up past Fyne's cache horizon (FYNE_CACHE, one minute by
-	// default): screens drawn within it are still held, by design.
-	for i := range 30 {
-		flow(-1 - i)
+
+	// The home screen standing idle.
+	waitScreen("home")
+	idle := 60 * time.Second
+	if s, err := strconv.Atoi(os.Getenv("IDLE_SECONDS")); err == nil {
+		idle = time.Duration(s) * time.Second
 	}
-	// A growth figure needs many flows: at least 60 even when the
-	// benchmark framework asks for one (its default -benchtime).
-	n := max(b.N, 60)
-	rss0 := rssOf(b, cmd.Process.Pid)
+	cpu0 := cpuOf(b, cmd.Process.Pid)
+	time.Sleep(idle)
+	idleCPU := (cpuOf(b, cmd.Process.Pid) - cpu0).Seconds() / idle.Seconds() * 100
+
+	n := max(b.N, 100)
 	b.ResetTimer()
+	var rss100 uint64
 	for i := range n {
 		flow(i)
+		if i == 99 {
+			rss100 = rssOf(b, cmd.Process.Pid)
+		}
+		if (i+1)%100 == 0 { // progress, for a run stopped early
+			fmt.Printf("after %d flows: rss %.1f MB (bare window %.1f MB)\n", i+1, float64(rssOf(b, cmd.Process.Pid))/(1<<20), float64(bare)/(1<<20))
+		}
 	}
 	b.StopTimer()
-	rss1 := rssOf(b, cmd.Process.Pid)
+	rssN := rssOf(b, cmd.Process.Pid)
+	mb := func(v uint64) float64 { return float64(v) / (1 << 20) }
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(n), "ms/flow")
-	b.ReportMetric(float64(rss1)/(1<<20), "rss-MB")
-	b.ReportMetric((float64(rss1)-float64(rss0))/(1<<10)/float64(n)*1000, "rss-growth-KB/1000flows")
+	b.ReportMetric(float64(n), "flows")
+	b.ReportMetric(mb(bare), "bare-MB")
+	b.ReportMetric(mb(rss100), "rss100-MB")
+	b.ReportMetric(mb(rssN), "rss-MB")
+	b.ReportMetric(mb(rssN)-mb(bare), "over-bare-MB")
+	b.ReportMetric(float64(rssN)/float64(rss100), "rss/rss100")
+	b.ReportMetric(idleCPU, "idle-cpu-%")
+}
+
+// waitWindow waits for the kiosk's window and returns its X window id.
+func waitWindow(b *testing.B, display string) string {
+	b.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Parcel locker$")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.Output(); err == nil {
+			if ids := strings.Fields(string(out)); len(ids) > 0 {
+				return ids[0]
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("no window within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// bareWindowRSS runs testdata/barewindow in display and returns its
+// resident memory once its window has shown for three seconds.
+func bareWindowRSS(b *testing.B, display string) uint64 {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "barewindow")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/barewindow").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	waitWindow(b, display)
+	time.Sleep(3 * time.Second)
+	return rssOf(b, cmd.Process.Pid)
+}
+
+// cpuOf reads the CPU time (user and system) a process has used.
+func cpuOf(b *testing.B, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticks
 }
 
 // rssOf reads a process's resident set size from /proc.

@@ -80,7 +80,7 @@ func (h *harness) cancelWithParcelInside(barcode, recipient string) {
 	// two (100 ms) pass so the bus has read it whichever poll saw the door.
 	time.Sleep(300 * time.Millisecond)
 	kept := h.auditCount("parcel.kept")
-	h.pressUntil("deposit.door", "Cancel", func() bool { return h.auditCount("parcel.kept") > kept })
+	h.pressFor("deposit.door", "Cancel", func() bool { return h.auditCount("parcel.kept") > kept })
 	if !h.waitScreen("home", 20*time.Second) {
 		h.t.Errorf("cancel with the parcel inside: the kiosk does not go home")
 	}
@@ -189,7 +189,7 @@ func (h *harness) bootWithoutAdapter() {
 
 	// Staff can sign in and see the diagnostics.
 	logins := len(h.events.find(ofType(locker.EvtStaffLogin)))
-	h.pressUntil("home", "Staff", h.onScreen("staff"))
+	h.pressFor("home", "Staff", h.onScreen("staff"))
 	h.typeText(staffPIN)
 	h.key("Return")
 	code, err := totp.GenerateCode(staffTOTP, time.Now())
@@ -201,7 +201,7 @@ func (h *harness) bootWithoutAdapter() {
 	h.events.wait(20*time.Second, "staff.login without the adapter", func(event) bool { return len(h.events.find(ofType(locker.EvtStaffLogin))) > logins })
 	h.selectTab("Diagnostics")
 	h.shot("boot-no-adapter-diagnostics")
-	h.pressUntil("maint.menu", "Sign out", h.onScreen("home"))
+	h.pressFor("maint.menu", "Sign out", h.onScreen("home"))
 
 	h.sim.must("plug") // the adapter appears
 	if !waitFor(30*time.Second, func() bool { st, err := h.status(); return err == nil && st.BoardOnline }) {

@@ -20,6 +20,9 @@ type variant struct {
 	multi bool
 	// pure also tries gozxing's pure-barcode mode (a clean, upright code).
 	pure bool
+	// yScale is how many source rows one row of the image stands for
+	// (for the images shrunk in height to smooth bars); 0 means 1.
+	yScale float64
 }
 
 // variants lists the preparations of g in the order they are tried, cheap
@@ -92,16 +95,16 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		variant{name: "vsmooth", make: func() *image.Gray {
 			sm := small()
 			return resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/4))
-		}, oneD: true},
+		}, oneD: true, yScale: 4},
 		variant{name: "hsmooth", make: func() *image.Gray {
 			sm := small()
 			return rotate90CCW(resize(sm, max(1, sm.Bounds().Dx()/4), sm.Bounds().Dy()))
-		}, oneD: true},
+		}, oneD: true, yScale: 4},
 		variant{name: "sharpen2", make: func() *image.Gray { return sharpenStrong(small()) }, oneD: true},
 		variant{name: "vsharp", make: func() *image.Gray {
 			sm := small()
 			return sharpenStrong(resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/3)))
-		}, oneD: true},
+		}, oneD: true, yScale: 3},
 	)
 	if side < 600 {
 		vs = append(vs, variant{name: "upsharp", make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
@@ -177,10 +180,14 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			}
 		}
 		if v.oneD && len(s.ones) > 0 && ctx.Err() == nil {
-			found := s.read1D(ctx, hyb, true)
+			ys := v.yScale
+			if ys == 0 {
+				ys = 1
+			}
+			found := s.read1D(ctx, hyb, true, ys)
 			if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
 				loc, _ := gozxing.NewBinaryBitmap(newLocalRowBinarizer(src))
-				if more := s.read1D(ctx, loc, true); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+				if more := s.read1D(ctx, loc, true, ys); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
 					found = more
 				}
 			}

@@ -51,7 +51,7 @@ func TestRunDecode(t *testing.T) {
 		{"no code prints nothing", []string{blank}, "", false, ""},
 		{"bad files fail but others print", []string{garbage, good, filepath.Join(dir, "missing.png"), empty}, good + "\tQR\tPK1.abc\\x09def\n", true, "not a readable image"},
 		{"symbology filter", []string{"-symbologies", "Code128,EAN13", good}, "", false, ""},
-		{"unknown symbology", []string{"-symbologies", "PDF417", good}, "", true, "unknown symbology"},
+		{"unknown symbology", []string{"-symbologies", "Codabar", good}, "", true, "unknown symbology"},
 		{"no files", nil, "", true, "no files"},
 	}
 	for _, tc := range tests {

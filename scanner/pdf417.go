@@ -1,0 +1,636 @@
+package scanner
+
+import (
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+)
+
+// A PDF417 reader (ISO/IEC 15438): the start and stop patterns are found
+// on the rows of the binarized image, the symbol is sampled along lines
+// from the start pattern to the stop pattern, each codeword is read on its
+// own (cluster and value from its 17-module pattern), the row indicators
+// give each line its row and the symbol's size, and votes over all lines
+// fill the codeword matrix, which Reed-Solomon over GF(929) corrects.
+
+// pdfGrid is a binarized image, true for black.
+type pdfGrid struct {
+	w, h int
+	px   []bool
+}
+
+func gridFromMatrix(m *gozxing.BitMatrix) *pdfGrid {
+	g := &pdfGrid{w: m.GetWidth(), h: m.GetHeight()}
+	g.px = make([]bool, g.w*g.h)
+	for y := 0; y < g.h; y++ {
+		for x := 0; x < g.w; x++ {
+			g.px[y*g.w+x] = m.Get(x, y)
+		}
+	}
+	return g
+}
+
+func (g *pdfGrid) at(x, y int) bool {
+	if x < 0 || y < 0 || x >= g.w || y >= g.h {
+		return false
+	}
+	return g.px[y*g.w+x]
+}
+
+// rot180 and rot90 return turned copies.
+func (g *pdfGrid) rot180() *pdfGrid {
+	out := &pdfGrid{w: g.w, h: g.h, px: make([]bool, len(g.px))}
+	for i, v := range g.px {
+		out.px[len(g.px)-1-i] = v
+	}
+	return out
+}
+
+func (g *pdfGrid) rot90() *pdfGrid {
+	out := &pdfGrid{w: g.h, h: g.w, px: make([]bool, len(g.px))}
+	for y := 0; y < g.h; y++ {
+		for x := 0; x < g.w; x++ {
+			// (x, y) -> (y, w-1-x): counter-clockwise.
+			out.px[(g.w-1-x)*out.w+y] = g.px[y*g.w+x]
+		}
+	}
+	return out
+}
+
+var (
+	pdfStart = []float64{8, 1, 1, 1, 1, 1, 1, 3}
+	pdfStop  = []float64{7, 1, 1, 3, 1, 1, 1, 2, 1}
+)
+
+// pdfHit is one row's sighting of a start or stop pattern.
+type pdfHit struct {
+	x0, x1 float64 // left and right edges
+	y      int
+	m      float64 // module width
+}
+
+// matchPattern tells whether runs (starting with a bar) have the widths
+// of pat, and returns the module width.
+func matchPattern(runs []int, pat []float64) (float64, bool) {
+	total := 0
+	for _, r := range runs {
+		total += r
+	}
+	var sum float64
+	for _, p := range pat {
+		sum += p
+	}
+	m := float64(total) / sum
+	if m < 0.8 {
+		return 0, false
+	}
+	var dev float64
+	for i, p := range pat {
+		d := math.Abs(float64(runs[i]) - p*m)
+		if d > 0.6*m+0.3*p*m {
+			return 0, false
+		}
+		dev += d
+	}
+	return m, dev/float64(total) < 0.2
+}
+
+// findPatterns scans rows of g for start and stop patterns.
+func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
+	step := max(1, g.h/400)
+	runs := make([]int, 0, 64)
+	pos := make([]int, 0, 64)
+	for y := 0; y < g.h; y += step {
+		runs, pos = runs[:0], pos[:0]
+		row := g.px[y*g.w : (y+1)*g.w]
+		cur, n := row[0], 0
+		for x, v := range row {
+			if v != cur {
+				runs = append(runs, n)
+				pos = append(pos, x-n)
+				cur, n = v, 0
+			}
+			n++
+		}
+		runs = append(runs, n)
+		pos = append(pos, g.w-n)
+		first := 0
+		if !row[0] {
+			first = 1 // runs[first] is the first bar
+		}
+		for i := first; i < len(runs); i += 2 {
+			quietL := i == 0 || i == 1 && !row[0]
+			if i+8 <= len(runs) {
+				if m, ok := matchPattern(runs[i:i+8], pdfStart); ok && (quietL || float64(runs[i-1]) >= 1.5*m) {
+					starts = append(starts, pdfHit{float64(pos[i]), float64(pos[i+7] + runs[i+7]), y, m})
+				}
+			}
+			if i+9 <= len(runs) {
+				if m, ok := matchPattern(runs[i:i+9], pdfStop); ok {
+					end := pos[i+8] + runs[i+8]
+					if i+9 == len(runs) || float64(runs[i+9]) >= 1.5*m {
+						stops = append(stops, pdfHit{float64(pos[i]), float64(end), y, m})
+					}
+				}
+			}
+		}
+	}
+	return starts, stops
+}
+
+// pdfColumn is a vertical chain of pattern sightings.
+type pdfColumn struct {
+	hits []pdfHit
+	m    float64
+}
+
+func chainHits(hits []pdfHit, step int) []pdfColumn {
+	var cols []pdfColumn
+	for _, h := range hits {
+		best := -1
+		for i := range cols {
+			last := cols[i].hits[len(cols[i].hits)-1]
+			dy := h.y - last.y
+			if dy <= 0 || dy > 8*step+int(4*last.m) {
+				continue
+			}
+			if math.Abs(h.x0-last.x0) <= 2*last.m+float64(dy)*0.8 && h.m < 1.6*last.m && h.m > last.m/1.6 {
+				best = i
+				break
+			}
+		}
+		if best < 0 {
+			cols = append(cols, pdfColumn{hits: []pdfHit{h}})
+			continue
+		}
+		cols[best].hits = append(cols[best].hits, h)
+	}
+	out := cols[:0]
+	for _, c := range cols {
+		if len(c.hits) < 3 {
+			continue
+		}
+		ms := make([]float64, len(c.hits))
+		for i, h := range c.hits {
+			ms[i] = h.m
+		}
+		sort.Float64s(ms)
+		c.m = ms[len(ms)/2]
+		if float64(c.hits[len(c.hits)-1].y-c.hits[0].y) < 2*c.m {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// edge fits x = a + b*y through the hits' left (or right) edges.
+func (c pdfColumn) edge(right bool) (a, b float64) {
+	var sy, sx, syy, sxy, n float64
+	for _, h := range c.hits {
+		x := h.x0
+		if right {
+			x = h.x1
+		}
+		y := float64(h.y)
+		sy += y
+		sx += x
+		syy += y * y
+		sxy += x * y
+		n++
+	}
+	d := n*syy - sy*sy
+	if d == 0 {
+		return sx / n, 0
+	}
+	b = (n*sxy - sx*sy) / d
+	a = (sx - b*sy) / n
+	return a, b
+}
+
+// pdfSymbol is a located symbol: the outer corners of the start pattern
+// (left) and stop pattern (right), top and bottom.
+type pdfSymbol struct {
+	tl, bl, tr, br [2]float64
+	m              float64
+}
+
+func (g *pdfGrid) locate() []pdfSymbol {
+	starts, stops := g.findPatterns()
+	if len(starts) == 0 || len(stops) == 0 {
+		return nil
+	}
+	step := max(1, g.h/400)
+	sc, tc := chainHits(starts, step), chainHits(stops, step)
+	var out []pdfSymbol
+	for _, s := range sc {
+		sy0, sy1 := s.hits[0].y, s.hits[len(s.hits)-1].y
+		best, bestOv := -1, 0
+		for j, t := range tc {
+			ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
+			if t.hits[0].x0 <= s.hits[0].x1 || t.m > 1.6*s.m || t.m < s.m/1.6 {
+				continue
+			}
+			ov := min(sy1, ty1) - max(sy0, ty0)
+			if ov > bestOv {
+				best, bestOv = j, ov
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		t := tc[best]
+		ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
+		a, b := s.edge(false)
+		c, d := t.edge(true)
+		out = append(out, pdfSymbol{
+			tl: [2]float64{a + b*float64(sy0), float64(sy0)},
+			bl: [2]float64{a + b*float64(sy1), float64(sy1)},
+			tr: [2]float64{c + d*float64(ty0), float64(ty0)},
+			br: [2]float64{c + d*float64(ty1), float64(ty1)},
+			m:  (s.m + t.m) / 2,
+		})
+	}
+	return out
+}
+
+// pdfLookup maps a 17-module pattern to its codeword value and cluster
+// index (0, 1, 2 for clusters 0, 3, 6).
+type pdfLookup map[uint32]int32
+
+func newPDFLookup() pdfLookup {
+	l := make(pdfLookup, 3*929)
+	for k := 0; k < 3; k++ {
+		for v, p := range pdf417Patterns[k] {
+			l[p] = int32(k<<16 | v)
+		}
+	}
+	return l
+}
+
+// pdfLine is one sampled line across the symbol.
+type pdfLine struct {
+	t       float64
+	cluster int   // majority cluster, -1 if none
+	cw      []int // value per slot, -1 if unread
+	cl      []int // cluster per slot
+	row     int   // symbol row, -1 if unknown
+}
+
+// sampleLine reads the pixels from p to q.
+func (g *pdfGrid) sampleLine(p, q [2]float64) []bool {
+	dx, dy := q[0]-p[0], q[1]-p[1]
+	n := int(math.Ceil(math.Hypot(dx, dy)))
+	if n < 2 {
+		return nil
+	}
+	out := make([]bool, n+1)
+	for i := 0; i <= n; i++ {
+		f := float64(i) / float64(n)
+		out[i] = g.at(int(p[0]+f*dx+0.5), int(p[1]+f*dy+0.5))
+	}
+	return out
+}
+
+// readCodewords reads the slots (row indicators and data) of one line.
+// px runs from the left edge of the start pattern to the right edge of
+// the stop pattern; slots is the number of codeword columns (data + 2).
+func readCodewords(px []bool, slots int, look pdfLookup) (cw, cl []int) {
+	m := float64(len(px)) / float64(17*slots+35)
+	cw, cl = make([]int, slots), make([]int, slots)
+	next := 17 * m // expected start of the next codeword
+	for k := 0; k < slots; k++ {
+		cw[k], cl[k] = -1, -1
+		want := next
+		if k > 0 && cw[k-1] < 0 {
+			want = 17 * m * float64(k+1)
+		}
+		// The nearest white-to-black edge.
+		x0 := -1
+		for d := 0; d <= int(3*m)+1; d++ {
+			for _, x := range []int{int(want+0.5) + d, int(want+0.5) - d} {
+				if x > 0 && x < len(px) && px[x] && !px[x-1] {
+					x0 = x
+					break
+				}
+			}
+			if x0 >= 0 {
+				break
+			}
+		}
+		next = want + 17*m
+		if x0 < 0 {
+			continue
+		}
+		// Eight runs from x0.
+		var runs [8]int
+		x, r := x0, 0
+		for r < 8 && x < len(px) {
+			c := px[x]
+			n := 0
+			for x < len(px) && px[x] == c {
+				n++
+				x++
+			}
+			if c != (r%2 == 0) {
+				break
+			}
+			runs[r] = n
+			r++
+		}
+		if r < 8 {
+			continue
+		}
+		w := x - x0
+		if float64(w) < 13*m || float64(w) > 21*m {
+			continue
+		}
+		var pat uint32
+		for i := 0; i < 17; i++ {
+			c := (float64(i) + 0.5) * float64(w) / 17
+			acc := 0
+			for e := 0; e < 8; e++ {
+				acc += runs[e]
+				if float64(acc) > c {
+					if e%2 == 0 {
+						pat |= 1 << (16 - i)
+					}
+					break
+				}
+			}
+		}
+		v, ok := look[pat]
+		if !ok {
+			continue
+		}
+		cw[k], cl[k] = int(v&0xffff), int(v>>16)
+		next = float64(x0 + w)
+	}
+	return cw, cl
+}
+
+// pdfMeta is the symbol size read from the row indicators.
+type pdfMeta struct {
+	rows, cols, ecLevel int
+}
+
+// decodePDF417 finds and decodes PDF417 symbols in a binarized image, in
+// its four quarter turns. found tells whether start and stop patterns of
+// a symbol were seen at all, read or not.
+func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
+	g := gridFromMatrix(m)
+	for turn := 0; turn < 4; turn++ {
+		if turn == 2 {
+			g = g.rot90()
+		} else if turn > 0 {
+			g = g.rot180()
+		}
+		for _, sym := range g.locate() {
+			found = true
+			if text, ok := s.readPDF417(g, sym); ok {
+				return []hit{{text: text, sym: SymPDF417}}, true
+			}
+		}
+	}
+	return nil, found
+}
+
+func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (string, bool) {
+	hL := sym.bl[1] - sym.tl[1]
+	hR := sym.br[1] - sym.tr[1]
+	n := int(math.Max(hL, hR)) + 1
+	lineAt := func(i int) (p, q [2]float64, t float64) {
+		t = float64(i) / float64(max(1, n-1))
+		// A little outside the found ends: the first and last rows.
+		t = -0.02 + 1.04*t
+		p = [2]float64{sym.tl[0] + t*(sym.bl[0]-sym.tl[0]), sym.tl[1] + t*(sym.bl[1]-sym.tl[1])}
+		q = [2]float64{sym.tr[0] + t*(sym.br[0]-sym.tr[0]), sym.tr[1] + t*(sym.br[1]-sym.tr[1])}
+		return p, q, t
+	}
+	// The number of codeword columns from the module width.
+	p, q, _ := lineAt(n / 2)
+	length := math.Hypot(q[0]-p[0], q[1]-p[1])
+	slots := int(math.Round((length/sym.m - 35) / 17))
+	if slots < 3 || slots > 32 {
+		return "", false
+	}
+	lines := make([]pdfLine, 0, n)
+	votes := map[[2]int]int{} // (kind, value) -> count
+	for i := 0; i < n; i++ {
+		p, q, t := lineAt(i)
+		px := g.sampleLine(p, q)
+		if px == nil {
+			continue
+		}
+		cw, cl := readCodewords(px, slots, s.d.pdfLook)
+		ln := pdfLine{t: t, cw: cw, cl: cl, cluster: -1, row: -1}
+		var cc [3]int
+		for _, c := range cl {
+			if c >= 0 {
+				cc[c]++
+			}
+		}
+		bestC := 0
+		for c := 1; c < 3; c++ {
+			if cc[c] > cc[bestC] {
+				bestC = c
+			}
+		}
+		if cc[bestC] == 0 || cc[bestC]*2 < cc[0]+cc[1]+cc[2] {
+			continue
+		}
+		ln.cluster = bestC
+		// Row indicators: left slot 0, right slot slots-1.
+		rowVotes := map[int]int{}
+		for side, k := range []int{0, slots - 1} {
+			if cw[k] < 0 || cl[k] != bestC {
+				continue
+			}
+			grp, info := cw[k]/30, cw[k]%30
+			rowVotes[grp*3+bestC]++
+			// What the indicator holds: 0 (rows-1)/3, 1 ecLevel*3 +
+			// (rows-1)%3, 2 cols-1; the left and right indicators of a
+			// row hold different ones.
+			var kind int
+			if side == 1 {
+				kind = (bestC + 2) % 3
+			} else {
+				kind = bestC
+			}
+			votes[[2]int{kind, info}]++
+		}
+		for r, c := range rowVotes {
+			if c > 0 {
+				ln.row = r
+			}
+		}
+		if len(rowVotes) > 1 {
+			ln.row = -1
+		}
+		lines = append(lines, ln)
+	}
+	meta, ok := pickMeta(votes)
+	if !ok || meta.cols+2 != slots {
+		if !ok {
+			return "", false
+		}
+		if meta.cols+2 != slots {
+			// The module estimate was off: read again with the
+			// indicators' column count.
+			slots = meta.cols + 2
+			return s.readPDF417Slots(g, sym, n, lineAt, slots, meta)
+		}
+	}
+	return s.assemble(lines, meta)
+}
+
+// readPDF417Slots re-reads the lines with a known number of slots.
+func (s *session) readPDF417Slots(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int, meta pdfMeta) (string, bool) {
+	var lines []pdfLine
+	for i := 0; i < n; i++ {
+		p, q, t := lineAt(i)
+		px := g.sampleLine(p, q)
+		if px == nil {
+			continue
+		}
+		cw, cl := readCodewords(px, slots, s.d.pdfLook)
+		ln := pdfLine{t: t, cw: cw, cl: cl, cluster: -1, row: -1}
+		var cc [3]int
+		for _, c := range cl {
+			if c >= 0 {
+				cc[c]++
+			}
+		}
+		bestC := 0
+		for c := 1; c < 3; c++ {
+			if cc[c] > cc[bestC] {
+				bestC = c
+			}
+		}
+		if cc[bestC] == 0 || cc[bestC]*2 < cc[0]+cc[1]+cc[2] {
+			continue
+		}
+		ln.cluster = bestC
+		for _, k := range []int{0, slots - 1} {
+			if cw[k] >= 0 && cl[k] == bestC {
+				r := cw[k]/30*3 + bestC
+				if ln.row >= 0 && ln.row != r {
+					ln.row = -2
+				} else if ln.row != -2 {
+					ln.row = r
+				}
+			}
+		}
+		if ln.row == -2 {
+			ln.row = -1
+		}
+		lines = append(lines, ln)
+	}
+	return s.assemble(lines, meta)
+}
+
+// pickMeta takes the most voted value of each row indicator field.
+func pickMeta(votes map[[2]int]int) (pdfMeta, bool) {
+	best := [3]int{-1, -1, -1}
+	cnt := [3]int{}
+	for k, c := range votes {
+		if c > cnt[k[0]] {
+			best[k[0]], cnt[k[0]] = k[1], c
+		}
+	}
+	if best[0] < 0 || best[1] < 0 || best[2] < 0 {
+		return pdfMeta{}, false
+	}
+	m := pdfMeta{rows: best[0]*3 + best[1]%3 + 1, cols: best[2] + 1, ecLevel: best[1] / 3}
+	if m.rows < 3 || m.rows > 90 || m.cols < 1 || m.cols > 30 {
+		return pdfMeta{}, false
+	}
+	return m, true
+}
+
+// assemble gives rows to the lines without a readable indicator, votes
+// the codeword matrix, corrects it and decodes the message.
+func (s *session) assemble(lines []pdfLine, meta pdfMeta) (string, bool) {
+	// Lines between two of known row take the row of their cluster
+	// next to them.
+	lastKnown := -1
+	for i := range lines {
+		if lines[i].row >= meta.rows {
+			lines[i].row = -1
+		}
+		if lines[i].row >= 0 {
+			lastKnown = i
+			continue
+		}
+		if lastKnown < 0 {
+			continue
+		}
+		r := lines[lastKnown].row
+		for d := 0; d <= 2; d++ {
+			if (r+d)%3 == lines[i].cluster {
+				if r+d < meta.rows {
+					lines[i].row = r + d
+				}
+				break
+			}
+		}
+	}
+	total := meta.rows * meta.cols
+	votes := make([]map[int]int, total)
+	for _, ln := range lines {
+		if ln.row < 0 || len(ln.cw) != meta.cols+2 {
+			continue
+		}
+		for c := 0; c < meta.cols; c++ {
+			v, k := ln.cw[c+1], ln.cl[c+1]
+			if v < 0 || k != ln.row%3 {
+				continue
+			}
+			i := ln.row*meta.cols + c
+			if votes[i] == nil {
+				votes[i] = map[int]int{}
+			}
+			votes[i][v]++
+		}
+	}
+	cw := make([]int, total)
+	missing := 0
+	for i, vs := range votes {
+		best, bc := 0, 0
+		for v, c := range vs {
+			if c > bc || c == bc && v < best {
+				best, bc = v, c
+			}
+		}
+		if bc == 0 {
+			missing++
+		}
+		cw[i] = best
+	}
+	numEC := 1 << (meta.ecLevel + 1)
+	if total <= numEC || missing > numEC {
+		return "", false
+	}
+	if cw[0] == 0 || cw[0] > total-numEC {
+		cw[0] = total - numEC
+	}
+	if _, err := correctPDF417(s.d.gf, cw, numEC); err != nil {
+		return "", false
+	}
+	// Check: the corrected codewords must have zero syndromes.
+	p := mkPoly(cw)
+	for i := 1; i <= numEC; i++ {
+		if s.d.gf.eval(p, s.d.gf.exp[i]) != 0 {
+			return "", false
+		}
+	}
+	if cw[0] < 1 || cw[0] > total-numEC {
+		return "", false
+	}
+	text, err := decodePDF417Data(cw[:cw[0]])
+	if err != nil {
+		return "", false
+	}
+	return text, true
+}

@@ -166,6 +166,23 @@ func chainHits(hits []pdfHit, step int) []pdfColumn {
 		}
 		cols[best].hits = append(cols[best].hits, h)
 	}
+	// Join chains broken by a damaged stretch: one below the other, in
+	// line, with the same module width.
+	for i := 0; i < len(cols); i++ {
+		for j := 0; j < len(cols); j++ {
+			if i == j || len(cols[i].hits) == 0 || len(cols[j].hits) == 0 {
+				continue
+			}
+			a, b := cols[i].hits[len(cols[i].hits)-1], cols[j].hits[0]
+			dy := b.y - a.y
+			if dy <= 0 || float64(dy) > 25*a.m || math.Abs(b.x0-a.x0) > 3*a.m+0.3*float64(dy) ||
+				b.m > 1.4*a.m || b.m < a.m/1.4 {
+				continue
+			}
+			cols[i].hits = append(cols[i].hits, cols[j].hits...)
+			cols[j].hits = nil
+		}
+	}
 	out := cols[:0]
 	for _, c := range cols {
 		if len(c.hits) < 3 {
@@ -213,12 +230,18 @@ func (c pdfColumn) edge(right bool) (a, b float64) {
 // (left) and stop pattern (right), top and bottom.
 type pdfSymbol struct {
 	tl, bl, tr, br [2]float64
-	m              float64
+	// startM and stopM are the module widths on the start and stop
+	// patterns.
+	startM, stopM float64
+	// noStop marks a symbol whose stop pattern was not seen (damaged,
+	// cut, or compact PDF417): tr and br are only a direction, and the
+	// size comes from the left row indicators.
+	noStop bool
 }
 
 func (g *pdfGrid) locate() []pdfSymbol {
 	starts, stops := g.findPatterns()
-	if len(starts) == 0 || len(stops) == 0 {
+	if len(starts) == 0 {
 		return nil
 	}
 	step := max(1, g.h/400)
@@ -238,6 +261,17 @@ func (g *pdfGrid) locate() []pdfSymbol {
 			}
 		}
 		if best < 0 {
+			// No stop pattern: sample rightwards, perpendicular to
+			// the start pattern's edge, far enough for any symbol.
+			a, b := s.edge(false)
+			n := math.Hypot(1, b)
+			far := float64(17*32+35) * s.m
+			tl := [2]float64{a + b*float64(sy0), float64(sy0)}
+			bl := [2]float64{a + b*float64(sy1), float64(sy1)}
+			dx, dy := far/n, -far*b/n
+			out = append(out, pdfSymbol{tl: tl, bl: bl,
+				tr: [2]float64{tl[0] + dx, tl[1] + dy}, br: [2]float64{bl[0] + dx, bl[1] + dy},
+				startM: s.m, noStop: true})
 			continue
 		}
 		t := tc[best]
@@ -245,11 +279,11 @@ func (g *pdfGrid) locate() []pdfSymbol {
 		a, b := s.edge(false)
 		c, d := t.edge(true)
 		out = append(out, pdfSymbol{
-			tl: [2]float64{a + b*float64(sy0), float64(sy0)},
-			bl: [2]float64{a + b*float64(sy1), float64(sy1)},
-			tr: [2]float64{c + d*float64(ty0), float64(ty0)},
-			br: [2]float64{c + d*float64(ty1), float64(ty1)},
-			m:  (s.m + t.m) / 2,
+			tl:     [2]float64{a + b*float64(sy0), float64(sy0)},
+			bl:     [2]float64{a + b*float64(sy1), float64(sy1)},
+			tr:     [2]float64{c + d*float64(ty0), float64(ty0)},
+			br:     [2]float64{c + d*float64(ty1), float64(ty1)},
+			startM: s.m, stopM: t.m,
 		})
 	}
 	return out
@@ -293,79 +327,91 @@ func (g *pdfGrid) sampleLine(p, q [2]float64) []bool {
 	return out
 }
 
+// readOne reads the codeword whose first bar starts near want on px,
+// with module width m. It returns the value, the cluster index and where
+// the codeword starts and how wide it is.
+func readOne(px []bool, want, m float64, look pdfLookup) (v, cl, x0, w int, ok bool) {
+	// The nearest white-to-black edge.
+	x0 = -1
+	for d := 0; d <= int(3*m)+1 && x0 < 0; d++ {
+		for _, x := range []int{int(want+0.5) + d, int(want+0.5) - d} {
+			if x > 0 && x < len(px) && px[x] && !px[x-1] {
+				x0 = x
+				break
+			}
+		}
+	}
+	if x0 < 0 {
+		return 0, 0, 0, 0, false
+	}
+	// Eight runs from x0.
+	var runs [8]int
+	x, r := x0, 0
+	for r < 8 && x < len(px) {
+		c := px[x]
+		n := 0
+		for x < len(px) && px[x] == c {
+			n++
+			x++
+		}
+		runs[r] = n
+		r++
+	}
+	if r < 8 {
+		return 0, 0, 0, 0, false
+	}
+	w = x - x0
+	if float64(w) < 13*m || float64(w) > 21*m {
+		return 0, 0, 0, 0, false
+	}
+	var pat uint32
+	for i := 0; i < 17; i++ {
+		c := (float64(i) + 0.5) * float64(w) / 17
+		acc := 0
+		for e := 0; e < 8; e++ {
+			acc += runs[e]
+			if float64(acc) > c {
+				if e%2 == 0 {
+					pat |= 1 << (16 - i)
+				}
+				break
+			}
+		}
+	}
+	val, found := look[pat]
+	if !found {
+		return 0, 0, 0, 0, false
+	}
+	return int(val & 0xffff), int(val >> 16), x0, w, true
+}
+
 // readCodewords reads the slots (row indicators and data) of one line.
 // px runs from the left edge of the start pattern to the right edge of
-// the stop pattern; slots is the number of codeword columns (data + 2).
-func readCodewords(px []bool, slots int, look pdfLookup) (cw, cl []int) {
-	m := float64(len(px)) / float64(17*slots+35)
+// the stop pattern (or beyond, when stopM is 0: no stop pattern); slots
+// is the number of codeword columns (data + 2), and startM and stopM the
+// module widths measured on the patterns.
+func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup) (cw, cl []int) {
 	cw, cl = make([]int, slots), make([]int, slots)
-	next := 17 * m // expected start of the next codeword
-	for k := 0; k < slots; k++ {
+	next, ml := 17*startM, startM
+	last := slots
+	if stopM > 0 {
+		last = slots - 1
+		// The right indicator, anchored on the right end.
+		cw[last], cl[last] = -1, -1
+		if v, c, _, _, ok := readOne(px, float64(len(px))-35*stopM, stopM, look); ok {
+			cw[last], cl[last] = v, c
+		}
+	}
+	for k := 0; k < last; k++ {
 		cw[k], cl[k] = -1, -1
-		want := next
-		if k > 0 && cw[k-1] < 0 {
-			want = 17 * m * float64(k+1)
-		}
-		// The nearest white-to-black edge.
-		x0 := -1
-		for d := 0; d <= int(3*m)+1; d++ {
-			for _, x := range []int{int(want+0.5) + d, int(want+0.5) - d} {
-				if x > 0 && x < len(px) && px[x] && !px[x-1] {
-					x0 = x
-					break
-				}
-			}
-			if x0 >= 0 {
-				break
-			}
-		}
-		next = want + 17*m
-		if x0 < 0 {
-			continue
-		}
-		// Eight runs from x0.
-		var runs [8]int
-		x, r := x0, 0
-		for r < 8 && x < len(px) {
-			c := px[x]
-			n := 0
-			for x < len(px) && px[x] == c {
-				n++
-				x++
-			}
-			if c != (r%2 == 0) {
-				break
-			}
-			runs[r] = n
-			r++
-		}
-		if r < 8 {
-			continue
-		}
-		w := x - x0
-		if float64(w) < 13*m || float64(w) > 21*m {
-			continue
-		}
-		var pat uint32
-		for i := 0; i < 17; i++ {
-			c := (float64(i) + 0.5) * float64(w) / 17
-			acc := 0
-			for e := 0; e < 8; e++ {
-				acc += runs[e]
-				if float64(acc) > c {
-					if e%2 == 0 {
-						pat |= 1 << (16 - i)
-					}
-					break
-				}
-			}
-		}
-		v, ok := look[pat]
+		v, c, x0, w, ok := readOne(px, next, ml, look)
 		if !ok {
+			next += 17 * ml
 			continue
 		}
-		cw[k], cl[k] = int(v&0xffff), int(v>>16)
+		cw[k], cl[k] = v, c
 		next = float64(x0 + w)
+		ml = 0.5*ml + 0.5*float64(w)/17
 	}
 	return cw, cl
 }
@@ -397,9 +443,7 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 }
 
 func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (string, bool) {
-	hL := sym.bl[1] - sym.tl[1]
-	hR := sym.br[1] - sym.tr[1]
-	n := int(math.Max(hL, hR)) + 1
+	n := int(math.Max(sym.bl[1]-sym.tl[1], sym.br[1]-sym.tr[1])) + 1
 	lineAt := func(i int) (p, q [2]float64, t float64) {
 		t = float64(i) / float64(max(1, n-1))
 		// A little outside the found ends: the first and last rows.
@@ -408,93 +452,38 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (string, bool) {
 		q = [2]float64{sym.tr[0] + t*(sym.br[0]-sym.tr[0]), sym.tr[1] + t*(sym.br[1]-sym.tr[1])}
 		return p, q, t
 	}
-	// The number of codeword columns from the module width.
-	p, q, _ := lineAt(n / 2)
-	length := math.Hypot(q[0]-p[0], q[1]-p[1])
-	slots := int(math.Round((length/sym.m - 35) / 17))
-	if slots < 3 || slots > 32 {
+	// First the row indicators only (the left one when there is no
+	// stop pattern), for the symbol's size.
+	slots := 2
+	if sym.noStop {
+		slots = 1
+	}
+	lines, votes := s.pdfLines(g, sym, n, lineAt, slots)
+	meta, ok := pickMeta(votes)
+	if !ok {
 		return "", false
 	}
-	lines := make([]pdfLine, 0, n)
-	votes := map[[2]int]int{} // (kind, value) -> count
-	for i := 0; i < n; i++ {
-		p, q, t := lineAt(i)
-		px := g.sampleLine(p, q)
-		if px == nil {
-			continue
-		}
-		cw, cl := readCodewords(px, slots, s.d.pdfLook)
-		ln := pdfLine{t: t, cw: cw, cl: cl, cluster: -1, row: -1}
-		var cc [3]int
-		for _, c := range cl {
-			if c >= 0 {
-				cc[c]++
-			}
-		}
-		bestC := 0
-		for c := 1; c < 3; c++ {
-			if cc[c] > cc[bestC] {
-				bestC = c
-			}
-		}
-		if cc[bestC] == 0 || cc[bestC]*2 < cc[0]+cc[1]+cc[2] {
-			continue
-		}
-		ln.cluster = bestC
-		// Row indicators: left slot 0, right slot slots-1.
-		rowVotes := map[int]int{}
-		for side, k := range []int{0, slots - 1} {
-			if cw[k] < 0 || cl[k] != bestC {
-				continue
-			}
-			grp, info := cw[k]/30, cw[k]%30
-			rowVotes[grp*3+bestC]++
-			// What the indicator holds: 0 (rows-1)/3, 1 ecLevel*3 +
-			// (rows-1)%3, 2 cols-1; the left and right indicators of a
-			// row hold different ones.
-			var kind int
-			if side == 1 {
-				kind = (bestC + 2) % 3
-			} else {
-				kind = bestC
-			}
-			votes[[2]int{kind, info}]++
-		}
-		for r, c := range rowVotes {
-			if c > 0 {
-				ln.row = r
-			}
-		}
-		if len(rowVotes) > 1 {
-			ln.row = -1
-		}
-		lines = append(lines, ln)
-	}
-	meta, ok := pickMeta(votes)
-	if !ok || meta.cols+2 != slots {
-		if !ok {
-			return "", false
-		}
-		if meta.cols+2 != slots {
-			// The module estimate was off: read again with the
-			// indicators' column count.
-			slots = meta.cols + 2
-			return s.readPDF417Slots(g, sym, n, lineAt, slots, meta)
-		}
+	if meta.cols+2 != slots {
+		// The module estimate was off, or only the left indicators
+		// were read: read again with the indicators' column count.
+		lines, _ = s.pdfLines(g, sym, n, lineAt, meta.cols+2)
 	}
 	return s.assemble(lines, meta)
 }
 
-// readPDF417Slots re-reads the lines with a known number of slots.
-func (s *session) readPDF417Slots(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int, meta pdfMeta) (string, bool) {
-	var lines []pdfLine
+// pdfLines samples the n lines of sym and reads slots codewords on each.
+// It returns the lines with a cluster and the votes of the row
+// indicators for the symbol's size, keyed by (field, value).
+func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int) ([]pdfLine, map[[2]int]int) {
+	lines := make([]pdfLine, 0, n)
+	votes := map[[2]int]int{}
 	for i := 0; i < n; i++ {
 		p, q, t := lineAt(i)
 		px := g.sampleLine(p, q)
 		if px == nil {
 			continue
 		}
-		cw, cl := readCodewords(px, slots, s.d.pdfLook)
+		cw, cl := readCodewords(px, slots, sym.startM, sym.stopM, s.d.pdfLook)
 		ln := pdfLine{t: t, cw: cw, cl: cl, cluster: -1, row: -1}
 		var cc [3]int
 		for _, c := range cl {
@@ -512,22 +501,36 @@ func (s *session) readPDF417Slots(g *pdfGrid, sym pdfSymbol, n int, lineAt func(
 			continue
 		}
 		ln.cluster = bestC
-		for _, k := range []int{0, slots - 1} {
-			if cw[k] >= 0 && cl[k] == bestC {
-				r := cw[k]/30*3 + bestC
-				if ln.row >= 0 && ln.row != r {
-					ln.row = -2
-				} else if ln.row != -2 {
-					ln.row = r
-				}
+		indicators := []int{0, slots - 1}
+		if sym.noStop {
+			// No right indicator to trust (cut, or compact PDF417).
+			indicators = indicators[:1]
+		}
+		for side, k := range indicators {
+			if cw[k] < 0 || cl[k] != bestC {
+				continue
 			}
+			r, info := cw[k]/30*3+bestC, cw[k]%30
+			if ln.row == -1 {
+				ln.row = r
+			} else if ln.row != r {
+				ln.row = -2
+			}
+			// What the indicator holds: 0 (rows-1)/3, 1 ecLevel*3 +
+			// (rows-1)%3, 2 cols-1; the left and right indicators of a
+			// row hold different ones.
+			kind := bestC
+			if side == 1 {
+				kind = (bestC + 2) % 3
+			}
+			votes[[2]int{kind, info}]++
 		}
 		if ln.row == -2 {
 			ln.row = -1
 		}
 		lines = append(lines, ln)
 	}
-	return s.assemble(lines, meta)
+	return lines, votes
 }
 
 // pickMeta takes the most voted value of each row indicator field.
@@ -596,6 +599,7 @@ func (s *session) assemble(lines []pdfLine, meta pdfMeta) (string, bool) {
 	}
 	cw := make([]int, total)
 	missing := 0
+	var erasures []int
 	for i, vs := range votes {
 		best, bc := 0, 0
 		for v, c := range vs {
@@ -605,6 +609,7 @@ func (s *session) assemble(lines []pdfLine, meta pdfMeta) (string, bool) {
 		}
 		if bc == 0 {
 			missing++
+			erasures = append(erasures, i)
 		}
 		cw[i] = best
 	}
@@ -615,7 +620,7 @@ func (s *session) assemble(lines []pdfLine, meta pdfMeta) (string, bool) {
 	if cw[0] == 0 || cw[0] > total-numEC {
 		cw[0] = total - numEC
 	}
-	if _, err := correctPDF417(s.d.gf, cw, numEC); err != nil {
+	if _, err := correctPDF417(s.d.gf, cw, numEC, erasures); err != nil {
 		return "", false
 	}
 	// Check: the corrected codewords must have zero syndromes.

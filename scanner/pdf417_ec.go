@@ -126,9 +126,13 @@ func (t *gf929Tables) polyScale(a gfPoly, c int) gfPoly {
 }
 
 // correctPDF417 corrects codewords (data and error correction, in symbol
-// order) in place, given the number of error correction codewords. It
-// returns the number of corrected codewords.
-func correctPDF417(gf *gf929Tables, cw []int, numEC int) (int, error) {
+// order) in place, given the number of error correction codewords and the
+// positions of unread codewords (erasures, which cost half an error
+// each). It returns the number of corrected codewords.
+func correctPDF417(gf *gf929Tables, cw []int, numEC int, erasures []int) (int, error) {
+	if len(erasures) > numEC-min(4, numEC/2) {
+		return 0, errPDF417Checksum
+	}
 	p := mkPoly(cw)
 	synd := make([]int, numEC)
 	bad := false
@@ -142,20 +146,25 @@ func correctPDF417(gf *gf929Tables, cw []int, numEC int) (int, error) {
 	if !bad {
 		return 0, nil
 	}
-	s := mkPoly(synd)
-	// Euclid's algorithm for the error locator and evaluator.
-	a, b := gf.monomial(numEC, 1), s
-	if a.degree() < b.degree() {
-		a, b = b, a
+	n := len(cw)
+	// The erasure locator: the product of (1 - Y x), Y = 3^(n-1-pos).
+	gamma := gfPoly{1}
+	for _, pos := range erasures {
+		y := gf.exp[(n-1-pos)%(gf929-1)]
+		gamma = gf.polyMul(gamma, mkPoly([]int{gfSub(0, y), 1}))
 	}
-	rLast, r := a, b
+	// Forney syndromes: S times gamma, mod x^numEC.
+	sg := gf.polyMul(mkPoly(synd), gamma)
+	if len(sg) > numEC {
+		sg = mkPoly(sg[len(sg)-numEC:])
+	}
+	e := len(erasures)
+	// Euclid's algorithm for the error locator and the evaluator.
+	rLast, r := gf.monomial(numEC, 1), sg
 	tLast, tt := gfPoly{0}, gfPoly{1}
-	for r.degree() >= numEC/2 {
+	for !r.zero() && r.degree() >= (numEC+e+1)/2 {
 		rLastLast, tLastLast := rLast, tLast
 		rLast, tLast = r, tt
-		if rLast.zero() {
-			return 0, errPDF417Checksum
-		}
 		r = rLastLast
 		q := gfPoly{0}
 		dlInv := gf.inv(rLast.coef(rLast.degree()))
@@ -167,28 +176,34 @@ func correctPDF417(gf *gf929Tables, cw []int, numEC int) (int, error) {
 		}
 		tt = polyAdd(polyNeg(gf.polyMul(q, tLast)), tLastLast)
 	}
-	sig0 := tt.coef(0)
+	lambda := gf.polyMul(tt, gamma)
+	sig0 := lambda.coef(0)
 	if sig0 == 0 {
 		return 0, errPDF417Checksum
 	}
 	inv := gf.inv(sig0)
-	sigma, omega := gf.polyScale(tt, inv), gf.polyScale(r, inv)
+	lambda, omega := gf.polyScale(lambda, inv), gf.polyScale(r, inv)
 	// Chien search.
-	nerr := sigma.degree()
+	// Keep a margin of check codewords unused: a word corrected with
+	// all of them is a codeword whatever was read.
+	nerr := lambda.degree()
+	if nerr < e || 2*(nerr-e)+e > numEC-min(4, numEC/2) {
+		return 0, errPDF417Checksum
+	}
 	var locs []int
 	for i := 1; i < gf929 && len(locs) < nerr; i++ {
-		if gf.eval(sigma, i) == 0 {
+		if gf.eval(lambda, i) == 0 {
 			locs = append(locs, gf.inv(i))
 		}
 	}
 	if len(locs) != nerr {
 		return 0, errPDF417Checksum
 	}
-	// Forney: formal derivative of sigma.
-	deg := sigma.degree()
+	// Forney, with the formal derivative of lambda.
+	deg := lambda.degree()
 	der := make([]int, deg)
 	for i := 1; i <= deg; i++ {
-		der[deg-i] = gf.mul(i%gf929, sigma.coef(i))
+		der[deg-i] = gf.mul(i%gf929, lambda.coef(i))
 	}
 	dpoly := mkPoly(der)
 	for _, loc := range locs {
@@ -199,7 +214,7 @@ func correctPDF417(gf *gf929Tables, cw []int, numEC int) (int, error) {
 			return 0, errPDF417Checksum
 		}
 		mag := gf.mul(num, gf.inv(dv))
-		pos := len(cw) - 1 - gf.log[loc]
+		pos := n - 1 - gf.log[loc]
 		if pos < 0 {
 			return 0, errPDF417Checksum
 		}

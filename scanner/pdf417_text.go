@@ -10,7 +10,10 @@ import (
 // Decoding of PDF417 data codewords into text (ISO/IEC 15438 section 5.4),
 // after zxing's DecodedBitStreamParser (Apache-2.0).
 
-var errPDF417Format = errors.New("scanner: pdf417: bad data codewords")
+var (
+	errPDF417Format = errors.New("scanner: pdf417: bad data codewords")
+	errPDF417ECI    = errors.New("scanner: pdf417: unsupported character set (ECI)")
+)
 
 const (
 	pdfTextLatch     = 900
@@ -54,7 +57,6 @@ func decodePDF417Data(cw []int) (string, error) {
 	}
 	out := &pdfOut{}
 	i := 1
-	mode := pdfTextLatch
 	for i < len(cw) {
 		c := cw[i]
 		if c < 900 {
@@ -79,10 +81,19 @@ func decodePDF417Data(cw []int) (string, error) {
 				return "", err
 			}
 		case pdfECICharset:
-			if i < len(cw) {
-				out.utf8 = cw[i] == 26
-				i++
+			if i >= len(cw) {
+				return "", errPDF417Format
 			}
+			switch cw[i] {
+			case 1, 3, 27, 170: // ISO-8859-1 and ASCII
+			case 26:
+				out.utf8 = true
+			default:
+				// Another character set: no read rather than a
+				// wrong text.
+				return "", errPDF417ECI
+			}
+			i++
 		case pdfECIGeneral:
 			i += 2
 		case pdfECIUser, pdfReaderInit:
@@ -93,7 +104,6 @@ func decodePDF417Data(cw []int) (string, error) {
 		default:
 			return "", errPDF417Format
 		}
-		_ = mode
 	}
 	if len(out.b) == 0 {
 		return "", errPDF417Format
@@ -145,6 +155,10 @@ func pdfText(cw []int, i int, out *pdfOut) int {
 		if v == -1 {
 			out.b = append(out.b, byte(shifted[0]))
 			shifted = shifted[1:]
+			if mode == pdfPunctShift || mode == pdfAlphaShift {
+				// A shift before a byte shift ends with it.
+				mode = prior
+			}
 			continue
 		}
 		var ch byte

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -157,13 +158,15 @@ type session struct {
 	hints    map[gozxing.DecodeHintType]interface{}
 	pure     map[gozxing.DecodeHintType]interface{}
 	oneHints map[gozxing.DecodeHintType]interface{}
-	// sawPDF417 is set once PDF417 start and stop patterns were seen:
-	// short 1D reads from then on are pieces of its rows.
-	sawPDF417 bool
+	// sawPDF417 is set once PDF417 start and stop patterns were seen
+	// (by any session of the Decode call): short 1D reads from then on
+	// are pieces of its rows.
+	sawPDF417 *atomic.Bool
 }
 
-func (d *Decoder) newSession() *session {
+func (d *Decoder) newSession(sawPDF417 *atomic.Bool) *session {
 	s := &session{
+		sawPDF417: sawPDF417,
 		d:     d,
 		hints: map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
 		pure:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
@@ -249,7 +252,9 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 	if len(out) == 0 && !pure && s.d.want[SymPDF417] {
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			found, saw := s.decodePDF417(m)
-			s.sawPDF417 = s.sawPDF417 || saw
+			if saw {
+				s.sawPDF417.Store(true)
+			}
 			out = append(out, found...)
 		}
 	}
@@ -324,7 +329,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		}
 		var err error
 		row, err = bm.GetBlackRow(y, row)
-		if err != nil {
+		if err != nil || !barsEnough(row) {
 			continue
 		}
 		for pass := 0; pass < 2; pass++ {
@@ -366,7 +371,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		}
 	}
 	out = dropShortITF(pickRetail(out, counts))
-	if s.sawPDF417 {
+	if s.sawPDF417.Load() {
 		// Short codes next to a PDF417 symbol are pieces of its rows.
 		keep := out[:0]
 		for _, h := range out {
@@ -377,6 +382,28 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		out = keep
 	}
 	return out
+}
+
+// minBars is how many bars the shortest 1D code we read has (a 4-digit
+// ITF: 2 + 10 + 2); rows with fewer are not handed to the readers, whose
+// every failure costs a stack trace.
+const minBars = 14
+
+// barsEnough tells whether row has at least minBars bars.
+func barsEnough(row *gozxing.BitArray) bool {
+	n, x, w := 0, 0, row.GetSize()
+	for x < w {
+		x = row.GetNextSet(x)
+		if x >= w {
+			break
+		}
+		n++
+		if n >= minBars {
+			return true
+		}
+		x = row.GetNextUnset(x)
+	}
+	return false
 }
 
 // span1D returns the horizontal extent of a 1D result in row coordinates
@@ -490,7 +517,7 @@ func abs(v int) int {
 // reads as hh, and whether it reads as another code of hh's symbology.
 func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y int, hh hit) (same, other bool) {
 	row, err := bm.GetBlackRow(y, row)
-	if err != nil {
+	if err != nil || !barsEnough(row) {
 		return false, false
 	}
 	for pass := 0; pass < 2; pass++ {

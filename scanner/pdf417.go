@@ -59,8 +59,10 @@ func (g *pdfGrid) rot90() *pdfGrid {
 }
 
 var (
-	pdfStart = []float64{8, 1, 1, 1, 1, 1, 1, 3}
-	pdfStop  = []float64{7, 1, 1, 3, 1, 1, 1, 2, 1}
+	pdfStart    = []float64{8, 1, 1, 1, 1, 1, 1, 3}
+	pdfStop     = []float64{7, 1, 1, 3, 1, 1, 1, 2, 1}
+	pdfStartRev = []float64{3, 1, 1, 1, 1, 1, 1, 8}
+	pdfStopRev  = []float64{1, 2, 1, 1, 1, 3, 1, 1, 7}
 )
 
 // pdfHit is one row's sighting of a start or stop pattern.
@@ -422,15 +424,34 @@ type pdfMeta struct {
 }
 
 // decodePDF417 finds and decodes PDF417 symbols in a binarized image, in
-// its four quarter turns. found tells whether start and stop patterns of
-// a symbol were seen at all, read or not.
+// the quarter turns where a cheap probe of a few rows and columns sees a
+// start or stop pattern. found tells whether start and stop patterns
+// were seen at all, read or not.
 func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
-	g := gridFromMatrix(m)
+	turns := probePDF417(m)
+	if turns == 0 {
+		return nil, false
+	}
+	g0 := gridFromMatrix(m)
+	var g90 *pdfGrid
 	for turn := 0; turn < 4; turn++ {
-		if turn == 2 {
-			g = g.rot90()
-		} else if turn > 0 {
-			g = g.rot180()
+		if turns&(1<<turn) == 0 {
+			continue
+		}
+		var g *pdfGrid
+		switch turn {
+		case 0:
+			g = g0
+		case 1:
+			g = g0.rot180()
+		default:
+			if g90 == nil {
+				g90 = g0.rot90()
+			}
+			g = g90
+			if turn == 3 {
+				g = g90.rot180()
+			}
 		}
 		for _, sym := range g.locate() {
 			found = true
@@ -440,6 +461,61 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 		}
 	}
 	return nil, found
+}
+
+// probePDF417 looks for start or stop patterns on a few rows and columns
+// of m and returns a bit per quarter turn worth a full search: 1 upright,
+// 2 upside down, 4 and 8 on its side (columns read downwards, upwards).
+func probePDF417(m *gozxing.BitMatrix) int {
+	w, h := m.GetWidth(), m.GetHeight()
+	turns := 0
+	var runs []int
+	look := func(n int, get func(i int) bool, fwd, rev int) {
+		runs = runs[:0]
+		cur, c := get(0), 0
+		for i := 0; i < n; i++ {
+			if v := get(i); v != cur {
+				runs = append(runs, c)
+				cur, c = v, 0
+			}
+			c++
+		}
+		runs = append(runs, c)
+		// runs[i] is black for i of the parity of the first black run.
+		first := 1
+		if get(0) {
+			first = 0
+		}
+		for i := first; i < len(runs); i += 2 {
+			if i+8 <= len(runs) {
+				if _, ok := matchPattern(runs[i:i+8], pdfStart); ok {
+					turns |= fwd
+				}
+			}
+			if i >= 1 && i+7 <= len(runs) {
+				// Reversed, the start pattern begins with its space.
+				if _, ok := matchPattern(runs[i-1:i+7], pdfStartRev); ok {
+					turns |= rev
+				}
+			}
+			if i+9 <= len(runs) {
+				if _, ok := matchPattern(runs[i:i+9], pdfStop); ok {
+					turns |= fwd
+				}
+				if _, ok := matchPattern(runs[i:i+9], pdfStopRev); ok {
+					turns |= rev
+				}
+			}
+		}
+	}
+	const lines = 40
+	for k := 1; k < lines; k++ {
+		y := k * h / lines
+		look(w, func(i int) bool { return m.Get(i, y) }, 1, 2)
+		x := k * w / lines
+		look(h, func(i int) bool { return m.Get(x, i) }, 4, 8)
+	}
+	return turns
 }
 
 func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (string, bool) {

@@ -14,7 +14,8 @@ import (
 func structure(g *image.Gray) int {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	if w < 8 || h < 8 {
-		return 0
+		// Too thin to judge (a single scan line): cheap to try.
+		return tryHarderStructure
 	}
 	// The contrast, from a sample of pixels.
 	var sample []uint8

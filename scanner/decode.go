@@ -5,7 +5,6 @@ import (
 	"errors"
 	"image"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -158,15 +157,12 @@ type session struct {
 	hints    map[gozxing.DecodeHintType]interface{}
 	pure     map[gozxing.DecodeHintType]interface{}
 	oneHints map[gozxing.DecodeHintType]interface{}
-	// sawPDF417 is set once PDF417 start and stop patterns were seen
-	// (by any session of the Decode call): short 1D reads from then on
-	// are pieces of its rows.
-	sawPDF417 *atomic.Bool
+	sh       *shared
 }
 
-func (d *Decoder) newSession(sawPDF417 *atomic.Bool) *session {
+func (d *Decoder) newSession(sh *shared) *session {
 	s := &session{
-		sawPDF417: sawPDF417,
+		sh:    sh,
 		d:     d,
 		hints: map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
 		pure:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
@@ -253,7 +249,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			found, saw := s.decodePDF417(m)
 			if saw {
-				s.sawPDF417.Store(true)
+				s.sh.sawPDF417.Store(true)
 			}
 			out = append(out, found...)
 		}
@@ -355,7 +351,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 				counts[hh]++
 				lastRow[hh] = y
 				if counts[hh] == rowsNeeded(hh) {
-					if !s.tall(bm, hh, y, x0, x1, yScale) {
+					if !s.sh.thin && !s.tall(bm, hh, y, x0, x1, yScale) {
 						// A row of a stacked or 2D symbol (PDF417,
 						// Codablock-F) spells a valid code on a thin
 						// band only: not a barcode.
@@ -371,7 +367,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		}
 	}
 	out = dropShortITF(pickRetail(out, counts))
-	if s.sawPDF417.Load() {
+	if s.sh.sawPDF417.Load() {
 		// Short codes next to a PDF417 symbol are pieces of its rows.
 		keep := out[:0]
 		for _, h := range out {

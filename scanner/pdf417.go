@@ -454,10 +454,11 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 			}
 		}
 		for _, sym := range g.locate() {
-			found = true
-			if text, ok := s.readPDF417(g, sym); ok {
+			text, ok, meta := s.readPDF417(g, sym)
+			if ok {
 				return []hit{{text: text, sym: SymPDF417}}, true
 			}
+			found = found || meta
 		}
 	}
 	return nil, found
@@ -518,7 +519,9 @@ func probePDF417(m *gozxing.BitMatrix) int {
 	return turns
 }
 
-func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (string, bool) {
+// readPDF417 samples and decodes one located symbol. meta tells whether
+// its row indicators were read, which makes it surely a PDF417 symbol.
+func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta bool) {
 	n := int(math.Max(sym.bl[1]-sym.tl[1], sym.br[1]-sym.tr[1])) + 1
 	lineAt := func(i int) (p, q [2]float64, t float64) {
 		t = float64(i) / float64(max(1, n-1))
@@ -535,16 +538,19 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (string, bool) {
 		slots = 1
 	}
 	lines, votes := s.pdfLines(g, sym, n, lineAt, slots)
-	meta, ok := pickMeta(votes)
+	md, ok := pickMeta(votes)
 	if !ok {
-		return "", false
+		return "", false, false
 	}
-	if meta.cols+2 != slots {
-		// The module estimate was off, or only the left indicators
-		// were read: read again with the indicators' column count.
-		lines, _ = s.pdfLines(g, sym, n, lineAt, meta.cols+2)
+	if md.cols+2 != slots {
+		// Only the indicators were read: read again with all the
+		// columns they give.
+		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2)
 	}
-	return s.assemble(lines, meta)
+	// Metadata from many lines' indicators: surely PDF417.
+	meta = votes[[2]int{2, md.cols - 1}] >= 3
+	text, ok = s.assemble(lines, md)
+	return text, ok, meta
 }
 
 // pdfLines samples the n lines of sym and reads slots codewords on each.

@@ -163,25 +163,36 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 	for cheap < len(vs) && vs[cheap].cheap {
 		cheap++
 	}
-	saw := new(atomic.Bool)
+	sh := &shared{thin: min(g.Bounds().Dx(), g.Bounds().Dy()) < 8}
 	// The cheap pass one after the other: the first variant usually
 	// decides, and the core it leaves free is the camera's.
-	if out, name := d.runVariants(ctx, vs[:cheap], saw, 1); len(out) > 0 || d.o.Effort == EffortFast {
+	if out, name := d.runVariants(ctx, vs[:cheap], sh, 1); len(out) > 0 || d.o.Effort == EffortFast {
 		return out, name
 	}
 	if st < tryHarderStructure || ctx.Err() != nil {
 		return nil, ""
 	}
-	return d.runVariants(ctx, vs[cheap:], saw, 2)
+	return d.runVariants(ctx, vs[cheap:], sh, 2)
+}
+
+// shared is what the sessions of one Decode call share.
+type shared struct {
+	// sawPDF417 is set once a PDF417 symbol's row indicators were read
+	// (by any session): short 1D reads from then on are pieces of its
+	// rows.
+	sawPDF417 atomic.Bool
+	// thin marks a source image of a single scan line or so, where a
+	// code cannot show its height.
+	thin bool
 }
 
 // runVariants tries vs on up to workers goroutines, each with its own
 // readers, and returns the codes of the first variant in vs's order that
 // yields any (the same as trying them one by one, sooner).
-func (d *Decoder) runVariants(ctx context.Context, vs []variant, saw *atomic.Bool, workers int) ([]Scan, string) {
+func (d *Decoder) runVariants(ctx context.Context, vs []variant, sh *shared, workers int) ([]Scan, string) {
 	workers = min(workers, runtime.GOMAXPROCS(0), len(vs))
 	if workers <= 1 {
-		s := d.newSession(saw)
+		s := d.newSession(sh)
 		for _, v := range vs {
 			if ctx.Err() != nil {
 				return nil, ""
@@ -208,7 +219,7 @@ func (d *Decoder) runVariants(ctx context.Context, vs []variant, saw *atomic.Boo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := d.newSession(saw)
+			s := d.newSession(sh)
 			for {
 				mu.Lock()
 				i := next

@@ -509,10 +509,12 @@ func probePDF417(m *gozxing.BitMatrix) int {
 			}
 		}
 	}
-	const lines = 40
+	const lines = 24
+	row := gozxing.NewBitArray(w)
 	for k := 1; k < lines; k++ {
 		y := k * h / lines
-		look(w, func(i int) bool { return m.Get(i, y) }, 1, 2)
+		row = m.GetRow(y, row)
+		look(w, row.Get, 1, 2)
 		x := k * w / lines
 		look(h, func(i int) bool { return m.Get(x, i) }, 4, 8)
 	}

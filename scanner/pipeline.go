@@ -38,13 +38,15 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	side := max(w, h)
 	base := func() *image.Gray { return g }
 	vs := []variant{{name: "base", make: base, twoD: true, oneD: true, global: true, cheap: true}}
-	// The top of the pyramid: a large frame or photo is first read at
-	// 640 px, where most codes that fill a good part of it are read for
-	// a quarter of the work (or less).
+	// The top of the pyramid: a large frame or photo is first searched
+	// for 2D codes at 640 px, where most that fill a good part of it are
+	// read for a quarter of the work (or less).
 	var top func() *image.Gray
 	if side > 1000 {
 		top = sync.OnceValue(func() *image.Gray { return scaleTo(g, 640) })
-		vs = append([]variant{{name: "scale640", make: top, twoD: true, oneD: true, global: true, cheap: true}}, vs...)
+		// 2D only: thin bars do not survive the shrink, and a failed 1D
+		// scan costs more than the 2D detectors.
+		vs = append([]variant{{name: "scale640", make: top, twoD: true, cheap: true}}, vs...)
 	}
 	if d.o.Effort == EffortFast {
 		return vs

@@ -10,7 +10,8 @@ import (
 // a third of a line (at least 160 pixels), over a few rows and columns. A bar code or a 2D
 // symbol crossed anywhere gives dozens; an empty frame, a wall or sensor
 // noise none. Edges are differences over 3 pixels (blurred edges count)
-// of at least 40 levels or a quarter of the image's contrast.
+// of at least 16 levels or a quarter of the image's contrast (a dark
+// photo's bars may differ by 30 levels).
 func structure(g *image.Gray) int {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	if w < 8 || h < 8 {
@@ -27,7 +28,7 @@ func structure(g *image.Gray) int {
 	}
 	sort.Slice(sample, func(i, j int) bool { return sample[i] < sample[j] })
 	lo, hi := int(sample[len(sample)/50]), int(sample[len(sample)-1-len(sample)/50])
-	t := max(40, (hi-lo)/4)
+	t := max(16, (hi-lo)/4)
 	best := 0
 	line := make([]int, max(w, h))
 	score := func(n int) {

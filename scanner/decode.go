@@ -351,7 +351,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 				counts[hh]++
 				lastRow[hh] = y
 				if counts[hh] == rowsNeeded(hh) {
-					if !s.sh.thin && !s.tall(bm, hh, y, x0, x1, yScale) {
+					if needsTall(hh) && !s.sh.thin && !s.tall(bm, hh, y, x0, x1, yScale) {
 						// A row of a stacked or 2D symbol (PDF417,
 						// Codablock-F) spells a valid code on a thin
 						// band only: not a barcode.
@@ -459,6 +459,19 @@ func quietZones(h hit, row *gozxing.BitArray, x0, x1 float64, w int, reversed bo
 	return white(left-quiet*m, left-m) && white(right+m, right+quiet*m)
 }
 
+// needsTall tells the symbologies that rows of stacked or 2D symbols
+// spell: Code 128 (Codablock-F, Code 16K rows) and the short codes
+// (EAN-8, UPC-E, ITF from PDF417 rows). EAN-13, UPC-A and Code 39 are not
+// checked: their long patterns with guards are not found in such rows,
+// and their photos are often too blurred for many rows to agree.
+func needsTall(h hit) bool {
+	switch h.sym {
+	case SymCode128, SymEAN8, SymUPCE, SymITF:
+		return true
+	}
+	return false
+}
+
 // minTall is how tall, as a fraction of its width, a 1D code must be:
 // a row of PDF417 is a few percent of its width, real bar codes are 10%
 // and more.
@@ -489,7 +502,7 @@ func (s *session) tall(bm *gozxing.BinaryBitmap, hh hit, y int, x0, x1, yScale f
 				misses = 0
 				continue
 			}
-			if misses++; misses > 4 {
+			if misses++; misses > 8 {
 				break
 			}
 		}

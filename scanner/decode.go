@@ -490,12 +490,18 @@ func (s *session) tall(bm *gozxing.BinaryBitmap, hh hit, y int, x0, x1, yScale f
 	reach := int(0.3 * width)
 	row := gozxing.NewBitArray(bm.GetWidth())
 	lo, hi := y, y
+	others := map[string]int{}
 	for _, dir := range []int{-1, 1} {
 		misses := 0
 		for yy := y + dir*step; yy >= 0 && yy < h && abs(yy-y) <= reach; yy += dir * step {
 			same, other := s.rowReads(bm, row, yy, hh)
-			if other {
-				return false
+			if other != "" {
+				// Two rows reading another code of the same kind
+				// next to this one: a stacked symbol (one such row
+				// can be a part read of a turned code).
+				if others[other]++; others[other] >= 2 {
+					return false
+				}
 			}
 			if same {
 				lo, hi = min(lo, yy), max(hi, yy)
@@ -507,7 +513,7 @@ func (s *session) tall(bm *gozxing.BinaryBitmap, hh hit, y int, x0, x1, yScale f
 			}
 		}
 	}
-	if float64(h) < 2*need {
+	if float64(h) < 3*need {
 		// The image is hardly taller than the code is thin: a tight
 		// crop, nothing to tell from.
 		return true
@@ -523,11 +529,11 @@ func abs(v int) int {
 }
 
 // rowReads decodes row y of bm in both directions and tells whether it
-// reads as hh, and whether it reads as another code of hh's symbology.
-func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y int, hh hit) (same, other bool) {
+// reads as hh, and which other code of hh's symbology it reads, if any.
+func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y int, hh hit) (same bool, other string) {
 	row, err := bm.GetBlackRow(y, row)
 	if err != nil || !barsEnough(row) {
-		return false, false
+		return false, ""
 	}
 	for pass := 0; pass < 2; pass++ {
 		if pass == 1 {
@@ -545,7 +551,7 @@ func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y in
 			if got == hh {
 				same = true
 			} else if got.sym == hh.sym {
-				other = true
+				other = got.text
 			}
 		}
 	}

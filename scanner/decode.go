@@ -148,12 +148,14 @@ type hit struct {
 
 // session holds the readers of one Decode call (gozxing readers keep state).
 type session struct {
-	d        *Decoder
-	qr       gozxing.Reader
-	qrMulti  multi.MultipleBarcodeReader
-	dm       gozxing.Reader
-	az       gozxing.Reader
-	ones     []gozxing.Reader
+	d       *Decoder
+	qr      gozxing.Reader
+	qrMulti multi.MultipleBarcodeReader
+	dm      gozxing.Reader
+	az      gozxing.Reader
+	ones    []gozxing.Reader
+	// oneBySym is the reader of each 1D symbology in ones.
+	oneBySym map[string]gozxing.Reader
 	hints    map[gozxing.DecodeHintType]interface{}
 	pure     map[gozxing.DecodeHintType]interface{}
 	oneHints map[gozxing.DecodeHintType]interface{}
@@ -162,10 +164,11 @@ type session struct {
 
 func (d *Decoder) newSession(sh *shared) *session {
 	s := &session{
-		sh:    sh,
-		d:     d,
-		hints: map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
-		pure:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
+		sh:       sh,
+		d:        d,
+		oneBySym: map[string]gozxing.Reader{},
+		hints:    map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		pure:     map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
 	}
 	s.oneHints = map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_TRY_HARDER:      true,
@@ -185,15 +188,21 @@ func (d *Decoder) newSession(sh *shared) *session {
 	}
 	if d.wantUPC {
 		s.ones = append(s.ones, oned.NewMultiFormatUPCEANReader(nil))
+		for _, k := range []string{SymEAN13, SymEAN8, SymUPCA, SymUPCE} {
+			s.oneBySym[k] = s.ones[len(s.ones)-1]
+		}
 	}
 	if d.want[SymCode128] {
 		s.ones = append(s.ones, oned.NewCode128Reader())
+		s.oneBySym[SymCode128] = s.ones[len(s.ones)-1]
 	}
 	if d.want[SymCode39] {
 		s.ones = append(s.ones, oned.NewCode39Reader())
+		s.oneBySym[SymCode39] = s.ones[len(s.ones)-1]
 	}
 	if d.want[SymITF] {
 		s.ones = append(s.ones, oned.NewITFReader())
+		s.oneBySym[SymITF] = s.ones[len(s.ones)-1]
 	}
 	return s
 }
@@ -528,18 +537,24 @@ func abs(v int) int {
 	return v
 }
 
-// rowReads decodes row y of bm in both directions and tells whether it
+// rowReads decodes row y of bm in both directions, with the reader of
+// hh's symbology only, and tells whether it
 // reads as hh, and which other code of hh's symbology it reads, if any.
 func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y int, hh hit) (same bool, other string) {
 	row, err := bm.GetBlackRow(y, row)
 	if err != nil || !barsEnough(row) {
 		return false, ""
 	}
-	for pass := 0; pass < 2; pass++ {
+	r := s.oneBySym[hh.sym]
+	if r == nil {
+		// UPC-A reported as EAN-13 or the reverse.
+		r = s.oneBySym[SymEAN13]
+	}
+	for pass := 0; pass < 2 && r != nil; pass++ {
 		if pass == 1 {
 			row.Reverse()
 		}
-		for _, r := range s.ones {
+		{
 			res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
 			if err != nil || res == nil {
 				continue

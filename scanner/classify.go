@@ -96,8 +96,57 @@ func Classify(text string, o ClassifyOptions) Classification {
 	if rest, ok := strings.CutPrefix(t, o.BadgePrefix); ok && strings.TrimSpace(rest) != "" {
 		return Classification{Kind: KindBadge, Text: strings.TrimSpace(rest)}
 	}
-	n := normalizeTracking(t)
-	for _, r := range o.Carriers {
+	if num, scac, ok := carrierMessage(t); ok {
+		// A carrier's structured label message (PDF417, MaxiCode): the
+		// tracking number is one of its fields.
+		if c := classifyNumber(normalizeTracking(num), o.Carriers); c.Kind == KindParcel {
+			return c
+		}
+		if name := scacCarrier(scac); name != "" && num != "" {
+			return Classification{Kind: KindParcel, Carrier: name, Text: normalizeTracking(num)}
+		}
+	}
+	if c := classifyNumber(normalizeTracking(t), o.Carriers); c.Kind == KindParcel {
+		return c
+	}
+	return Classification{Kind: KindUnknown, Text: t}
+}
+
+// scacCarrier names the carrier of a SCAC code found in label messages,
+// "" if unknown.
+func scacCarrier(scac string) string {
+	switch scac {
+	case "UPSN":
+		return "UPS"
+	case "FDE", "FDEG", "FDXG", "FXFE":
+		return "FedEx"
+	case "USPS":
+		return "USPS"
+	case "DHL":
+		return "DHL"
+	}
+	return ""
+}
+
+// carrierMessage reads the ANSI MH10.8.3 transportation message ("[)>"
+// RS "01" GS ...) of a carrier's 2D label symbol: postal code (after a
+// two-digit version), country, service class, tracking number, SCAC, ...
+func carrierMessage(t string) (tracking, scac string, ok bool) {
+	rest, ok := strings.CutPrefix(t, "[)>\x1e01\x1d")
+	if !ok {
+		return "", "", false
+	}
+	rest, _, _ = strings.Cut(rest, "\x1e")
+	f := strings.Split(rest, "\x1d")
+	if len(f) < 5 {
+		return "", "", false
+	}
+	return strings.TrimSpace(f[3]), strings.TrimSpace(f[4]), true
+}
+
+// classifyNumber matches a normalised number against the carrier rules.
+func classifyNumber(n string, carriers []CarrierRule) Classification {
+	for _, r := range carriers {
 		if r.Pattern == nil || !r.Pattern.MatchString(n) {
 			continue
 		}
@@ -110,7 +159,7 @@ func Classify(text string, o ClassifyOptions) Classification {
 		}
 		return Classification{Kind: KindParcel, Carrier: c, Text: n}
 	}
-	return Classification{Kind: KindUnknown, Text: t}
+	return Classification{Kind: KindUnknown}
 }
 
 // normalizeTracking upper-cases, drops spaces and dashes, and strips the

@@ -37,6 +37,14 @@ func TestClassify(t *testing.T) {
 		{"Amazon", "TBA123456789012", KindParcel, "Amazon", "TBA123456789012"},
 		{"Amazon short", "TBA12345678901", KindUnknown, "", "TBA12345678901"},
 		{"random text", "hello world", KindUnknown, "", "hello world"},
+		// The PDF417 of a FedEx label (zxing-cpp sample pdf417-3/12).
+		{"FedEx label message", "[)>\x1e01\x1d0210011\x1d840\x1d53\x1d9080122327430201\x1dFDE\x1d238351251\x1d289\x1d \x1d1/1\x1d3.0LB\x1e06\x1d10ZED004\x1e\x04",
+			KindParcel, "FedEx", "9080122327430201"},
+		{"UPS label message with a 1Z number", "[)>\x1e01\x1d96841706672\x1d840\x1d001\x1d1Z999AA10123456784\x1dUPSN\x1d123\x1e\x04",
+			KindParcel, "UPS", "1Z999AA10123456784"},
+		{"label message of an unknown carrier", "[)>\x1e01\x1d0210011\x1d840\x1d53\x1d12345\x1dXXXX\x1e\x04",
+			KindUnknown, "", "[)>\x1e01\x1d0210011\x1d840\x1d53\x1d12345\x1dXXXX\x1e\x04"},
+		{"short label message", "[)>\x1e01\x1d02\x1e\x04", KindUnknown, "", "[)>\x1e01\x1d02\x1e\x04"},
 		{"empty", "   ", KindUnknown, "", ""},
 	}
 	for _, tc := range tests {

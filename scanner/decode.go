@@ -30,6 +30,8 @@ const (
 	SymUPCA       = "UPCA"
 	SymUPCE       = "UPCE"
 	SymITF        = "ITF"
+	SymPDF417     = "PDF417"
+	SymMaxiCode   = "MaxiCode"
 	// SymKeyboard marks text typed by a HID or wedge scanner, whose
 	// symbology the scanner does not tell us.
 	SymKeyboard = "keyboard"
@@ -37,7 +39,7 @@ const (
 
 // AllSymbologies lists every symbology the image decoder reads.
 func AllSymbologies() []string {
-	return []string{SymQR, SymDataMatrix, SymAztec, SymCode128, SymCode39, SymEAN13, SymEAN8, SymUPCA, SymUPCE, SymITF}
+	return []string{SymQR, SymDataMatrix, SymAztec, SymPDF417, SymCode128, SymCode39, SymEAN13, SymEAN8, SymUPCA, SymUPCE, SymITF}
 }
 
 // ErrEmptyImage is returned for an image with no pixels.
@@ -94,12 +96,15 @@ type Decoder struct {
 	want    map[string]bool
 	want1D  bool
 	wantUPC bool
+	// PDF417 tables, read-only once built.
+	pdfLook pdfLookup
+	gf      *gf929Tables
 }
 
 // NewDecoder returns a Decoder with o's settings.
 func NewDecoder(o DecodeOptions) *Decoder {
 	o = o.withDefaults()
-	d := &Decoder{o: o, want: map[string]bool{}}
+	d := &Decoder{o: o, want: map[string]bool{}, pdfLook: newPDFLookup(), gf: newGF929()}
 	for _, s := range o.Symbologies {
 		d.want[s] = true
 		switch s {
@@ -143,22 +148,27 @@ type hit struct {
 
 // session holds the readers of one Decode call (gozxing readers keep state).
 type session struct {
-	d        *Decoder
-	qr       gozxing.Reader
-	qrMulti  multi.MultipleBarcodeReader
-	dm       gozxing.Reader
-	az       gozxing.Reader
-	ones     []gozxing.Reader
+	d       *Decoder
+	qr      gozxing.Reader
+	qrMulti multi.MultipleBarcodeReader
+	dm      gozxing.Reader
+	az      gozxing.Reader
+	ones    []gozxing.Reader
+	// oneBySym is the reader of each 1D symbology in ones.
+	oneBySym map[string]gozxing.Reader
 	hints    map[gozxing.DecodeHintType]interface{}
 	pure     map[gozxing.DecodeHintType]interface{}
 	oneHints map[gozxing.DecodeHintType]interface{}
+	sh       *shared
 }
 
-func (d *Decoder) newSession() *session {
+func (d *Decoder) newSession(sh *shared) *session {
 	s := &session{
-		d:     d,
-		hints: map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
-		pure:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
+		sh:       sh,
+		d:        d,
+		oneBySym: map[string]gozxing.Reader{},
+		hints:    map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
+		pure:     map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true},
 	}
 	s.oneHints = map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_TRY_HARDER:      true,
@@ -178,15 +188,21 @@ func (d *Decoder) newSession() *session {
 	}
 	if d.wantUPC {
 		s.ones = append(s.ones, oned.NewMultiFormatUPCEANReader(nil))
+		for _, k := range []string{SymEAN13, SymEAN8, SymUPCA, SymUPCE} {
+			s.oneBySym[k] = s.ones[len(s.ones)-1]
+		}
 	}
 	if d.want[SymCode128] {
 		s.ones = append(s.ones, oned.NewCode128Reader())
+		s.oneBySym[SymCode128] = s.ones[len(s.ones)-1]
 	}
 	if d.want[SymCode39] {
 		s.ones = append(s.ones, oned.NewCode39Reader())
+		s.oneBySym[SymCode39] = s.ones[len(s.ones)-1]
 	}
 	if d.want[SymITF] {
 		s.ones = append(s.ones, oned.NewITFReader())
+		s.oneBySym[SymITF] = s.ones[len(s.ones)-1]
 	}
 	return s
 }
@@ -238,6 +254,15 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 			out = append(out, h)
 		}
 	}
+	if len(out) == 0 && !pure && s.d.want[SymPDF417] {
+		if m, err := bm.GetBlackMatrix(); err == nil {
+			found, saw := s.decodePDF417(m)
+			if saw {
+				s.sh.sawPDF417.Store(true)
+			}
+			out = append(out, found...)
+		}
+	}
 	return out
 }
 
@@ -265,13 +290,13 @@ func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
 // with every 1D reader, forwards and backwards, and returns the texts read
 // on enough distinct rows (see rowsNeeded): one row of noise that happens
 // to pass a checksum is not a barcode.
-func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool) []hit {
-	out := s.scanRows(ctx, bm)
+func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64) []hit {
+	out := s.scanRows(ctx, bm, yScale)
 	if (len(out) == 0 || weakOnly(out)) && rotate && ctx.Err() == nil {
 		// Nothing, or only a short code that may be a misread of another
 		// code's bars: look across as well, and prefer a strong read.
 		if r, err := bm.RotateCounterClockwise(); err == nil {
-			rot := s.scanRows(ctx, r)
+			rot := s.scanRows(ctx, r, 1/yScale)
 			if len(out) == 0 || len(rot) > 0 && !weakOnly(rot) {
 				out = rot
 			}
@@ -280,7 +305,7 @@ func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate b
 	return out
 }
 
-func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit {
+func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale float64) []hit {
 	w, h := bm.GetWidth(), bm.GetHeight()
 	if w < 20 || h < 1 {
 		return nil
@@ -288,6 +313,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit 
 	step := max(1, h/s.d.rowsPerScan())
 	counts := map[hit]int{}
 	lastRow := map[hit]int{}
+	rejected := map[hit]bool{}
 	row := gozxing.NewBitArray(w)
 	mid := h / 2
 	var out []hit
@@ -308,7 +334,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit 
 		}
 		var err error
 		row, err = bm.GetBlackRow(y, row)
-		if err != nil {
+		if err != nil || !barsEnough(row) {
 			continue
 		}
 		for pass := 0; pass < 2; pass++ {
@@ -321,16 +347,26 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit 
 					continue
 				}
 				hh, ok := s.accept1D(res)
-				if !ok {
+				if !ok || rejected[hh] {
 					continue
 				}
-				if c, seen := counts[hh]; seen && lastRow[hh] == y {
-					_ = c
+				if _, seen := counts[hh]; seen && lastRow[hh] == y {
+					continue
+				}
+				x0, x1, ok := span1D(res, w, pass == 1)
+				if !ok || !quietZones(hh, row, x0, x1, w, pass == 1) {
 					continue
 				}
 				counts[hh]++
 				lastRow[hh] = y
 				if counts[hh] == rowsNeeded(hh) {
+					if needsTall(hh) && !s.sh.thin && !s.tall(bm, hh, y, x0, x1, yScale) {
+						// A row of a stacked or 2D symbol (PDF417,
+						// Codablock-F) spells a valid code on a thin
+						// band only: not a barcode.
+						rejected[hh] = true
+						continue
+					}
 					out = append(out, hh)
 				}
 			}
@@ -339,7 +375,202 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap) []hit 
 			break
 		}
 	}
-	return dropShortITF(pickRetail(out, counts))
+	out = dropShortITF(pickRetail(out, counts))
+	if s.sh.sawPDF417.Load() {
+		// Short codes next to a PDF417 symbol are pieces of its rows.
+		keep := out[:0]
+		for _, h := range out {
+			if !weakOnly([]hit{h}) {
+				keep = append(keep, h)
+			}
+		}
+		out = keep
+	}
+	return out
+}
+
+// minBars is how many bars the shortest 1D code we read has (a 4-digit
+// ITF: 2 + 10 + 2); rows with fewer are not handed to the readers, whose
+// every failure costs a stack trace.
+const minBars = 14
+
+// barsEnough tells whether row has at least minBars bars.
+func barsEnough(row *gozxing.BitArray) bool {
+	n, x, w := 0, 0, row.GetSize()
+	for x < w {
+		x = row.GetNextSet(x)
+		if x >= w {
+			break
+		}
+		n++
+		if n >= minBars {
+			return true
+		}
+		x = row.GetNextUnset(x)
+	}
+	return false
+}
+
+// span1D returns the horizontal extent of a 1D result in row coordinates
+// (not reversed), from its result points.
+func span1D(res *gozxing.Result, w int, reversed bool) (x0, x1 float64, ok bool) {
+	pts := res.GetResultPoints()
+	if len(pts) < 2 || pts[0] == nil || pts[len(pts)-1] == nil {
+		return 0, 0, false
+	}
+	a, b := pts[0].GetX(), pts[len(pts)-1].GetX()
+	if reversed {
+		a, b = float64(w-1)-a, float64(w-1)-b
+	}
+	if a > b {
+		a, b = b, a
+	}
+	return a, b, b > a
+}
+
+// quietZones checks the white margins that EAN-8 and UPC-E need (as
+// zxing-cpp does: their few digits and one check digit are spelt by
+// pieces of other codes' bars, which have no quiet zone). x0 and x1 are
+// the centres of the start and end guards in row coordinates; row is in
+// the orientation it was decoded in.
+func quietZones(h hit, row *gozxing.BitArray, x0, x1 float64, w int, reversed bool) bool {
+	var span float64 // modules between the guard centres
+	switch h.sym {
+	case SymEAN8:
+		span = 64
+	case SymUPCE:
+		span = 46.5
+	default:
+		return true
+	}
+	const quiet = 5 // modules, the standard asks 7 (9 left of UPC-E)
+	m := (x1 - x0) / span
+	white := func(from, to float64) bool {
+		a, b := int(from), int(to)
+		a, b = max(a, 0), min(b, w-1)
+		for x := a; x <= b; x++ {
+			xx := x
+			if reversed {
+				xx = w - 1 - x
+			}
+			if row.Get(xx) {
+				return false
+			}
+		}
+		return true
+	}
+	// Guard centres are 1.5 modules inside the symbol's edges.
+	left := x0 - 1.5*m
+	right := x1 + 1.5*m
+	if h.sym == SymUPCE {
+		right = x1 + 3*m // the end guard is 6 modules
+	}
+	return white(left-quiet*m, left-m) && white(right+m, right+quiet*m)
+}
+
+// needsTall tells the symbologies that rows of stacked or 2D symbols
+// spell: Code 128 (Codablock-F, Code 16K rows) and the short codes
+// (EAN-8, UPC-E, ITF from PDF417 rows). EAN-13, UPC-A and Code 39 are not
+// checked: their long patterns with guards are not found in such rows,
+// and their photos are often too blurred for many rows to agree.
+func needsTall(h hit) bool {
+	switch h.sym {
+	case SymCode128, SymEAN8, SymUPCE, SymITF:
+		return true
+	}
+	return false
+}
+
+// minTall is how tall, as a fraction of its width, a 1D code must be:
+// a row of PDF417 is a few percent of its width, real bar codes are 10%
+// and more.
+const minTall = 0.045
+
+// tall walks rows up and down from y while they read as hh and tells
+// whether hh is a bar code of its own: read over a band at least minTall
+// of its width high, and not one row of a stacked symbol (Codablock-F,
+// Code 16K), whose neighbour rows read as other codes of the same kind.
+// yScale is how many source rows one row of bm stands for.
+func (s *session) tall(bm *gozxing.BinaryBitmap, hh hit, y int, x0, x1, yScale float64) bool {
+	h := bm.GetHeight()
+	width := (x1 - x0) / yScale // in rows of bm
+	need := minTall * width
+	step := max(1, int(width/100))
+	reach := int(0.3 * width)
+	row := gozxing.NewBitArray(bm.GetWidth())
+	lo, hi := y, y
+	others := map[string]int{}
+	for _, dir := range []int{-1, 1} {
+		misses := 0
+		for yy := y + dir*step; yy >= 0 && yy < h && abs(yy-y) <= reach; yy += dir * step {
+			same, other := s.rowReads(bm, row, yy, hh)
+			if other != "" {
+				// Two rows reading another code of the same kind
+				// next to this one: a stacked symbol (one such row
+				// can be a part read of a turned code).
+				if others[other]++; others[other] >= 2 {
+					return false
+				}
+			}
+			if same {
+				lo, hi = min(lo, yy), max(hi, yy)
+				misses = 0
+				continue
+			}
+			if misses++; misses > 8 {
+				break
+			}
+		}
+	}
+	if float64(h) < 3*need {
+		// The image is hardly taller than the code is thin: a tight
+		// crop, nothing to tell from.
+		return true
+	}
+	return float64(hi-lo) >= need
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// rowReads decodes row y of bm in both directions, with the reader of
+// hh's symbology only, and tells whether it
+// reads as hh, and which other code of hh's symbology it reads, if any.
+func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y int, hh hit) (same bool, other string) {
+	row, err := bm.GetBlackRow(y, row)
+	if err != nil || !barsEnough(row) {
+		return false, ""
+	}
+	r := s.oneBySym[hh.sym]
+	if r == nil {
+		// UPC-A reported as EAN-13 or the reverse.
+		r = s.oneBySym[SymEAN13]
+	}
+	for pass := 0; pass < 2 && r != nil; pass++ {
+		if pass == 1 {
+			row.Reverse()
+		}
+		{
+			res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
+			if err != nil || res == nil {
+				continue
+			}
+			got, ok := s.accept1D(res)
+			if !ok {
+				continue
+			}
+			if got == hh {
+				same = true
+			} else if got.sym == hh.sym {
+				other = got.text
+			}
+		}
+	}
+	return same, other
 }
 
 // shortITF tells a 4-digit ITF read, which other bar codes' bars often

@@ -97,6 +97,12 @@ func newLocalRowBinarizer(src gozxing.LuminanceSource) gozxing.Binarizer {
 	return &localRowBinarizer{src: src, hybrid: gozxing.NewHybridBinarizer(src)}
 }
 
+// sharedLocalRowBinarizer is a localRowBinarizer over the black matrix
+// of hybrid (a HybridBinarizer of src), computed once for both.
+func sharedLocalRowBinarizer(src gozxing.LuminanceSource, hybrid gozxing.Binarizer) gozxing.Binarizer {
+	return &localRowBinarizer{src: src, hybrid: hybrid}
+}
+
 func (b *localRowBinarizer) GetLuminanceSource() gozxing.LuminanceSource { return b.src }
 
 func (b *localRowBinarizer) GetBlackMatrix() (*gozxing.BitMatrix, error) {

@@ -3,6 +3,9 @@ package scanner
 import (
 	"context"
 	"image"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -20,6 +23,12 @@ type variant struct {
 	multi bool
 	// pure also tries gozxing's pure-barcode mode (a clean, upright code).
 	pure bool
+	// cheap marks the first preparations, tried on any image with some
+	// structure; the others are tried only on images with much.
+	cheap bool
+	// yScale is how many source rows one row of the image stands for
+	// (for the images shrunk in height to smooth bars); 0 means 1.
+	yScale float64
 }
 
 // variants lists the preparations of g in the order they are tried, cheap
@@ -28,27 +37,38 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	side := max(w, h)
 	base := func() *image.Gray { return g }
-	vs := []variant{{name: "base", make: base, twoD: true, oneD: true, global: true}}
+	vs := []variant{{name: "base", make: base, twoD: true, oneD: true, global: true, cheap: true}}
+	// The top of the pyramid: a large frame or photo is first searched
+	// for 2D codes at 640 px, where most that fill a good part of it are
+	// read for a quarter of the work (or less).
+	var top func() *image.Gray
+	if side > 1000 {
+		top = sync.OnceValue(func() *image.Gray { return scaleTo(g, 640) })
+		// 2D only: thin bars do not survive the shrink, and a failed 1D
+		// scan costs more than the 2D detectors.
+		vs = append([]variant{{name: "scale640", make: top, twoD: true, cheap: true}}, vs...)
+	}
 	if d.o.Effort == EffortFast {
 		return vs
 	}
-	vs[0].multi = true
+	vs[len(vs)-1].multi = true
 	// A version near 1000 px for the detectors, whose pattern finders
-	// have size assumptions.
+	// have size assumptions; for a large photo it is tried first (the top
+	// of a pyramid), and the later preparations work on it. Workers share
+	// it, made once.
 	small := func() *image.Gray { return g }
 	if side > 1100 {
-		var c *image.Gray
-		small = func() *image.Gray {
-			if c == nil {
-				c = scaleTo(g, 1000)
-			}
-			return c
+		small = sync.OnceValue(func() *image.Gray { return scaleTo(g, 1000) })
+		if side > 1500 {
+			// A middle step of the pyramid.
+			vs = append(vs[:len(vs)-1:len(vs)-1], variant{name: "scale1000", make: small, twoD: true, oneD: true, global: true, cheap: true}, vs[len(vs)-1])
 		}
-		vs = append(vs, variant{name: "scale1000", make: small, twoD: true, oneD: true, global: true})
 	}
 	if side > 800 {
 		vs = append(vs, variant{name: "scale800", make: func() *image.Gray { return scaleTo(g, 800) }, twoD: true, oneD: false, global: true})
-		vs = append(vs, variant{name: "scale600", make: func() *image.Gray { return scaleTo(g, 600) }, twoD: true, oneD: true, global: true})
+		if top == nil {
+			vs = append(vs, variant{name: "scale600", make: func() *image.Gray { return scaleTo(g, 600) }, twoD: true, oneD: true, global: true})
+		}
 	}
 	{
 		// A quiet zone around codes cropped tight, enlarged with sharp
@@ -92,16 +112,16 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		variant{name: "vsmooth", make: func() *image.Gray {
 			sm := small()
 			return resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/4))
-		}, oneD: true},
+		}, oneD: true, yScale: 4},
 		variant{name: "hsmooth", make: func() *image.Gray {
 			sm := small()
 			return rotate90CCW(resize(sm, max(1, sm.Bounds().Dx()/4), sm.Bounds().Dy()))
-		}, oneD: true},
+		}, oneD: true, yScale: 4},
 		variant{name: "sharpen2", make: func() *image.Gray { return sharpenStrong(small()) }, oneD: true},
 		variant{name: "vsharp", make: func() *image.Gray {
 			sm := small()
 			return sharpenStrong(resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/3)))
-		}, oneD: true},
+		}, oneD: true, yScale: 3},
 	)
 	if side < 600 {
 		vs = append(vs, variant{name: "upsharp", make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
@@ -130,24 +150,115 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	return vs
 }
 
-// decodeGray runs the variants until one yields codes or ctx ends. It
-// returns the scans and the name of the variant that found them.
+// decodeGray decodes g in a cascade: nothing when g has no structure
+// that a code could make, then the cheap preparations, then (only when
+// those read nothing and g has much structure) the try-harder ones, on
+// two cores. It returns the scans and the name of the variant that found
+// them.
 func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string) {
-	s := d.newSession()
-	for _, v := range d.variants(g) {
-		if ctx.Err() != nil {
-			return nil, ""
-		}
-		img := v.make()
-		if img.Bounds().Empty() {
-			continue
-		}
-		hits := s.tryImage(ctx, img, v)
-		if out := s.accept(hits); len(out) > 0 {
-			return out, v.name
-		}
+	st := structure(g)
+	if st < minStructure {
+		return nil, ""
 	}
-	return nil, ""
+	vs := d.variants(g)
+	cheap := 0
+	for cheap < len(vs) && vs[cheap].cheap {
+		cheap++
+	}
+	sh := &shared{thin: min(g.Bounds().Dx(), g.Bounds().Dy()) < 8}
+	// The cheap pass one after the other: the first variant usually
+	// decides, and the core it leaves free is the camera's.
+	if out, name := d.runVariants(ctx, vs[:cheap], sh, 1); len(out) > 0 || d.o.Effort == EffortFast {
+		return out, name
+	}
+	if st < tryHarderStructure || ctx.Err() != nil {
+		return nil, ""
+	}
+	return d.runVariants(ctx, vs[cheap:], sh, 2)
+}
+
+// shared is what the sessions of one Decode call share.
+type shared struct {
+	// sawPDF417 is set once a PDF417 symbol's row indicators were read
+	// (by any session): short 1D reads from then on are pieces of its
+	// rows.
+	sawPDF417 atomic.Bool
+	// thin marks a source image of a single scan line or so, where a
+	// code cannot show its height.
+	thin bool
+}
+
+// runVariants tries vs on up to workers goroutines, each with its own
+// readers, and returns the codes of the first variant in vs's order that
+// yields any (the same as trying them one by one, sooner).
+func (d *Decoder) runVariants(ctx context.Context, vs []variant, sh *shared, workers int) ([]Scan, string) {
+	workers = min(workers, runtime.GOMAXPROCS(0), len(vs))
+	if workers <= 1 {
+		s := d.newSession(sh)
+		for _, v := range vs {
+			if ctx.Err() != nil {
+				return nil, ""
+			}
+			img := v.make()
+			if img.Bounds().Empty() {
+				continue
+			}
+			if out := s.accept(s.tryImage(ctx, img, v)); len(out) > 0 {
+				return out, v.name
+			}
+		}
+		return nil, ""
+	}
+	var (
+		mu      sync.Mutex
+		next    int
+		bestIdx = len(vs)
+		best    []Scan
+		running = map[int]context.CancelFunc{}
+		wg      sync.WaitGroup
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := d.newSession(sh)
+			for {
+				mu.Lock()
+				i := next
+				next++
+				if i >= len(vs) || i > bestIdx || ctx.Err() != nil {
+					mu.Unlock()
+					return
+				}
+				vctx, cancel := context.WithCancel(ctx)
+				running[i] = cancel
+				mu.Unlock()
+				var out []Scan
+				if img := vs[i].make(); !img.Bounds().Empty() {
+					out = s.accept(s.tryImage(vctx, img, vs[i]))
+				}
+				mu.Lock()
+				delete(running, i)
+				cut := vctx.Err() != nil
+				cancel()
+				if len(out) > 0 && i < bestIdx && !cut {
+					bestIdx, best = i, out
+					// Later variants cannot win any more.
+					for j, c := range running {
+						if j > i {
+							c()
+						}
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if best == nil {
+		return nil, ""
+	}
+	return best, vs[bestIdx].name
 }
 
 // tryImage runs the readers on img in both polarities.
@@ -158,7 +269,8 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 		if ctx.Err() != nil {
 			return hits
 		}
-		hyb, _ := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+		hb := gozxing.NewHybridBinarizer(src)
+		hyb, _ := gozxing.NewBinaryBitmap(hb)
 		if v.twoD {
 			found := s.read2D(hyb, false)
 			if len(found) == 0 && v.global && ctx.Err() == nil {
@@ -177,10 +289,14 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			}
 		}
 		if v.oneD && len(s.ones) > 0 && ctx.Err() == nil {
-			found := s.read1D(ctx, hyb, true)
+			ys := v.yScale
+			if ys == 0 {
+				ys = 1
+			}
+			found := s.read1D(ctx, hyb, true, ys)
 			if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
-				loc, _ := gozxing.NewBinaryBitmap(newLocalRowBinarizer(src))
-				if more := s.read1D(ctx, loc, true); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+				loc, _ := gozxing.NewBinaryBitmap(sharedLocalRowBinarizer(src, hb))
+				if more := s.read1D(ctx, loc, true, ys); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
 					found = more
 				}
 			}

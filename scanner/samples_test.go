@@ -18,27 +18,13 @@ type sample struct {
 	set, path, want string // want "" for false-positive sets
 }
 
-// samplesDir locates ../shared/testdata/zxing-samples relative to the
-// module root, or "" when it is absent.
+// samplesDir is the zxing sample corpus kept in the repository. A missing
+// corpus fails the test: the decode tests never pass by skipping.
 func samplesDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "zxing-samples")
+	p := filepath.Join("testdata", "zxing-samples")
 	if st, err := os.Stat(p); err != nil || !st.IsDir() {
-		return ""
+		t.Fatalf("sample corpus %s missing (it is part of the repository): %v", p, err)
 	}
 	return p
 }
@@ -198,7 +184,12 @@ var zxingCPP = map[string]int{
 	"ean13-1": 14, "ean13-2": 6, "ean13-3": 8, "ean13-4": 12, "ean8-1": 9, "itf-1": 14,
 	"qrcode-1": 8, "qrcode-2": 53, "qrcode-3": 18, "qrcode-4": 15, "qrcode-5": 16, "qrcode-6": 15,
 	"upca-1": 5, "upca-2": 16, "upca-3": 6, "upca-4": 9, "upca-5": 9, "upce-2": 10,
+	"pdf417-1": 17, "pdf417-2": 25, "pdf417-3": 16, "maxicode-1": 9,
 }
+
+// laterSets were added to the corpus after the first 457 samples; the
+// total of at least 397 counts the others.
+var laterSets = map[string]bool{"pdf417-1": true, "pdf417-2": true, "pdf417-3": true, "maxicode-1": true}
 
 // minPerSet is what our decoder reads today on each set; the test fails if
 // a change makes any set slip back. False-positive sets count clean images.
@@ -209,16 +200,16 @@ var minPerSet = map[string]int{
 	"qrcode-1": 8, "qrcode-2": 45, "qrcode-3": 16, "qrcode-4": 19, "qrcode-5": 16, "qrcode-6": 15,
 	"upca-1": 5, "upca-2": 21, "upca-3": 6, "upca-4": 12, "upca-5": 18, "upce-2": 13,
 	"falsepositives-1": 21, "falsepositives-2": 25,
+	// Our PDF417 reader; zxing-cpp reads all (17, 25, 16 of its files,
+	// which count a few duplicates we count once). No MaxiCode reader yet.
+	"pdf417-1": 14, "pdf417-2": 23, "pdf417-3": 15, "maxicode-1": 0,
 }
 
 func TestZXingSamples(t *testing.T) {
 	if testing.Short() {
-		t.Skip("decoding 503 photos takes a while; skipped in -short")
+		t.Skip("decoding 560 photos takes a while; skipped in -short")
 	}
 	root := samplesDir(t)
-	if root == "" {
-		t.Skip("../shared/testdata/zxing-samples not found next to the module root; real-photo decode test skipped")
-	}
 	samples := loadSamples(t, root)
 	if only := os.Getenv("SCANNER_SAMPLES_SET"); only != "" {
 		var keep []sample
@@ -241,7 +232,7 @@ func TestZXingSamples(t *testing.T) {
 		sets = append(sets, s)
 	}
 	sort.Strings(sets)
-	var sum, sumTotal, sumCPP int
+	var sum, sumTotal, sumCPP, sumFirst, sumFirstTotal int
 	var report strings.Builder
 	fmt.Fprintf(&report, "%-18s %7s %5s %12s\n", "set", "samples", "ours", "zxing-cpp-th")
 	for _, s := range sets {
@@ -250,6 +241,10 @@ func TestZXingSamples(t *testing.T) {
 			sum += ok[s]
 			sumTotal += total[s]
 			sumCPP += zxingCPP[s]
+			if !laterSets[s] {
+				sumFirst += ok[s]
+				sumFirstTotal += total[s]
+			}
 		}
 	}
 	var durs []time.Duration
@@ -269,6 +264,7 @@ func TestZXingSamples(t *testing.T) {
 	}
 	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
 	fmt.Fprintf(&report, "%-18s %7d %5d %12d\n", "total", sumTotal, sum, sumCPP)
+	fmt.Fprintf(&report, "%-18s %7d %5d\n", "first 457", sumFirstTotal, sumFirst)
 	if len(durs) > 0 {
 		fmt.Fprintf(&report, "time: %v total, median %v/image, p90 %v, max %v\n", elapsed.Round(time.Millisecond),
 			durs[len(durs)/2].Round(time.Millisecond), durs[len(durs)*9/10].Round(time.Millisecond), durs[len(durs)-1].Round(time.Millisecond))
@@ -282,7 +278,7 @@ func TestZXingSamples(t *testing.T) {
 			t.Errorf("set %s: read %d, want at least %d", s, ok[s], minPerSet[s])
 		}
 	}
-	if os.Getenv("SCANNER_SAMPLES_SET") == "" && sum < 397 {
-		t.Errorf("read %d of %d samples, want at least 397", sum, sumTotal)
+	if os.Getenv("SCANNER_SAMPLES_SET") == "" && sumFirst < 397 {
+		t.Errorf("read %d of the first %d samples, want at least 397", sumFirst, sumFirstTotal)
 	}
 }

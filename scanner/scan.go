@@ -2,6 +2,18 @@
 // wedge scanners typing into the window, serial scanners, a V4L2 camera
 // decoded with gozxing, and image files. All of them feed one stream of
 // Scans; Classify tells what a scanned text is for.
+//
+// The image Decoder reads QR, Data Matrix and Aztec (gozxing), PDF417 (its
+// own reader, pdf417*.go) and the 1D symbologies (gozxing's row readers).
+// It works as a cascade: an image with no edge structure that a code could
+// make is given up at once; a cheap pass (the image, and first a 640-pixel
+// copy of a large one) comes next; the try-harder preparations (scales,
+// binarizers, crops, turns, sharpening) run only when that pass read
+// nothing on an image with much structure, on two cores. It prefers no
+// read to a wrong one: a 1D text must be read on a band of agreeing rows
+// at least a few percent of the code's width high (a row of a stacked or
+// 2D symbol is not), EAN-8 and UPC-E also need their quiet zones, and a
+// PDF417 corrects errors only with check codewords to spare.
 package scanner
 
 import (

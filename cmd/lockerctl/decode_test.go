@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,6 +40,11 @@ func TestRunDecode(t *testing.T) {
 	os.WriteFile(garbage, []byte("not an image"), 0o600)
 	empty := filepath.Join(dir, "empty.png")
 	os.WriteFile(empty, nil, 0o600)
+	// A PDF417 as on a FedEx label, made by zint (packaging/deps.sh).
+	pdf := filepath.Join(dir, "pdf417.png")
+	if b, err := exec.Command("zint", "-b", "55", "--scale=2", "-d", "PARCEL 1Z999AA10123456784", "-o", pdf).CombinedOutput(); err != nil {
+		t.Fatalf("zint: %v: %s", err, b)
+	}
 
 	tests := []struct {
 		name      string
@@ -51,7 +57,9 @@ func TestRunDecode(t *testing.T) {
 		{"no code prints nothing", []string{blank}, "", false, ""},
 		{"bad files fail but others print", []string{garbage, good, filepath.Join(dir, "missing.png"), empty}, good + "\tQR\tPK1.abc\\x09def\n", true, "not a readable image"},
 		{"symbology filter", []string{"-symbologies", "Code128,EAN13", good}, "", false, ""},
-		{"unknown symbology", []string{"-symbologies", "PDF417", good}, "", true, "unknown symbology"},
+		{"pdf417", []string{pdf}, pdf + "\tPDF417\tPARCEL 1Z999AA10123456784\n", false, ""},
+		{"pdf417 filtered out", []string{"-symbologies", "QR", pdf}, "", false, ""},
+		{"unknown symbology", []string{"-symbologies", "Codabar", good}, "", true, "unknown symbology"},
 		{"no files", nil, "", true, "no files"},
 	}
 	for _, tc := range tests {

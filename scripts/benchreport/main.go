@@ -3,7 +3,11 @@
 // measured in the same run (the benchmarks report those as extra metrics:
 // fsyncs/op, ratio, relay/raw, zbar counts ...), and the machine it ran on.
 //
-//	go run ./scripts/benchreport [-out docs/BENCHMARKS.md] [-bench .] [-benchtime 1s]
+//	go run ./scripts/benchreport [-out docs/BENCHMARKS.md] [-bench .] [-benchtime 1s] [-pkg ./scanner]
+//
+// With -pkg, only those packages (comma-separated) are benchmarked and
+// their sections of the existing report are replaced, each marked with the
+// machine and time of its own run; the other sections stay as they were.
 package main
 
 import (
@@ -24,15 +28,20 @@ func main() {
 	out := flag.String("out", "docs/BENCHMARKS.md", "report `file`")
 	bench := flag.String("bench", ".", "benchmark `regexp`")
 	benchtime := flag.String("benchtime", "", "go test -benchtime value (default go test's)")
+	only := flag.String("pkg", "", "comma-separated `packages` to benchmark, updating only their sections")
 	flag.Parse()
-	if err := run(*out, *bench, *benchtime); err != nil {
+	if err := run(*out, *bench, *benchtime, *only); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(out, bench, benchtime string) error {
-	pkgs, err := exec.Command("go", "list", "./...").Output()
+func run(out, bench, benchtime, only string) error {
+	list := []string{"list", "./..."}
+	if only != "" {
+		list = append([]string{"list"}, strings.Split(only, ",")...)
+	}
+	pkgs, err := exec.Command("go", list...).Output()
 	if err != nil {
 		return fmt.Errorf("benchreport: go list: %w", err)
 	}
@@ -58,12 +67,22 @@ func run(out, bench, benchtime string) error {
 			results = append(results, pkgResult{pkg, rows})
 		}
 	}
+	var old []byte
+	if only != "" {
+		if old, err = os.ReadFile(out); err != nil {
+			return fmt.Errorf("benchreport: -pkg updates an existing report: %w", err)
+		}
+	}
 	f, err := os.Create(out)
 	if err != nil {
 		return fmt.Errorf("benchreport: %w", err)
 	}
 	defer f.Close()
-	writeReport(f, machine(), results)
+	if only != "" {
+		f.WriteString(mergeReport(string(old), machine(), results))
+	} else {
+		writeReport(f, machine(), results)
+	}
 	if len(failed) > 0 {
 		fmt.Fprintf(f, "\n## Failed\n\nThese packages' benchmarks failed in this run: %s.\n", strings.Join(failed, ", "))
 	}
@@ -165,15 +184,43 @@ func writeReport(w io.Writer, machine string, results []pkgResult) {
 	fmt.Fprintln(w, "Each benchmark measures its peer or floor in the same run and reports the ratio as an extra metric;")
 	fmt.Fprintln(w, "the notes in the README say which is which. Figures from a busy or virtual machine vary by run: compare ratios, not absolutes.")
 	for _, p := range results {
-		fmt.Fprintf(w, "\n## %s\n\n| benchmark | runs | figures |\n|---|---:|---|\n", p.Pkg)
-		for _, r := range p.Rows {
-			parts := make([]string, len(r.Metrics))
-			for i, m := range r.Metrics {
-				parts[i] = formatValue(m.Value) + " " + m.Unit
-			}
-			fmt.Fprintf(w, "| `%s` | %d | %s |\n", r.Name, r.N, strings.Join(parts, ", "))
+		writeSection(w, p)
+	}
+}
+
+// writeSection writes one package's table.
+func writeSection(w io.Writer, p pkgResult) {
+	fmt.Fprintf(w, "\n## %s\n\n| benchmark | runs | figures |\n|---|---:|---|\n", p.Pkg)
+	for _, r := range p.Rows {
+		parts := make([]string, len(r.Metrics))
+		for i, m := range r.Metrics {
+			parts[i] = formatValue(m.Value) + " " + m.Unit
+		}
+		fmt.Fprintf(w, "| `%s` | %d | %s |\n", r.Name, r.N, strings.Join(parts, ", "))
+	}
+}
+
+// mergeReport replaces the sections of results' packages in report (or
+// appends them), each noting the machine and time of this run.
+func mergeReport(report, machine string, results []pkgResult) string {
+	for _, p := range results {
+		var b strings.Builder
+		writeSection(&b, p)
+		sec := strings.Replace(b.String(), "\n\n|", "\n\nMeasured on their own: "+machine+".\n\n|", 1)
+		head := "\n## " + p.Pkg + "\n"
+		i := strings.Index(report, head)
+		if i < 0 {
+			report = strings.TrimRight(report, "\n") + "\n" + sec
+			continue
+		}
+		end := strings.Index(report[i+len(head):], "\n## ")
+		if end < 0 {
+			report = report[:i] + sec
+		} else {
+			report = report[:i] + sec + report[i+len(head)+end:]
 		}
 	}
+	return report
 }
 
 // formatValue prints a number with about four significant digits.

@@ -52,3 +52,27 @@ func TestWriteReport(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeReport(t *testing.T) {
+	var buf bytes.Buffer
+	writeReport(&buf, "old machine", []pkgResult{
+		{"example/a", []row{{"BenchmarkA", 1, []metric{{1, "ns/op"}}}}},
+		{"example/b", []row{{"BenchmarkB", 2, []metric{{2, "ns/op"}}}}},
+	})
+	got := mergeReport(buf.String(), "new machine", []pkgResult{
+		{"example/a", []row{{"BenchmarkA", 3, []metric{{3, "ns/op"}}}}},
+		{"example/c", []row{{"BenchmarkC", 4, []metric{{4, "ns/op"}}}}},
+	})
+	for _, want := range []string{"Machine: old machine", "| `BenchmarkA` | 3 | 3 ns/op |", "| `BenchmarkB` | 2 | 2 ns/op |",
+		"| `BenchmarkC` | 4 | 4 ns/op |", "Measured on their own: new machine."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("merged report lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "| `BenchmarkA` | 1 |") {
+		t.Errorf("old section of example/a kept:\n%s", got)
+	}
+	if strings.Index(got, "example/a") > strings.Index(got, "example/b") {
+		t.Errorf("section order changed:\n%s", got)
+	}
+}

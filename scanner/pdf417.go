@@ -1,0 +1,725 @@
+package scanner
+
+import (
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+)
+
+// A PDF417 reader (ISO/IEC 15438): the start and stop patterns are found
+// on the rows of the binarized image, the symbol is sampled along lines
+// from the start pattern to the stop pattern, each codeword is read on its
+// own (cluster and value from its 17-module pattern), the row indicators
+// give each line its row and the symbol's size, and votes over all lines
+// fill the codeword matrix, which Reed-Solomon over GF(929) corrects.
+
+// pdfGrid is a binarized image, true for black.
+type pdfGrid struct {
+	w, h int
+	px   []bool
+}
+
+func gridFromMatrix(m *gozxing.BitMatrix) *pdfGrid {
+	g := &pdfGrid{w: m.GetWidth(), h: m.GetHeight()}
+	g.px = make([]bool, g.w*g.h)
+	for y := 0; y < g.h; y++ {
+		for x := 0; x < g.w; x++ {
+			g.px[y*g.w+x] = m.Get(x, y)
+		}
+	}
+	return g
+}
+
+func (g *pdfGrid) at(x, y int) bool {
+	if x < 0 || y < 0 || x >= g.w || y >= g.h {
+		return false
+	}
+	return g.px[y*g.w+x]
+}
+
+// rot180 and rot90 return turned copies.
+func (g *pdfGrid) rot180() *pdfGrid {
+	out := &pdfGrid{w: g.w, h: g.h, px: make([]bool, len(g.px))}
+	for i, v := range g.px {
+		out.px[len(g.px)-1-i] = v
+	}
+	return out
+}
+
+func (g *pdfGrid) rot90() *pdfGrid {
+	out := &pdfGrid{w: g.h, h: g.w, px: make([]bool, len(g.px))}
+	for y := 0; y < g.h; y++ {
+		for x := 0; x < g.w; x++ {
+			// (x, y) -> (y, w-1-x): counter-clockwise.
+			out.px[(g.w-1-x)*out.w+y] = g.px[y*g.w+x]
+		}
+	}
+	return out
+}
+
+var (
+	pdfStart    = []float64{8, 1, 1, 1, 1, 1, 1, 3}
+	pdfStop     = []float64{7, 1, 1, 3, 1, 1, 1, 2, 1}
+	pdfStartRev = []float64{3, 1, 1, 1, 1, 1, 1, 8}
+	pdfStopRev  = []float64{1, 2, 1, 1, 1, 3, 1, 1, 7}
+)
+
+// pdfHit is one row's sighting of a start or stop pattern.
+type pdfHit struct {
+	x0, x1 float64 // left and right edges
+	y      int
+	m      float64 // module width
+}
+
+// matchPattern tells whether runs (starting with a bar) have the widths
+// of pat, and returns the module width.
+func matchPattern(runs []int, pat []float64) (float64, bool) {
+	total := 0
+	for _, r := range runs {
+		total += r
+	}
+	var sum float64
+	for _, p := range pat {
+		sum += p
+	}
+	m := float64(total) / sum
+	if m < 0.8 {
+		return 0, false
+	}
+	var dev float64
+	for i, p := range pat {
+		d := math.Abs(float64(runs[i]) - p*m)
+		if d > 0.6*m+0.3*p*m {
+			return 0, false
+		}
+		dev += d
+	}
+	return m, dev/float64(total) < 0.2
+}
+
+// findPatterns scans rows of g for start and stop patterns.
+func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
+	step := max(1, g.h/400)
+	runs := make([]int, 0, 64)
+	pos := make([]int, 0, 64)
+	for y := 0; y < g.h; y += step {
+		runs, pos = runs[:0], pos[:0]
+		row := g.px[y*g.w : (y+1)*g.w]
+		cur, n := row[0], 0
+		for x, v := range row {
+			if v != cur {
+				runs = append(runs, n)
+				pos = append(pos, x-n)
+				cur, n = v, 0
+			}
+			n++
+		}
+		runs = append(runs, n)
+		pos = append(pos, g.w-n)
+		first := 0
+		if !row[0] {
+			first = 1 // runs[first] is the first bar
+		}
+		for i := first; i < len(runs); i += 2 {
+			quietL := i == 0 || i == 1 && !row[0]
+			if i+8 <= len(runs) {
+				if m, ok := matchPattern(runs[i:i+8], pdfStart); ok && (quietL || float64(runs[i-1]) >= 1.5*m) {
+					starts = append(starts, pdfHit{float64(pos[i]), float64(pos[i+7] + runs[i+7]), y, m})
+				}
+			}
+			if i+9 <= len(runs) {
+				if m, ok := matchPattern(runs[i:i+9], pdfStop); ok {
+					end := pos[i+8] + runs[i+8]
+					if i+9 == len(runs) || float64(runs[i+9]) >= 1.5*m {
+						stops = append(stops, pdfHit{float64(pos[i]), float64(end), y, m})
+					}
+				}
+			}
+		}
+	}
+	return starts, stops
+}
+
+// pdfColumn is a vertical chain of pattern sightings.
+type pdfColumn struct {
+	hits []pdfHit
+	m    float64
+}
+
+func chainHits(hits []pdfHit, step int) []pdfColumn {
+	var cols []pdfColumn
+	for _, h := range hits {
+		best := -1
+		for i := range cols {
+			last := cols[i].hits[len(cols[i].hits)-1]
+			dy := h.y - last.y
+			if dy <= 0 || dy > 8*step+int(4*last.m) {
+				continue
+			}
+			if math.Abs(h.x0-last.x0) <= 2*last.m+float64(dy)*0.8 && h.m < 1.6*last.m && h.m > last.m/1.6 {
+				best = i
+				break
+			}
+		}
+		if best < 0 {
+			cols = append(cols, pdfColumn{hits: []pdfHit{h}})
+			continue
+		}
+		cols[best].hits = append(cols[best].hits, h)
+	}
+	// Join chains broken by a damaged stretch: one below the other, in
+	// line, with the same module width.
+	for i := 0; i < len(cols); i++ {
+		for j := 0; j < len(cols); j++ {
+			if i == j || len(cols[i].hits) == 0 || len(cols[j].hits) == 0 {
+				continue
+			}
+			a, b := cols[i].hits[len(cols[i].hits)-1], cols[j].hits[0]
+			dy := b.y - a.y
+			if dy <= 0 || float64(dy) > 25*a.m || math.Abs(b.x0-a.x0) > 3*a.m+0.3*float64(dy) ||
+				b.m > 1.4*a.m || b.m < a.m/1.4 {
+				continue
+			}
+			cols[i].hits = append(cols[i].hits, cols[j].hits...)
+			cols[j].hits = nil
+		}
+	}
+	out := cols[:0]
+	for _, c := range cols {
+		if len(c.hits) < 3 {
+			continue
+		}
+		ms := make([]float64, len(c.hits))
+		for i, h := range c.hits {
+			ms[i] = h.m
+		}
+		sort.Float64s(ms)
+		c.m = ms[len(ms)/2]
+		if float64(c.hits[len(c.hits)-1].y-c.hits[0].y) < 2*c.m {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// edge fits x = a + b*y through the hits' left (or right) edges.
+func (c pdfColumn) edge(right bool) (a, b float64) {
+	var sy, sx, syy, sxy, n float64
+	for _, h := range c.hits {
+		x := h.x0
+		if right {
+			x = h.x1
+		}
+		y := float64(h.y)
+		sy += y
+		sx += x
+		syy += y * y
+		sxy += x * y
+		n++
+	}
+	d := n*syy - sy*sy
+	if d == 0 {
+		return sx / n, 0
+	}
+	b = (n*sxy - sx*sy) / d
+	a = (sx - b*sy) / n
+	return a, b
+}
+
+// pdfSymbol is a located symbol: the outer corners of the start pattern
+// (left) and stop pattern (right), top and bottom.
+type pdfSymbol struct {
+	tl, bl, tr, br [2]float64
+	// startM and stopM are the module widths on the start and stop
+	// patterns.
+	startM, stopM float64
+	// noStop marks a symbol whose stop pattern was not seen (damaged,
+	// cut, or compact PDF417): tr and br are only a direction, and the
+	// size comes from the left row indicators.
+	noStop bool
+}
+
+func (g *pdfGrid) locate() []pdfSymbol {
+	starts, stops := g.findPatterns()
+	if len(starts) == 0 {
+		return nil
+	}
+	step := max(1, g.h/400)
+	sc, tc := chainHits(starts, step), chainHits(stops, step)
+	var out []pdfSymbol
+	for _, s := range sc {
+		sy0, sy1 := s.hits[0].y, s.hits[len(s.hits)-1].y
+		best, bestOv := -1, 0
+		for j, t := range tc {
+			ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
+			if t.hits[0].x0 <= s.hits[0].x1 || t.m > 1.6*s.m || t.m < s.m/1.6 {
+				continue
+			}
+			ov := min(sy1, ty1) - max(sy0, ty0)
+			if ov > bestOv {
+				best, bestOv = j, ov
+			}
+		}
+		if best < 0 {
+			// No stop pattern: sample rightwards, perpendicular to
+			// the start pattern's edge, far enough for any symbol.
+			a, b := s.edge(false)
+			n := math.Hypot(1, b)
+			far := float64(17*32+35) * s.m
+			tl := [2]float64{a + b*float64(sy0), float64(sy0)}
+			bl := [2]float64{a + b*float64(sy1), float64(sy1)}
+			dx, dy := far/n, -far*b/n
+			out = append(out, pdfSymbol{tl: tl, bl: bl,
+				tr: [2]float64{tl[0] + dx, tl[1] + dy}, br: [2]float64{bl[0] + dx, bl[1] + dy},
+				startM: s.m, noStop: true})
+			continue
+		}
+		t := tc[best]
+		ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
+		a, b := s.edge(false)
+		c, d := t.edge(true)
+		out = append(out, pdfSymbol{
+			tl:     [2]float64{a + b*float64(sy0), float64(sy0)},
+			bl:     [2]float64{a + b*float64(sy1), float64(sy1)},
+			tr:     [2]float64{c + d*float64(ty0), float64(ty0)},
+			br:     [2]float64{c + d*float64(ty1), float64(ty1)},
+			startM: s.m, stopM: t.m,
+		})
+	}
+	return out
+}
+
+// pdfLookup maps a 17-module pattern to its codeword value and cluster
+// index (0, 1, 2 for clusters 0, 3, 6).
+type pdfLookup map[uint32]int32
+
+func newPDFLookup() pdfLookup {
+	l := make(pdfLookup, 3*929)
+	for k := 0; k < 3; k++ {
+		for v, p := range pdf417Patterns[k] {
+			l[p] = int32(k<<16 | v)
+		}
+	}
+	return l
+}
+
+// pdfLine is one sampled line across the symbol.
+type pdfLine struct {
+	t       float64
+	cluster int   // majority cluster, -1 if none
+	cw      []int // value per slot, -1 if unread
+	cl      []int // cluster per slot
+	row     int   // symbol row, -1 if unknown
+}
+
+// sampleLine reads the pixels from p to q.
+func (g *pdfGrid) sampleLine(p, q [2]float64) []bool {
+	dx, dy := q[0]-p[0], q[1]-p[1]
+	n := int(math.Ceil(math.Hypot(dx, dy)))
+	if n < 2 {
+		return nil
+	}
+	out := make([]bool, n+1)
+	for i := 0; i <= n; i++ {
+		f := float64(i) / float64(n)
+		out[i] = g.at(int(p[0]+f*dx+0.5), int(p[1]+f*dy+0.5))
+	}
+	return out
+}
+
+// readOne reads the codeword whose first bar starts near want on px,
+// with module width m. It returns the value, the cluster index and where
+// the codeword starts and how wide it is.
+func readOne(px []bool, want, m float64, look pdfLookup) (v, cl, x0, w int, ok bool) {
+	// The nearest white-to-black edge.
+	x0 = -1
+	for d := 0; d <= int(3*m)+1 && x0 < 0; d++ {
+		for _, x := range []int{int(want+0.5) + d, int(want+0.5) - d} {
+			if x > 0 && x < len(px) && px[x] && !px[x-1] {
+				x0 = x
+				break
+			}
+		}
+	}
+	if x0 < 0 {
+		return 0, 0, 0, 0, false
+	}
+	// Eight runs from x0.
+	var runs [8]int
+	x, r := x0, 0
+	for r < 8 && x < len(px) {
+		c := px[x]
+		n := 0
+		for x < len(px) && px[x] == c {
+			n++
+			x++
+		}
+		runs[r] = n
+		r++
+	}
+	if r < 8 {
+		return 0, 0, 0, 0, false
+	}
+	w = x - x0
+	if float64(w) < 13*m || float64(w) > 21*m {
+		return 0, 0, 0, 0, false
+	}
+	var pat uint32
+	for i := 0; i < 17; i++ {
+		c := (float64(i) + 0.5) * float64(w) / 17
+		acc := 0
+		for e := 0; e < 8; e++ {
+			acc += runs[e]
+			if float64(acc) > c {
+				if e%2 == 0 {
+					pat |= 1 << (16 - i)
+				}
+				break
+			}
+		}
+	}
+	val, found := look[pat]
+	if !found {
+		return 0, 0, 0, 0, false
+	}
+	return int(val & 0xffff), int(val >> 16), x0, w, true
+}
+
+// readCodewords reads the slots (row indicators and data) of one line.
+// px runs from the left edge of the start pattern to the right edge of
+// the stop pattern (or beyond, when stopM is 0: no stop pattern); slots
+// is the number of codeword columns (data + 2), and startM and stopM the
+// module widths measured on the patterns.
+func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup) (cw, cl []int) {
+	cw, cl = make([]int, slots), make([]int, slots)
+	next, ml := 17*startM, startM
+	last := slots
+	if stopM > 0 {
+		last = slots - 1
+		// The right indicator, anchored on the right end.
+		cw[last], cl[last] = -1, -1
+		if v, c, _, _, ok := readOne(px, float64(len(px))-35*stopM, stopM, look); ok {
+			cw[last], cl[last] = v, c
+		}
+	}
+	for k := 0; k < last; k++ {
+		cw[k], cl[k] = -1, -1
+		v, c, x0, w, ok := readOne(px, next, ml, look)
+		if !ok {
+			next += 17 * ml
+			continue
+		}
+		cw[k], cl[k] = v, c
+		next = float64(x0 + w)
+		ml = 0.5*ml + 0.5*float64(w)/17
+	}
+	return cw, cl
+}
+
+// pdfMeta is the symbol size read from the row indicators.
+type pdfMeta struct {
+	rows, cols, ecLevel int
+}
+
+// decodePDF417 finds and decodes PDF417 symbols in a binarized image, in
+// the quarter turns where a cheap probe of a few rows and columns sees a
+// start or stop pattern. found tells whether start and stop patterns
+// were seen at all, read or not.
+func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
+	turns := probePDF417(m)
+	if turns == 0 {
+		return nil, false
+	}
+	g0 := gridFromMatrix(m)
+	var g90 *pdfGrid
+	for turn := 0; turn < 4; turn++ {
+		if turns&(1<<turn) == 0 {
+			continue
+		}
+		var g *pdfGrid
+		switch turn {
+		case 0:
+			g = g0
+		case 1:
+			g = g0.rot180()
+		default:
+			if g90 == nil {
+				g90 = g0.rot90()
+			}
+			g = g90
+			if turn == 3 {
+				g = g90.rot180()
+			}
+		}
+		for _, sym := range g.locate() {
+			text, ok, meta := s.readPDF417(g, sym)
+			if ok {
+				return []hit{{text: text, sym: SymPDF417}}, true
+			}
+			found = found || meta
+		}
+	}
+	return nil, found
+}
+
+// probePDF417 looks for start or stop patterns on a few rows and columns
+// of m and returns a bit per quarter turn worth a full search: 1 upright,
+// 2 upside down, 4 and 8 on its side (columns read downwards, upwards).
+func probePDF417(m *gozxing.BitMatrix) int {
+	w, h := m.GetWidth(), m.GetHeight()
+	turns := 0
+	var runs []int
+	look := func(n int, get func(i int) bool, fwd, rev int) {
+		runs = runs[:0]
+		cur, c := get(0), 0
+		for i := 0; i < n; i++ {
+			if v := get(i); v != cur {
+				runs = append(runs, c)
+				cur, c = v, 0
+			}
+			c++
+		}
+		runs = append(runs, c)
+		// runs[i] is black for i of the parity of the first black run.
+		first := 1
+		if get(0) {
+			first = 0
+		}
+		for i := first; i < len(runs); i += 2 {
+			if i+8 <= len(runs) {
+				if _, ok := matchPattern(runs[i:i+8], pdfStart); ok {
+					turns |= fwd
+				}
+			}
+			if i >= 1 && i+7 <= len(runs) {
+				// Reversed, the start pattern begins with its space.
+				if _, ok := matchPattern(runs[i-1:i+7], pdfStartRev); ok {
+					turns |= rev
+				}
+			}
+			if i+9 <= len(runs) {
+				if _, ok := matchPattern(runs[i:i+9], pdfStop); ok {
+					turns |= fwd
+				}
+				if _, ok := matchPattern(runs[i:i+9], pdfStopRev); ok {
+					turns |= rev
+				}
+			}
+		}
+	}
+	const lines = 24
+	row := gozxing.NewBitArray(w)
+	for k := 1; k < lines; k++ {
+		y := k * h / lines
+		row = m.GetRow(y, row)
+		look(w, row.Get, 1, 2)
+		x := k * w / lines
+		look(h, func(i int) bool { return m.Get(x, i) }, 4, 8)
+	}
+	return turns
+}
+
+// readPDF417 samples and decodes one located symbol. meta tells whether
+// its row indicators were read, which makes it surely a PDF417 symbol.
+func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta bool) {
+	n := int(math.Max(sym.bl[1]-sym.tl[1], sym.br[1]-sym.tr[1])) + 1
+	lineAt := func(i int) (p, q [2]float64, t float64) {
+		t = float64(i) / float64(max(1, n-1))
+		// A little outside the found ends: the first and last rows.
+		t = -0.02 + 1.04*t
+		p = [2]float64{sym.tl[0] + t*(sym.bl[0]-sym.tl[0]), sym.tl[1] + t*(sym.bl[1]-sym.tl[1])}
+		q = [2]float64{sym.tr[0] + t*(sym.br[0]-sym.tr[0]), sym.tr[1] + t*(sym.br[1]-sym.tr[1])}
+		return p, q, t
+	}
+	// First the row indicators only (the left one when there is no
+	// stop pattern), for the symbol's size.
+	slots := 2
+	if sym.noStop {
+		slots = 1
+	}
+	lines, votes := s.pdfLines(g, sym, n, lineAt, slots)
+	md, ok := pickMeta(votes)
+	if !ok {
+		return "", false, false
+	}
+	if md.cols+2 != slots {
+		// Only the indicators were read: read again with all the
+		// columns they give.
+		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2)
+	}
+	// Metadata from many lines' indicators: surely PDF417.
+	meta = votes[[2]int{2, md.cols - 1}] >= 3
+	text, ok = s.assemble(lines, md)
+	return text, ok, meta
+}
+
+// pdfLines samples the n lines of sym and reads slots codewords on each.
+// It returns the lines with a cluster and the votes of the row
+// indicators for the symbol's size, keyed by (field, value).
+func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int) ([]pdfLine, map[[2]int]int) {
+	lines := make([]pdfLine, 0, n)
+	votes := map[[2]int]int{}
+	for i := 0; i < n; i++ {
+		p, q, t := lineAt(i)
+		px := g.sampleLine(p, q)
+		if px == nil {
+			continue
+		}
+		cw, cl := readCodewords(px, slots, sym.startM, sym.stopM, s.d.pdfLook)
+		ln := pdfLine{t: t, cw: cw, cl: cl, cluster: -1, row: -1}
+		var cc [3]int
+		for _, c := range cl {
+			if c >= 0 {
+				cc[c]++
+			}
+		}
+		bestC := 0
+		for c := 1; c < 3; c++ {
+			if cc[c] > cc[bestC] {
+				bestC = c
+			}
+		}
+		if cc[bestC] == 0 || cc[bestC]*2 < cc[0]+cc[1]+cc[2] {
+			continue
+		}
+		ln.cluster = bestC
+		indicators := []int{0, slots - 1}
+		if sym.noStop {
+			// No right indicator to trust (cut, or compact PDF417).
+			indicators = indicators[:1]
+		}
+		for side, k := range indicators {
+			if cw[k] < 0 || cl[k] != bestC {
+				continue
+			}
+			r, info := cw[k]/30*3+bestC, cw[k]%30
+			if ln.row == -1 {
+				ln.row = r
+			} else if ln.row != r {
+				ln.row = -2
+			}
+			// What the indicator holds: 0 (rows-1)/3, 1 ecLevel*3 +
+			// (rows-1)%3, 2 cols-1; the left and right indicators of a
+			// row hold different ones.
+			kind := bestC
+			if side == 1 {
+				kind = (bestC + 2) % 3
+			}
+			votes[[2]int{kind, info}]++
+		}
+		if ln.row == -2 {
+			ln.row = -1
+		}
+		lines = append(lines, ln)
+	}
+	return lines, votes
+}
+
+// pickMeta takes the most voted value of each row indicator field.
+func pickMeta(votes map[[2]int]int) (pdfMeta, bool) {
+	best := [3]int{-1, -1, -1}
+	cnt := [3]int{}
+	for k, c := range votes {
+		if c > cnt[k[0]] {
+			best[k[0]], cnt[k[0]] = k[1], c
+		}
+	}
+	if best[0] < 0 || best[1] < 0 || best[2] < 0 {
+		return pdfMeta{}, false
+	}
+	m := pdfMeta{rows: best[0]*3 + best[1]%3 + 1, cols: best[2] + 1, ecLevel: best[1] / 3}
+	if m.rows < 3 || m.rows > 90 || m.cols < 1 || m.cols > 30 {
+		return pdfMeta{}, false
+	}
+	return m, true
+}
+
+// assemble gives rows to the lines without a readable indicator, votes
+// the codeword matrix, corrects it and decodes the message.
+func (s *session) assemble(lines []pdfLine, meta pdfMeta) (string, bool) {
+	// Lines between two of known row take the row of their cluster
+	// next to them.
+	lastKnown := -1
+	for i := range lines {
+		if lines[i].row >= meta.rows {
+			lines[i].row = -1
+		}
+		if lines[i].row >= 0 {
+			lastKnown = i
+			continue
+		}
+		if lastKnown < 0 {
+			continue
+		}
+		r := lines[lastKnown].row
+		for d := 0; d <= 2; d++ {
+			if (r+d)%3 == lines[i].cluster {
+				if r+d < meta.rows {
+					lines[i].row = r + d
+				}
+				break
+			}
+		}
+	}
+	total := meta.rows * meta.cols
+	votes := make([]map[int]int, total)
+	for _, ln := range lines {
+		if ln.row < 0 || len(ln.cw) != meta.cols+2 {
+			continue
+		}
+		for c := 0; c < meta.cols; c++ {
+			v, k := ln.cw[c+1], ln.cl[c+1]
+			if v < 0 || k != ln.row%3 {
+				continue
+			}
+			i := ln.row*meta.cols + c
+			if votes[i] == nil {
+				votes[i] = map[int]int{}
+			}
+			votes[i][v]++
+		}
+	}
+	cw := make([]int, total)
+	missing := 0
+	var erasures []int
+	for i, vs := range votes {
+		best, bc := 0, 0
+		for v, c := range vs {
+			if c > bc || c == bc && v < best {
+				best, bc = v, c
+			}
+		}
+		if bc == 0 {
+			missing++
+			erasures = append(erasures, i)
+		}
+		cw[i] = best
+	}
+	numEC := 1 << (meta.ecLevel + 1)
+	if total <= numEC || missing > numEC {
+		return "", false
+	}
+	if cw[0] == 0 || cw[0] > total-numEC {
+		cw[0] = total - numEC
+	}
+	if _, err := correctPDF417(s.d.gf, cw, numEC, erasures); err != nil {
+		return "", false
+	}
+	// Check: the corrected codewords must have zero syndromes.
+	p := mkPoly(cw)
+	for i := 1; i <= numEC; i++ {
+		if s.d.gf.eval(p, s.d.gf.exp[i]) != 0 {
+			return "", false
+		}
+	}
+	if cw[0] < 1 || cw[0] > total-numEC {
+		return "", false
+	}
+	text, err := decodePDF417Data(cw[:cw[0]])
+	if err != nil {
+		return "", false
+	}
+	return text, true
+}

@@ -1,0 +1,89 @@
+package scanner
+
+import (
+	"image"
+	"testing"
+)
+
+// TestVariantOrder checks the cascade's order: the pyramid's top first
+// for large images, the cheap variants before all others.
+func TestVariantOrder(t *testing.T) {
+	tests := []struct {
+		name   string
+		w, h   int
+		effort Effort
+		cheap  []string
+	}{
+		{"small photo", 640, 480, EffortThorough, []string{"base"}},
+		{"camera frame", 1280, 720, EffortThorough, []string{"scale640", "base"}},
+		{"large photo", 2400, 1600, EffortThorough, []string{"scale640", "scale1000", "base"}},
+		{"fast frame", 1280, 720, EffortFast, []string{"scale640", "base"}},
+		{"fast small", 640, 480, EffortFast, []string{"base"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(DecodeOptions{Effort: tc.effort})
+			vs := d.variants(image.NewGray(image.Rect(0, 0, tc.w, tc.h)))
+			var cheap []string
+			seenRest := false
+			for _, v := range vs {
+				if v.cheap {
+					if seenRest {
+						t.Errorf("cheap variant %s after a try-harder one", v.name)
+					}
+					cheap = append(cheap, v.name)
+				} else {
+					seenRest = true
+				}
+			}
+			if len(cheap) != len(tc.cheap) {
+				t.Fatalf("cheap variants %v, want %v", cheap, tc.cheap)
+			}
+			for i := range cheap {
+				if cheap[i] != tc.cheap[i] {
+					t.Fatalf("cheap variants %v, want %v", cheap, tc.cheap)
+				}
+			}
+			if tc.effort == EffortFast && len(vs) != len(cheap) {
+				t.Errorf("fast decoder has %d try-harder variants", len(vs)-len(cheap))
+			}
+		})
+	}
+}
+
+// TestStructure checks the cascade's gate: nothing is tried on flat or
+// noisy images, everything on images with a code.
+func TestStructure(t *testing.T) {
+	flat := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range flat.Pix {
+		flat.Pix[i] = 128
+	}
+	noisy := image.NewGray(image.Rect(0, 0, 1280, 720))
+	for i := range noisy.Pix {
+		noisy.Pix[i] = uint8(170 + (i*7919)%40) // as BenchmarkDecodeFrame's empty frame
+	}
+	withQR := image.NewGray(image.Rect(0, 0, 1280, 720))
+	copy(withQR.Pix, noisy.Pix)
+	qr := qrFixture(t, "PK1.structure", 120)
+	for y := 0; y < 120; y++ {
+		copy(withQR.Pix[(300+y)*withQR.Stride+600:], qr.Pix[y*qr.Stride:y*qr.Stride+120])
+	}
+	tests := []struct {
+		name     string
+		img      *image.Gray
+		min, max int
+	}{
+		{"flat", flat, 0, minStructure - 1},
+		{"sensor noise", noisy, 0, minStructure - 1},
+		{"small QR in a frame", withQR, tryHarderStructure, 1 << 20},
+		{"Code128", writerFixture(t, SymCode128, "1Z999AA10123456784", 2), tryHarderStructure, 1 << 20},
+		{"low contrast EAN-13", lowContrast(writerFixture(t, SymEAN13, "4006381333931", 3)), tryHarderStructure, 1 << 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := structure(tc.img); got < tc.min || got > tc.max {
+				t.Errorf("structure = %d, want %d..%d", got, tc.min, tc.max)
+			}
+		})
+	}
+}

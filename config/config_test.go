@@ -403,6 +403,49 @@ e = 6
 	}
 }
 
+// TestPositionsHardCases covers what a line scanner gets wrong: quoted
+// keys and headers with dots and brackets, literal multi-line strings that
+// hold table headers, inline tables (also over several lines inside an
+// array) and a header with spaces.
+func TestPositionsHardCases(t *testing.T) {
+	src := `s = '''
+[[compartment]]
+lock = 9
+'''
+[ "lock.board" ]
+"a]b" = 1
+site.'x.y' = 2
+inline = { port = "/dev/x", nested = { baud = 9600 } }
+[[ compartment ]]
+id = "A1"
+list = [
+  { k = 1 },
+  "]",
+]
+[[compartment]]
+id = "A2" # [[compartment]]
+`
+	p := scanPositions(src)
+	for key, want := range map[string]int{
+		"s": 1, "compartment#0": 9, "compartment#0.id": 10, "compartment#0.list": 11,
+		"compartment#1": 15, "compartment#1.id": 16, "compartment#2": 0,
+		"lock.board": 5, "lock.board.a]b": 6, "lock.board.site.x.y": 7,
+		"lock.board.inline": 8, "lock.board.inline.port": 8, "lock.board.inline.nested.baud": 8,
+	} {
+		if got := p.of(key); got != want {
+			t.Errorf("line of %q = %d, want %d", key, got, want)
+		}
+	}
+	if got := p.plain["compartment.id"]; !reflect.DeepEqual(got, []int{10, 16}) {
+		t.Errorf("lines of compartment.id = %v, want [10 16]", got)
+	}
+	// A syntax error keeps the keys before it.
+	p = scanPositions("a = 1\nb = = 2\n")
+	if p.of("a") != 1 || p.of("b") != 0 {
+		t.Errorf("after a syntax error: a at %d, b at %d; want 1 and 0", p.of("a"), p.of("b"))
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	data, err := os.ReadFile(examplePath)
 	if err != nil {

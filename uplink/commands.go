@@ -110,6 +110,8 @@ type Commands struct {
 	o    CommandOptions
 	subj Subjects
 	sig  *verifier // nil without operator keys
+	// handlers is the command table: one entry per command name.
+	handlers map[string]handler
 }
 
 // NewCommands returns the command handlers of one kiosk.
@@ -157,6 +159,7 @@ func NewCommands(nc *nats.Conn, svc Service, o CommandOptions) (*Commands, error
 		}
 		c.sig = v
 	}
+	c.handlers = c.routes()
 	return c, nil
 }
 
@@ -335,302 +338,44 @@ func limit(kv ...string) error {
 	return nil
 }
 
-// Requests of the commands (DESIGN.md, "NATS").
-type (
-	expectReq struct {
-		Barcode        string `json:"barcode"`
-		Carrier        string `json:"carrier"`
-		RecipientID    string `json:"recipient_id"`
-		Size           string `json:"size"`
-		DimsMM         []int  `json:"dims_mm"`
-		Refrigerated   bool   `json:"refrigerated"`
-		IdempotencyKey string `json:"idempotency_key"`
-	}
-	cancelReq struct {
-		Barcode string `json:"barcode"`
-	}
-	doorOpenReq struct {
-		Compartment string `json:"compartment"`
-		StaffID     string `json:"staff_id"`
-		Reason      string `json:"reason"`
-	}
-	compartmentSetReq struct {
-		Compartment string `json:"compartment"`
-		Status      string `json:"status"`
-		StaffID     string `json:"staff_id"`
-		Reason      string `json:"reason"`
-	}
-	recipientReq struct {
-		ID         string `json:"id"`
-		Name       string `json:"name"`
-		Unit       string `json:"unit"`
-		Accessible bool   `json:"accessible"`
-	}
-	directoryUpsertReq struct {
-		Recipients []recipientReq `json:"recipients"`
-	}
-	directoryDeleteReq struct {
-		IDs []string `json:"ids"`
-	}
-	courierReq struct {
-		ID      string `json:"id"`
-		Carrier string `json:"carrier"`
-		Name    string `json:"name"`
-		Code    string `json:"code"`
-	}
-	staffReq struct {
-		ID         string `json:"id"`
-		Name       string `json:"name"`
-		PIN        string `json:"pin"`         // stored hashed
-		TOTPSecret string `json:"totp_secret"` // base32 (RFC 6238), enrolled in the staff member's authenticator
-	}
-	deleteReq struct {
-		ID string `json:"id"`
-	}
-	pinReissueReq struct {
-		ParcelID string `json:"parcel_id"`
-		StaffID  string `json:"staff_id"`
-	}
-	statusReq struct{}
-)
+// handler is one entry of the command table: the function that decodes,
+// checks and runs a command, and the time one run may take.
+type handler struct {
+	run     func(ctx context.Context, body []byte) (map[string]any, error)
+	timeout time.Duration
+}
 
-// maxItems bounds the lists of directory commands.
-const maxItems = 1000
+// routes returns the command table. Each handler lives in the file of its
+// job: parcels (commands_parcels.go), people (commands_people.go) and
+// compartments and status (commands_doors.go).
+func (c *Commands) routes() map[string]handler {
+	return map[string]handler{
+		CmdParcelExpect:    {c.parcelExpect, c.o.Timeout},
+		CmdParcelCancel:    {c.parcelCancel, c.o.Timeout},
+		CmdPINReissue:      {c.pinReissue, c.o.Timeout},
+		CmdDoorOpen:        {c.doorOpen, c.o.DoorWait},
+		CmdCompartmentSet:  {c.compartmentSet, c.o.Timeout},
+		CmdStatus:          {c.status, c.o.Timeout},
+		CmdDirectoryUpsert: {c.directoryUpsert, c.o.Timeout},
+		CmdDirectoryDelete: {c.directoryDelete, c.o.Timeout},
+		CmdCourierUpsert:   {c.courierUpsert, c.o.Timeout},
+		CmdCourierDelete:   {c.courierDelete, c.o.Timeout},
+		CmdStaffUpsert:     {c.staffUpsert, c.o.Timeout},
+		CmdStaffDelete:     {c.staffDelete, c.o.Timeout},
+	}
+}
 
+// handle checks the payload size, finds the handler of name in the table
+// and runs it within its timeout.
 func (c *Commands) handle(ctx context.Context, name string, body []byte) (map[string]any, error) {
 	if len(body) > c.o.MaxPayload {
 		return nil, refuse(CodeTooLarge, "payload of %d bytes is over the limit of %d", len(body), c.o.MaxPayload)
 	}
-	timeout := c.o.Timeout
-	if name == CmdDoorOpen {
-		timeout = c.o.DoorWait
+	h, ok := c.handlers[name]
+	if !ok {
+		return nil, refuse(CodeUnknownCommand, "unknown command %q", name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	switch name {
-	case CmdParcelExpect:
-		var r expectReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if err := need("barcode", r.Barcode, "carrier", r.Carrier, "recipient_id", r.RecipientID); err != nil {
-			return nil, err
-		}
-		if err := limit("idempotency_key", r.IdempotencyKey); err != nil {
-			return nil, err
-		}
-		e := locker.Expected{
-			Barcode: r.Barcode, Carrier: r.Carrier, RecipientID: r.RecipientID,
-			Refrigerated: r.Refrigerated, IdempotencyKey: r.IdempotencyKey,
-		}
-		if r.Size != "" {
-			z, err := locker.ParseSize(r.Size)
-			if err != nil {
-				return nil, refuse(CodeBadRequest, "bad size %q: want XS, S, M, L or XL", r.Size)
-			}
-			e.Size = z
-		}
-		if r.DimsMM != nil {
-			if len(r.DimsMM) != 3 {
-				return nil, refuse(CodeBadRequest, "dims_mm must be [l, w, h]")
-			}
-			for i, v := range r.DimsMM {
-				if v <= 0 || v > 10000 {
-					return nil, refuse(CodeBadRequest, "dims_mm must be positive millimetres up to 10000")
-				}
-				e.DimsMM[i] = v
-			}
-		}
-		id, err := c.svc.ExpectParcel(ctx, e)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"expected_id": id}, nil
-
-	case CmdParcelCancel:
-		var r cancelReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if err := need("barcode", r.Barcode); err != nil {
-			return nil, err
-		}
-		return nil, c.svc.CancelExpected(ctx, r.Barcode)
-
-	case CmdDoorOpen:
-		var r doorOpenReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(r.StaffID) == "" {
-			return nil, refuse(CodeUnauthorized, "door.open needs a staff_id")
-		}
-		if err := need("compartment", r.Compartment, "staff_id", r.StaffID, "reason", r.Reason); err != nil {
-			return nil, err
-		}
-		opened, err := c.svc.RemoteOpenDoor(ctx, r.Compartment, r.StaffID, r.Reason)
-		if err != nil && !errors.Is(err, locker.ErrDoorNotOpened) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, err
-		}
-		return map[string]any{"opened": opened && err == nil}, nil
-
-	case CmdCompartmentSet:
-		var r compartmentSetReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(r.StaffID) == "" {
-			return nil, refuse(CodeUnauthorized, "compartment.set needs a staff_id")
-		}
-		if err := need("compartment", r.Compartment, "status", r.Status, "staff_id", r.StaffID, "reason", r.Reason); err != nil {
-			return nil, err
-		}
-		st := locker.CompartmentStatus(r.Status)
-		if st != locker.StatusAvailable && st != locker.StatusOutOfService {
-			return nil, refuse(CodeBadRequest, "status must be %q or %q", locker.StatusAvailable, locker.StatusOutOfService)
-		}
-		return nil, c.svc.RemoteSetCompartment(ctx, r.Compartment, st, r.StaffID, r.Reason)
-
-	case CmdDirectoryUpsert:
-		var r directoryUpsertReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if len(r.Recipients) == 0 {
-			return nil, refuse(CodeBadRequest, "missing field \"recipients\"")
-		}
-		if len(r.Recipients) > maxItems {
-			return nil, refuse(CodeBadRequest, "more than %d recipients in one command", maxItems)
-		}
-		rs := make([]locker.Recipient, len(r.Recipients))
-		for i, x := range r.Recipients {
-			if err := need("id", x.ID, "name", x.Name); err != nil {
-				return nil, refuse(CodeBadRequest, "recipient %d: %s", i, err.(*cmdError).msg)
-			}
-			if err := limit("unit", x.Unit); err != nil {
-				return nil, err
-			}
-			rs[i] = locker.Recipient{ID: x.ID, Name: x.Name, Unit: x.Unit, Accessible: x.Accessible}
-		}
-		n, err := c.svc.UpsertRecipients(ctx, rs)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"count": n}, nil
-
-	case CmdDirectoryDelete:
-		var r directoryDeleteReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if len(r.IDs) == 0 {
-			return nil, refuse(CodeBadRequest, "missing field \"ids\"")
-		}
-		if len(r.IDs) > maxItems {
-			return nil, refuse(CodeBadRequest, "more than %d ids in one command", maxItems)
-		}
-		for _, id := range r.IDs {
-			if err := need("ids[]", id); err != nil {
-				return nil, err
-			}
-		}
-		n, err := c.svc.DeleteRecipients(ctx, r.IDs)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"count": n}, nil
-
-	case CmdCourierUpsert:
-		var r courierReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if err := need("id", r.ID, "carrier", r.Carrier, "name", r.Name, "code", r.Code); err != nil {
-			return nil, err
-		}
-		return nil, c.svc.UpsertCourier(ctx, locker.Courier{ID: r.ID, Carrier: r.Carrier, Name: r.Name}, r.Code)
-
-	case CmdCourierDelete, CmdStaffDelete:
-		var r deleteReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if err := need("id", r.ID); err != nil {
-			return nil, err
-		}
-		if name == CmdStaffDelete {
-			return nil, c.svc.DeleteStaff(ctx, r.ID)
-		}
-		return nil, c.svc.DeleteCourier(ctx, r.ID)
-
-	case CmdStaffUpsert:
-		var r staffReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if err := need("id", r.ID, "name", r.Name, "pin", r.PIN, "totp_secret", r.TOTPSecret); err != nil {
-			return nil, err
-		}
-		return nil, c.svc.UpsertStaff(ctx, locker.Staff{ID: r.ID, Name: r.Name, TOTPSecret: r.TOTPSecret}, r.PIN)
-
-	case CmdPINReissue:
-		var r pinReissueReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(r.StaffID) == "" {
-			return nil, refuse(CodeUnauthorized, "pin.reissue needs a staff_id")
-		}
-		if err := need("parcel_id", r.ParcelID, "staff_id", r.StaffID); err != nil {
-			return nil, err
-		}
-		return nil, c.svc.ReissuePIN(ctx, r.ParcelID, r.StaffID)
-
-	case CmdStatus:
-		var r statusReq
-		if err := decode(body, &r); err != nil {
-			return nil, err
-		}
-		st := c.svc.Status()
-		comps := st.Compartments
-		if comps == nil {
-			comps = []locker.CompartmentReport{}
-		}
-		return map[string]any{
-			"version":        st.Version,
-			"board_online":   st.BoardOnline,
-			"outbox_backlog": backlog(ctx, c.o.Backlog, c.o.Logger),
-			"compartments":   comps,
-			"free_by_size":   freeBySize(st),
-		}, nil
-	}
-	return nil, refuse(CodeUnknownCommand, "unknown command %q", name)
-}
-
-// backlog asks b for the outbox backlog; -1 when unknown.
-func backlog(ctx context.Context, b Backlogger, log *slog.Logger) int {
-	if b == nil {
-		return -1
-	}
-	n, err := b.OutboxBacklog(ctx)
-	if err != nil {
-		log.Warn("uplink: outbox backlog", "err", err)
-		return -1
-	}
-	return n
-}
-
-// freeBySize returns the free compartments by size: st.FreeBySize when
-// the service filled it, else the available compartments counted.
-func freeBySize(st locker.StatusReport) map[locker.Size]int {
-	if st.FreeBySize != nil {
-		return st.FreeBySize
-	}
-	m := map[locker.Size]int{}
-	for _, c := range st.Compartments {
-		if c.Status == locker.StatusAvailable {
-			m[c.Size]++
-		}
-	}
-	return m
+	return h.run(ctx, body)
 }

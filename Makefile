@@ -40,6 +40,7 @@ demo: build
 # The tests also build and run (under qemu-user) the arm64 .deb.
 test:
 	bash packaging/deps.sh arm64
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 40m ./...
 

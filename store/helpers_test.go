@@ -6,28 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
-
-// testClock is a settable locker.Clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2026, 11, 25, 9, 30, 0, 123456789, time.UTC)}
-}
 
 // openTest opens a fresh database in t.TempDir() and closes it at cleanup.
 func openTest(t testing.TB, o Options) (*DB, string) {
@@ -39,7 +23,7 @@ func openTest(t testing.TB, o Options) (*DB, string) {
 func openAt(t testing.TB, path string, o Options) *DB {
 	t.Helper()
 	if o.Clock == nil {
-		o.Clock = newClock()
+		o.Clock = lockertest.NewClock(time.Date(2026, 11, 25, 9, 30, 0, 123456789, time.UTC))
 	}
 	db, err := Open(context.Background(), path, o)
 	if err != nil {

@@ -3,30 +3,12 @@ package uplink
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
-
-// stepClock is a Clock that moves only when told.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func TestHeartbeat(t *testing.T) {
 	srv := startServer(t, EmbeddedOptions{})
@@ -50,7 +32,7 @@ func TestHeartbeat(t *testing.T) {
 	}}
 	out := newMemOutbox("demo", "k1")
 	out.add(3)
-	clock := &stepClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := lockertest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	hb, err := NewHeartbeat(kiosk, svc, HeartbeatOptions{Site: "demo", Kiosk: "k1", Interval: 20 * time.Millisecond, Backlog: out, Clock: clock})
 	if err != nil {
 		t.Fatal(err)

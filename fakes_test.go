@@ -10,28 +10,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
-// fakeClock is a Clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newFakeClock returns the rig's clock, at 09:00 UTC on a Monday.
+func newFakeClock() *lockertest.Clock {
+	return lockertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 }
 
 // fakeBus records unlocks and serves states set by the test.
@@ -422,7 +407,7 @@ type rig struct {
 	s     *Service
 	st    *fakeStore
 	bus   *fakeBus
-	clk   *fakeClock
+	clk   *lockertest.Clock
 	views []View
 	vmu   sync.Mutex
 }

@@ -9,31 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 	"github.com/parcelkiosk/locker/store"
 )
-
-// stepClock is a Clock the test moves.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestCopiedDatabaseRevealsNoSecret runs a kiosk on a database of the
 // version that kept its key inside, upgrades it to a key file, and scans the
@@ -49,7 +31,7 @@ func TestCopiedDatabaseRevealsNoSecret(t *testing.T) {
 		{ID: "A1", Size: locker.SizeS, Addr: locker.LockAddr{Board: 0, Lock: 1}},
 		{ID: "A2", Size: locker.SizeS, Addr: locker.LockAddr{Board: 0, Lock: 2}},
 	}
-	clk := &stepClock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	clk := lockertest.NewClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	bus := &sensorBus{}
 	must := func(err error) {
 		t.Helper()
@@ -93,7 +75,7 @@ func TestCopiedDatabaseRevealsNoSecret(t *testing.T) {
 	}
 	staffIn := func(s *locker.Service) {
 		t.Helper()
-		clk.add(time.Minute) // a fresh TOTP step
+		clk.Advance(time.Minute) // a fresh TOTP step
 		code, err := locker.TOTPCode(totp, clk.Now())
 		must(err)
 		must(s.StaffSignIn(ctx, "24681357", code))

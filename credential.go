@@ -293,3 +293,21 @@ func checkTOTP(secret, code string, t time.Time) (uint64, bool) {
 	}
 	return hit, ok
 }
+
+// newCredentialLocked draws a PIN unique among the active parcels (with ch
+// applied) and a credential id.
+func (s *Service) newCredentialLocked(ch *Change, recipientID string) (Credential, error) {
+	for range 100 {
+		pin, err := newPIN(s.rand, s.o.PINDigits)
+		if err != nil {
+			return Credential{}, err
+		}
+		h := HashPIN(s.secret, pin)
+		clash := false
+		s.eachActive(ch, func(p Parcel) { clash = clash || p.PINHash == h })
+		if !clash {
+			return Credential{CredentialID: NewULID(s.clock.Now()), RecipientID: recipientID, PIN: pin}, nil
+		}
+	}
+	return Credential{}, errors.New("locker: no free PIN after 100 draws")
+}

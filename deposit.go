@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
+	"time"
 )
 
 // courierActor is the audit actor of the signed-in courier.
@@ -164,131 +164,6 @@ func (s *Service) advanceDepositLocked(ctx context.Context) error {
 		return nil
 	}
 	return s.allocateLocked(ctx, nil)
-}
-
-// addToDoorCandidateLocked returns a compartment this visit already filled
-// for the current recipient that the current parcel fits in, newest first.
-func (s *Service) addToDoorCandidateLocked() string {
-	p := s.sess.parcel
-	for i := len(s.sess.receipts) - 1; i >= 0; i-- {
-		r := s.sess.receipts[i]
-		if r.RecipientID != s.sess.recipient.ID {
-			continue
-		}
-		c, ok := s.compIn(nil, r.CompartmentID)
-		if !ok || c.Status != StatusOccupied {
-			continue
-		}
-		if p.Refrigerated && !c.Refrigerated {
-			continue
-		}
-		if p.Size != "" && p.Size.Rank() > c.Size.Rank() {
-			continue
-		}
-		stillIn := false
-		for _, q := range s.parcelsIn(nil, c.ID) {
-			stillIn = stillIn || (q.ID == r.ParcelID && q.Status == ParcelDeposited)
-		}
-		if stillIn {
-			return c.ID
-		}
-	}
-	return ""
-}
-
-// excludeOfflineLocked returns the compartments on boards reported offline,
-// plus extra.
-func (s *Service) excludeOfflineLocked(extra ...string) map[string]bool {
-	ex := map[string]bool{}
-	for _, c := range s.comps {
-		if s.offline[c.Addr.Board] {
-			ex[c.ID] = true
-		}
-	}
-	for _, id := range extra {
-		if id != "" {
-			ex[id] = true
-		}
-	}
-	return ex
-}
-
-// allBoardsOfflineLocked reports whether every board with a compartment is
-// reported offline (e.g. the lock-bus adapter is missing): every door is
-// out of order.
-func (s *Service) allBoardsOfflineLocked() bool {
-	if len(s.offline) == 0 || len(s.comps) == 0 {
-		return false
-	}
-	for _, c := range s.comps {
-		if !s.offline[c.Addr.Board] {
-			return false
-		}
-	}
-	return true
-}
-
-// lockerFullLocked records a locker.full event (best effort: the caller
-// returns the allocation error either way).
-func (s *Service) lockerFullLocked(ctx context.Context, z Size, barcode string) {
-	ch := &Change{}
-	s.addEvent(ch, EvtLockerFull, map[string]any{"size": z, "barcode": barcode})
-	s.addAudit(ch, "system", "locker.full", string(z), barcode)
-	if err := s.commitLocked(ctx, ch); err != nil {
-		s.log.Warn("locker.full event not stored", "err", err)
-	}
-}
-
-// allocateLocked allocates a compartment for the draft parcel, reserves it
-// with the parcel as depositing in one Apply and queues the unlock. The
-// compartments in exclude are skipped. On failure the draft is dropped and
-// the flow goes back to StepScan, except when the store is down.
-func (s *Service) allocateLocked(ctx context.Context, exclude map[string]bool) error {
-	p := s.sess.parcel
-	ex := s.excludeOfflineLocked()
-	for id := range exclude {
-		ex[id] = true
-	}
-	c, upsized, err := Allocate(s.comps, AllocRequest{
-		Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: ex,
-	})
-	if err != nil {
-		if errors.Is(err, ErrLockerFull) && len(s.offline) > 0 {
-			// Is it full, or are the free doors on a silent board?
-			all := maps.Clone(exclude)
-			if all == nil {
-				all = map[string]bool{}
-			}
-			if _, _, aerr := Allocate(s.comps, AllocRequest{Size: p.Size, Accessible: s.sess.recipient.Accessible, Refrigerated: p.Refrigerated, Exclude: all}); aerr == nil {
-				err = fmt.Errorf("%w: the free doors are on a silent lock board (out of order)", ErrBusUnavailable)
-			}
-		}
-		if errors.Is(err, ErrLockerFull) {
-			s.lockerFullLocked(ctx, p.Size, p.Barcode)
-		}
-		s.dropDraftLocked()
-		return err
-	}
-	p.CompartmentID = c.ID
-	p.Upsized = upsized
-	p.Status = ParcelDepositing
-	ch := &Change{}
-	putParcel(ch, p)
-	c.Status = StatusReserved
-	putComp(ch, c)
-	s.addAudit(ch, s.courierActor(), "parcel.reserve", p.ID, fmt.Sprintf("barcode=%s compartment=%s", p.Barcode, c.ID))
-	if err := s.commitLocked(ctx, ch); err != nil {
-		return err
-	}
-	s.sess.parcel = p
-	s.sess.addToDoor = ""
-	s.sess.notice = Notice{}
-	if upsized {
-		s.sess.notice = Notice{Kind: NoticeUpsized, Compartment: c.ID, Size: c.Size,
-			Text: fmt.Sprintf("No free %s door: using %s door %s.", p.Size, c.Size, c.ID)}
-	}
-	s.setDoorLocked(jobDeposit, c.ID)
-	return nil
 }
 
 // dropDraftLocked forgets a draft parcel that never reached a door.
@@ -622,4 +497,63 @@ func (s *Service) keepParcelLocked(ctx context.Context, p Parcel, what string) e
 	s.sess.notice = Notice{Kind: NoticeParcelKept, Compartment: p.CompartmentID,
 		Text: fmt.Sprintf("The parcel is still in door %s and stays recorded; staff have been told. Take it out and close the door to cancel, or close the door on it to deliver it.", p.CompartmentID)}
 	return nil
+}
+
+// depositIn commits parcel p as deposited in ch: credential (cred, or a
+// new one when nil), expiry, compartment occupied, the parcel.deposited
+// event with the PIN and a QR covering every parcel of the credential so
+// far, and the audit row. It returns the updated parcel and credential.
+func (s *Service) depositIn(ch *Change, p Parcel, cred *Credential, actor string) (Parcel, Credential, error) {
+	now := s.clock.Now()
+	var cr Credential
+	if cred != nil {
+		cr = *cred
+	} else {
+		var err error
+		if cr, err = s.newCredentialLocked(ch, p.RecipientID); err != nil {
+			return Parcel{}, Credential{}, err
+		}
+	}
+	p.Status = ParcelDeposited
+	p.CredentialID = cr.CredentialID
+	p.PINHash = HashPIN(s.secret, cr.PIN)
+	p.DepositedAt = now
+	p.ExpiresAt = now.Add(s.o.Expiry)
+	p.PausedSince = time.Time{}
+	putParcel(ch, p)
+
+	c, ok := s.compIn(ch, p.CompartmentID)
+	if !ok {
+		return Parcel{}, Credential{}, fmt.Errorf("%w: compartment %q", ErrNotFound, p.CompartmentID)
+	}
+	if c.Status == StatusReserved || c.Status == StatusAvailable {
+		c.Status = StatusOccupied
+	}
+	c.LastUsed = now
+	putComp(ch, c)
+
+	cr.ParcelIDs = nil
+	cr.ExpiresAt = time.Time{}
+	for _, q := range s.activeWhere(ch, func(q Parcel) bool {
+		return q.CredentialID == cr.CredentialID && q.Status != ParcelDepositing
+	}) {
+		cr.ParcelIDs = append(cr.ParcelIDs, q.ID)
+		if q.ExpiresAt.After(cr.ExpiresAt) {
+			cr.ExpiresAt = q.ExpiresAt
+		}
+	}
+	cr.QR = SignQR(s.secret, QRClaims{CredentialID: cr.CredentialID, ParcelIDs: cr.ParcelIDs, ExpiresAt: cr.ExpiresAt})
+	cr.RecipientID = p.RecipientID
+
+	if p.ExpectedID != "" {
+		ch.DeleteExpected = append(ch.DeleteExpected, p.ExpectedID)
+	}
+	s.addEvent(ch, EvtParcelDeposited, map[string]any{
+		"parcel_id": p.ID, "barcode": p.Barcode, "carrier": p.Carrier, "recipient_id": p.RecipientID,
+		"compartment": p.CompartmentID, "size": p.Size, "pin": cr.PIN, "qr": cr.QR,
+		"expires_at": p.ExpiresAt.UTC().Format(time.RFC3339Nano), "parcel_ids": cr.ParcelIDs,
+		"credential_id": cr.CredentialID, "upsized": p.Upsized, "courier_id": p.CourierID,
+	})
+	s.addAudit(ch, actor, "parcel.deposited", p.ID, fmt.Sprintf("barcode=%s compartment=%s recipient=%s", p.Barcode, p.CompartmentID, p.RecipientID))
+	return p, cr, nil
 }

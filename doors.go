@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // HandleDoorEvent takes one change the lock bus saw: it records the door
@@ -296,11 +295,6 @@ func (s *Service) onClosedLocked(ch *Change, id string) (func() error, error) {
 	return nil, nil
 }
 
-// StaffSessionMax is the longest a staff session lasts, whatever is on
-// screen; a door job running then finishes first. Each staff door job (a
-// door opened, the expired parcels retrieved) also ends the session.
-const StaffSessionMax = 5 * time.Minute
-
 // auditStaffEndIn adds the sign-out row to ch when the door job that ends
 // now is a staff one: a staff door, or the last door of a retrieval.
 func (s *Service) auditStaffEndIn(ch *Change) {
@@ -445,134 +439,6 @@ func (s *Service) compsIn(ch *Change) []Compartment {
 	return out
 }
 
-// Tick does what time does: retries door events the store refused, marks
-// parcels expired, ends idle flows and lifts the keypad lockout on the
-// screen. Call it about once a second.
-func (s *Service) Tick(ctx context.Context) {
-	s.mu.Lock()
-	if !s.started {
-		s.mu.Unlock()
-		return
-	}
-	changed := false
-	if len(s.retry) > 0 {
-		s.flushRetryLocked(ctx)
-		changed = true
-	}
-	now := s.clock.Now()
-	changed = s.expireLocked(ctx, now) || changed
-	if s.shownLocked != s.pinLockedLocked(now) {
-		s.shownLocked = !s.shownLocked
-		changed = true
-	}
-	changed = s.timeoutLocked(ctx, now) || changed
-	reqs := s.unlocks
-	s.unlocks = nil
-	if changed {
-		s.publishLocked()
-	}
-	s.mu.Unlock()
-	_ = s.sendUnlocks(ctx, reqs)
-	s.deliver()
-}
-
-// expireLocked marks deposited parcels past their expiry as expired, in one
-// Apply. A paused parcel (its door faulty) does not expire.
-func (s *Service) expireLocked(ctx context.Context, now time.Time) bool {
-	ch := &Change{}
-	due := s.activeWhere(nil, func(p Parcel) bool {
-		return p.Status == ParcelDeposited && p.PausedSince.IsZero() && !now.Before(p.ExpiresAt)
-	})
-	for _, p := range due {
-		p.Status = ParcelExpired
-		putParcel(ch, p)
-		s.addEvent(ch, EvtParcelExpired, map[string]any{
-			"parcel_id": p.ID, "barcode": p.Barcode, "compartment": p.CompartmentID,
-			"recipient_id": p.RecipientID, "expires_at": p.ExpiresAt.UTC().Format(time.RFC3339Nano),
-		})
-		s.addAudit(ch, "system", "parcel.expired", p.ID, p.CompartmentID)
-	}
-	if len(ch.Parcels) == 0 {
-		return false
-	}
-	if err := s.commitLocked(ctx, ch); err != nil {
-		s.log.Warn("expiry not stored; will retry", "err", err)
-		return false
-	}
-	return true
-}
-
-// timeoutLocked ends a flow left alone: never while a door is unlocked or
-// open, unless for longer than Options.DoorTimeout.
-func (s *Service) timeoutLocked(ctx context.Context, now time.Time) bool {
-	if s.sess.flow == FlowIdle {
-		return false
-	}
-	if s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
-		if s.sess.door == "" || now.Sub(s.sess.doorAt) < s.o.DoorTimeout {
-			return false
-		}
-		if err := s.doorTimeoutLocked(ctx, now); err != nil {
-			s.lastErr = err
-		}
-		return true
-	}
-	if s.sess.flow == FlowPickup && s.sess.step == StepDone {
-		if now.Sub(s.sess.doneAt) >= s.o.DoneTimeout {
-			s.resetSessionLocked()
-			return true
-		}
-		return false
-	}
-	if s.sess.flow == FlowMaintenance && now.Sub(s.sess.signedInAt) >= StaffSessionMax {
-		ch := &Change{}
-		s.addAudit(ch, s.staffActor(), "staff.logout", s.sess.staff.ID, "session time over")
-		if err := s.commitLocked(ctx, ch); err != nil {
-			s.log.Warn("sign-out not audited", "err", err)
-		}
-		s.resetSessionLocked()
-		s.lastErr = nil
-		return true
-	}
-	if now.Sub(s.sess.lastAction) < s.o.IdleTimeout {
-		return false
-	}
-	if err := s.cancelLocked(ctx)(); err != nil {
-		s.lastErr = err
-		return true
-	}
-	s.lastErr = nil
-	return true
-}
-
-// doorTimeoutLocked gives every door screen a way out: a door unlocked or
-// open for longer than Options.DoorTimeout (its board went silent, the door
-// was left open, the sensor never reported) is flagged for staff and the
-// session ends. Nothing recorded is undone: a deposit's parcel stays
-// recorded as depositing in the flagged door (staff settle it like an
-// interrupted deposit, or the bus does when the door is seen closed, see
-// settleFlaggedLocked); a pickup's parcels stay deposited.
-func (s *Service) doorTimeoutLocked(ctx context.Context, now time.Time) error {
-	id := s.sess.door
-	reason := DoorTimeoutReason
-	if s.sess.job == jobDeposit && s.sess.parcel.Status == ParcelDepositing {
-		reason = InterruptedReason
-	}
-	ch := &Change{}
-	if _, err := s.setStatusIn(ch, id, StatusFaulty, reason, "system"); err != nil {
-		return err
-	}
-	s.addAudit(ch, "system", "door.timeout", id, fmt.Sprintf("%s: door %s for %v", s.sess.step, id, now.Sub(s.sess.doorAt).Round(time.Second)))
-	if err := s.commitLocked(ctx, ch); err != nil {
-		return err
-	}
-	s.log.Warn("door not seen closed in time: flagged for staff, session ended", "compartment", id, "step", s.sess.step)
-	s.resetSessionLocked()
-	s.sess.notice = Notice{Kind: NoticeDoorTimeout, Compartment: id,
-		Text: fmt.Sprintf("Door %s was not seen closed. Staff have been told; nothing is lost.", id)}
-	return nil
-}
-
 // settleFlaggedLocked adds to ch what a door seen closed settles for a
 // compartment flagged for staff with a deposit in it (a deposit cancelled
 // or timed out with the door open, or interrupted by a restart): closed and
@@ -610,3 +476,10 @@ func (s *Service) settleFlaggedLocked(ch *Change, c Compartment, item ItemState)
 	_, err := s.setStatusIn(ch, c.ID, StatusAvailable, "", "system")
 	return err
 }
+
+// maxFaultedPerParcel bounds the doors one parcel may mark faulty before
+// its deposit is given up, so a systematic fault cannot sweep the bank.
+const maxFaultedPerParcel = 2
+
+// maxRetryEvents bounds the door events kept for a retry while the store is down.
+const maxRetryEvents = 1024

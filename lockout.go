@@ -1,7 +1,9 @@
 package locker
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -237,4 +239,99 @@ func (l Lockout) with(k CodeKind, c Counter) Lockout {
 	}
 	n.Counters[k] = c
 	return n
+}
+
+// checkLockedLocked returns ErrLockedOut while the path of kind k is
+// closed: locked after a burst of wrong codes, or its daily budget spent.
+func (s *Service) checkLockedLocked(k CodeKind) error {
+	now := s.clock.Now()
+	until, closed := s.lockout.Until(s.policy[k], k, now)
+	if !closed {
+		return nil
+	}
+	return s.lockedErr(k, until, now)
+}
+
+// lockedErr is the ErrLockedOut of path k closed until until.
+func (s *Service) lockedErr(k CodeKind, until, now time.Time) error {
+	wait := until.Sub(now).Round(time.Second)
+	if k == KindPIN && wait > s.policy[k].Max {
+		return fmt.Errorf("%w: too many wrong PINs today: use the QR code or ask the building office (PIN entry again in %s)", ErrLockedOut, wait)
+	}
+	return fmt.Errorf("%w: too many wrong codes, try again in %s", ErrLockedOut, wait)
+}
+
+// wrongCodeLocked records a wrong code on the counter of kind k, and on
+// the extra counters also (detail names it in the audit row: "pin",
+// "courier", "staff", "totp", "qr"), in one change, and returns the error
+// to show: cause or ErrWrongCode, or ErrLockedOut when this code closed
+// path k. The in-memory count is kept even if the store is down, so a
+// broken disk never lifts the lockout. A junk QR code never closes
+// anything; past its burst it is only counted in memory.
+func (s *Service) wrongCodeLocked(ctx context.Context, k CodeKind, detail string, cause error, also ...CodeKind) error {
+	now := s.clock.Now()
+	if old := s.lockout.Counters[KindQR]; k == KindQR && now.Before(old.LockedUntil) {
+		// Throttled: no audit row, no write.
+		c, _ := old.withFailure(s.policy[k], now)
+		c.LockedAt, c.LockedUntil, c.Level = old.LockedAt, old.LockedUntil, old.Level
+		s.lockout = s.lockout.with(k, c)
+		return s.wrongErr(k, cause)
+	}
+	ch := &Change{}
+	s.addAudit(ch, "keypad", "code.wrong", detail, "")
+	l := s.lockout
+	var closedK bool
+	for i, kind := range append([]CodeKind{k}, also...) {
+		p := s.policy[kind]
+		c, closed := l.Counters[kind].withFailure(p, now)
+		if i == 0 {
+			closedK = closed
+		}
+		if closed {
+			if kind == KindQR {
+				s.addAudit(ch, "system", "qr.throttled", string(kind), c.LockedUntil.UTC().Format(time.RFC3339))
+			} else {
+				until, _ := c.until(p, now)
+				s.addEvent(ch, EvtPINLockout, map[string]any{
+					"until": until.UTC().Format(time.RFC3339Nano), "level": c.Level, "kind": string(kind),
+					"seconds": int(until.Sub(now) / time.Second),
+				})
+				s.addAudit(ch, "system", "pin.lockout", string(kind), until.UTC().Format(time.RFC3339))
+			}
+			if c.AlertedAt.IsZero() || now.Sub(c.AlertedAt) >= AlertEvery {
+				s.addEvent(ch, EvtSecurityAlert, map[string]any{
+					"kind": string(kind), "count": c.Unreported,
+					"window":  now.Sub(c.Since).Round(time.Second).String(),
+					"since":   c.Since.UTC().Format(time.RFC3339Nano),
+					"in_24h":  len(c.since(now.Add(-DailyWindow))),
+					"blocked": kind != KindQR,
+				})
+				c.AlertedAt, c.Unreported, c.Since = now, 0, time.Time{}
+			}
+		}
+		l = l.with(kind, c)
+	}
+	ch.Lockout = &l
+	if err := s.commitLocked(ctx, ch); err != nil {
+		s.lockout = l.clone()
+	}
+	if closedK && k != KindQR {
+		until, _ := l.Until(s.policy[k], k, now)
+		return s.lockedErr(k, until, now)
+	}
+	return s.wrongErr(k, cause)
+}
+
+// pinLockedLocked reports whether the PIN keypad is closed at now.
+func (s *Service) pinLockedLocked(now time.Time) bool {
+	_, closed := s.lockout.Until(s.policy[KindPIN], KindPIN, now)
+	return closed
+}
+
+// wrongErr is the error of a wrong code of kind k.
+func (s *Service) wrongErr(k CodeKind, cause error) error {
+	if cause != nil {
+		return cause
+	}
+	return fmt.Errorf("%w: %s", ErrWrongCode, k)
 }

@@ -1,6 +1,7 @@
 package locker
 
 import (
+	"maps"
 	"slices"
 	"time"
 )
@@ -224,4 +225,111 @@ func (v View) clone() View {
 	v.Compartments = slices.Clone(v.Compartments)
 	v.LastCredential.ParcelIDs = slices.Clone(v.LastCredential.ParcelIDs)
 	return v
+}
+
+// deliver calls the subscribers with the queued Views, outside the mutex.
+// One goroutine delivers at a time, in order; a callback that calls back
+// into the service only queues more Views.
+func (s *Service) deliver() {
+	s.mu.Lock()
+	if s.delivering {
+		s.mu.Unlock()
+		return
+	}
+	s.delivering = true
+	for len(s.pending) > 0 {
+		v := s.pending[0]
+		s.pending = s.pending[1:]
+		keys := slices.Sorted(maps.Keys(s.subs))
+		fns := make([]func(View), 0, len(keys))
+		for _, k := range keys {
+			fns = append(fns, s.subs[k])
+		}
+		s.mu.Unlock()
+		for _, fn := range fns {
+			fn(v.clone())
+		}
+		s.mu.Lock()
+	}
+	s.delivering = false
+	s.mu.Unlock()
+}
+
+// Subscribe registers fn to get a new View after every change. fn is never
+// called with the service's lock held and may call the service. The
+// returned cancel stops the calls.
+func (s *Service) Subscribe(fn func(View)) (cancel func()) {
+	s.mu.Lock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		delete(s.subs, id)
+		s.mu.Unlock()
+	}
+}
+
+// View returns a copy of the current state for the screens.
+func (s *Service) View() View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.viewLocked()
+}
+
+func (s *Service) viewLocked() View {
+	now := s.clock.Now()
+	v := View{
+		Rev:            s.rev,
+		Flow:           s.sess.flow,
+		Step:           s.sess.step,
+		Courier:        s.sess.courier,
+		Staff:          s.sess.staff,
+		VisitID:        s.sess.visitID,
+		Parcel:         s.sess.parcel,
+		Recipient:      s.sess.recipient,
+		AddToDoor:      s.sess.addToDoor,
+		Receipts:       slices.Clone(s.sess.receipts),
+		Notice:         s.sess.notice,
+		Err:            s.lastErr,
+		Locked:         s.pinLockedLocked(now),
+		Compartments:   slices.Clone(s.comps),
+		BoardsOnline:   len(s.offline) == 0,
+		LastCredential: s.lastCred,
+	}
+	if v.Locked {
+		v.LockedUntil, _ = s.lockout.Until(s.policy[KindPIN], KindPIN, now)
+	}
+	v.Staff.PINHash, v.Staff.TOTPSecret = "", ""
+	v.Courier.CodeHash = ""
+	v.Parcel.PINHash = ""
+	if i, ok := s.compIdx[s.sess.door]; ok && s.sess.door != "" {
+		v.Compartment = s.comps[i]
+	}
+	for _, it := range s.sess.queue {
+		it.ParcelIDs = slices.Clone(it.ParcelIDs)
+		v.Pickup = append(v.Pickup, it)
+	}
+	for _, p := range s.parcels {
+		if p.Status == ParcelExpired {
+			v.ExpiredCount++
+		}
+	}
+	return v.clone()
+}
+
+// Status reports the bank for the uplink's status command.
+func (s *Service) Status() StatusReport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := StatusReport{Version: s.o.Version, BoardOnline: len(s.offline) == 0, FreeBySize: map[Size]int{}}
+	for _, c := range s.comps {
+		r.FreeBySize[c.Size] += 0 // every size of the bank is listed, free or not
+		r.Compartments = append(r.Compartments, CompartmentReport{ID: c.ID, Size: c.Size, Status: c.Status, Door: c.Door})
+		if c.Status == StatusAvailable {
+			r.FreeBySize[c.Size]++
+		}
+	}
+	return r
 }

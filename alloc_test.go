@@ -99,3 +99,14 @@ func TestFitSizeTable(t *testing.T) {
 		}
 	}
 }
+
+func TestLockerFullEmitsEvent(t *testing.T) {
+	r := newRig(t, []Compartment{{ID: "A1", Size: SizeS, Addr: LockAddr{0, 1}, Status: StatusOutOfService}})
+	r.signIn()
+	r.must(r.s.ScanParcel(r.ctx, "B", ""))
+	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+	r.wantErr(r.s.ChooseSize(r.ctx, SizeXS), ErrLockerFull)
+	if ev := r.st.events(EvtLockerFull); len(ev) != 1 {
+		t.Fatalf("%d locker.full events", len(ev))
+	}
+}

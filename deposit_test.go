@@ -2,10 +2,10 @@ package locker
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestDepositHappyPath(t *testing.T) {
@@ -292,17 +292,6 @@ func TestDepositFailures(t *testing.T) {
 	}
 }
 
-func TestLockerFullEmitsEvent(t *testing.T) {
-	r := newRig(t, []Compartment{{ID: "A1", Size: SizeS, Addr: LockAddr{0, 1}, Status: StatusOutOfService}})
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
-	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-	r.wantErr(r.s.ChooseSize(r.ctx, SizeXS), ErrLockerFull)
-	if ev := r.st.events(EvtLockerFull); len(ev) != 1 {
-		t.Fatalf("%d locker.full events", len(ev))
-	}
-}
-
 func TestCourierWrongCodeLockout(t *testing.T) {
 	r := newRig(t, testBank())
 	for range LockoutFailures - 1 {
@@ -370,67 +359,6 @@ func TestDoesntFitLargestCancels(t *testing.T) {
 	}
 	if len(r.st.events(EvtParcelCancelled)) != 1 {
 		t.Error("no parcel.cancelled event")
-	}
-	r.checkInvariants()
-}
-
-func TestDoorDidntOpenRetriesThenFaulty(t *testing.T) {
-	for _, jam := range []bool{false, true} {
-		name := map[bool]string{false: "button", true: "jammed event"}[jam]
-		t.Run(name, func(t *testing.T) {
-			r := newRig(t, testBank())
-			r.signIn()
-			r.must(r.s.ScanParcel(r.ctx, "B", ""))
-			r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-			r.must(r.s.ChooseSize(r.ctx, SizeS))
-			fail := func() {
-				if jam {
-					r.door(EventJammed, "A1", true)
-				} else {
-					r.must(r.s.DoorDidntOpen(r.ctx))
-				}
-			}
-			fail()
-			v := r.s.View()
-			if v.Notice.Kind != NoticeRetrying || v.Compartment.ID != "A1" {
-				t.Fatalf("first failure: notice %+v door %s", v.Notice, v.Compartment.ID)
-			}
-			if u := r.bus.takeUnlocks(); !slices.Equal(u, []LockAddr{{0, 1}, {0, 1}}) {
-				t.Fatalf("unlocks %v, want A1 twice", u)
-			}
-			fail()
-			v = r.s.View()
-			if v.Notice.Kind != NoticeDoorFaulty || v.Notice.Compartment != "A2" || v.Notice.Failed != "A1" || v.Compartment.ID != "A2" || v.Step != StepUnlocking {
-				t.Fatalf("second failure: notice %+v door %s step %s", v.Notice, v.Compartment.ID, v.Step)
-			}
-			if c := r.st.comp("A1"); c.Status != StatusFaulty {
-				t.Errorf("A1 %s, want faulty", c.Status)
-			}
-			if ev := r.st.events(EvtCompartmentStatus); len(ev) != 1 || eventData(t, ev[0])["status"] != "faulty" {
-				t.Errorf("compartment.status events %v", ev)
-			}
-			if jam && len(r.st.events(EvtDoorJammed)) != 2 {
-				t.Errorf("door.jammed events: %d", len(r.st.events(EvtDoorJammed)))
-			}
-			r.openClose("A2")
-			r.step(StepDeposited)
-			r.checkInvariants()
-		})
-	}
-}
-
-func TestDoorDidntOpenNoOtherDoor(t *testing.T) {
-	r := newRig(t, []Compartment{{ID: "A1", Size: SizeS, Addr: LockAddr{0, 1}}})
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
-	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-	r.must(r.s.ChooseSize(r.ctx, SizeS))
-	id := r.s.View().Parcel.ID
-	r.must(r.s.DoorDidntOpen(r.ctx))
-	r.wantErr(r.s.DoorDidntOpen(r.ctx), ErrDoorNotOpened)
-	r.step(StepScan)
-	if p := r.st.parcel(id); p.Status != ParcelCancelled {
-		t.Errorf("parcel %s", p.Status)
 	}
 	r.checkInvariants()
 }
@@ -528,50 +456,70 @@ func TestUnlockFailureShown(t *testing.T) {
 	}
 }
 
-func TestIdleTimeoutEndsDeposit(t *testing.T) {
-	r := newRig(t, testBank())
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
-	r.clk.Advance(DefaultIdleTimeout - time.Second)
-	r.s.Tick(r.ctx)
-	r.step(StepRecipient)
-	r.clk.Advance(2 * time.Second)
-	r.s.Tick(r.ctx)
-	r.step(StepIdle)
-	// The idle timeout never ends a door step (only DoorTimeout does, see
-	// TestDoorTimeout).
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
-	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-	r.must(r.s.ChooseSize(r.ctx, SizeS))
-	r.clk.Advance(DefaultDoorTimeout - time.Second)
-	r.s.Tick(r.ctx)
-	r.step(StepUnlocking)
+func TestChooseDims(t *testing.T) {
+	tests := []struct {
+		dims [3]int
+		want Size
+		err  error
+	}{
+		{[3]int{300, 300, 100}, SizeS, nil},
+		{[3]int{450, 300, 250}, SizeM, nil},
+		{[3]int{0, 1, 1}, "", ErrInvalid},
+		{[3]int{3000, 1, 1}, "", ErrTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.dims), func(t *testing.T) {
+			r := newRig(t, testBank())
+			r.signIn()
+			r.must(r.s.ScanParcel(r.ctx, "B", ""))
+			r.must(r.s.ChooseRecipient(r.ctx, "r1"))
+			err := r.s.ChooseDims(r.ctx, tc.dims)
+			if tc.err != nil {
+				r.wantErr(err, tc.err)
+				r.step(StepSize)
+				return
+			}
+			r.must(err)
+			if v := r.s.View(); v.Parcel.Size != tc.want || v.Compartment.Size != tc.want {
+				t.Errorf("size %s door %s, want %s", v.Parcel.Size, v.Compartment.Size, tc.want)
+			}
+		})
+	}
 }
 
-func TestDoorFailuresDoNotSweepTheBank(t *testing.T) {
+func TestPaging(t *testing.T) {
+	r := newRig(t, testBank())
+	var rs []Recipient
+	for i := range 20 {
+		rs = append(rs, Recipient{ID: fmt.Sprint("p", i), Name: fmt.Sprintf("Person %02d", i)})
+	}
+	_, err := r.s.UpsertRecipients(r.ctx, rs)
+	r.must(err)
+	p0, err := r.s.SearchRecipients(r.ctx, "person", 0)
+	r.must(err)
+	p2, err := r.s.SearchRecipients(r.ctx, "person", 2)
+	r.must(err)
+	if p0.Total != 20 || len(p0.Items) != DefaultPageSize || len(p2.Items) != 4 || p2.Items[0].Name != "Person 16" {
+		t.Errorf("pages: %d %d %d %+v", p0.Total, len(p0.Items), len(p2.Items), p2.Items)
+	}
+	r.staffSignIn()
+	a, err := r.s.AuditPage(r.ctx, 0)
+	r.must(err)
+	if a.Total < 5 || len(a.Entries) != min(a.Total, DefaultPageSize) {
+		t.Errorf("audit page %d of %d", len(a.Entries), a.Total)
+	}
+}
+
+func TestRescanReplacesDraft(t *testing.T) {
 	r := newRig(t, testBank())
 	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
+	r.must(r.s.ScanParcel(r.ctx, "FIRST", ""))
+	r.step(StepRecipient)
+	r.must(r.s.ScanParcel(r.ctx, "SECOND", ""))
+	if v := r.s.View(); v.Parcel.Barcode != "SECOND" || v.Step != StepRecipient {
+		t.Fatalf("draft %q step %s", v.Parcel.Barcode, v.Step)
+	}
 	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
 	r.must(r.s.ChooseSize(r.ctx, SizeS))
-	id := r.s.View().Parcel.ID
-	r.must(r.s.DoorDidntOpen(r.ctx))
-	r.must(r.s.DoorDidntOpen(r.ctx)) // A1 faulty, A2 offered
-	r.must(r.s.DoorDidntOpen(r.ctx))
-	r.wantErr(r.s.DoorDidntOpen(r.ctx), ErrDoorNotOpened) // A2 faulty, give up
-	r.step(StepScan)
-	faulty := 0
-	for _, c := range r.s.View().Compartments {
-		if c.Status == StatusFaulty {
-			faulty++
-		}
-	}
-	if faulty != maxFaultedPerParcel {
-		t.Errorf("%d doors faulty, want %d", faulty, maxFaultedPerParcel)
-	}
-	if p := r.st.parcel(id); p.Status != ParcelCancelled {
-		t.Errorf("parcel %s", p.Status)
-	}
-	r.checkInvariants()
+	r.wantErr(r.s.ScanParcel(r.ctx, "THIRD", ""), ErrBadState)
 }

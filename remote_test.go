@@ -194,3 +194,20 @@ func TestAnchorAudit(t *testing.T) {
 		t.Errorf("anchor %v, audit head seq %d", d, last.Seq)
 	}
 }
+
+func TestRemoteErrorsStayOffTheScreen(t *testing.T) {
+	r := newRig(t, testBank())
+	r.signIn()
+	r.wantErr(r.s.RemoteSetCompartment(r.ctx, "Z9", StatusOutOfService, "s1", "x"), ErrNotFound)
+	r.wantErr(r.s.ReissuePIN(r.ctx, "nope", "s1"), ErrNotFound)
+	if v := r.s.View(); v.Err != nil || v.Step != StepScan {
+		t.Errorf("remote errors reached the screen: %v (step %s)", v.Err, v.Step)
+	}
+	// Remote commands do not keep an idle courier session alive.
+	r.clk.Advance(DefaultIdleTimeout / 2)
+	_, err := r.s.UpsertRecipients(r.ctx, []Recipient{{ID: "x"}})
+	r.must(err)
+	r.clk.Advance(DefaultIdleTimeout / 2)
+	r.s.Tick(r.ctx)
+	r.step(StepIdle)
+}

@@ -3,7 +3,6 @@ package locker
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 )
@@ -50,23 +49,6 @@ func TestStartRequiresStore(t *testing.T) {
 	}
 	if err := s.CourierSignIn(context.Background(), "x"); !errors.Is(err, ErrBadState) {
 		t.Errorf("action before a successful start: %v", err)
-	}
-}
-
-func TestNewServiceValidates(t *testing.T) {
-	st, bus := newFakeStore(), newFakeBus()
-	tests := map[string]Options{
-		"no store":       {Bus: bus},
-		"no bus":         {Store: st},
-		"empty id":       {Store: st, Bus: bus, Compartments: []Compartment{{Size: SizeS}}},
-		"duplicate id":   {Store: st, Bus: bus, Compartments: []Compartment{{ID: "A", Size: SizeS}, {ID: "A", Size: SizeS, Addr: LockAddr{0, 2}}}},
-		"bad size":       {Store: st, Bus: bus, Compartments: []Compartment{{ID: "A", Size: "Q"}}},
-		"shared address": {Store: st, Bus: bus, Compartments: []Compartment{{ID: "A", Size: SizeS}, {ID: "B", Size: SizeS}}},
-	}
-	for name, o := range tests {
-		if _, err := NewService(o); err == nil {
-			t.Errorf("%s: no error", name)
-		}
 	}
 }
 
@@ -183,176 +165,6 @@ func TestLockoutSurvivesRestart(t *testing.T) {
 	r.wantErr(r.s.PickupWithPIN(r.ctx, "123456"), ErrLockedOut)
 }
 
-func TestDoorEvents(t *testing.T) {
-	r := newRig(t, testBank())
-	tests := []struct {
-		kind DoorEventKind
-		typ  string
-		door DoorState
-	}{
-		{EventForced, EvtDoorForced, DoorOpen},
-		{EventClosed, EvtDoorClosed, DoorClosed},
-		{EventOpened, EvtDoorOpened, DoorOpen},
-		{EventLeftOpen, EvtDoorLeftOpen, DoorOpen},
-		{EventJammed, EvtDoorJammed, DoorOpen},
-	}
-	for _, tc := range tests {
-		t.Run(string(tc.kind), func(t *testing.T) {
-			r.door(tc.kind, "B1", tc.kind != EventForced)
-			ev := r.st.events(tc.typ)
-			if len(ev) == 0 {
-				t.Fatalf("no %s event", tc.typ)
-			}
-			d := eventData(t, ev[len(ev)-1])
-			if d["compartment"] != "B1" || d["commanded"] != (tc.kind != EventForced) {
-				t.Errorf("data %v", d)
-			}
-			if c := r.st.comp("B1"); c.Door != tc.door {
-				t.Errorf("door %s, want %s", c.Door, tc.door)
-			}
-		})
-	}
-	forcedAudited := false
-	for _, a := range r.st.audit {
-		forcedAudited = forcedAudited || (a.Action == "door.forced" && a.Subject == "B1")
-	}
-	if !forcedAudited {
-		t.Error("forced opening not audited")
-	}
-	// Unknown locks are ignored.
-	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventOpened, Addr: LockAddr{9, 9}})
-	r.st.checkSeq(t)
-}
-
-func TestBoardOfflineAndOnline(t *testing.T) {
-	r := newRig(t, testBank())
-	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOffline, Addr: LockAddr{Board: 1}})
-	v := r.s.View()
-	if v.BoardsOnline || r.s.Status().BoardOnline {
-		t.Fatal("board offline not shown")
-	}
-	for _, c := range v.Compartments {
-		if (c.Addr.Board == 1) != (c.Door == DoorUnknown) {
-			t.Errorf("%s door %s", c.ID, c.Door)
-		}
-	}
-	// Doors on an offline board are not allocated.
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
-	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-	// L and XL are all on board 1: out of order, not full.
-	r.wantErr(r.s.ChooseSize(r.ctx, SizeL), ErrBusUnavailable)
-	if ev := r.st.events(EvtLockerFull); len(ev) != 0 {
-		t.Errorf("locker.full sent while the free doors were on a silent board")
-	}
-	r.must(r.s.Cancel(r.ctx))
-	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: 1}})
-	v = r.s.View()
-	if !v.BoardsOnline {
-		t.Fatal("board online not shown")
-	}
-	for _, c := range v.Compartments {
-		if c.Door == DoorUnknown {
-			t.Errorf("%s still unknown", c.ID)
-		}
-	}
-	if ev := r.st.events(EvtBoardStatus); len(ev) != 2 {
-		t.Errorf("%d board.status events", len(ev))
-	}
-}
-
-func TestSubscribeGetsCopiesOutsideTheLock(t *testing.T) {
-	r := newRig(t, testBank())
-	var mu sync.Mutex
-	var got []View
-	cancel := r.s.Subscribe(func(v View) {
-		// Calling back into the service would deadlock if the lock were held.
-		_ = r.s.View()
-		_ = r.s.Status()
-		mu.Lock()
-		got = append(got, v)
-		mu.Unlock()
-	})
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "B", ""))
-	mu.Lock()
-	n := len(got)
-	last := got[n-1]
-	mu.Unlock()
-	if n < 2 || last.Step != StepRecipient {
-		t.Fatalf("%d views, last step %s", n, last.Step)
-	}
-	last.Compartments[0].ID = "MUTATED"
-	if r.s.View().Compartments[0].ID == "MUTATED" {
-		t.Fatal("View shares memory with the service")
-	}
-	cancel()
-	r.must(r.s.Cancel(r.ctx))
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != n {
-		t.Error("called after cancel")
-	}
-}
-
-func TestConcurrentUse(t *testing.T) {
-	r := newRig(t, testBank())
-	var wg sync.WaitGroup
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range 50 {
-				switch (i + j) % 4 {
-				case 0:
-					_ = r.s.PickupWithPIN(r.ctx, "12345")
-				case 1:
-					r.s.Tick(r.ctx)
-				case 2:
-					_ = r.s.View()
-				case 3:
-					r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventClosed, Addr: LockAddr{0, 1}})
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	r.clk.Advance(time.Hour)
-	r.st.checkSeq(t)
-}
-
-func TestDoorEventBringsBoardBack(t *testing.T) {
-	r := newRig(t, testBank())
-	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOffline, Addr: LockAddr{Board: 0}})
-	if r.s.View().BoardsOnline {
-		t.Fatal("still online")
-	}
-	r.door(EventClosed, "A2", false)
-	v := r.s.View()
-	if !v.BoardsOnline {
-		t.Fatal("a door event did not bring the board back")
-	}
-	for _, c := range v.Compartments {
-		if c.Door == DoorUnknown {
-			t.Errorf("%s still unknown", c.ID)
-		}
-	}
-}
-
-func TestRescanReplacesDraft(t *testing.T) {
-	r := newRig(t, testBank())
-	r.signIn()
-	r.must(r.s.ScanParcel(r.ctx, "FIRST", ""))
-	r.step(StepRecipient)
-	r.must(r.s.ScanParcel(r.ctx, "SECOND", ""))
-	if v := r.s.View(); v.Parcel.Barcode != "SECOND" || v.Step != StepRecipient {
-		t.Fatalf("draft %q step %s", v.Parcel.Barcode, v.Step)
-	}
-	r.must(r.s.ChooseRecipient(r.ctx, "r1"))
-	r.must(r.s.ChooseSize(r.ctx, SizeS))
-	r.wantErr(r.s.ScanParcel(r.ctx, "THIRD", ""), ErrBadState)
-}
-
 func TestRecoveryAddToDoorResumesExpiry(t *testing.T) {
 	r := newRig(t, testBank())
 	r.signIn()
@@ -404,29 +216,4 @@ func TestRecoverySecondStartWithItemCommits(t *testing.T) {
 		t.Errorf("A1 %+v", c)
 	}
 	r.checkInvariants()
-}
-
-func TestFirstBoardOnlineRefreshesDoors(t *testing.T) {
-	r := newRig(t, testBank())
-	// Nothing polled yet at the restart: every door unknown.
-	for _, c := range testBank() {
-		r.bus.setState(c.Addr, LockState{Online: false})
-	}
-	r.restart(testBank())
-	for _, c := range r.s.View().Compartments {
-		if c.Door != DoorUnknown {
-			t.Fatalf("%s door %s before the first poll", c.ID, c.Door)
-		}
-	}
-	r.bus.setState(LockAddr{0, 1}, LockState{Door: DoorOpen, Online: true})
-	r.s.HandleDoorEvent(r.ctx, DoorEvent{Kind: EventBoardOnline, Addr: LockAddr{Board: 0}})
-	if got := r.st.comp("A1").Door; got != DoorOpen {
-		t.Errorf("A1 door %s after the board came online, want open", got)
-	}
-	if n := len(r.st.events(EvtBoardStatus)); n != 0 {
-		t.Errorf("%d board.status events for a board never reported offline", n)
-	}
-	if !r.s.View().BoardsOnline {
-		t.Error("boards not online")
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
@@ -54,15 +55,15 @@ func equalKinds(a, b []kindAt) bool {
 func TestSensing(t *testing.T) {
 	const closed, open1 = uint32(0xFFFF), uint32(0xFFFE) // closed bit 1; lock 1 open
 	l1 := locker.LockAddr{Board: 0, Lock: 1}
-	type act func(b *Bus, c *fakeClock)
+	type act func(b *Bus, c *lockertest.Clock)
 	poll := func(hook, ir uint32) act {
-		return func(b *Bus, c *fakeClock) { b.applyPoll(0, sense{hook: hook, ir: ir, hasIR: true}, c.Now()) }
+		return func(b *Bus, c *lockertest.Clock) { b.applyPoll(0, sense{hook: hook, ir: ir, hasIR: true}, c.Now()) }
 	}
 	wait := func(d time.Duration) act {
-		return func(b *Bus, c *fakeClock) { c.Add(d); b.checkTimers(c.Now()) }
+		return func(b *Bus, c *lockertest.Clock) { c.Advance(d); b.checkTimers(c.Now()) }
 	}
-	unlock := func(b *Bus, c *fakeClock) { b.noteUnlock(l1, c.Now()); b.noteUnlockDone(l1, true) }
-	fail := func(b *Bus, c *fakeClock) { b.pollFailed(0, c.Now()) }
+	unlock := func(b *Bus, c *lockertest.Clock) { b.noteUnlock(l1, c.Now()); b.noteUnlockDone(l1, true) }
+	fail := func(b *Bus, c *lockertest.Clock) { b.pollFailed(0, c.Now()) }
 	tests := []struct {
 		name string
 		acts []act
@@ -94,7 +95,7 @@ func TestSensing(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			c := lockertest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			b, err := NewBus(nil, Options{Protocol: ProtocolKerong, Boards: []int{0}, SensorClosedBit: 1, Clock: c})
 			if err != nil {
 				t.Fatal(err)
@@ -123,7 +124,7 @@ func TestSensingStateAndPolarity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &fakeClock{now: time.Unix(1e9, 0)}
+			c := lockertest.NewClock(time.Unix(1e9, 0))
 			b, err := NewBus(nil, Options{Protocol: ProtocolGen8a, Boards: []int{1}, SensorClosedBit: tc.closedBit, Clock: c})
 			if err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package lockio
 
 import (
 	"context"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -120,7 +121,7 @@ func TestScriptedUnlock(t *testing.T) {
 			if tc.wantErr == nil && err != nil {
 				t.Fatalf("Unlock: %v", err)
 			}
-			if tc.wantErr != nil && !errorsIs(err, tc.wantErr) {
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Unlock error = %v, want %v", err, tc.wantErr)
 			}
 		})

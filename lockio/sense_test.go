@@ -1,15 +1,12 @@
 package lockio
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/internal/lockertest"
 )
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 // drain returns the events waiting on the bus.
 func drain(b *Bus) []locker.DoorEvent {

@@ -2,6 +2,7 @@ package lockio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -239,7 +240,7 @@ func TestPTYDoorEvents(t *testing.T) {
 	if st := b.State(a4); st.Door != locker.DoorUnknown || st.Online {
 		t.Errorf("state while offline = %+v, want unknown", st)
 	}
-	if err := b.Unlock(context.Background(), a4); err == nil || !errorsIs(err, ErrTimeout) {
+	if err := b.Unlock(context.Background(), a4); err == nil || !errors.Is(err, ErrTimeout) {
 		t.Errorf("unlock on a silent board = %v, want ErrTimeout", err)
 	}
 	sim.Unplug(false)
@@ -374,7 +375,7 @@ func TestPTYGen8aStillLocked(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := b.Unlock(ctx, a); !errorsIs(err, ErrNotOpened) {
+	if err := b.Unlock(ctx, a); !errors.Is(err, ErrNotOpened) {
 		t.Errorf("unlock of a lock that answers still locked = %v, want ErrNotOpened", err)
 	}
 	if n := len(sim.Unlocks()); n != 3 {

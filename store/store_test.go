@@ -131,7 +131,7 @@ func TestMigrations(t *testing.T) {
 			if err == nil {
 				got.Close()
 			}
-			_, statErr := os.Stat(path + ".pre-v" + itoa(next) + ".bak")
+			_, statErr := os.Stat(path + ".pre-v" + strconv.Itoa(next) + ".bak")
 			if tc.wantBackup != (statErr == nil) {
 				t.Errorf("backup exists = %v, want %v", statErr == nil, tc.wantBackup)
 			}
@@ -148,7 +148,7 @@ func TestMigrations(t *testing.T) {
 			}
 			if tc.wantBackup {
 				// The backup is the database as it was before the migration.
-				b, err := Open(ctx, path+".pre-v"+itoa(next)+".bak", Options{})
+				b, err := Open(ctx, path+".pre-v"+strconv.Itoa(next)+".bak", Options{})
 				if err != nil {
 					t.Fatalf("open backup: %v", err)
 				}
@@ -176,14 +176,12 @@ func TestMigrations(t *testing.T) {
 }
 
 func padVersion(v int) string {
-	s := itoa(v)
+	s := strconv.Itoa(v)
 	for len(s) < 4 {
 		s = "0" + s
 	}
 	return s
 }
-
-func itoa(v int) string { return strconv.Itoa(v) }
 
 func TestApplyRoundTrip(t *testing.T) {
 	ctx := context.Background()

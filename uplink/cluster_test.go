@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
 // clusterNode is one nats-server process of the test cluster.
@@ -174,7 +175,7 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 
 	op := connect(t, urls, ConnectOptions{User: "operator", Password: "operator-secret", Timeout: 30 * time.Second})
 	var si jetstream.StreamInfo
-	waitFor(t, 60*time.Second, "the stream created on 3 replicas (meta leader elected)", func() bool {
+	lockertest.WaitFor(t, 60*time.Second, "the stream created on 3 replicas (meta leader elected)", func() bool {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		var err error
@@ -261,7 +262,7 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 	run(t, relay.Run)
 
 	start := k.backlog()
-	waitFor(t, 60*time.Second, "the drain under way", func() bool { return k.backlog() < start-50 })
+	lockertest.WaitFor(t, 60*time.Second, "the drain under way", func() bool { return k.backlog() < start-50 })
 	info, err := streamInfo(ctx, op)
 	if err != nil {
 		t.Fatal(err)
@@ -284,15 +285,15 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 	killed.Store(true)
 	t.Logf("killed the stream leader %s with %d of %d events still to send", leader, backlogAtKill, len(want))
 
-	waitFor(t, 60*time.Second, "a new stream leader", func() bool {
+	lockertest.WaitFor(t, 60*time.Second, "a new stream leader", func() bool {
 		info, err := streamInfo(ctx, op)
 		return err == nil && info.Cluster.Leader != "" && info.Cluster.Leader != leader
 	})
-	waitFor(t, 60*time.Second, "commands answered after the failover", func() bool { return okAfterKill.Load() >= 5 })
+	lockertest.WaitFor(t, 60*time.Second, "commands answered after the failover", func() bool { return okAfterKill.Load() >= 5 })
 
 	victim.start(t, filepath.Join(filepath.Dir(filepath.Dir(victim.conf)), "nats-server"))
-	waitFor(t, 120*time.Second, "the outbox drained", func() bool { return k.backlog() == 0 })
-	waitFor(t, 60*time.Second, "the restarted node current again", func() bool {
+	lockertest.WaitFor(t, 120*time.Second, "the outbox drained", func() bool { return k.backlog() == 0 })
+	lockertest.WaitFor(t, 60*time.Second, "the restarted node current again", func() bool {
 		info, err := streamInfo(ctx, op)
 		if err != nil {
 			return false
@@ -313,7 +314,7 @@ func TestRelayOnThreeNodeCluster(t *testing.T) {
 	if err := k.svc.RemoteSetCompartment(ctx, "A3", locker.StatusOutOfService, "s1", "end marker"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, "the last events drained", func() bool { return k.backlog() == 0 })
+	lockertest.WaitFor(t, 60*time.Second, "the last events drained", func() bool { return k.backlog() == 0 })
 	got := readStream(t, op, subj.Events())
 	if len(got) < len(want) {
 		t.Fatalf("stream holds %d events, fewer than the %d of the backlog", len(got), len(want))

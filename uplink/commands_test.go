@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
 // fakeService records the calls the command handlers make and returns
@@ -440,7 +442,7 @@ func TestCommandsStartWithoutServer(t *testing.T) {
 	port := probe.Port()
 	probe.Shutdown()
 
-	nc, err := Connect(context.Background(), "nats://127.0.0.1:"+itoa(port), ConnectOptions{ReconnectWait: 50 * time.Millisecond})
+	nc, err := Connect(context.Background(), "nats://127.0.0.1:"+strconv.Itoa(port), ConnectOptions{ReconnectWait: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Connect with no server: %v", err)
 	}
@@ -465,7 +467,7 @@ func TestCommandsStartWithoutServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var data []byte
-	waitFor(t, 20*time.Second, "status answered once the server is up", func() bool {
+	lockertest.WaitFor(t, 20*time.Second, "status answered once the server is up", func() bool {
 		m, err := op.Request(Subjects{Site: "demo", Kiosk: "k1"}.Command("status"), []byte(`{}`), 200*time.Millisecond)
 		if err != nil {
 			return false

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parcelkiosk/locker/internal/lockertest"
+
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -107,7 +109,7 @@ func checkFleetPermissions(t *testing.T, url string, l fleetLogins) {
 	own := newMemOutbox("demo", "k1")
 	want := own.add(5)
 	stop := runRelay(t, NewRelay(k1, own, o))
-	waitFor(t, 10*time.Second, "own events published", func() bool { return own.backlog() == 0 })
+	lockertest.WaitFor(t, 10*time.Second, "own events published", func() bool { return own.backlog() == 0 })
 	stop()
 
 	// Another kiosk's events, sent with k1's credentials, are refused.
@@ -115,7 +117,7 @@ func checkFleetPermissions(t *testing.T, url string, l fleetLogins) {
 	forged.add(5)
 	r := NewRelay(k1, forged, o)
 	stop = runRelay(t, r)
-	waitFor(t, 10*time.Second, "forged publish failures", func() bool { return r.Stats().Failures >= 2 })
+	lockertest.WaitFor(t, 10*time.Second, "forged publish failures", func() bool { return r.Stats().Failures >= 2 })
 	stop()
 	if n := forged.backlog(); n != 5 || r.Stats().Published != 0 {
 		t.Errorf("forged events: backlog %d, published %d; want 5 and 0", n, r.Stats().Published)

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
 // startServer starts an embedded server in a fresh store dir (or dir when
@@ -40,7 +41,7 @@ func connect(t testing.TB, url string, o ConnectOptions) *nats.Conn {
 	t.Cleanup(nc.Close)
 	// Connect returns at once even when the first attempt failed (it goes
 	// on in the background); the tests want a live connection.
-	waitFor(t, 20*time.Second, "connected to "+url, nc.IsConnected)
+	lockertest.WaitFor(t, 20*time.Second, "connected to "+url, nc.IsConnected)
 	return nc
 }
 
@@ -123,18 +124,6 @@ func (m *memOutbox) Committed() <-chan struct{} { return m.committed }
 func (m *memOutbox) backlog() int {
 	n, _ := m.OutboxBacklog(context.Background())
 	return n
-}
-
-// waitFor polls cond every 5 ms until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // runRelay runs r in the background; the returned stop cancels it and

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 	"github.com/parcelkiosk/locker/store"
 )
 
@@ -293,7 +295,7 @@ func TestIntegrationRelayFromRealStore(t *testing.T) {
 	// 200 committed events: compartment.status back and forth.
 	for i := range 100 {
 		for _, st := range []locker.CompartmentStatus{locker.StatusOutOfService, locker.StatusAvailable} {
-			if err := k.svc.RemoteSetCompartment(ctx, "A1", st, "s1", "test "+itoa(i)); err != nil {
+			if err := k.svc.RemoteSetCompartment(ctx, "A1", st, "s1", "test "+strconv.Itoa(i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -339,14 +341,14 @@ func TestIntegrationRelayFromRealStore(t *testing.T) {
 
 	second := NewRelay(nc, k.db, o)
 	run(t, second.Run)
-	waitFor(t, 20*time.Second, "outbox drained", func() bool { return k.backlog() == 0 })
+	lockertest.WaitFor(t, 20*time.Second, "outbox drained", func() bool { return k.backlog() == 0 })
 	// Events committed now are relayed too (Committed wakes the relay).
 	if err := k.svc.RemoteSetCompartment(ctx, "A2", locker.StatusOutOfService, "s1", "late"); err != nil {
 		t.Fatal(err)
 	}
 	late := k.pending(t)
 	want = append(want, late...)
-	waitFor(t, 10*time.Second, "late event relayed", func() bool { return k.backlog() == 0 })
+	lockertest.WaitFor(t, 10*time.Second, "late event relayed", func() bool { return k.backlog() == 0 })
 	got := readStream(t, nc, "")
 	checkExactlyOnceInOrder(t, got, want)
 	for i := 1; i < len(got); i++ {

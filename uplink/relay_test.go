@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parcelkiosk/locker/internal/lockertest"
+
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -68,10 +70,10 @@ func TestRelayPublishesOnceInOrder(t *testing.T) {
 			o.Batch = tc.batch
 			r := NewRelay(nc, out, o)
 			runRelay(t, r)
-			waitFor(t, 20*time.Second, "outbox drained", func() bool { return out.backlog() == 0 })
+			lockertest.WaitFor(t, 20*time.Second, "outbox drained", func() bool { return out.backlog() == 0 })
 			// Events committed while running are woken by Committed.
 			want = append(want, out.add(5)...)
-			waitFor(t, 20*time.Second, "outbox drained again", func() bool { return out.backlog() == 0 })
+			lockertest.WaitFor(t, 20*time.Second, "outbox drained again", func() bool { return out.backlog() == 0 })
 			checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 			if st := r.Stats(); st.Published != uint64(len(want)) || st.Duplicates != 0 {
 				t.Errorf("stats %+v, want %d published, 0 duplicates", st, len(want))
@@ -90,7 +92,7 @@ func TestRelayWakesOnCommitted(t *testing.T) {
 	runRelay(t, r)
 	time.Sleep(50 * time.Millisecond) // let it drain the empty outbox and sleep
 	want := out.add(2)
-	waitFor(t, 5*time.Second, "drained after Committed", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 5*time.Second, "drained after Committed", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 }
 
@@ -107,7 +109,7 @@ func TestRelaySurvivesServerRestart(t *testing.T) {
 	runRelay(t, r)
 
 	want := out.add(100)
-	waitFor(t, 10*time.Second, "first events published", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 10*time.Second, "first events published", func() bool { return out.backlog() == 0 })
 
 	// The server goes away; the kiosk keeps committing events.
 	srv.Shutdown()
@@ -130,7 +132,7 @@ func TestRelaySurvivesServerRestart(t *testing.T) {
 	}
 	defer srv2.Shutdown()
 	want = append(want, out.add(50)...)
-	waitFor(t, 30*time.Second, "backlog drained after the restart", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 30*time.Second, "backlog drained after the restart", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 }
 
@@ -189,7 +191,7 @@ func TestRelayKilledMidBatchLosesNothing(t *testing.T) {
 	// server drops what it already has.
 	second := NewRelay(nc, out, o)
 	runRelay(t, second)
-	waitFor(t, 20*time.Second, "drained after restart", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 20*time.Second, "drained after restart", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 	// The events acknowledged but not deleted at the kill were sent again
 	// (and the publishes in flight, which the server may have stored).
@@ -207,7 +209,7 @@ func TestRelayStartsWithoutServer(t *testing.T) {
 	probe.Shutdown()
 
 	dir := t.TempDir()
-	nc, err := Connect(context.Background(), "nats://127.0.0.1:"+itoa(port), ConnectOptions{ReconnectWait: 50 * time.Millisecond})
+	nc, err := Connect(context.Background(), "nats://127.0.0.1:"+strconv.Itoa(port), ConnectOptions{ReconnectWait: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Connect with no server must still return a connection: %v", err)
 	}
@@ -222,7 +224,7 @@ func TestRelayStartsWithoutServer(t *testing.T) {
 	}
 	srv := startServer(t, EmbeddedOptions{StoreDir: dir, Port: port})
 	_ = srv
-	waitFor(t, 20*time.Second, "drained once the server is up", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 20*time.Second, "drained once the server is up", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 }
 
@@ -238,7 +240,7 @@ func TestRelayChecksStreamWhenNotAllowedToCreate(t *testing.T) {
 	o.CreateStream = false
 	r := NewRelay(nc, out, o)
 	runRelay(t, r)
-	waitFor(t, 5*time.Second, "failures while the stream is missing", func() bool { return r.Stats().Failures >= 2 })
+	lockertest.WaitFor(t, 5*time.Second, "failures while the stream is missing", func() bool { return r.Stats().Failures >= 2 })
 	if out.backlog() != 10 {
 		t.Fatalf("backlog = %d with no stream, want 10", out.backlog())
 	}
@@ -249,11 +251,9 @@ func TestRelayChecksStreamWhenNotAllowedToCreate(t *testing.T) {
 	if info.Config.Duplicates != DefaultDuplicateWindow || info.Config.Subjects[0] != StreamSubjects {
 		t.Errorf("stream config %+v", info.Config)
 	}
-	waitFor(t, 10*time.Second, "drained once the stream exists", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 10*time.Second, "drained once the stream exists", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestRelayRecreatesLostStream(t *testing.T) {
 	srv := startServer(t, EmbeddedOptions{})
@@ -262,7 +262,7 @@ func TestRelayRecreatesLostStream(t *testing.T) {
 	out.add(3)
 	r := NewRelay(nc, out, fastRelay())
 	runRelay(t, r)
-	waitFor(t, 10*time.Second, "first events", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 10*time.Second, "first events", func() bool { return out.backlog() == 0 })
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
@@ -271,6 +271,6 @@ func TestRelayRecreatesLostStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := out.add(4)
-	waitFor(t, 10*time.Second, "events after the stream was lost", func() bool { return out.backlog() == 0 })
+	lockertest.WaitFor(t, 10*time.Second, "events after the stream was lost", func() bool { return out.backlog() == 0 })
 	checkExactlyOnceInOrder(t, readStream(t, nc, ""), want)
 }

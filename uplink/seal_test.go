@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
 // deposit runs one deposit for r1 on k's service and returns the
@@ -81,7 +82,7 @@ func TestSealedCredentials(t *testing.T) {
 	srv := startServer(t, EmbeddedOptions{})
 	nc := connect(t, srv.URL(), ConnectOptions{})
 	stop := runRelay(t, NewRelay(nc, k.db, fastRelay()))
-	waitFor(t, 20*time.Second, "outbox drained", func() bool { return k.backlog() == 0 })
+	lockertest.WaitFor(t, 20*time.Second, "outbox drained", func() bool { return k.backlog() == 0 })
 	stop()
 	msgs := readStream(t, nc, "")
 	for _, m := range msgs {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parcelkiosk/locker/internal/lockertest"
+
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/lockio"
 )
@@ -30,17 +32,6 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestLocksim runs the command in-process: it links a pty, a bus on the link
@@ -65,7 +56,7 @@ func TestLocksim(t *testing.T) {
 			t.Errorf("link left behind after exit: %v", err)
 		}
 	}()
-	waitFor(t, "the link", func() bool { _, err := os.Stat(link); return err == nil })
+	lockertest.WaitFor(t, 5*time.Second, "the link", func() bool { _, err := os.Stat(link); return err == nil })
 	if !strings.Contains(out.String(), "boards [1 2]") {
 		t.Errorf("banner = %q", out.String())
 	}
@@ -80,18 +71,18 @@ func TestLocksim(t *testing.T) {
 	defer bcancel()
 	go bus.Run(bctx)
 	a := locker.LockAddr{Board: 2, Lock: 5}
-	waitFor(t, "closed door", func() bool { return bus.State(a).Door == locker.DoorClosed })
+	lockertest.WaitFor(t, 5*time.Second, "closed door", func() bool { return bus.State(a).Door == locker.DoorClosed })
 	io.WriteString(w, "open 2 5\n")
-	waitFor(t, "forced door", func() bool { return bus.State(a).Door == locker.DoorOpen })
+	lockertest.WaitFor(t, 5*time.Second, "forced door", func() bool { return bus.State(a).Door == locker.DoorOpen })
 	io.WriteString(w, "unplug\n")
-	waitFor(t, "door unknown", func() bool { return bus.State(a).Door == locker.DoorUnknown })
+	lockertest.WaitFor(t, 5*time.Second, "door unknown", func() bool { return bus.State(a).Door == locker.DoorUnknown })
 	io.WriteString(w, "plug\nclose 2 5\n")
-	waitFor(t, "door closed after replug", func() bool { return bus.State(a).Door == locker.DoorClosed })
+	lockertest.WaitFor(t, 5*time.Second, "door closed after replug", func() bool { return bus.State(a).Door == locker.DoorClosed })
 	if err := bus.Unlock(ctx, a); err != nil {
 		t.Fatal(err)
 	}
 	io.WriteString(w, "unlocks\n")
-	waitFor(t, "unlock listed", func() bool { return strings.Contains(out.String(), "board 2 lock 5") })
+	lockertest.WaitFor(t, 5*time.Second, "unlock listed", func() bool { return strings.Contains(out.String(), "board 2 lock 5") })
 	io.WriteString(w, "bogus\n")
-	waitFor(t, "error reply", func() bool { return strings.Contains(out.String(), `unknown command "bogus"`) })
+	lockertest.WaitFor(t, 5*time.Second, "error reply", func() bool { return strings.Contains(out.String(), `unknown command "bogus"`) })
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/assets"
 	"github.com/parcelkiosk/locker/config"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 	"github.com/parcelkiosk/locker/internal/xvfb"
 	"github.com/parcelkiosk/locker/store"
 	"github.com/parcelkiosk/locker/uplink"
@@ -322,16 +322,6 @@ func (n *natsServer) stop() {
 
 func (n *natsServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.port) }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // options tune one harness.
 type options struct {
 	site, kiosk string
@@ -419,7 +409,7 @@ func newHarness(t *testing.T, o options) *harness {
 	}
 
 	// NATS with the stream created before the kiosk starts.
-	h.nats = &natsServer{port: freePort(t), storeDir: filepath.Join(dir, "nats")}
+	h.nats = &natsServer{port: lockertest.FreePort(t), storeDir: filepath.Join(dir, "nats")}
 	if err := h.nats.start(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,16 +67,6 @@ func (n *clusterNode) kill(t *testing.T) {
 	}
 }
 
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startCluster builds nats-server from the module in go.mod and starts
 // three processes from packaging/nats/cluster/node{1,2,3}.conf, moved to
 // loopback ports and temporary stores (the rest of each file, users and
@@ -101,7 +90,7 @@ func startCluster(t *testing.T) []*clusterNode {
 	}
 	var client, route [3]int
 	for i := range 3 {
-		client[i], route[i] = freeTCPPort(t), freeTCPPort(t)
+		client[i], route[i] = lockertest.FreePort(t), lockertest.FreePort(t)
 	}
 	nodes := make([]*clusterNode, 3)
 	for i := range 3 {

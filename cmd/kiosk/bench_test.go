@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/parcelkiosk/locker/assets"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 	"github.com/parcelkiosk/locker/internal/xvfb"
 	"github.com/parcelkiosk/locker/ui"
 	"github.com/parcelkiosk/locker/uplink"
@@ -121,7 +121,7 @@ func BenchmarkFlowsRSS(b *testing.B) {
 		b.Fatal(err)
 	}
 	layoutPath := filepath.Join(dir, "layout.json")
-	port := freePort(b)
+	port := lockertest.FreePort(b)
 	cmd := exec.Command(bin, "--demo", "--config", cfgPath, "--data", filepath.Join(dir, "data"),
 		"--windowed", "--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms", "--layout-map", layoutPath)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
@@ -339,14 +339,4 @@ func rssOf(b *testing.B, pid int) uint64 {
 	}
 	b.Fatal("no VmRSS")
 	return 0
-}
-
-// freePort returns a TCP port free on the loopback interface now.
-func freePort(b testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

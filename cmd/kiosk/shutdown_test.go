@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/parcelkiosk/locker/internal/lockertest"
 	"github.com/parcelkiosk/locker/internal/xvfb"
 	"github.com/parcelkiosk/locker/store"
 	"github.com/parcelkiosk/locker/uplink"
@@ -58,7 +59,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port := lockertest.FreePort(t)
 	var logs lockedBuf
 	cmd := exec.Command(bin, "--demo", "--windowed", "--data", filepath.Join(dir, "data"), "--nats-port", fmt.Sprint(port))
 	cmd.Env = append(os.Environ(), "DISPLAY="+x.Display())

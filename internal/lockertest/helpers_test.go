@@ -1,7 +1,9 @@
 package lockertest
 
 import (
+	"net"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,4 +42,13 @@ func (r *fatalRecorder) Helper() {}
 func (r *fatalRecorder) Fatalf(format string, args ...any) {
 	r.failed = true
 	runtime.Goexit()
+}
+
+func TestFreePort(t *testing.T) {
+	p := FreePort(t)
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+	if err != nil {
+		t.Fatalf("port %d is not free: %v", p, err)
+	}
+	l.Close()
 }

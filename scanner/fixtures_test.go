@@ -347,7 +347,7 @@ func TestBadImages(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err := d.DecodeReader(context.Background(), bytes.NewReader(tc.data))
 			runtime.ReadMemStats(&after)
-			if err == nil || !errorsIs(err, tc.want) {
+			if err == nil || !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
@@ -388,5 +388,3 @@ func TestDecodeHugeFrame(t *testing.T) {
 		t.Errorf("decoder allocated %d MB", grew>>20)
 	}
 }
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }

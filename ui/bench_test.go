@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
 
 // benchUI is a UI on a test app at 1280x800 over svc.
@@ -102,13 +103,13 @@ func BenchmarkKeypress(b *testing.B) {
 func BenchmarkTick(b *testing.B) {
 	svc := newFakeService()
 	svc.v.Locked, svc.v.LockedUntil = true, time.Date(2026, 1, 2, 23, 0, 0, 0, time.UTC)
-	clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	clock := lockertest.NewClock(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))
 	u := benchUI(b, svc, Options{Clock: clock})
 	u.local = localPickup
 	u.refresh()
 	b.ReportAllocs()
 	for b.Loop() {
-		clock.add(time.Second)
+		clock.Advance(time.Second)
 		u.lastTouch = clock.Now() // a person keeps touching: no idle card
 		u.tick(clock.Now())
 	}

@@ -12,25 +12,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 )
-
-// fakeClock is a settable locker.Clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fakeService is a View the test sets, standing in for the domain service
 // where a test is about how a View is drawn (an error of the service's own,
@@ -207,14 +190,14 @@ type harness struct {
 	u     *UI
 	svc   *fakeService // the stand-in, or nil
 	w     *world       // the real service, or nil
-	clock *fakeClock
+	clock *lockertest.Clock
 }
 
 func newHarness(t *testing.T, o Options) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	svc := newFakeService()
-	clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	clock := lockertest.NewClock(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))
 	o.Clock = clock
 	u, err := New(a, svc, o)
 	if err != nil {

@@ -219,7 +219,7 @@ func TestPickupBranches(t *testing.T) {
 	}{
 		{"wrong code", func(*harness, string) string { return "12345678" }, "pickup", "That code is not right. Check your message and try again."},
 		{"expired parcel", func(h *harness, pin string) string {
-			h.clock.add(73 * time.Hour)
+			h.clock.Advance(73 * time.Hour)
 			h.w.svc.Tick(h.w.ctx) // the expiry sweep
 			return pin
 		}, "pickup", "This parcel has expired. Please contact the building office."},
@@ -256,7 +256,7 @@ func TestLockoutCountsDownAndHidesKeypad(t *testing.T) {
 	if h.hasButton("Open") {
 		t.Fatal("keypad still shown while locked")
 	}
-	h.clock.add(10 * time.Second)
+	h.clock.Advance(10 * time.Second)
 	h.u.lastTouch = h.clock.Now()
 	h.u.tick(h.clock.Now())
 	h.wantText("Try again in 0:20.")
@@ -305,7 +305,7 @@ func TestKeysGoThroughTheWedge(t *testing.T) {
 	// A person: keys 150 ms apart come out as typing, the last one by Flush.
 	for _, r := range pin[:4] {
 		c.OnTypedRune()(r)
-		h.clock.add(150 * time.Millisecond)
+		h.clock.Advance(150 * time.Millisecond)
 	}
 	h.u.flushKeys(h.clock.Now())
 	if got := h.u.fields.pin.text; got != pin[:4] {
@@ -315,7 +315,7 @@ func TestKeysGoThroughTheWedge(t *testing.T) {
 	// and its Enter does not submit the PIN.
 	for _, r := range "PKQ1.token" {
 		c.OnTypedRune()(r)
-		h.clock.add(5 * time.Millisecond)
+		h.clock.Advance(5 * time.Millisecond)
 	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.u.flushKeys(h.clock.Now().Add(time.Second))
@@ -328,7 +328,7 @@ func TestKeysGoThroughTheWedge(t *testing.T) {
 	// The person finishes the PIN and presses Enter slowly.
 	for _, r := range pin[4:] {
 		c.OnTypedRune()(r)
-		h.clock.add(200 * time.Millisecond)
+		h.clock.Advance(200 * time.Millisecond)
 	}
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	h.wantScreen("pickup.door")
@@ -351,12 +351,12 @@ func TestIdleWarnsThenGoesHomeAndClears(t *testing.T) {
 	h := newServiceHarness(t, Options{})
 	h.tap("Drop off")
 	h.keys("47")
-	h.clock.add(49 * time.Second)
+	h.clock.Advance(49 * time.Second)
 	h.u.tick(h.clock.Now())
 	if h.u.warned {
 		t.Fatal("warned before 50 s")
 	}
-	h.clock.add(time.Second)
+	h.clock.Advance(time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantText("Are you still there?")
 	h.wantText("Going back to the start in 10 seconds.")
@@ -365,7 +365,7 @@ func TestIdleWarnsThenGoesHomeAndClears(t *testing.T) {
 		t.Fatal("warning stayed after a touch")
 	}
 	h.wantScreen("courier")
-	h.clock.add(60 * time.Second)
+	h.clock.Advance(60 * time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("home")
 	h.tap("Drop off")
@@ -378,7 +378,7 @@ func TestIdleCancelsARunningFlow(t *testing.T) {
 	h := newServiceHarness(t, Options{IdleWarn: 5 * time.Second, IdleTimeout: 10 * time.Second})
 	h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
 	h.keys("abc")
-	h.clock.add(10 * time.Second)
+	h.clock.Advance(10 * time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("home")
 	if !strings.HasSuffix(h.w.svc.called(), "Cancel") {
@@ -391,7 +391,7 @@ func TestIdleCancelsARunningFlow(t *testing.T) {
 
 func TestHomeNeverTimesOut(t *testing.T) {
 	h := newServiceHarness(t, Options{})
-	h.clock.add(10 * time.Minute)
+	h.clock.Advance(10 * time.Minute)
 	h.u.tick(h.clock.Now())
 	if h.u.warned || h.w.svc.called() != "" {
 		t.Fatalf("idle home screen warned=%v calls=%q", h.u.warned, h.w.svc.called())
@@ -661,7 +661,7 @@ func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
 	h.wantScreen("deposit.door")
 	h.w.door(h.u.view, locker.EventOpened)
 	for range 5 {
-		h.clock.add(30 * time.Second)
+		h.clock.Advance(30 * time.Second)
 		h.u.tick(h.clock.Now())
 	}
 	h.wantScreen("deposit.door")
@@ -670,10 +670,10 @@ func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
 	}
 	// Once the door closes the timer runs again from then.
 	h.w.door(h.u.view, locker.EventClosed)
-	h.clock.add(59 * time.Second)
+	h.clock.Advance(59 * time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("deposit.done")
-	h.clock.add(time.Second)
+	h.clock.Advance(time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("home")
 }
@@ -681,7 +681,7 @@ func TestNoIdleTimeoutWhileADoorIsOpen(t *testing.T) {
 func TestIdleWarnFollowsAShortTimeout(t *testing.T) {
 	h := newServiceHarness(t, Options{IdleTimeout: 30 * time.Second})
 	h.tap("Drop off")
-	h.clock.add(25 * time.Second)
+	h.clock.Advance(25 * time.Second)
 	h.u.tick(h.clock.Now())
 	h.wantText("Going back to the start in 5 seconds.")
 }
@@ -691,7 +691,7 @@ func TestIdleTimeoutResetsLanguageAndLook(t *testing.T) {
 	h.tap("Español")
 	h.tap("Texto grande")
 	h.tap("Recoger")
-	h.clock.add(time.Minute)
+	h.clock.Advance(time.Minute)
 	h.u.tick(h.clock.Now())
 	h.wantScreen("home")
 	h.wantText("Welcome")
@@ -723,7 +723,7 @@ func TestCountdownTickTouchesOnlyItsLabel(t *testing.T) {
 		}},
 		{"are you still there?", func(h *harness) {
 			h.tap("Drop off")
-			h.clock.add(50 * time.Second)
+			h.clock.Advance(50 * time.Second)
 			h.u.tick(h.clock.Now())
 			h.wantText("Going back to the start in 10 seconds.")
 		}},
@@ -735,7 +735,7 @@ func TestCountdownTickTouchesOnlyItsLabel(t *testing.T) {
 			tt.setup(h)
 			h.u.tick(h.clock.Now()) // settle at the window's size
 			objs, texts := h.objects(), h.ownTexts()
-			h.clock.add(time.Second)
+			h.clock.Advance(time.Second)
 			h.u.tick(h.clock.Now())
 			after, afterTexts := h.objects(), h.ownTexts()
 			if !slices.Equal(objs, after) {

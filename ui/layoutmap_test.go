@@ -109,7 +109,7 @@ func TestLayoutMap(t *testing.T) {
 
 	// The "are you still there?" card covers the screen: only its button
 	// can be touched.
-	h.clock.add(time.Minute - time.Second)
+	h.clock.Advance(time.Minute - time.Second)
 	h.u.tick(h.clock.Now())
 	m = readMap(t, path)
 	if !m.Overlay || len(m.Items) != 1 || m.Items[0].Label != "I'm still here" {

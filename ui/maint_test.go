@@ -107,7 +107,7 @@ func TestRetrieveExpired(t *testing.T) {
 	h := newServiceHarness(t, Options{})
 	h.deposit("1Z999AA10123456784", locker.SizeM)
 	h.deposit("9400111899223197428490", locker.SizeS)
-	h.clock.add(73 * time.Hour)
+	h.clock.Advance(73 * time.Hour)
 	h.w.svc.Tick(h.w.ctx) // the expiry sweep
 	signInStaff(h, "246800", h.totp())
 	h.tap("Expired (2)")

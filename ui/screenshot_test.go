@@ -99,7 +99,7 @@ func TestScreenshots(t *testing.T) {
 			h.shot("20-pickup-lockout" + suffix)
 			h.tap("Back")
 			h.tap("Drop off")
-			h.clock.add(52 * time.Second)
+			h.clock.Advance(52 * time.Second)
 			h.u.tick(h.clock.Now())
 			h.shot("21-idle-warning" + suffix)
 		})

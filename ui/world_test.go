@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/parcelkiosk/locker"
+	"github.com/parcelkiosk/locker/internal/lockertest"
 	"github.com/parcelkiosk/locker/store"
 )
 
@@ -137,7 +138,7 @@ type world struct {
 	ctx   context.Context
 	svc   *recorder
 	bus   *doorBus
-	clock *fakeClock
+	clock *lockertest.Clock
 }
 
 // newWorld starts the service on a new SQLite file with the test bank
@@ -153,7 +154,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	clock := lockertest.NewClock(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))
 	bus := &doorBus{}
 	comps := testBank()
 	for i := range comps {

@@ -24,7 +24,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"image"
 	"log/slog"
 	"sync"
@@ -33,7 +32,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -230,11 +228,6 @@ type UI struct {
 	layoutSeq int               // updates written to Options.LayoutFile
 }
 
-// fields are the entry boxes, each built once for its screen.
-type fields struct {
-	courier, barcode, search, pin, staffPIN, staffTOTP *field
-}
-
 // New builds the kiosk window for app. Call Window().Show() (or
 // ShowAndRun) on the main goroutine and run Run(ctx) in another.
 func New(app fyne.App, svc Service, o Options) (*UI, error) {
@@ -360,104 +353,11 @@ func (u *UI) HandleScan(s Scan) {
 	fyne.Do(func() { u.onScan(s) })
 }
 
-// PersonTyped types r into the entry box of the screen as if a person
-// typed it ('\n' is Enter, '\b' erases), for key sources other than the
-// window. It is safe to call from any goroutine.
-func (u *UI) PersonTyped(r rune) {
-	fyne.Do(func() { u.personKey(r) })
-}
-
 // callCtx is the context for service calls.
 func (u *UI) callCtx() context.Context {
 	u.ctxMu.Lock()
 	defer u.ctxMu.Unlock()
 	return u.ctx
-}
-
-// hookKeys forwards the window's keys to the KeySink (or straight to the
-// entry box when there is none).
-func (u *UI) hookKeys() {
-	c := u.win.Canvas()
-	c.SetOnTypedRune(func(r rune) {
-		u.touch()
-		if u.o.Keys != nil {
-			u.typeAll(u.o.Keys.Key(r, u.o.Clock.Now()))
-			return
-		}
-		u.personKey(r)
-	})
-	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		switch ev.Name {
-		case fyne.KeyReturn, fyne.KeyEnter:
-			u.touch()
-			if u.o.Keys != nil {
-				typed, scan := u.o.Keys.Enter(u.o.Clock.Now())
-				u.typeAll(typed)
-				if scan {
-					return // the scanner's Enter: the Scan arrives through HandleScan
-				}
-			}
-			u.personKey('\n')
-		case fyne.KeyBackspace:
-			u.touch()
-			u.personKey('\b')
-		case fyne.KeyEscape:
-			u.touch()
-			if u.view.Flow == locker.FlowIdle && u.local != localHome {
-				u.goHome()
-			}
-		}
-	})
-	if dc, ok := c.(desktop.Canvas); ok {
-		// A key held down counts as activity even before it types.
-		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
-	}
-}
-
-// typeAll types the keys a KeySink gave back.
-func (u *UI) typeAll(rs []rune) {
-	for _, r := range rs {
-		u.personKey(r)
-	}
-}
-
-// flushKeys releases the keys the KeySink held back as typing.
-func (u *UI) flushKeys(now time.Time) {
-	if u.o.Keys != nil {
-		u.typeAll(u.o.Keys.Flush(now))
-	}
-}
-
-// personKey types r into the entry box of the screen.
-func (u *UI) personKey(r rune) {
-	if u.focus == nil {
-		return
-	}
-	switch r {
-	case '\n', '\r':
-		u.focus.submit()
-	case '\b':
-		u.focus.backspace()
-	default:
-		u.focus.typeRune(r)
-	}
-}
-
-// touch records activity for the idle timer.
-func (u *UI) touch() {
-	u.lastTouch = u.o.Clock.Now()
-	if u.warned {
-		u.warned = false
-		u.refresh()
-	}
-}
-
-// touched wraps a button's callback so it counts as activity.
-func (u *UI) touched(f func()) func() {
-	return func() {
-		u.touch()
-		f()
-	}
 }
 
 // call runs one service call off the UI goroutine and shows its error.
@@ -578,228 +478,6 @@ func (u *UI) goHome() {
 		u.call(func(ctx context.Context) error { return u.svc.Cancel(ctx) })
 	}
 	u.refresh()
-}
-
-// onScan routes a scanned code by the screen it arrives on.
-func (u *UI) onScan(s Scan) {
-	if s.At.IsZero() {
-		s.At = u.o.Clock.Now()
-	}
-	u.scans = append(u.scans, s)
-	if len(u.scans) > 10 {
-		u.scans = u.scans[len(u.scans)-10:]
-	}
-	u.touch()
-	v := u.view
-	switch {
-	case v.Flow == locker.FlowDeposit && (v.Step == locker.StepScan || v.Step == locker.StepDeposited):
-		carrier := s.Carrier
-		if carrier == "" {
-			carrier = v.Courier.Carrier
-		}
-		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, s.Text, carrier) })
-	case v.Flow != locker.FlowIdle && !(v.Flow == locker.FlowPickup && v.Step == locker.StepDone):
-		// A scan in the middle of another step is only recorded (scanner test).
-		if v.Flow == locker.FlowMaintenance {
-			u.refresh() // the diagnostics list the scans
-		}
-	case s.Kind == ScanPickupQR && (u.local == localHome || u.local == localPickup):
-		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
-	case s.Kind == ScanBadge && (u.local == localHome || u.local == localCourier):
-		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
-	case u.local == localCourier:
-		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
-	case u.local == localPickup:
-		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
-	case u.local == localHome && s.Kind == ScanParcel:
-		u.msg = message{id: "err.signin_first"}
-		u.refresh()
-	case u.local == localHome:
-		u.msg = message{id: "err.unknown_code"}
-		u.refresh()
-	}
-}
-
-// message is a problem to show: an error, or a message id.
-type message struct {
-	err error
-	id  string
-}
-
-// msgText is the sentence of the problem shown, in the current language.
-func (u *UI) msgText() string {
-	switch {
-	case u.msg.err != nil:
-		return u.errText(u.msg.err)
-	case u.msg.id != "":
-		return u.tr.T(u.msg.id)
-	}
-	return ""
-}
-
-// errText is the plain sentence for err on the current screen.
-func (u *UI) errText(err error) string {
-	switch {
-	case errors.Is(err, locker.ErrLockedOut):
-		return u.tr.T("err.locked_out")
-	case errors.Is(err, locker.ErrWrongCode) && u.local == localCourier:
-		return u.tr.T("err.courier_unknown")
-	case errors.Is(err, locker.ErrWrongCode) && u.local == localStaff:
-		return u.tr.T("err.staff_denied")
-	case errors.Is(err, locker.ErrWrongCode):
-		return u.tr.T("err.wrong_code")
-	case errors.Is(err, locker.ErrExpired):
-		return u.tr.T("err.expired")
-	case errors.Is(err, locker.ErrUnauthorized):
-		if u.local == localStaff {
-			return u.tr.T("err.staff_denied")
-		}
-		return u.tr.T("err.unauthorized")
-	case errors.Is(err, locker.ErrNotFound):
-		switch {
-		case u.local == localCourier:
-			return u.tr.T("err.courier_unknown")
-		case u.local == localStaff:
-			return u.tr.T("err.staff_denied")
-		case u.view.Flow == locker.FlowIdle:
-			return u.tr.T("err.wrong_code")
-		}
-		return u.tr.T("err.not_found")
-	case errors.Is(err, locker.ErrTooLarge):
-		return u.tr.T("err.too_large")
-	case errors.Is(err, locker.ErrLockerFull):
-		return u.tr.T("err.full")
-	case errors.Is(err, locker.ErrDuplicate):
-		return u.tr.T("err.duplicate")
-	case errors.Is(err, locker.ErrInvalid):
-		return u.tr.T("err.invalid")
-	case errors.Is(err, locker.ErrBadState):
-		return u.tr.T("err.bad_state")
-	case errors.Is(err, locker.ErrStoreDown):
-		return u.tr.T("err.store_down")
-	case errors.Is(err, locker.ErrDoorNotOpened):
-		return u.tr.T("err.door_not_opened")
-	case errors.Is(err, locker.ErrBusUnavailable):
-		return u.tr.T("err.bus")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return u.tr.T("err.timeout")
-	}
-	return u.tr.T("err.generic")
-}
-
-// makeFields builds the entry boxes, once.
-func (u *UI) makeFields() {
-	size := float32(44)
-	l := &u.look
-	u.fields = fields{
-		courier:   newField(l, u.tr.T("field.code"), 32, false, true, size),
-		barcode:   newField(l, u.tr.T("field.barcode"), 64, false, false, 36),
-		search:    newField(l, u.tr.T("field.search"), 40, false, false, 30),
-		pin:       newField(l, u.tr.T("field.pin"), 12, true, false, 56),
-		staffPIN:  newField(l, u.tr.T("field.staff_pin"), 12, true, true, size),
-		staffTOTP: newField(l, u.tr.T("field.totp"), 6, true, false, size),
-	}
-	f := &u.fields
-	f.courier.onSubmit = func(code string) {
-		u.fields.courier.clear() // a wrong code is typed again from scratch
-		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, code) })
-	}
-	f.barcode.onSubmit = func(code string) {
-		carrier := u.view.Courier.Carrier
-		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, code, carrier) })
-	}
-	f.search.onChange = func(q string) { u.runSearch(q, 0) }
-	f.search.onSubmit = func(q string) { u.runSearch(q, 0) }
-	f.pin.onSubmit = func(pin string) {
-		u.fields.pin.clear()
-		u.call(func(ctx context.Context) error { return u.svc.PickupWithPIN(ctx, pin) })
-	}
-	f.staffPIN.onSubmit = func(string) {
-		u.staffOnTOTP = true
-		u.refresh()
-	}
-	f.staffTOTP.onSubmit = func(code string) {
-		pin := u.fields.staffPIN.text
-		u.call(func(ctx context.Context) error { return u.svc.StaffSignIn(ctx, pin, code) })
-	}
-}
-
-// resetFields empties every entry box.
-func (u *UI) resetFields() {
-	for _, f := range u.allFields() {
-		f.clear()
-	}
-}
-
-// relabelFields translates the entry boxes' hints after a language change.
-func (u *UI) relabelFields() {
-	f := &u.fields
-	f.courier.setHint(u.tr.T("field.code"))
-	f.barcode.setHint(u.tr.T("field.barcode"))
-	f.search.setHint(u.tr.T("field.search"))
-	f.pin.setHint(u.tr.T("field.pin"))
-	f.staffPIN.setHint(u.tr.T("field.staff_pin"))
-	f.staffTOTP.setHint(u.tr.T("field.totp"))
-}
-
-// runSearch asks the directory for one page. It is a query, not an action:
-// it may run while another call is busy.
-func (u *UI) runSearch(q string, page int) {
-	u.query = q
-	ctx := u.callCtx()
-	u.async(func() {
-		res, err := u.svc.SearchRecipients(ctx, q, page)
-		fyne.Do(func() {
-			if u.query != q {
-				return // the person typed on; a newer search is coming
-			}
-			if err != nil {
-				u.msg = message{err: err}
-			} else {
-				u.search = res
-			}
-			u.refresh()
-		})
-	})
-}
-
-// loadAudit fetches one page of the audit log; page -1 is the last page
-// (the newest entries), where the viewer opens.
-func (u *UI) loadAudit(page int) {
-	ctx := u.callCtx()
-	u.async(func() {
-		res, err := u.svc.AuditPage(ctx, max(page, 0))
-		if page < 0 && err == nil && res.PageSize > 0 && res.Total > res.PageSize {
-			res, err = u.svc.AuditPage(ctx, (res.Total-1)/res.PageSize)
-		}
-		fyne.Do(func() {
-			if err != nil {
-				u.msg = message{err: err}
-			} else {
-				u.audit = res
-			}
-			u.refresh()
-		})
-	})
-}
-
-// loadDiag fetches the diagnostics report.
-func (u *UI) loadDiag() {
-	if u.o.Diag == nil {
-		return
-	}
-	ctx := u.callCtx()
-	u.async(func() {
-		res, err := u.o.Diag.Diagnostics(ctx)
-		fyne.Do(func() {
-			if err != nil {
-				u.msg = message{err: err}
-			} else {
-				u.diag = &res
-			}
-			u.refresh()
-		})
-	})
 }
 
 // setPreview shows a camera frame on the pickup screen. Only the image is

@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/parcelkiosk/locker"
+)
+
+// PersonTyped types r into the entry box of the screen as if a person
+// typed it ('\n' is Enter, '\b' erases), for key sources other than the
+// window. It is safe to call from any goroutine.
+func (u *UI) PersonTyped(r rune) {
+	fyne.Do(func() { u.personKey(r) })
+}
+
+// hookKeys forwards the window's keys to the KeySink (or straight to the
+// entry box when there is none).
+func (u *UI) hookKeys() {
+	c := u.win.Canvas()
+	c.SetOnTypedRune(func(r rune) {
+		u.touch()
+		if u.o.Keys != nil {
+			u.typeAll(u.o.Keys.Key(r, u.o.Clock.Now()))
+			return
+		}
+		u.personKey(r)
+	})
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		switch ev.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			u.touch()
+			if u.o.Keys != nil {
+				typed, scan := u.o.Keys.Enter(u.o.Clock.Now())
+				u.typeAll(typed)
+				if scan {
+					return // the scanner's Enter: the Scan arrives through HandleScan
+				}
+			}
+			u.personKey('\n')
+		case fyne.KeyBackspace:
+			u.touch()
+			u.personKey('\b')
+		case fyne.KeyEscape:
+			u.touch()
+			if u.view.Flow == locker.FlowIdle && u.local != localHome {
+				u.goHome()
+			}
+		}
+	})
+	if dc, ok := c.(desktop.Canvas); ok {
+		// A key held down counts as activity even before it types.
+		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
+	}
+}
+
+// typeAll types the keys a KeySink gave back.
+func (u *UI) typeAll(rs []rune) {
+	for _, r := range rs {
+		u.personKey(r)
+	}
+}
+
+// flushKeys releases the keys the KeySink held back as typing.
+func (u *UI) flushKeys(now time.Time) {
+	if u.o.Keys != nil {
+		u.typeAll(u.o.Keys.Flush(now))
+	}
+}
+
+// personKey types r into the entry box of the screen.
+func (u *UI) personKey(r rune) {
+	if u.focus == nil {
+		return
+	}
+	switch r {
+	case '\n', '\r':
+		u.focus.submit()
+	case '\b':
+		u.focus.backspace()
+	default:
+		u.focus.typeRune(r)
+	}
+}
+
+// touch records activity for the idle timer.
+func (u *UI) touch() {
+	u.lastTouch = u.o.Clock.Now()
+	if u.warned {
+		u.warned = false
+		u.refresh()
+	}
+}
+
+// touched wraps a button's callback so it counts as activity.
+func (u *UI) touched(f func()) func() {
+	return func() {
+		u.touch()
+		f()
+	}
+}
+
+// onScan routes a scanned code by the screen it arrives on.
+func (u *UI) onScan(s Scan) {
+	if s.At.IsZero() {
+		s.At = u.o.Clock.Now()
+	}
+	u.scans = append(u.scans, s)
+	if len(u.scans) > 10 {
+		u.scans = u.scans[len(u.scans)-10:]
+	}
+	u.touch()
+	v := u.view
+	switch {
+	case v.Flow == locker.FlowDeposit && (v.Step == locker.StepScan || v.Step == locker.StepDeposited):
+		carrier := s.Carrier
+		if carrier == "" {
+			carrier = v.Courier.Carrier
+		}
+		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, s.Text, carrier) })
+	case v.Flow != locker.FlowIdle && !(v.Flow == locker.FlowPickup && v.Step == locker.StepDone):
+		// A scan in the middle of another step is only recorded (scanner test).
+		if v.Flow == locker.FlowMaintenance {
+			u.refresh() // the diagnostics list the scans
+		}
+	case s.Kind == ScanPickupQR && (u.local == localHome || u.local == localPickup):
+		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
+	case s.Kind == ScanBadge && (u.local == localHome || u.local == localCourier):
+		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
+	case u.local == localCourier:
+		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
+	case u.local == localPickup:
+		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
+	case u.local == localHome && s.Kind == ScanParcel:
+		u.msg = message{id: "err.signin_first"}
+		u.refresh()
+	case u.local == localHome:
+		u.msg = message{id: "err.unknown_code"}
+		u.refresh()
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/parcelkiosk/locker"
 )
 
@@ -188,17 +186,7 @@ func (h *harness) bootWithoutAdapter() {
 	}
 
 	// Staff can sign in and see the diagnostics.
-	logins := len(h.events.find(ofType(locker.EvtStaffLogin)))
-	h.pressFor("home", "Staff", h.onScreen("staff"))
-	h.typeText(staffPIN)
-	h.key("Return")
-	code, err := totp.GenerateCode(staffTOTP, time.Now())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.typeText(code)
-	h.key("Return")
-	h.events.wait(20*time.Second, "staff.login without the adapter", func(event) bool { return len(h.events.find(ofType(locker.EvtStaffLogin))) > logins })
+	h.staffSignIn("staff.login without the adapter")
 	h.selectTab("Diagnostics")
 	h.shot("boot-no-adapter-diagnostics")
 	h.pressFor("maint.menu", "Sign out", h.onScreen("home"))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/parcelkiosk/locker"
 	"github.com/parcelkiosk/locker/ui"
 )
@@ -301,4 +303,22 @@ func joinAddrs(as []locker.LockAddr) string {
 		s = append(s, fmt.Sprintf("%d/%d", a.Board, a.Lock))
 	}
 	return strings.Join(s, " ")
+}
+
+// staffSignIn signs staff in from the home screen: Staff, the PIN, the
+// authenticator code, and waits for the staff.login event (what names the
+// wait in a failure).
+func (h *harness) staffSignIn(what string) {
+	h.t.Helper()
+	logins := len(h.events.find(ofType(locker.EvtStaffLogin)))
+	h.pressFor("home", "Staff", h.onScreen("staff"))
+	h.typeText(staffPIN)
+	h.key("Return")
+	code, err := totp.GenerateCode(staffTOTP, time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.typeText(code)
+	h.key("Return")
+	h.events.wait(20*time.Second, what, func(event) bool { return len(h.events.find(ofType(locker.EvtStaffLogin))) > logins })
 }

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/parcelkiosk/locker"
 )
 
@@ -600,17 +598,7 @@ func (d *trialDay) expiryAndRetrieval() {
 	h.startKiosk()
 
 	// Staff sign in with PIN and TOTP and retrieve the expired parcels.
-	logins := len(h.events.find(ofType(locker.EvtStaffLogin)))
-	h.pressFor("home", "Staff", h.onScreen("staff"))
-	h.typeText(staffPIN)
-	h.key("Return")
-	code, err := totp.GenerateCode(staffTOTP, time.Now())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.typeText(code)
-	h.key("Return")
-	h.events.wait(20*time.Second, "staff.login", func(event) bool { return len(h.events.find(ofType(locker.EvtStaffLogin))) > logins })
+	h.staffSignIn("staff.login")
 	h.selectTab("Expired (*")
 	h.shot("expired-tab")
 	unlocks := h.unlockCount()

@@ -30,6 +30,10 @@ const (
 	EvtStaffChanged      = "staff.changed"
 	EvtCourierChanged    = "courier.changed"
 	EvtAuditAnchor       = "audit.anchor"
+	// Reminders, holds, help (issue 14).
+	EvtParcelExpiring   = "parcel.expiring"
+	EvtParcelExtended   = "parcel.extended"
+	EvtIncidentReported = "incident.reported"
 )
 
 // Event is the uplink envelope. Seq is gap-free per kiosk and set by the

@@ -115,6 +115,12 @@ type Parcel struct {
 	ExpiresAt     time.Time    `json:"expires_at"`
 	PausedSince   time.Time    `json:"paused_since"` // expiry clock paused while the door is faulty
 	ClosedAt      time.Time    `json:"closed_at"`    // picked up, retrieved or cancelled
+	// ExpiringSentAt is when the parcel.expiring reminder was sent; zero
+	// until then. It is sent once per parcel (Options.ExpiringLead).
+	ExpiringSentAt time.Time `json:"expiring_sent_at"`
+	// ExtendedBy is the total extension of the expiry granted by
+	// parcel.extend so far, at most Options.MaxExtension.
+	ExtendedBy time.Duration `json:"extended_by"`
 }
 
 // Recipient is an entry in the building's directory.

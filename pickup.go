@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // pickupAllowedLocked reports whether a pickup may start now.
@@ -80,11 +81,15 @@ func (s *Service) PickupWithQR(ctx context.Context, token string) error {
 // startPickupLocked queues the doors of the deposited parcels in group.
 func (s *Service) startPickupLocked(group []Parcel, by string) error {
 	byComp := map[string][]string{}
+	due := map[string]time.Time{}
 	expired := 0
 	for _, p := range group {
 		switch p.Status {
 		case ParcelDeposited:
 			byComp[p.CompartmentID] = append(byComp[p.CompartmentID], p.ID)
+			if d, ok := due[p.CompartmentID]; !ok || p.ExpiresAt.Before(d) {
+				due[p.CompartmentID] = p.ExpiresAt
+			}
 		case ParcelExpired:
 			expired++
 		}
@@ -109,7 +114,7 @@ func (s *Service) startPickupLocked(group []Parcel, by string) error {
 	s.sess.flow = FlowPickup
 	s.sess.by = by
 	for _, id := range slices.Sorted(maps.Keys(byComp)) {
-		s.sess.queue = append(s.sess.queue, PickupItem{CompartmentID: id, ParcelIDs: byComp[id], State: PickupWaiting})
+		s.sess.queue = append(s.sess.queue, PickupItem{CompartmentID: id, ParcelIDs: byComp[id], State: PickupWaiting, ExpiresAt: due[id]})
 	}
 	s.sess.qi = 0
 	s.sess.queue[0].State = PickupUnlocking

@@ -52,6 +52,17 @@ type Options struct {
 	// runs with the service's lock held: it must return at once and must
 	// not call the Service.
 	OnCommit func([]Event)
+	// ExpiringLead is how long before its expiry a deposited parcel gets
+	// its one parcel.expiring event; default DefaultExpiringLead, negative:
+	// none. A lead not shorter than Expiry sends none.
+	ExpiringLead time.Duration
+	// MaxExtension caps the total extension parcel.extend may grant one
+	// parcel; default DefaultMaxExtension, negative: no extension.
+	MaxExtension time.Duration
+	// Photos says a camera photographs the kiosk's front at each door
+	// opening and at each incident report (incident.reported carries
+	// "photo": true).
+	Photos bool
 }
 
 // Defaults of Options.
@@ -66,6 +77,10 @@ const (
 	// door of a bank with 500 parcels inside under 1 % a week (see
 	// TestBruteForceFigure); 6 digits do not.
 	DefaultPINDigits = 8
+	// DefaultExpiringLead: the parcel.expiring reminder a day before expiry.
+	DefaultExpiringLead = 24 * time.Hour
+	// DefaultMaxExtension: parcel.extend grants a parcel a week at most.
+	DefaultMaxExtension = 7 * 24 * time.Hour
 )
 
 // doorJob says what the door in StepUnlocking / StepDoorOpen is for.
@@ -147,6 +162,7 @@ type Service struct {
 	waiters     map[string][]chan struct{}
 	policy      map[CodeKind]Policy
 	shownLocked bool
+	incidents   []time.Time // recent incident reports, for the rate limit
 
 	subs       map[int]func(View)
 	nextSub    int
@@ -192,6 +208,12 @@ func NewService(o Options) (*Service, error) {
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = DefaultPageSize
+	}
+	if o.ExpiringLead == 0 {
+		o.ExpiringLead = DefaultExpiringLead
+	}
+	if o.MaxExtension == 0 {
+		o.MaxExtension = DefaultMaxExtension
 	}
 	seen := map[string]bool{}
 	addrs := map[LockAddr]string{}

@@ -32,6 +32,7 @@ func (s *Service) Tick(ctx context.Context) {
 	}
 	now := s.clock.Now()
 	changed = s.expireLocked(ctx, now) || changed
+	changed = s.remindLocked(ctx, now) || changed
 	if s.shownLocked != s.pinLockedLocked(now) {
 		s.shownLocked = !s.shownLocked
 		changed = true

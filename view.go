@@ -118,6 +118,9 @@ type PickupItem struct {
 	CompartmentID string      `json:"compartment"`
 	ParcelIDs     []string    `json:"parcel_ids"`
 	State         PickupState `json:"state"`
+	// ExpiresAt is when the first of ParcelIDs expires (pickup only): the
+	// pickup screen shows how long is left.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Credential is a recipient's pickup code as issued: the PIN and the QR

@@ -193,8 +193,8 @@ func applyParcels(ctx context.Context, tx *sql.Tx, ps []locker.Parcel) error {
 	st, err := tx.PrepareContext(ctx, `INSERT INTO parcels
 		(id, barcode, carrier, courier_id, recipient_id, compartment_id, size, upsized,
 		 refrigerated, status, visit_id, credential_id, pin_hash, expected_id, created_at,
-		 deposited_at, expires_at, paused_since, closed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 deposited_at, expires_at, paused_since, closed_at, expiring_sent_at, extended_s)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET barcode = excluded.barcode, carrier = excluded.carrier,
 		courier_id = excluded.courier_id, recipient_id = excluded.recipient_id,
 		compartment_id = excluded.compartment_id, size = excluded.size,
@@ -203,7 +203,8 @@ func applyParcels(ctx context.Context, tx *sql.Tx, ps []locker.Parcel) error {
 		credential_id = excluded.credential_id, pin_hash = excluded.pin_hash,
 		expected_id = excluded.expected_id, created_at = excluded.created_at,
 		deposited_at = excluded.deposited_at, expires_at = excluded.expires_at,
-		paused_since = excluded.paused_since, closed_at = excluded.closed_at`)
+		paused_since = excluded.paused_since, closed_at = excluded.closed_at,
+		expiring_sent_at = excluded.expiring_sent_at, extended_s = excluded.extended_s`)
 	if err != nil {
 		return err
 	}
@@ -224,7 +225,8 @@ func parcelArgs(p locker.Parcel) []any {
 	return []any{p.ID, p.Barcode, p.Carrier, p.CourierID, p.RecipientID,
 		nullable(p.CompartmentID), string(p.Size), p.Upsized, p.Refrigerated, string(p.Status),
 		p.VisitID, p.CredentialID, p.PINHash, p.ExpectedID, tstr(p.CreatedAt),
-		tstr(p.DepositedAt), tstr(p.ExpiresAt), tstr(p.PausedSince), tstr(p.ClosedAt)}
+		tstr(p.DepositedAt), tstr(p.ExpiresAt), tstr(p.PausedSince), tstr(p.ClosedAt),
+		tstr(p.ExpiringSentAt), int64(p.ExtendedBy / time.Second)}
 }
 
 func applyDirectory(ctx context.Context, tx *sql.Tx, c *locker.Change) error {

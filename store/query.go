@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/parcelkiosk/locker"
 )
@@ -15,7 +16,7 @@ import (
 // parcelCols lists the parcels columns in the order scanParcel reads them.
 const parcelCols = `id, barcode, carrier, courier_id, recipient_id, COALESCE(compartment_id, ''),
 	size, upsized, refrigerated, status, visit_id, credential_id, pin_hash, expected_id,
-	created_at, deposited_at, expires_at, paused_since, closed_at`
+	created_at, deposited_at, expires_at, paused_since, closed_at, expiring_sent_at, extended_s`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -25,20 +26,24 @@ func scanParcel(s scanner) (locker.Parcel, error) {
 		p                                           locker.Parcel
 		size, status                                string
 		created, deposited, expires, paused, closed string
+		reminded                                    string
+		extendedS                                   int64
 	)
 	if err := s.Scan(&p.ID, &p.Barcode, &p.Carrier, &p.CourierID, &p.RecipientID,
 		&p.CompartmentID, &size, &p.Upsized, &p.Refrigerated, &status, &p.VisitID,
 		&p.CredentialID, &p.PINHash, &p.ExpectedID, &created, &deposited, &expires, &paused,
-		&closed); err != nil {
+		&closed, &reminded, &extendedS); err != nil {
 		return p, err
 	}
 	p.Size, p.Status = locker.Size(size), locker.ParcelStatus(status)
-	var errs [5]error
+	p.ExtendedBy = time.Duration(extendedS) * time.Second
+	var errs [6]error
 	p.CreatedAt, errs[0] = ptime(created)
 	p.DepositedAt, errs[1] = ptime(deposited)
 	p.ExpiresAt, errs[2] = ptime(expires)
 	p.PausedSince, errs[3] = ptime(paused)
 	p.ClosedAt, errs[4] = ptime(closed)
+	p.ExpiringSentAt, errs[5] = ptime(reminded)
 	return p, errors.Join(errs[:]...)
 }
 

@@ -33,6 +33,7 @@ type Service interface {
 	UpsertStaff(ctx context.Context, st locker.Staff, pin string) error
 	DeleteStaff(ctx context.Context, id string) error
 	ReissuePIN(ctx context.Context, parcelID, staffID string) error
+	ExtendParcel(ctx context.Context, parcelID, staffID string, by time.Duration) (locker.Parcel, error)
 	Status() locker.StatusReport
 }
 
@@ -55,6 +56,7 @@ const (
 	CmdStaffDelete     = "staff.delete"
 	CmdPINReissue      = "pin.reissue"
 	CmdStatus          = "status"
+	CmdParcelExtend    = "parcel.extend"
 )
 
 // Error codes of a refused command ({"ok":false,"error":{"code":...}}).
@@ -69,6 +71,7 @@ const (
 	CodeUnavailable    = "unavailable"     // storage or lock bus down
 	CodeTimeout        = "timeout"         // the kiosk did not finish in time
 	CodeInternal       = "internal"        // anything else
+	CodeLimit          = "limit_exceeded"  // parcel.extend past the site's max_extension
 )
 
 // CommandOptions configures Commands.
@@ -268,6 +271,8 @@ func errorCode(err error) (code, msg string) {
 	switch {
 	case errors.As(err, &ce):
 		return ce.code, ce.msg
+	case errors.Is(err, locker.ErrExtendLimit):
+		code = CodeLimit
 	case errors.Is(err, locker.ErrNotFound):
 		code = CodeNotFound
 	case errors.Is(err, locker.ErrInvalid), errors.Is(err, locker.ErrTooLarge):
@@ -362,6 +367,7 @@ func (c *Commands) routes() map[string]handler {
 		CmdCourierDelete:   {c.courierDelete, c.o.Timeout},
 		CmdStaffUpsert:     {c.staffUpsert, c.o.Timeout},
 		CmdStaffDelete:     {c.staffDelete, c.o.Timeout},
+		CmdParcelExtend:    {c.parcelExtend, c.o.Timeout},
 	}
 }
 

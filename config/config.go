@@ -44,6 +44,12 @@ type Config struct {
 	// data_dir/kiosk.key. Back it up apart from the database.
 	KeyFile   string `toml:"key_file"`
 	PINDigits int    `toml:"pin_digits"` // length of new recipient PINs, 6 to 10; default 8
+	// ExpiryReminder is how long before its expiry a parcel's one
+	// parcel.expiring event is sent; default 24h; "0s": none.
+	ExpiryReminder time.Duration `toml:"expiry_reminder"`
+	// MaxExtension caps the total extension parcel.extend may give one
+	// parcel; default 168h (7 days); "0s": parcels are never extended.
+	MaxExtension time.Duration `toml:"max_extension"`
 
 	Screen    Screen    `toml:"screen"`
 	Log       Log       `toml:"log"`
@@ -65,6 +71,19 @@ type Screen struct {
 	Language    string        `toml:"language"`     // default "en"
 	Portrait    bool          `toml:"portrait"`     // default false
 	Fullscreen  bool          `toml:"fullscreen"`   // default true
+	// SupportContact is the site's support contact the Help card shows,
+	// such as "Building office, +1 555 0100, 8:00-18:00"; default none.
+	SupportContact string `toml:"support_contact"`
+	// SupportURL is a web page or tel: link the Help card shows as a QR
+	// code; default none.
+	SupportURL string `toml:"support_url"`
+	// Speech speaks each screen's instruction and each digit typed in the
+	// larger-text mode: "" (default, none) or "espeak-ng".
+	Speech string `toml:"speech"`
+	// SpeechDir, with speech set, writes each utterance as a WAV file in
+	// this directory instead of playing it (for tests and for checking a
+	// kiosk without loudspeakers); default "" (play it).
+	SpeechDir string `toml:"speech_dir"`
 }
 
 // Log holds the [log] settings.
@@ -134,9 +153,11 @@ type Door struct {
 // Defaults returns a Config holding every default and no compartments.
 func Defaults() Config {
 	return Config{
-		DataDir:   "/var/lib/parcelkiosk",
-		Expiry:    72 * time.Hour,
-		PINDigits: 8,
+		DataDir:        "/var/lib/parcelkiosk",
+		Expiry:         72 * time.Hour,
+		PINDigits:      8,
+		ExpiryReminder: 24 * time.Hour,
+		MaxExtension:   7 * 24 * time.Hour,
 		Screen: Screen{
 			IdleTimeout: 60 * time.Second,
 			Language:    "en",

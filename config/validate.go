@@ -87,6 +87,7 @@ func (v *validator) run() {
 	v.uplink()
 	v.scanner()
 	v.compartments()
+	v.help()
 }
 
 // unknownKeys reports every key the Config has no field for, on every line

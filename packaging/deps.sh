@@ -21,6 +21,7 @@ pkgs=(
   zint qrencode             # barcode encoders that are not ours, for decode tests
   systemd                   # systemd-analyze verify on the packaged unit
   dpkg-dev                  # dpkg-deb to list and unpack the .deb
+  espeak-ng                 # spoken guidance ([screen] speech); its tests run the real one
 )
 
 # The arm64 cross build: the cross compiler and its C library, the arm64

@@ -330,6 +330,8 @@ type options struct {
 	jamAfter    time.Duration // default 3s
 	staff       bool          // provision a staff member before the first start
 	operatorKey string        // [uplink] operator_keys = [operatorKey] when set
+	topTOML     string        // more top-level lines of the kiosk's TOML
+	screenTOML  string        // more lines of its [screen] table
 }
 
 // staffPIN and staffTOTP are the provisioned staff member's credentials.
@@ -469,8 +471,8 @@ func (h *harness) writeConfig() {
 	}
 	h.doors = demo.Doors
 	var b strings.Builder
-	fmt.Fprintf(&b, "site = %q\nkiosk = %q\ndata_dir = %q\nexpiry = %q\n\n", h.o.site, h.o.kiosk, h.dataDir, h.o.expiry.String())
-	fmt.Fprintf(&b, "[screen]\nfullscreen = false\nlanguage = \"en\"\n\n[log]\nformat = \"json\"\nlevel = \"debug\"\n\n")
+	fmt.Fprintf(&b, "site = %q\nkiosk = %q\ndata_dir = %q\nexpiry = %q\n%s\n", h.o.site, h.o.kiosk, h.dataDir, h.o.expiry.String(), h.o.topTOML)
+	fmt.Fprintf(&b, "[screen]\nfullscreen = false\nlanguage = \"en\"\n%s\n[log]\nformat = \"json\"\nlevel = \"debug\"\n\n", h.o.screenTOML)
 	fmt.Fprintf(&b, "[lockboard]\nprotocol = \"kerong-cu16\"\nport = %q\njam_after = %q\nboards = [0, 1]\n\n", h.sim.link, h.o.jamAfter.String())
 	fmt.Fprintf(&b, "[uplink]\nurl = %q\nheartbeat = \"5s\"\n", h.nats.url())
 	if h.o.operatorKey != "" {

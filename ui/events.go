@@ -81,8 +81,22 @@ func (u *UI) personKey(r rune) {
 		u.focus.submit()
 	case '\b':
 		u.focus.backspace()
+		u.speakKey('\b')
 	default:
-		u.focus.typeRune(r)
+		u.typeKey(r)
+	}
+}
+
+// typeKey types r into the focused entry box and, when it took it, says
+// it (spoken guidance).
+func (u *UI) typeKey(r rune) {
+	if u.focus == nil {
+		return
+	}
+	before := u.focus.text
+	u.focus.typeRune(r)
+	if u.focus != nil && u.focus.text != before && !u.focus.secret {
+		u.speakKey(r)
 	}
 }
 

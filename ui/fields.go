@@ -22,6 +22,10 @@ func (u *UI) makeFields() {
 		staffTOTP: newField(l, u.tr.T("field.totp"), 6, true, false, size),
 	}
 	f := &u.fields
+	// Spoken guidance says the recipient's PIN digits as they are typed
+	// (it is for people who cannot see them); staff and courier codes,
+	// never.
+	f.courier.secret, f.staffPIN.secret, f.staffTOTP.secret = true, true, true
 	f.courier.onSubmit = func(code string) {
 		u.fields.courier.clear() // a wrong code is typed again from scratch
 		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, code) })

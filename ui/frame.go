@@ -59,6 +59,7 @@ type layoutKey struct {
 	screen, lang                    string
 	accessible, msg, notice, warned bool
 	size                            fyne.Size
+	help                            helpPage // the Help card's page over the screen
 }
 
 // shownScreen is a screen in its theme override.
@@ -87,6 +88,10 @@ type frame struct {
 	idleLeft binding.String
 	// lockLeft is the keypad lockout's sentence with its countdown.
 	lockLeft binding.String
+	// help is the Help card (help.go), over the screen's body.
+	help *helpCard
+	// bodyStack holds the screen's body and the Help card over it.
+	bodyStack *fyne.Container
 }
 
 // header is the bar on every screen: logo, name, accessibility and language.
@@ -94,6 +99,7 @@ type header struct {
 	obj        fyne.CanvasObject
 	name       *widget.Label
 	a11y, lang *widget.Button
+	help       *widget.Button
 	line       *canvas.Rectangle
 }
 
@@ -113,11 +119,17 @@ func (u *UI) buildFrame() {
 	body := container.New(&margins{look: &u.look, top: 8, bottom: 8, left: 24, right: 24}, f.slot)
 	hdr := container.NewThemeOverride(f.hdr.obj, u.look.th)
 	bars := container.NewThemeOverride(container.NewPadded(container.NewVBox(f.errBar, f.notice)), u.look.th)
-	content := container.NewBorder(hdr, bars, nil, nil, body)
+	// The Help card covers the screen's body only: the header's language,
+	// larger-text and Help buttons stay within reach.
+	f.help = u.newHelpCard()
+	helpOver := container.NewThemeOverride(f.help.obj, u.look.th)
+	helpOver.Hide()
+	f.bodyStack = container.NewStack(body, helpOver)
+	content := container.NewBorder(hdr, bars, nil, nil, f.bodyStack)
 	f.overlay = u.newIdleCard()
 	f.overlay.Hide()
 	card := container.NewThemeOverride(f.overlay, u.look.th)
-	f.chrome = []*container.ThemeOverride{hdr, bars, card}
+	f.chrome = []*container.ThemeOverride{hdr, bars, card, helpOver}
 	f.inner = container.NewStack(f.bg, content, card)
 	u.win.SetContent(container.New(&settled{}, f.inner))
 }
@@ -139,7 +151,14 @@ func (u *UI) newHeader() *header {
 		u.accessible = !u.accessible
 		u.refresh()
 	}))
-	bar := container.NewBorder(nil, nil, container.New(&sized{look: &u.look, w: 64, h: 64}, logo), container.NewHBox(h.a11y, h.lang), h.name)
+	h.help = widget.NewButtonWithIcon("", theme.HelpIcon(), u.touched(func() {
+		if u.help == helpClosed {
+			u.setHelp(helpContact)
+		} else {
+			u.setHelp(helpClosed)
+		}
+	}))
+	bar := container.NewBorder(nil, nil, container.New(&sized{look: &u.look, w: 64, h: 64}, logo), container.NewHBox(h.help, h.a11y, h.lang), h.name)
 	h.line = canvas.NewRectangle(color.Transparent)
 	h.line.SetMinSize(fyne.NewSize(1, 4))
 	h.obj = container.NewVBox(container.New(&margins{look: &u.look, top: 8, bottom: 8, left: 16, right: 16}, bar), h.line)
@@ -186,13 +205,14 @@ func (u *UI) refresh() {
 		u.place(s.over, false)
 	}
 	lk := layoutKey{screen: key, lang: u.tr.cur, accessible: u.accessible, msg: u.frame.errBar.Visible(),
-		notice: u.frame.notice.Visible(), warned: u.warned, size: u.win.Canvas().Size()}
+		notice: u.frame.notice.Visible(), warned: u.warned, size: u.win.Canvas().Size(), help: u.help}
 	if swapped || lk != u.laidOut {
 		u.fit(lk)
 	} else {
 		relayout(u.frame.inner)
 	}
 	u.writeLayout()
+	u.speakScreen()
 }
 
 // place puts the screen's object in the body, in a scroll when scroll is set.
@@ -317,6 +337,12 @@ func (u *UI) updateFrame(key string) {
 		imp = widget.HighImportance
 	}
 	setButton(f.hdr.a11y, u.tr.T("btn.accessible"), imp, true)
+	helpImp := widget.MediumImportance
+	if u.help != helpClosed {
+		helpImp = widget.HighImportance
+	}
+	setButton(f.hdr.help, u.tr.T("btn.help"), helpImp, true)
+	u.updateHelp()
 	m := u.msgText()
 	f.errBar.SetText(m)
 	show(f.errBar, m != "" && !(key == "pickup" && u.view.Locked))

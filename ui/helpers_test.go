@@ -132,6 +132,9 @@ func (h *harness) shot(name string) {
 	if !h.hasButton("Español") && !h.hasButton("English") {
 		h.t.Errorf("screen %s has no language button", h.u.screenKey)
 	}
+	if !h.hasButton("Help") && !h.hasButton("Ayuda") {
+		h.t.Errorf("screen %s has no Help button", h.u.screenKey)
+	}
 	// The same screen in Spanish, whose sentences are longer, must fit too.
 	cur := h.u.tr.cur
 	h.u.tr.setLang("es")

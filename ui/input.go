@@ -21,6 +21,7 @@ type field struct {
 	max      int
 	mask     bool
 	digits   bool // accept only 0-9
+	secret   bool // never spoken (staff and courier codes)
 	onChange func(string)
 	onSubmit func(string)
 	box      *canvas.Rectangle
@@ -167,11 +168,7 @@ type keys struct {
 
 // typeInto returns a key's action: r typed into the focused field.
 func (u *UI) typeInto(r rune) func() {
-	return u.touched(func() {
-		if u.focus != nil {
-			u.focus.typeRune(r)
-		}
-	})
+	return u.touched(func() { u.typeKey(r) })
 }
 
 // keyButton returns a key.
@@ -210,6 +207,7 @@ func (u *UI) eraseKey() *widget.Button {
 	return widget.NewButtonWithIcon("", theme.ContentClearIcon(), u.touched(func() {
 		if u.focus != nil {
 			u.focus.backspace()
+			u.speakKey('\b')
 		}
 	}))
 }

@@ -27,7 +27,11 @@ type LayoutMap struct {
 	Overlay bool    `json:"overlay"` // "are you still there?" covers the screen
 	// Busy is set while an action's service call runs: the kiosk ignores
 	// taps until it ends (one tap, one action), so a tool waits for it.
-	Busy  bool         `json:"busy,omitempty"`
+	Busy bool `json:"busy,omitempty"`
+	// Help is the page of the Help card covering the screen ("contact",
+	// "report" or "sent"); "" when it is closed. Only the card and the
+	// header's buttons can be touched then.
+	Help  string       `json:"help,omitempty"`
 	Items []LayoutItem `json:"items"`
 }
 
@@ -50,7 +54,7 @@ type LayoutItem struct {
 func (u *UI) layoutMap() LayoutMap {
 	scale := u.win.Canvas().Scale()
 	size := u.win.Canvas().Size()
-	m := LayoutMap{Screen: u.screenKey, Width: size.Width * scale, Height: size.Height * scale, Overlay: u.warned, Busy: u.busy}
+	m := LayoutMap{Screen: u.screenKey, Width: size.Width * scale, Height: size.Height * scale, Overlay: u.warned, Busy: u.busy, Help: helpNames[u.help]}
 	add := func(label string, at fyne.Position, sz fyne.Size, enabled, selected bool) {
 		if at.X+sz.Width/2 < 0 || at.Y+sz.Height/2 < 0 || at.X+sz.Width/2 > size.Width || at.Y+sz.Height/2 > size.Height {
 			return // scrolled out of sight
@@ -72,6 +76,8 @@ func (u *UI) layoutMap() LayoutMap {
 			objs := t.Objects
 			if t == u.frame.inner && u.warned {
 				objs = []fyne.CanvasObject{u.frame.chrome[2]} // only the idle card can be touched
+			} else if t == u.frame.bodyStack && u.help != helpClosed {
+				objs = []fyne.CanvasObject{u.frame.chrome[3]} // the Help card covers the screen
 			}
 			for _, c := range objs {
 				walk(c, at.Add(c.Position()))

@@ -208,6 +208,9 @@ func (s *doorScreen) instruction() string {
 			}
 			instr += "\n" + u.tr.T("pickup.queue", map[string]any{"Done": min(done+1, n), "Total": n})
 		}
+		if left := u.pickupTimeLeft(); left != "" {
+			instr += "\n" + left
+		}
 		return instr
 	case "maint.door":
 		if n := len(v.Pickup); n > 0 {

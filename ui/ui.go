@@ -66,6 +66,9 @@ type Service interface {
 	Reconcile(ctx context.Context) ([]locker.Discrepancy, error)
 	ResolveInterrupted(ctx context.Context, compartmentID string, parcelInside bool) error
 	SignOut(ctx context.Context) error
+
+	// ReportIncident sends "Report a problem" from the Help card.
+	ReportIncident(ctx context.Context, kind locker.IncidentKind) (locker.Incident, error)
 }
 
 // ScanKind is what a scanned code is, as the scanner package classified it.
@@ -148,6 +151,11 @@ type Options struct {
 	// LayoutFile, when set, is a file rewritten after every update with
 	// the screen's LayoutMap (JSON): for end-to-end tests and support tools.
 	LayoutFile string
+	// Support is the contact the Help card shows.
+	Support Support
+	// Speaker, when set, speaks each screen's instruction and each digit
+	// typed while the larger-text mode is on (see speech.Espeak).
+	Speaker Speaker
 }
 
 // local is the screen shown while no flow runs.
@@ -211,6 +219,10 @@ type UI struct {
 	preview    *canvas.Image // the camera's live frame on the pickup screen
 	// staffOnTOTP: the keypad types into the authenticator code box.
 	staffOnTOTP bool
+	// help is the page of the Help card shown, helpClosed when none.
+	help helpPage
+	// spoken is the last screen text given to the Speaker.
+	spoken string
 
 	frame     frame
 	look      look
@@ -459,12 +471,13 @@ func (u *UI) tick(now time.Time) {
 
 // idle reports whether the home screen shows with nothing entered.
 func (u *UI) idle() bool {
-	return u.view.Flow == locker.FlowIdle && u.local == localHome && u.receipt == nil
+	return u.view.Flow == locker.FlowIdle && u.local == localHome && u.receipt == nil && u.help == helpClosed
 }
 
 // goHome clears everything entered and cancels the flow.
 func (u *UI) goHome() {
 	u.local = localHome
+	u.help = helpClosed
 	u.receipt = nil
 	u.msg = message{}
 	u.selected, u.pendingAct = "", ""

@@ -139,6 +139,7 @@ type world struct {
 	svc   *recorder
 	bus   *doorBus
 	clock *lockertest.Clock
+	db    *store.DB
 }
 
 // newWorld starts the service on a new SQLite file with the test bank
@@ -179,7 +180,7 @@ func newWorld(t *testing.T) *world {
 	_, err = svc.ExpectParcel(ctx, locker.Expected{Barcode: "PRE-0001", Carrier: "DHL", RecipientID: "r1", Size: locker.SizeS})
 	must(err)
 	must(svc.RemoteSetCompartment(ctx, "B2", locker.StatusOutOfService, "s1", "repair"))
-	return &world{t: t, ctx: ctx, svc: &recorder{Service: svc}, bus: bus, clock: clock}
+	return &world{t: t, ctx: ctx, svc: &recorder{Service: svc}, bus: bus, clock: clock, db: db}
 }
 
 // testPeople is the directory: 21 people, Ana García first.

@@ -130,6 +130,9 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 		PINDigits:    k.cfg.PINDigits,
 		Logger:       k.log,
 		OnCommit:     onCommit,
+		ExpiringLead: k.cfg.ExpiringLead(),
+		MaxExtension: k.cfg.ExtensionCap(),
+		Photos:       k.photos != nil,
 	}
 	if key := k.cfg.Uplink.NotifyKey; key != "" {
 		if o.Sealer, err = uplink.NewNotifySealer(key); err != nil {
@@ -233,6 +236,7 @@ func (k *kiosk) run(parent context.Context) error {
 			Language:    k.cfg.Screen.Language,
 			LayoutFile:  k.f.layoutMap,
 		}
+		k.helpOptions(&o)
 		if wedge != nil {
 			o.Keys = wedge
 		}

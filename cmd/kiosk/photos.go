@@ -36,10 +36,11 @@ func newPhotoKeeper(dir string, keep time.Duration, log *slog.Logger) *photoKeep
 }
 
 // onCommit is the service's OnCommit hook: it queues a photo for every door
-// opening and never blocks (a full queue drops the photo, with a log line).
+// opening and every incident reported at the screen, and never blocks (a
+// full queue drops the photo, with a log line).
 func (p *photoKeeper) onCommit(evs []locker.Event) {
 	for _, ev := range evs {
-		if ev.Type != locker.EvtDoorOpened && ev.Type != locker.EvtDoorForced {
+		if ev.Type != locker.EvtDoorOpened && ev.Type != locker.EvtDoorForced && ev.Type != locker.EvtIncidentReported {
 			continue
 		}
 		select {

@@ -99,7 +99,10 @@ func TestHelpReportAndSpeech(t *testing.T) {
 	}
 	report := func(choice string) event {
 		t.Helper()
-		n := len(h.events.find(ofType(locker.EvtIncidentReported)))
+		if err := h.events.sync(); err != nil {
+			t.Fatal(err)
+		}
+		n := h.events.count()
 		h.pressFor("", "Report a problem", func() bool { m, _ := h.layout(); return m.Help == "report" })
 		h.pressFor("", choice, func() bool { m, _ := h.layout(); return m.Help == "sent" })
 		e := h.events.waitAfter(n, 20*time.Second, "incident.reported", ofType(locker.EvtIncidentReported))

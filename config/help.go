@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"os/exec"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -49,7 +50,11 @@ func (v *validator) help() {
 		}
 	}
 	switch s.Speech {
-	case SpeechNone, SpeechEspeak:
+	case SpeechNone:
+	case SpeechEspeak:
+		if _, err := exec.LookPath(SpeechEspeak); err != nil {
+			v.warnf("screen.speech", "screen", "screen.speech = %q but espeak-ng is not installed (apt-get install espeak-ng): the kiosk runs silent", s.Speech)
+		}
 	default:
 		v.errorf("screen.speech", "screen", "screen.speech %q: want \"espeak-ng\" or \"\" (none)", s.Speech)
 	}

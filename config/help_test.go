@@ -68,3 +68,16 @@ func TestHelpKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestSpeechWithoutEspeak: speech asked for on a machine without
+// espeak-ng is a warning (the kiosk runs silent), not an error.
+func TestSpeechWithoutEspeak(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	c, err := ParseWith([]byte(base+"\n[screen]\nspeech = \"espeak-ng\"\n"), "kiosk.toml", Options{Stat: fakeStat()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Error(), "espeak-ng is not installed") {
+		t.Fatalf("warnings %v", c.Warnings)
+	}
+}

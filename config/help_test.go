@@ -73,7 +73,7 @@ func TestHelpKeys(t *testing.T) {
 // espeak-ng is a warning (the kiosk runs silent), not an error.
 func TestSpeechWithoutEspeak(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	c, err := ParseWith([]byte(base+"\n[screen]\nspeech = \"espeak-ng\"\n"), "kiosk.toml", Options{Stat: fakeStat()})
+	c, err := ParseWith([]byte(base+"\n[screen]\nspeech = \"espeak-ng\"\n"), "kiosk.toml", testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

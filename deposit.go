@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // courierActor is the audit actor of the signed-in courier.
@@ -29,7 +30,8 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 		c, lookupErr = s.store.CourierByCode(ctx, HashCourierCode(secret, code))
 	}
 	return s.run(ctx, func() error {
-		if s.sess.flow != FlowIdle && !(s.sess.flow == FlowPickup && s.sess.step == StepDone) {
+		takeOver := s.betweenParcelsLocked() // another courier at a visit waiting between parcels
+		if s.sess.flow != FlowIdle && !(s.sess.flow == FlowPickup && s.sess.step == StepDone) && !takeOver {
 			return fmt.Errorf("%w: finish the current task first", ErrBadState)
 		}
 		if err := s.checkLockedLocked(KindCourier); err != nil {
@@ -47,8 +49,14 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 			}
 			return fmt.Errorf("locker: courier sign-in: %w: %w", ErrStoreDown, lookupErr)
 		}
+		if takeOver && c.ID == s.sess.courier.ID {
+			return nil // the same courier again: the visit goes on
+		}
 		now := s.clock.Now()
 		ch := &Change{}
+		if takeOver {
+			s.visitEndIn(ch, s.receiptOf(s.sess), VisitEndedCourier)
+		}
 		s.addAudit(ch, "courier:"+c.ID, "courier.signin", c.ID, c.Carrier)
 		if err := s.commitLocked(ctx, ch); err != nil {
 			return err
@@ -65,7 +73,9 @@ func (s *Service) CourierSignIn(ctx context.Context, code string) error {
 // ScanParcel takes the barcode of the next parcel (at StepScan,
 // StepDeposited, or replacing a draft at StepRecipient / StepSize). A pre-advised parcel
 // brings its recipient and size; when both are known (and no "add to this
-// door" is on offer) the door opens with no further tap.
+// door" is on offer) the door opens with no further tap. Our own codes
+// are never parcel barcodes: a pickup QR code, a courier receipt or a
+// courier's badge is refused with ErrInvalid.
 func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error {
 	barcode = strings.TrimSpace(barcode)
 	carrier = strings.TrimSpace(carrier)
@@ -75,7 +85,15 @@ func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error
 		rcp    Recipient
 		rcpOK  bool
 		expErr error
+		badge  bool
 	)
+	s.mu.Lock()
+	secret := s.secret
+	s.mu.Unlock()
+	if barcode != "" && secret != nil {
+		_, err := s.store.CourierByCode(ctx, HashCourierCode(secret, barcode))
+		badge = err == nil
+	}
 	if barcode != "" {
 		e, err := s.store.ExpectedByBarcode(ctx, barcode)
 		switch {
@@ -101,6 +119,9 @@ func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error
 		// scan simply replaces it.
 		if barcode == "" {
 			return fmt.Errorf("%w: empty barcode", ErrInvalid)
+		}
+		if err := notParcel(barcode, badge); err != nil {
+			return err
 		}
 		if expErr != nil {
 			return fmt.Errorf("locker: pre-advice lookup: %w: %w", ErrStoreDown, expErr)
@@ -176,18 +197,25 @@ func (s *Service) dropDraftLocked() {
 	s.sess.step = StepScan
 }
 
-// SearchRecipients returns one page (0-based) of the directory entries
-// matching query.
-func (s *Service) SearchRecipients(ctx context.Context, query string, page int) (RecipientPage, error) {
-	if page < 0 {
-		page = 0
-	}
+// SearchRecipients returns the directory entries matching query, at most
+// one page of them (Options.PageSize) with Total saying how many match in
+// all. The directory is searched, not browsed: a query of fewer than
+// MinSearchRunes characters lists nobody. Names come shortened (ShortName):
+// the kiosk's screens never show a resident's full name.
+func (s *Service) SearchRecipients(ctx context.Context, query string) (RecipientPage, error) {
+	q := strings.TrimSpace(query)
 	n := s.o.PageSize
-	list, total, err := s.store.SearchRecipients(ctx, strings.TrimSpace(query), page*n, n)
+	if utf8.RuneCountInString(q) < MinSearchRunes {
+		return RecipientPage{Query: query, PageSize: n}, nil
+	}
+	list, total, err := s.store.SearchRecipients(ctx, q, 0, n)
 	if err != nil {
 		return RecipientPage{}, fmt.Errorf("locker: search recipients: %w: %w", ErrStoreDown, err)
 	}
-	return RecipientPage{Query: query, Page: page, PageSize: n, Total: total, Items: list}, nil
+	for i := range list {
+		list[i] = list[i].shown()
+	}
+	return RecipientPage{Query: query, PageSize: n, Total: total, Items: list}, nil
 }
 
 // ChooseRecipient sets the recipient of the parcel being deposited.
@@ -408,13 +436,9 @@ func (s *Service) FinishDeposit(ctx context.Context) (Receipt, error) {
 		if s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
 			return fmt.Errorf("%w: close the door first", ErrBadState)
 		}
-		rec = Receipt{
-			VisitID: s.sess.visitID, CourierID: s.sess.courier.ID, Time: s.clock.Now(),
-			Items: append([]ReceiptItem(nil), s.sess.receipts...),
-		}
-		rec.Text = signReceipt(s.secret, rec)
+		rec = s.receiptOf(s.sess)
 		ch := &Change{}
-		s.addAudit(ch, s.courierActor(), "courier.finish", s.sess.visitID, fmt.Sprintf("%d parcels", len(rec.Items)))
+		s.visitEndIn(ch, rec, VisitEndedFinish)
 		if err := s.commitLocked(ctx, ch); err != nil {
 			s.log.Warn("visit end not audited", "err", err)
 		}
@@ -443,6 +467,7 @@ func (s *Service) cancelLocked(ctx context.Context) func() error {
 				if err := s.keepParcelLocked(ctx, p, "cancel"); err != nil {
 					return err
 				}
+				s.endCancelledVisitLocked(ctx)
 				n := s.sess.notice
 				s.resetSessionLocked()
 				s.sess.notice = n
@@ -455,6 +480,7 @@ func (s *Service) cancelLocked(ctx context.Context) func() error {
 					return err
 				}
 			}
+			s.endCancelledVisitLocked(ctx)
 		case FlowMaintenance:
 			ch := &Change{}
 			s.addAudit(ch, "staff:"+s.sess.staff.ID, "staff.logout", s.sess.staff.ID, "")

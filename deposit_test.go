@@ -14,7 +14,7 @@ func TestDepositHappyPath(t *testing.T) {
 	r.step(StepScan)
 	r.must(r.s.ScanParcel(r.ctx, "1Z999", ""))
 	r.step(StepRecipient)
-	page, err := r.s.SearchRecipients(r.ctx, "ada", 0)
+	page, err := r.s.SearchRecipients(r.ctx, "ada")
 	r.must(err)
 	if page.Total != 1 || page.Items[0].ID != "r1" {
 		t.Fatalf("search = %+v", page)
@@ -274,8 +274,15 @@ func TestDepositFailures(t *testing.T) {
 			return r.s.DoesntFit(r.ctx)
 		}, ErrBadState, StepRecipient},
 		{"door didn't open with no door", testBank(), func(r *rig) error { return r.s.DoorDidntOpen(r.ctx) }, ErrBadState, StepScan},
-		{"pickup during deposit", testBank(), func(r *rig) error { return r.s.PickupWithPIN(r.ctx, "123456") }, ErrBadState, StepScan},
-		{"sign in twice", testBank(), func(r *rig) error { return r.s.CourierSignIn(r.ctx, testCourierCode) }, ErrBadState, StepScan},
+		// Between parcels a pickup or another courier ends the visit (visit_test.go); in the middle of one, not.
+		{"pickup during deposit", testBank(), func(r *rig) error {
+			r.must(r.s.ScanParcel(r.ctx, "B", ""))
+			return r.s.PickupWithPIN(r.ctx, "123456")
+		}, ErrBadState, StepRecipient},
+		{"sign in during deposit", testBank(), func(r *rig) error {
+			r.must(r.s.ScanParcel(r.ctx, "B", ""))
+			return r.s.CourierSignIn(r.ctx, testCourierCode)
+		}, ErrBadState, StepRecipient},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -489,19 +496,6 @@ func TestChooseDims(t *testing.T) {
 
 func TestPaging(t *testing.T) {
 	r := newRig(t, testBank())
-	var rs []Recipient
-	for i := range 20 {
-		rs = append(rs, Recipient{ID: fmt.Sprint("p", i), Name: fmt.Sprintf("Person %02d", i)})
-	}
-	_, err := r.s.UpsertRecipients(r.ctx, rs)
-	r.must(err)
-	p0, err := r.s.SearchRecipients(r.ctx, "person", 0)
-	r.must(err)
-	p2, err := r.s.SearchRecipients(r.ctx, "person", 2)
-	r.must(err)
-	if p0.Total != 20 || len(p0.Items) != DefaultPageSize || len(p2.Items) != 4 || p2.Items[0].Name != "Person 16" {
-		t.Errorf("pages: %d %d %d %+v", p0.Total, len(p0.Items), len(p2.Items), p2.Items)
-	}
 	r.staffSignIn()
 	a, err := r.s.AuditPage(r.ctx, 0)
 	r.must(err)

@@ -10,9 +10,11 @@ import (
 	"time"
 )
 
-// pickupAllowedLocked reports whether a pickup may start now.
+// pickupAllowedLocked reports whether a pickup may start now: also while a
+// courier's visit waits between parcels, which the pickup then ends (see
+// takeOverLocked).
 func (s *Service) pickupAllowedLocked() error {
-	if s.sess.flow == FlowIdle || (s.sess.flow == FlowPickup && s.sess.step == StepDone) {
+	if s.sess.flow == FlowIdle || (s.sess.flow == FlowPickup && s.sess.step == StepDone) || s.betweenParcelsLocked() {
 		return nil
 	}
 	return fmt.Errorf("%w: the kiosk is busy", ErrBadState)
@@ -45,7 +47,7 @@ func (s *Service) PickupWithPIN(ctx context.Context, pin string) error {
 		if len(group) == 0 {
 			return s.wrongCodeLocked(ctx, KindPIN, "pin", nil)
 		}
-		return s.startPickupLocked(group, "pin")
+		return s.takeOverLocked(ctx, VisitEndedPickup, func() error { return s.startPickupLocked(group, "pin") })
 	})
 }
 
@@ -53,7 +55,10 @@ func (s *Service) PickupWithPIN(ctx context.Context, pin string) error {
 // holding parcels of its credential. A forged or malformed token can never
 // succeed: it is refused at once, never closes the keypad and is counted on
 // the QR counter only (see QRJunkBurst). A valid token works whatever the
-// PIN, courier or staff counters say.
+// PIN, courier or staff counters say. A courier's visit waiting between
+// parcels (the screen after a deposit, or waiting for the next scan) is
+// ended first, its receipt kept in the audit and in visit.finished; in the
+// middle of a deposit the code is refused with ErrBadState.
 func (s *Service) PickupWithQR(ctx context.Context, token string) error {
 	return s.run(ctx, func() error {
 		if err := s.pickupAllowedLocked(); err != nil {
@@ -74,7 +79,7 @@ func (s *Service) PickupWithQR(ctx context.Context, token string) error {
 			// the code was reissued.
 			return fmt.Errorf("%w: no parcel waits for this code (already collected or code replaced)", ErrNotFound)
 		}
-		return s.startPickupLocked(group, "qr")
+		return s.takeOverLocked(ctx, VisitEndedPickup, func() error { return s.startPickupLocked(group, "qr") })
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -232,12 +233,23 @@ func (s *Service) UpsertRecipients(ctx context.Context, rs []Recipient) (int, er
 	return len(rs), nil
 }
 
-// DeleteRecipients removes directory entries and returns how many ids were given.
+// DeleteRecipients removes directory entries and returns how many ids were
+// given. Nothing of a deleted resident but the id stays in the database:
+// the audit, the events and the parcels only ever hold the id, and the
+// store overwrites the rows and cuts its write-ahead log.
 func (s *Service) DeleteRecipients(ctx context.Context, ids []string) (int, error) {
 	err := s.runRemote(ctx, func() error {
 		ch := &Change{DeleteRecipients: append([]string(nil), ids...)}
 		s.addAudit(ch, "remote", "directory.delete", "", strings.Join(ids, ","))
-		return s.commitLocked(ctx, ch)
+		if err := s.commitLocked(ctx, ch); err != nil {
+			return err
+		}
+		// A deposit for a deleted resident may be on the screen: it goes
+		// on by the id, the name is forgotten.
+		if slices.Contains(ids, s.sess.recipient.ID) && s.sess.recipient.ID != "" {
+			s.sess.recipient.Name = ""
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -291,7 +291,7 @@ func (s *Service) viewLocked() View {
 		Staff:          s.sess.staff,
 		VisitID:        s.sess.visitID,
 		Parcel:         s.sess.parcel,
-		Recipient:      s.sess.recipient,
+		Recipient:      s.sess.recipient.shown(), // screens show the short name
 		AddToDoor:      s.sess.addToDoor,
 		Receipts:       slices.Clone(s.sess.receipts),
 		Notice:         s.sess.notice,

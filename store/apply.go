@@ -113,6 +113,13 @@ func (db *DB) Apply(ctx context.Context, c *locker.Change) error {
 		c.Events[i].Seq = seqs[i]
 	}
 	copy(c.Audit, audits)
+	if len(c.DeleteRecipients) > 0 {
+		// The change is committed; an unfinished erase only leaves the
+		// old pages in the log a while longer.
+		if err := db.eraseWAL(ctx); err != nil {
+			db.o.Logger.Warn("store: write-ahead log not truncated after erasing recipients", "err", err)
+		}
+	}
 	if len(c.Events) > 0 {
 		select {
 		case db.commit <- struct{}{}:

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -114,45 +113,5 @@ func (u *UI) touched(f func()) func() {
 	return func() {
 		u.touch()
 		f()
-	}
-}
-
-// onScan routes a scanned code by the screen it arrives on.
-func (u *UI) onScan(s Scan) {
-	if s.At.IsZero() {
-		s.At = u.o.Clock.Now()
-	}
-	u.scans = append(u.scans, s)
-	if len(u.scans) > 10 {
-		u.scans = u.scans[len(u.scans)-10:]
-	}
-	u.touch()
-	v := u.view
-	switch {
-	case v.Flow == locker.FlowDeposit && (v.Step == locker.StepScan || v.Step == locker.StepDeposited):
-		carrier := s.Carrier
-		if carrier == "" {
-			carrier = v.Courier.Carrier
-		}
-		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, s.Text, carrier) })
-	case v.Flow != locker.FlowIdle && !(v.Flow == locker.FlowPickup && v.Step == locker.StepDone):
-		// A scan in the middle of another step is only recorded (scanner test).
-		if v.Flow == locker.FlowMaintenance {
-			u.refresh() // the diagnostics list the scans
-		}
-	case s.Kind == ScanPickupQR && (u.local == localHome || u.local == localPickup):
-		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
-	case s.Kind == ScanBadge && (u.local == localHome || u.local == localCourier):
-		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
-	case u.local == localCourier:
-		u.call(func(ctx context.Context) error { return u.svc.CourierSignIn(ctx, s.Text) })
-	case u.local == localPickup:
-		u.call(func(ctx context.Context) error { return u.svc.PickupWithQR(ctx, s.Text) })
-	case u.local == localHome && s.Kind == ScanParcel:
-		u.msg = message{id: "err.signin_first"}
-		u.refresh()
-	case u.local == localHome:
-		u.msg = message{id: "err.unknown_code"}
-		u.refresh()
 	}
 }

@@ -116,15 +116,16 @@ func (f *fakeService) ScanParcel(_ context.Context, barcode, carrier string) err
 	return f.record("ScanParcel(%s,%s)", barcode, carrier)
 }
 
-// SearchRecipients pages through a directory of eight people.
-func (f *fakeService) SearchRecipients(_ context.Context, query string, page int) (locker.RecipientPage, error) {
-	p := locker.RecipientPage{Query: query, Page: page, PageSize: 8, Total: 21}
-	for i := range 8 {
-		n := page*8 + i
-		if n >= 21 {
-			break
-		}
-		p.Items = append(p.Items, locker.Recipient{ID: fmt.Sprintf("r%d", n+1), Name: fmt.Sprintf("Resident %d", n+1), Unit: fmt.Sprintf("%d", 100+n)})
+// SearchRecipients lists the first page of a directory of 21 people once
+// the query has two characters, as the service does.
+func (f *fakeService) SearchRecipients(_ context.Context, query string) (locker.RecipientPage, error) {
+	p := locker.RecipientPage{Query: query, PageSize: 8}
+	if len([]rune(strings.TrimSpace(query))) < locker.MinSearchRunes {
+		return p, nil
+	}
+	p.Total = 21
+	for n := range 8 {
+		p.Items = append(p.Items, locker.Recipient{ID: fmt.Sprintf("r%d", n+1), Name: fmt.Sprintf("Resident %c.", 'A'+n), Unit: fmt.Sprintf("%d", 100+n)})
 	}
 	return p, nil
 }

@@ -34,8 +34,8 @@ func (u *UI) makeFields() {
 		carrier := u.view.Courier.Carrier
 		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, code, carrier) })
 	}
-	f.search.onChange = func(q string) { u.runSearch(q, 0) }
-	f.search.onSubmit = func(q string) { u.runSearch(q, 0) }
+	f.search.onChange = func(q string) { u.runSearch(q) }
+	f.search.onSubmit = func(q string) { u.runSearch(q) }
 	f.pin.onSubmit = func(pin string) {
 		u.fields.pin.clear()
 		u.call(func(ctx context.Context) error { return u.svc.PickupWithPIN(ctx, pin) })

@@ -229,8 +229,9 @@ func (h *harness) canvasTexts() []string {
 	return out
 }
 
-// toRecipient signs the courier in on the keypad and scans a parcel that
-// was not pre-advised: the directory search shows.
+// toRecipient signs the courier in on the keypad, scans a parcel that was
+// not pre-advised and types "ar" into the directory search: 7 people show,
+// Ana G. first.
 func (h *harness) toRecipient() {
 	h.t.Helper()
 	h.tap("Drop off")
@@ -239,6 +240,13 @@ func (h *harness) toRecipient() {
 	h.wantScreen("deposit.scan")
 	h.u.HandleScan(Scan{Text: "1Z999AA10123456784", Kind: ScanParcel, Carrier: "UPS"})
 	h.wantScreen("deposit.recipient")
+	if len(h.u.search.Items) != 0 {
+		h.t.Fatalf("the directory lists %d people before anything was typed", len(h.u.search.Items))
+	}
+	h.keys("ar")
+	if n := len(h.u.search.Items); n != 7 {
+		h.t.Fatalf("search for ar lists %d people, want 7: %s", n, h.texts())
+	}
 }
 
 // bankMap returns the bank drawing on screen.
@@ -304,11 +312,17 @@ type stillCamera struct{}
 
 func (stillCamera) Preview() image.Image { return image.NewGray(image.Rect(0, 0, 64, 48)) }
 
-// pick taps the directory tile of the recipient named name.
+// pick searches the directory for the recipient named name, as a courier
+// types it, and taps the tile that shows them (by the short name the
+// screen shows, "Ana G.").
 func (h *harness) pick(name string) {
 	h.t.Helper()
+	h.u.fields.search.clear()
+	for _, r := range name {
+		h.u.personKey(r)
+	}
 	for _, r := range h.u.search.Items {
-		if r.Name == name {
+		if r.Name == locker.ShortName(name) {
 			h.tapPicture("recipient:" + r.ID)
 			return
 		}

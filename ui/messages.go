@@ -26,6 +26,9 @@ func (u *UI) msgText() string {
 
 // errText is the plain sentence for err on the current screen.
 func (u *UI) errText(err error) string {
+	if t, ok := u.sayText(err); ok {
+		return t
+	}
 	switch {
 	case errors.Is(err, locker.ErrLockedOut):
 		return u.tr.T("err.locked_out")

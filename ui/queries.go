@@ -4,13 +4,14 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// runSearch asks the directory for one page. It is a query, not an action:
-// it may run while another call is busy.
-func (u *UI) runSearch(q string, page int) {
+// runSearch asks the directory for the people matching q (nobody before
+// locker.MinSearchRunes characters, at most one page). It is a query, not
+// an action: it may run while another call is busy.
+func (u *UI) runSearch(q string) {
 	u.query = q
 	ctx := u.callCtx()
 	u.async(func() {
-		res, err := u.svc.SearchRecipients(ctx, q, page)
+		res, err := u.svc.SearchRecipients(ctx, q)
 		fyne.Do(func() {
 			if u.query != q {
 				return // the person typed on; a newer search is coming

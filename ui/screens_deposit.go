@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -85,7 +86,9 @@ func (s *scanScreen) update() {
 	show(s.finish, len(v.Receipts) > 0)
 }
 
-// recipientScreen is the directory search with paging buttons. The
+// recipientScreen is the directory search. The directory is searched,
+// never browsed: nobody shows before two characters are typed, at most one
+// page of results, names shortened ("Ana G.", see locker.ShortName). The
 // results are a list whose rows (two name-and-unit tiles each) are reused
 // as the results change.
 type recipientScreen struct {
@@ -93,12 +96,11 @@ type recipientScreen struct {
 	obj          fyne.CanvasObject
 	title        *widget.Label
 	parcel       *widget.Label
-	none         *widget.Label
-	page         *widget.Label
+	none         *widget.Label // type more, or nobody found
+	more         *widget.Label // more match than show
 	list         *widget.List
 	kb           *keys
 	cancel       *widget.Button
-	prev, next   *widget.Button
 	tiles        []*recipientTile // every tile the list has made
 	shownResults locker.RecipientPage
 }
@@ -115,11 +117,8 @@ type recipientTile struct {
 const resultRows = 4
 
 func (u *UI) newRecipientScreen() *recipientScreen {
-	s := &recipientScreen{u: u, title: subheading(""), parcel: text(""), none: text(""), kb: u.newKeyboard()}
-	s.page = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	s := &recipientScreen{u: u, title: subheading(""), parcel: text(""), none: text(""), more: text(""), kb: u.newKeyboard()}
 	s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
-	s.prev = u.button(widget.MediumImportance, func() { u.runSearch(u.query, u.search.Page-1) })
-	s.next = u.button(widget.MediumImportance, func() { u.runSearch(u.query, u.search.Page+1) })
 	s.list = widget.NewList(
 		func() int { return (len(u.search.Items) + 1) / 2 },
 		func() fyne.CanvasObject {
@@ -143,8 +142,7 @@ func (u *UI) newRecipientScreen() *recipientScreen {
 		}
 	})
 	results := container.New(&sized{look: &u.look, h: resultRows*72 + (resultRows-1)*8}, s.list, s.none)
-	pager := container.NewBorder(nil, nil, s.prev, s.next, s.page)
-	left := container.NewBorder(u.fields.search.obj, pager, nil, nil, results)
+	left := container.NewBorder(u.fields.search.obj, s.more, nil, nil, results)
 	top := container.NewBorder(nil, nil, nil, s.cancel, s.title)
 	s.obj = container.NewBorder(top, nil, nil, nil,
 		container.New(u.splitFit(0.5), left, container.NewBorder(s.parcel, nil, nil, nil, s.kb.obj)))
@@ -245,16 +243,16 @@ func (s *recipientScreen) update() {
 	p := u.search
 	setText(s.title, u.tr.T("recipient.title"))
 	setText(s.parcel, u.tr.T("recipient.parcel", map[string]any{"Barcode": u.view.Parcel.Barcode}))
-	setText(s.none, u.tr.T("recipient.none"))
+	if utf8.RuneCountInString(strings.TrimSpace(u.query)) < locker.MinSearchRunes {
+		setText(s.none, u.tr.T("recipient.type", map[string]any{"Count": locker.MinSearchRunes}))
+		p = locker.RecipientPage{} // results of a longer query erased since
+	} else {
+		setText(s.none, u.tr.T("recipient.none"))
+	}
 	show(s.none, len(p.Items) == 0)
 	show(s.list, len(p.Items) > 0)
-	pages := 1
-	if p.PageSize > 0 && p.Total > 0 {
-		pages = (p.Total + p.PageSize - 1) / p.PageSize
-	}
-	setText(s.page, u.tr.T("page.of", map[string]any{"Page": p.Page + 1, "Pages": pages}))
-	setButton(s.prev, u.tr.T("btn.prev"), widget.MediumImportance, p.Page > 0)
-	setButton(s.next, u.tr.T("btn.next"), widget.MediumImportance, p.Page+1 < pages)
+	setText(s.more, u.tr.T("recipient.more", map[string]any{"Count": p.Total, "Shown": len(p.Items)}))
+	show(s.more, p.Total > len(p.Items))
 	setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
 	setButton(s.kb.ok, u.tr.T("btn.search"), widget.HighImportance, true)
 	setButton(s.kb.space, u.tr.T("btn.space"), widget.MediumImportance, true)

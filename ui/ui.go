@@ -44,7 +44,7 @@ type Service interface {
 
 	CourierSignIn(ctx context.Context, code string) error
 	ScanParcel(ctx context.Context, barcode, carrier string) error
-	SearchRecipients(ctx context.Context, query string, page int) (locker.RecipientPage, error)
+	SearchRecipients(ctx context.Context, query string) (locker.RecipientPage, error)
 	ChooseRecipient(ctx context.Context, id string) error
 	ChooseSize(ctx context.Context, z locker.Size) error
 	AddToDoor(ctx context.Context) error
@@ -214,6 +214,7 @@ type UI struct {
 	diag       *DiagReport
 	found      *[]locker.Discrepancy // the last door check, nil before one
 	scans      []Scan
+	routes     map[string]scanRow // what each screen does with each kind of scan
 	focus      *field
 	fields     fields
 	preview    *canvas.Image // the camera's live frame on the pickup screen
@@ -267,7 +268,7 @@ func New(app fyne.App, svc Service, o Options) (*UI, error) {
 	}
 	registerWithFyne(tr.cur)
 	u := &UI{app: app, svc: svc, o: o, tr: tr, log: o.Logger, ctx: context.Background(),
-		screens: map[string]*shownScreen{}, densities: map[layoutKey]int{}}
+		screens: map[string]*shownScreen{}, densities: map[layoutKey]int{}, routes: scanTable()}
 	u.async = func(f func()) { go f() }
 	u.preview = canvas.NewImageFromImage(nil)
 	u.preview.FillMode = canvas.ImageFillContain
@@ -413,7 +414,7 @@ func (u *UI) setView(v locker.View) {
 		if v.Step == locker.StepRecipient && prev.Step != locker.StepRecipient {
 			u.fields.search.clear()
 			u.search = locker.RecipientPage{}
-			u.runSearch("", 0)
+			u.query = "" // nobody is listed before the courier types
 		}
 	}
 	if v.Flow != locker.FlowMaintenance {

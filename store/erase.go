@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 )
 
 // eraseWAL truncates the write-ahead log after a change that erased
@@ -14,8 +15,21 @@ func (db *DB) eraseWAL(ctx context.Context) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	var busy, logPages, done int
-	if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
-		return classify("erase: checkpoint", err)
+	// A reader's transaction lasts milliseconds: a few tries outwait it.
+	for try := 0; try < 20; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+		if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+			return classify("erase: checkpoint", err)
+		}
+		if busy == 0 {
+			return nil
+		}
 	}
 	if busy != 0 {
 		db.o.Logger.Warn("store: erased rows may stay in the write-ahead log until the next checkpoint: a reader held it",

@@ -31,8 +31,11 @@ type LayoutMap struct {
 	// Help is the page of the Help card covering the screen ("contact",
 	// "report" or "sent"); "" when it is closed. Only the card and the
 	// header's buttons can be touched then.
-	Help  string       `json:"help,omitempty"`
-	Items []LayoutItem `json:"items"`
+	Help string `json:"help,omitempty"`
+	// Message is the sentence of the red bar (the last problem, or what a
+	// scan got), in the language shown; "" when none shows.
+	Message string       `json:"message,omitempty"`
+	Items   []LayoutItem `json:"items"`
 }
 
 // LayoutItem is one tappable thing on the screen. Label is a button's or
@@ -54,7 +57,8 @@ type LayoutItem struct {
 func (u *UI) layoutMap() LayoutMap {
 	scale := u.win.Canvas().Scale()
 	size := u.win.Canvas().Size()
-	m := LayoutMap{Screen: u.screenKey, Width: size.Width * scale, Height: size.Height * scale, Overlay: u.warned, Busy: u.busy, Help: helpNames[u.help]}
+	m := LayoutMap{Screen: u.screenKey, Width: size.Width * scale, Height: size.Height * scale, Overlay: u.warned, Busy: u.busy, Help: helpNames[u.help],
+		Message: u.msgText()}
 	add := func(label string, at fyne.Position, sz fyne.Size, enabled, selected bool) {
 		if at.X+sz.Width/2 < 0 || at.Y+sz.Height/2 < 0 || at.X+sz.Width/2 > size.Width || at.Y+sz.Height/2 > size.Height {
 			return // scrolled out of sight

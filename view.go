@@ -134,10 +134,11 @@ type Credential struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 }
 
-// RecipientPage is one page of a directory search.
+// RecipientPage is the one page of a directory search: at most PageSize
+// people of the Total that match, names shortened.
 type RecipientPage struct {
 	Query    string      `json:"query"`
-	Page     int         `json:"page"` // 0-based
+	Page     int         `json:"page"` // always 0: the directory is searched, not paged
 	PageSize int         `json:"page_size"`
 	Total    int         `json:"total"`
 	Items    []Recipient `json:"items"`

@@ -403,7 +403,7 @@ func (u *UI) setView(v locker.View) {
 	}
 	prev := u.view
 	u.view = v
-	if v.Flow != prev.Flow || v.Step != prev.Step {
+	if v.Flow != prev.Flow || v.Step != prev.Step || v.VisitID != prev.VisitID { // a new visit: another courier's badge
 		u.msg = message{}
 		if v.Flow != locker.FlowIdle {
 			u.local = localHome

@@ -24,6 +24,13 @@
 //     short) with the stream, door and audit checks after each restart.
 //   - TestSecurity, TestKeypadPathsSeparate: the security checks (the
 //     brute-force figure is TestBruteForceFigure in the root package).
+//   - TestScansGoWhereMeant (routing_test.go): a pickup QR and another
+//     courier's badge in the middle of a deposit are answered in English and
+//     Spanish and change nothing; the directory lists nobody before 2
+//     characters and one page at most; after a deposit a resident's QR ends
+//     the courier's visit (visit.finished with the receipt) and opens the
+//     door, another courier's badge starts their visit; directory.delete
+//     leaves the name in no file of the data directory.
 //
 // Taps find their button by label: the kiosk runs with --layout-map and
 // rewrites, after every update, the screen's name and where each button is

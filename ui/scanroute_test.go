@@ -138,8 +138,7 @@ func TestScanRoutesOnEveryScreen(t *testing.T) {
 				h := newServiceHarness(t, Options{})
 				// Two parcels for Ana in two visits: two codes, one for the
 				// drivers (pickup.door, pickup.done), one to scan.
-				qr := h.deposit("SETUP-0001", locker.SizeS).QR
-				scanQR := h.deposit("SETUP-0002", locker.SizeS).QR
+				qr, scanQR := h.w.depositFor(t, "SETUP-0001"), h.w.depositFor(t, "SETUP-0002")
 				drivers[screen](h, qr)
 				h.wantScreen(screen)
 				text := k.text
@@ -315,4 +314,32 @@ func (h *harness) wantVisitFinished(t *testing.T, visit, how string) {
 		}
 	}
 	t.Fatalf("no visit.finished for %s", visit)
+}
+
+// depositFor delivers a parcel for Ana (r1) through the service, in a visit
+// of its own (courier c1), and returns its pickup QR code. It leaves the
+// kiosk at home, with no call recorded.
+func (w *world) depositFor(t *testing.T, barcode string) string {
+	t.Helper()
+	s := w.svc.Service
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CourierSignIn(w.ctx, "471100"))
+	must(s.ScanParcel(w.ctx, barcode, ""))
+	must(s.ChooseRecipient(w.ctx, "r1"))
+	must(s.ChooseSize(w.ctx, locker.SizeS))
+	v := s.View()
+	w.door(v, locker.EventOpened)
+	w.door(v, locker.EventClosed)
+	qr := s.View().LastCredential.QR
+	_, err := s.FinishDeposit(w.ctx)
+	must(err)
+	if qr == "" {
+		t.Fatal("no QR code for the deposit")
+	}
+	return qr
 }

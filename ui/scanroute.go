@@ -136,6 +136,9 @@ func (u *UI) onScan(s Scan) {
 	}
 	u.touch()
 	r := u.routeScan(s.Kind)
+	if r.act != actSay && r.act != actRecord && u.help != helpClosed {
+		u.help = helpClosed // the scan acts on the screen under the Help card: show it
+	}
 	switch r.act {
 	case actSay:
 		u.msg = message{id: r.msg}

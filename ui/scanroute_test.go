@@ -343,3 +343,19 @@ func (w *world) depositFor(t *testing.T, barcode string) string {
 	}
 	return qr
 }
+
+// TestScanUnderTheHelpCard: a pickup QR scanned while Help is open on the
+// home screen starts the pickup and closes the card over it.
+func TestScanUnderTheHelpCard(t *testing.T) {
+	h := newServiceHarness(t, Options{})
+	qr := h.w.depositFor(t, "HELP-0001")
+	h.tap("Help")
+	if h.u.help == helpClosed {
+		t.Fatal("the Help card did not open")
+	}
+	h.u.HandleScan(Scan{Text: qr, Kind: ScanPickupQR})
+	h.wantScreen("pickup.door")
+	if h.u.help != helpClosed {
+		t.Fatal("the Help card still covers the pickup")
+	}
+}

@@ -101,7 +101,7 @@ func (s *Service) addToDoorCandidateLocked() string {
 			continue
 		}
 		c, ok := s.compIn(nil, r.CompartmentID)
-		if !ok || c.Status != StatusOccupied {
+		if !ok || c.Status != StatusOccupied || !s.holdsOnlyLocked(nil, c.ID, s.sess.recipient.ID) {
 			continue
 		}
 		if p.Refrigerated && !c.Refrigerated {
@@ -167,7 +167,8 @@ func (s *Service) lockerFullLocked(ctx context.Context, z Size, barcode string) 
 // allocateLocked allocates a compartment for the draft parcel, reserves it
 // with the parcel as depositing in one Apply and queues the unlock. The
 // compartments in exclude are skipped. On failure the draft is dropped and
-// the flow goes back to StepScan, except when the store is down.
+// the flow goes back to StepScan, except when the store is down; when the
+// bank is full the flow goes to StepShareDoor or StepFull (full.go).
 func (s *Service) allocateLocked(ctx context.Context, exclude map[string]bool) error {
 	p := s.sess.parcel
 	ex := s.excludeOfflineLocked()
@@ -189,7 +190,7 @@ func (s *Service) allocateLocked(ctx context.Context, exclude map[string]bool) e
 			}
 		}
 		if errors.Is(err, ErrLockerFull) {
-			s.lockerFullLocked(ctx, p.Size, p.Barcode)
+			return s.fullLocked(ctx, nil, err, ex) // full.go: a door of the same recipient, or refused
 		}
 		s.dropDraftLocked()
 		return err

@@ -274,12 +274,18 @@ func (s *Service) ChooseDims(ctx context.Context, dimsMM [3]int) error {
 // visit already used for the same recipient, and unlocks it.
 func (s *Service) AddToDoor(ctx context.Context) error {
 	return s.run(ctx, func() error {
-		if s.sess.flow != FlowDeposit || s.sess.step != StepSize || s.sess.addToDoor == "" {
+		if s.sess.flow != FlowDeposit || (s.sess.step != StepSize && s.sess.step != StepShareDoor) || s.sess.addToDoor == "" {
 			return fmt.Errorf("%w: no door to add to", ErrBadState)
 		}
 		c, ok := s.compIn(nil, s.sess.addToDoor)
 		if !ok || c.Status != StatusOccupied {
 			return fmt.Errorf("%w: compartment %s is no longer in use", ErrBadState, s.sess.addToDoor)
+		}
+		if !s.holdsOnlyLocked(nil, c.ID, s.sess.recipient.ID) {
+			return fmt.Errorf("%w: compartment %s holds parcels of someone else", ErrBadState, c.ID)
+		}
+		if s.offline[c.Addr.Board] {
+			return fmt.Errorf("%w: the lock board of door %s is not answering", ErrBusUnavailable, c.ID)
 		}
 		p := s.sess.parcel
 		if p.Size == "" {
@@ -347,7 +353,11 @@ func (s *Service) DoesntFit(ctx context.Context) error {
 		})
 		if err != nil {
 			if errors.Is(err, ErrLockerFull) {
-				s.lockerFullLocked(ctx, need, p.Barcode)
+				// Refused: the reservation is cancelled with the refusal.
+				ch := &Change{}
+				s.cancelIn(ch, p, "doesn't fit", s.courierActor())
+				s.sess.parcel.Size = need
+				return s.fullLocked(ctx, ch, err, ex)
 			}
 			return s.cancelParcelLocked(ctx, err, "doesn't fit")
 		}
@@ -411,7 +421,7 @@ func (s *Service) cancelIn(ch *Change, p Parcel, reason, actor string) {
 // NextParcel goes back to scanning after a committed deposit.
 func (s *Service) NextParcel(ctx context.Context) error {
 	return s.run(ctx, func() error {
-		if s.sess.flow != FlowDeposit || (s.sess.step != StepDeposited && s.sess.step != StepScan) {
+		if s.sess.flow != FlowDeposit || (s.sess.step != StepDeposited && s.sess.step != StepScan && s.sess.step != StepFull) {
 			return fmt.Errorf("%w: the current parcel is not finished", ErrBadState)
 		}
 		s.sess.step = StepScan
@@ -551,6 +561,13 @@ func (s *Service) depositIn(ch *Change, p Parcel, cred *Credential, actor string
 	c, ok := s.compIn(ch, p.CompartmentID)
 	if !ok {
 		return Parcel{}, Credential{}, fmt.Errorf("%w: compartment %q", ErrNotFound, p.CompartmentID)
+	}
+	for _, q := range s.parcelsIn(ch, c.ID) {
+		if q.RecipientID != p.RecipientID {
+			// A door holds the parcels of one recipient only: whoever opens
+			// it may take everything inside.
+			return Parcel{}, Credential{}, fmt.Errorf("%w: compartment %s holds a parcel of another recipient", ErrBadState, c.ID)
+		}
 	}
 	if c.Status == StatusReserved || c.Status == StatusAvailable {
 		c.Status = StatusOccupied

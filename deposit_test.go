@@ -249,7 +249,7 @@ func TestDepositFailures(t *testing.T) {
 			r.must(r.s.ScanParcel(r.ctx, "B2", ""))
 			r.must(r.s.ChooseRecipient(r.ctx, "r2"))
 			return r.s.ChooseSize(r.ctx, SizeS)
-		}, ErrLockerFull, StepScan},
+		}, ErrLockerFull, StepFull},
 		{"add to door with none offered", testBank(), func(r *rig) error {
 			r.must(r.s.ScanParcel(r.ctx, "B", ""))
 			r.must(r.s.ChooseRecipient(r.ctx, "r1"))

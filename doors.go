@@ -112,7 +112,7 @@ func (s *Service) doorEventLocked(ctx context.Context, ev DoorEvent) error {
 		putComp(ch, c)
 		s.addEvent(ch, EvtDoorClosed, door)
 		var err error
-		if post, err = s.onClosedLocked(ch, c.ID); err != nil {
+		if post, err = s.onClosedLocked(ch, c.ID, ev.Item); err != nil {
 			return err
 		}
 		if err := s.settleFlaggedLocked(ch, c, ev.Item); err != nil {
@@ -218,12 +218,16 @@ func (s *Service) onOpenedLocked(id string) func() error {
 
 // onClosedLocked adds to ch what a door closing commits for the flow
 // waiting on it, and returns the flow move to make once ch is stored.
-func (s *Service) onClosedLocked(ch *Change, id string) (func() error, error) {
+// item is what the item sensor saw as the door closed (sensor.go).
+func (s *Service) onClosedLocked(ch *Change, id string, item ItemState) (func() error, error) {
 	if s.sess.door != id || s.sess.step != StepDoorOpen {
 		return nil, nil
 	}
 	switch s.sess.job {
 	case jobDeposit:
+		if s.seenEmptyLocked(item) {
+			return s.askInsideIn(ch, id), nil
+		}
 		p := s.sess.parcel
 		var cred *Credential
 		if cr, ok := s.sess.creds[p.RecipientID]; ok && s.credentialActiveLocked(cr.CredentialID) {
@@ -246,6 +250,9 @@ func (s *Service) onClosedLocked(ch *Change, id string) (func() error, error) {
 			return nil
 		}, nil
 	case jobPickup, jobRetrieve:
+		if s.sess.job == jobPickup && s.seenPresentLocked(item) {
+			return s.leftInsideIn(ch, id), nil
+		}
 		it := s.sess.queue[s.sess.qi]
 		now := s.clock.Now()
 		for _, pid := range it.ParcelIDs {

@@ -34,6 +34,9 @@ const (
 	EvtParcelExpiring   = "parcel.expiring"
 	EvtParcelExtended   = "parcel.extended"
 	EvtIncidentReported = "incident.reported"
+	// Item sensor and full bank (issue 14).
+	EvtParcelLeftInside = "parcel.left_inside"
+	EvtParcelRefused    = "parcel.refused"
 )
 
 // Event is the uplink envelope. Seq is gap-free per kiosk and set by the

@@ -106,6 +106,14 @@ func (s *Service) startPickupLocked(group []Parcel, by string) error {
 			silent++
 		}
 	}
+	s.sameRecipientLocked(byComp)
+	for _, p := range group {
+		for _, ids := range byComp {
+			if p.Status == ParcelExpired && slices.Contains(ids, p.ID) {
+				expired-- // handed over with the door it is in
+			}
+		}
+	}
 	if len(byComp) == 0 && silent > 0 {
 		return fmt.Errorf("%w: the lock board of your door is not answering: the door is out of order for now; your code stays valid, please try later", ErrBusUnavailable)
 	}
@@ -129,4 +137,35 @@ func (s *Service) startPickupLocked(group []Parcel, by string) error {
 			Text: fmt.Sprintf("%d expired parcel(s) for this code are with the staff.", expired)}
 	}
 	return nil
+}
+
+// sameRecipientLocked adds to each door of byComp the other parcels inside
+// it of the same recipient (deposited or expired: whoever opens a door
+// takes everything in it), e.g. a parcel a courier put in with them when
+// the bank was full under another code. A door never holds parcels of two recipients
+// (depositIn refuses it); should one ever, it is left as it was.
+func (s *Service) sameRecipientLocked(byComp map[string][]string) {
+	for id, ids := range byComp {
+		p, ok := s.parcels[ids[0]]
+		if !ok {
+			continue
+		}
+		in := s.parcelsIn(nil, id)
+		var add []string
+		mixed := false
+		for _, q := range in {
+			switch {
+			case slices.Contains(ids, q.ID):
+			case q.RecipientID != p.RecipientID || q.Status == ParcelDepositing:
+				mixed = true
+			default:
+				add = append(add, q.ID)
+			}
+		}
+		if mixed {
+			s.log.Error("a door holds parcels of two recipients: only this code's are handed over", "compartment", id)
+			continue
+		}
+		byComp[id] = append(ids, add...)
+	}
 }

@@ -63,6 +63,13 @@ type Options struct {
 	// opening and at each incident report (incident.reported carries
 	// "photo": true).
 	Photos bool
+	// ItemSensors says the lock boards have item sensors fitted (Kerong
+	// CU16 with its infrared sensors): a deposit door closed with nothing
+	// seen inside asks the courier before committing (StepCheckInside), and
+	// a pickup door closed with something still seen keeps the parcels
+	// (StepLeftInside, parcel.left_inside). Doors whose board reports no
+	// sensor (ItemNoSensor) behave as without it.
+	ItemSensors bool
 }
 
 // Defaults of Options.

@@ -125,7 +125,8 @@ func (s *Service) startLocked(ctx context.Context, snap *Snapshot) error {
 }
 
 // recoverLocked finishes what a crash interrupted: a deposit whose parcel
-// the item sensor sees is committed; any other interrupted deposit makes
+// the item sensor sees is committed; with Options.ItemSensors, one whose
+// door is seen closed and empty is cancelled (recoverEmptyIn); any other interrupted deposit makes
 // its compartment faulty for staff to check; a reserved compartment with no
 // parcel is freed.
 func (s *Service) recoverLocked(ch *Change) error {
@@ -140,7 +141,11 @@ func (s *Service) recoverLocked(ch *Change) error {
 				others++
 			}
 		}
-		if st := s.bus.State(c.Addr); st.Online && st.Item == ItemPresent && others == 0 {
+		st := s.bus.State(c.Addr)
+		if s.recoverEmptyIn(ch, p, c, st, others) {
+			continue
+		}
+		if st.Online && st.Item == ItemPresent && others == 0 {
 			if _, _, err := s.depositIn(ch, p, nil, "system"); err != nil {
 				return err
 			}

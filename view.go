@@ -187,7 +187,9 @@ type StatusReport struct {
 	Version      string              `json:"version"`
 	BoardOnline  bool                `json:"board_online"`
 	Compartments []CompartmentReport `json:"compartments"`
-	FreeBySize   map[Size]int        `json:"free_by_size"`
+	// FreeBySize counts, for every size of the bank (0 included), the
+	// doors that would take a parcel now: available, on an answering board.
+	FreeBySize map[Size]int `json:"free_by_size"`
 }
 
 // View is a copy of everything a screen needs. It is safe to keep: nothing
@@ -331,8 +333,8 @@ func (s *Service) Status() StatusReport {
 	for _, c := range s.comps {
 		r.FreeBySize[c.Size] += 0 // every size of the bank is listed, free or not
 		r.Compartments = append(r.Compartments, CompartmentReport{ID: c.ID, Size: c.Size, Status: c.Status, Door: c.Door})
-		if c.Status == StatusAvailable {
-			r.FreeBySize[c.Size]++
+		if c.Status == StatusAvailable && !s.offline[c.Addr.Board] {
+			r.FreeBySize[c.Size]++ // a door on a silent board takes no parcel
 		}
 	}
 	return r

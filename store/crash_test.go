@@ -195,6 +195,11 @@ func (c *crashChild) deposit() {
 				c.t.Fatalf("ChooseSize: %v", err)
 			}
 		}
+		if c.svc.View().Step == locker.StepShareDoor { // full: in with the recipient's parcels
+			if err := c.svc.AddToDoor(c.ctx); err != nil {
+				c.t.Fatalf("AddToDoor: %v", err)
+			}
+		}
 		if c.rng.IntN(8) == 0 {
 			break // cancel with the door reserved
 		}

@@ -107,6 +107,10 @@ type Lockboard struct {
 	LeftOpenAfter   time.Duration `toml:"left_open_after"`   // door.left_open after this long open; default 1m
 	JamAfter        time.Duration `toml:"jam_after"`         // door.jammed when an unlocked door has not opened after this; default 10s
 	Boards          []int         `toml:"boards"`            // board addresses to poll; default: every board used by a compartment
+	// ItemSensors says the boards have item (infrared) sensors fitted and
+	// wired (kerong-cu16 only): a deposit door closed empty and a pickup
+	// door closed with something inside are questioned. Default false.
+	ItemSensors bool `toml:"item_sensors"`
 }
 
 // Uplink holds the [uplink] settings: the NATS connection to the operator.

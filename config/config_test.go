@@ -274,6 +274,8 @@ func TestValidationErrors(t *testing.T) {
 			[]wantErr{{4, `lockboard.baud 12345 is not a standard rate`}}},
 		{"sensor bit", edit(map[int]string{3: "[lockboard]", 4: "sensor_closed_bit = 2", 5: `protocol = "kerong-cu16"`}),
 			[]wantErr{{4, `lockboard.sensor_closed_bit 2: want 0 or 1`}}},
+		{"item sensors on gen8a", edit(map[int]string{3: "[lockboard]", 4: "item_sensors = true", 5: `protocol = "gen8a"`, 12: "board = 1", 20: "board = 1"}),
+			[]wantErr{{4, `lockboard.item_sensors: gen8a boards have no item sensor`}}},
 		{"duration as integer", "expiry = 72\n" + base,
 			[]wantErr{{1, `expiry: write durations as a string such as "30s"`}}},
 		{"duration too short", "expiry = \"1s\"\n" + base,

@@ -267,6 +267,9 @@ func (v *validator) lockboard() {
 	if lb.SensorClosedBit != 0 && lb.SensorClosedBit != 1 {
 		v.errorf("lockboard.sensor_closed_bit", "lockboard", "lockboard.sensor_closed_bit %d: want 0 or 1", lb.SensorClosedBit)
 	}
+	if lb.ItemSensors && v.cfg.BusProtocol() == ProtocolGen8A {
+		v.errorf("lockboard.item_sensors", "lockboard", "lockboard.item_sensors: gen8a boards have no item sensor; leave it out or false")
+	}
 	if lb.Retries < 0 || lb.Retries > 10 {
 		v.errorf("lockboard.retries", "lockboard", "lockboard.retries %d: want 0 to 10", lb.Retries)
 	}

@@ -133,6 +133,7 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 		ExpiringLead: k.cfg.ExpiringLead(),
 		MaxExtension: k.cfg.ExtensionCap(),
 		Photos:       k.photos != nil,
+		ItemSensors:  k.cfg.Lockboard.ItemSensors,
 	}
 	if key := k.cfg.Uplink.NotifyKey; key != "" {
 		if o.Sealer, err = uplink.NewNotifySealer(key); err != nil {

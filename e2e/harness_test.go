@@ -332,6 +332,7 @@ type options struct {
 	operatorKey string        // [uplink] operator_keys = [operatorKey] when set
 	topTOML     string        // more top-level lines of the kiosk's TOML
 	screenTOML  string        // more lines of its [screen] table
+	itemSensors bool          // [lockboard] item_sensors = true (sensor_test.go)
 }
 
 // staffPIN and staffTOTP are the provisioned staff member's credentials.
@@ -473,7 +474,7 @@ func (h *harness) writeConfig() {
 	var b strings.Builder
 	fmt.Fprintf(&b, "site = %q\nkiosk = %q\ndata_dir = %q\nexpiry = %q\n%s\n", h.o.site, h.o.kiosk, h.dataDir, h.o.expiry.String(), h.o.topTOML)
 	fmt.Fprintf(&b, "[screen]\nfullscreen = false\nlanguage = \"en\"\n%s\n[log]\nformat = \"json\"\nlevel = \"debug\"\n\n", h.o.screenTOML)
-	fmt.Fprintf(&b, "[lockboard]\nprotocol = \"kerong-cu16\"\nport = %q\njam_after = %q\nboards = [0, 1]\n\n", h.sim.link, h.o.jamAfter.String())
+	fmt.Fprintf(&b, "[lockboard]\nprotocol = \"kerong-cu16\"\nport = %q\njam_after = %q\nboards = [0, 1]\nitem_sensors = %v\n\n", h.sim.link, h.o.jamAfter.String(), h.o.itemSensors)
 	fmt.Fprintf(&b, "[uplink]\nurl = %q\nheartbeat = \"5s\"\n", h.nats.url())
 	if h.o.operatorKey != "" {
 		fmt.Fprintf(&b, "operator_keys = [%q]\n", h.o.operatorKey)

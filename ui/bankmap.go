@@ -190,6 +190,7 @@ type bankRenderer struct {
 	m       *bankMap
 	rects   []*canvas.Rectangle
 	labels  []*canvas.Text
+	sizes   []float32 // each label's text size before Layout fits it to its door
 	objects []fyne.CanvasObject
 }
 
@@ -200,6 +201,7 @@ func (r *bankRenderer) rebuild() {
 	for len(r.rects) < len(r.m.comps) {
 		r.rects = append(r.rects, canvas.NewRectangle(color.Transparent))
 		r.labels = append(r.labels, canvas.NewText("", color.Black))
+		r.sizes = append(r.sizes, 0)
 	}
 	r.objects = r.objects[:0]
 	for i, c := range r.m.comps {
@@ -228,6 +230,7 @@ func (r *bankRenderer) rebuild() {
 		if c.ID == r.m.highlight {
 			lbl.TextSize = th.Size(theme.SizeNameHeadingText)
 		}
+		r.sizes[i] = lbl.TextSize
 		r.objects = append(r.objects, rect, lbl)
 	}
 }
@@ -242,8 +245,11 @@ func (r *bankRenderer) Layout(s fyne.Size) {
 		d := pos[c.ID]
 		r.rects[i].Move(d.pos)
 		r.rects[i].Resize(d.sz)
+		// From the styled size each time: a layout in a smaller box
+		// (a bar showing for a moment) must not shrink the label for good.
+		r.labels[i].TextSize = r.sizes[i]
 		ts := r.labels[i].MinSize()
-		if ts.Height > d.sz.Height {
+		if ts.Height > d.sz.Height && d.sz.Height > 0 {
 			r.labels[i].TextSize = r.labels[i].TextSize * d.sz.Height / ts.Height
 			ts = r.labels[i].MinSize()
 		}

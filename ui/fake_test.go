@@ -143,7 +143,11 @@ func (f *fakeService) NextParcel(context.Context) error    { return f.record("Ne
 func (f *fakeService) FinishDeposit(context.Context) (locker.Receipt, error) {
 	return locker.Receipt{}, f.record("FinishDeposit")
 }
-func (f *fakeService) Cancel(context.Context) error { return f.record("Cancel") }
+func (f *fakeService) Cancel(context.Context) error       { return f.record("Cancel") }
+func (f *fakeService) OpenAgain(context.Context) error    { return f.record("OpenAgain") }
+func (f *fakeService) CancelParcel(context.Context) error { return f.record("CancelParcel") }
+func (f *fakeService) LeaveParcel(context.Context) error  { return f.record("LeaveParcel") }
+func (f *fakeService) DeclineDoor(context.Context) error  { return f.record("DeclineDoor") }
 func (f *fakeService) PickupWithPIN(_ context.Context, pin string) error {
 	return f.record("PickupWithPIN(%s)", pin)
 }

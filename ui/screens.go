@@ -14,6 +14,9 @@ import (
 // screen names the screen the state shows.
 func (u *UI) screen() string {
 	v := u.view
+	if key := askScreenKey(v); key != "" {
+		return key // screens_sensor.go
+	}
 	switch v.Flow {
 	case locker.FlowDeposit:
 		switch v.Step {
@@ -65,6 +68,8 @@ func (u *UI) build(key string) screen {
 		return u.newDoorScreen(key)
 	case "deposit.done":
 		return u.newDepositedScreen()
+	case "deposit.check", "deposit.share", "deposit.full", "pickup.inside":
+		return u.newAskScreen(key)
 	case "pickup.done":
 		return u.newPickupDoneScreen()
 	case "maint.menu":
@@ -202,7 +207,7 @@ func (s *doorScreen) instruction() string {
 		if n := len(v.Pickup); n > 1 {
 			done := 0
 			for _, p := range v.Pickup {
-				if p.State == locker.PickupDone || p.State == locker.PickupFailed {
+				if p.State == locker.PickupDone || p.State == locker.PickupFailed || p.State == locker.PickupLeftInside {
 					done++
 				}
 			}

@@ -82,7 +82,7 @@ func (u *UI) newPickupDoneScreen() *pickupDoneScreen {
 	s.failed = newBanner(theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning)
 	s.done = u.act(widget.HighImportance, u.svc.Cancel)
 	box := container.NewVBox(container.NewCenter(colouredIcon(&u.look, assets.IconCheck, 160, theme.ColorNameSuccess)),
-		s.title, s.body, s.failed, container.NewCenter(container.New(&minWidth{w: 360}, s.done)))
+		s.title, s.body, container.NewCenter(container.New(&minWidth{w: 760}, s.failed)), container.NewCenter(container.New(&minWidth{w: 360}, s.done)))
 	s.obj = container.NewCenter(box)
 	return s
 }
@@ -91,15 +91,23 @@ func (s *pickupDoneScreen) object() fyne.CanvasObject { return s.obj }
 
 func (s *pickupDoneScreen) update() {
 	u := s.u
-	failed := 0
+	failed, left := 0, ""
 	for _, p := range u.view.Pickup {
-		if p.State == locker.PickupFailed {
+		switch p.State {
+		case locker.PickupFailed:
 			failed++
+		case locker.PickupLeftInside:
+			left = p.CompartmentID
 		}
 	}
 	setText(s.title, u.tr.T("done.title"))
 	setText(s.body, u.tr.T("done.body"))
-	s.failed.SetText(u.tr.T("done.failed", map[string]any{"Count": failed}))
-	show(s.failed, failed > 0)
+	switch {
+	case failed > 0:
+		s.failed.SetText(u.tr.T("done.failed", map[string]any{"Count": failed}))
+	case left != "":
+		s.failed.SetText(u.tr.T("done.left_inside", map[string]any{"Door": left}))
+	}
+	show(s.failed, failed > 0 || left != "")
 	setButton(s.done, u.tr.T("btn.done"), widget.HighImportance, true)
 }

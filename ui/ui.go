@@ -69,6 +69,11 @@ type Service interface {
 
 	// ReportIncident sends "Report a problem" from the Help card.
 	ReportIncident(ctx context.Context, kind locker.IncidentKind) (locker.Incident, error)
+	// The item sensor and a full bank (screens_sensor.go).
+	OpenAgain(ctx context.Context) error
+	CancelParcel(ctx context.Context) error
+	LeaveParcel(ctx context.Context) error
+	DeclineDoor(ctx context.Context) error
 }
 
 // ScanKind is what a scanned code is, as the scanner package classified it.
@@ -389,7 +394,9 @@ func (u *UI) call(fn func(ctx context.Context) error) {
 			u.busy = false
 			if err != nil {
 				u.log.Info("ui: action failed", "err", err)
-				u.msg = message{err: err}
+				if !u.saidOnScreen(err) {
+					u.msg = message{err: err}
+				}
 			}
 			u.refresh()
 		})
@@ -420,7 +427,7 @@ func (u *UI) setView(v locker.View) {
 	if v.Flow != locker.FlowMaintenance {
 		u.selected, u.pendingAct = "", ""
 	}
-	if v.Err != nil && (prev.Err == nil || prev.Err.Error() != v.Err.Error()) {
+	if v.Err != nil && (prev.Err == nil || prev.Err.Error() != v.Err.Error()) && !u.saidOnScreen(v.Err) {
 		// An error of the service's own (a door event, a timeout): say it.
 		u.msg = message{err: v.Err}
 	}

@@ -149,6 +149,12 @@ type world struct {
 // García, size S.
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldWith(t)
+}
+
+// newWorldWith is newWorld with the service's options changed by opts.
+func newWorldWith(t *testing.T, opts ...func(*locker.Options)) *world {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"), store.Options{})
 	if err != nil {
@@ -161,7 +167,11 @@ func newWorld(t *testing.T) *world {
 	for i := range comps {
 		comps[i].Status, comps[i].Door, comps[i].Reason = "", "", ""
 	}
-	svc, err := locker.NewService(locker.Options{Site: "t", Kiosk: "k1", Store: db, Bus: bus, Clock: clock, Compartments: comps})
+	o := locker.Options{Site: "t", Kiosk: "k1", Store: db, Bus: bus, Clock: clock, Compartments: comps}
+	for _, f := range opts {
+		f(&o)
+	}
+	svc, err := locker.NewService(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +210,12 @@ func testPeople() []locker.Recipient {
 // synchronously.
 func newServiceHarness(t *testing.T, o Options) *harness {
 	t.Helper()
-	w := newWorld(t)
+	return newServiceHarnessOn(t, newWorld(t), o)
+}
+
+// newServiceHarnessOn is a UI over w, running service calls synchronously.
+func newServiceHarnessOn(t *testing.T, w *world, o Options) *harness {
+	t.Helper()
 	a := test.NewTempApp(t)
 	o.Clock = w.clock
 	u, err := New(a, w.svc, o)

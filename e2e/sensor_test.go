@@ -86,6 +86,13 @@ func (h *harness) pressUnlock(screen, label string) {
 	h.waitDoor(h.compOf(h.lastUnlocks(1)[0]), "open")
 }
 
+// framedShot takes a screenshot once the window drew what the layout map
+// already says (the frame follows the map by a moment).
+func (h *harness) framedShot(name string) {
+	time.Sleep(time.Second)
+	h.shot(name)
+}
+
 // mustScreen fails unless the kiosk shows screen within 20 s.
 func (h *harness) mustScreen(screen string) {
 	h.t.Helper()
@@ -112,9 +119,9 @@ func TestItemSensorAtTheClose(t *testing.T) {
 	if n := len(h.events.find(func(e event) bool { return e.Type == locker.EvtParcelDeposited })); n != 0 {
 		t.Fatalf("%d parcel.deposited before the parcel was seen", n)
 	}
-	h.shot("deposit-check-inside")
+	h.framedShot("deposit-check-inside")
 	h.pressFor("deposit.check", "Español", func() bool { m, _ := h.layout(); _, ok := findItem(m, "Abrir otra vez"); return ok })
-	h.shot("deposit-check-inside-es")
+	h.framedShot("deposit-check-inside-es")
 	h.pressUnlock("deposit.check", "Abrir otra vez")
 	if got := h.lastUnlocks(1)[0]; got != a1 {
 		t.Fatalf("open again unlocked %v, want %v (door %s)", got, a1, comp1)
@@ -181,7 +188,7 @@ func TestItemSensorAtTheClose(t *testing.T) {
 	if d["compartment"] != comp1 || d["barcode"] != "SENSOR-0001" || d["recipient_id"] != "R001" || d["closed_at"] == nil {
 		t.Errorf("parcel.left_inside data %v", d)
 	}
-	h.shot("pickup-left-inside")
+	h.framedShot("pickup-left-inside")
 	h.mustPress("pickup.inside", "Leave it here")
 	h.mustScreen("pickup.done")
 	h.pickupDone()
@@ -259,7 +266,7 @@ func TestFullBank(t *testing.T) {
 		h.scan("FULL-0002")
 	}
 	h.mustScreen("deposit.share")
-	h.shot("deposit-share-door")
+	h.framedShot("deposit-share-door")
 	if free := h.freeBySize(); free["S"] != 0 {
 		t.Errorf("free_by_size %v with the bank full", free)
 	}
@@ -282,7 +289,7 @@ func TestFullBank(t *testing.T) {
 		h.scan("FULL-0003")
 	}
 	h.mustScreen("deposit.full")
-	h.shot("deposit-full")
+	h.framedShot("deposit-full")
 	ref := h.events.wait(20*time.Second, "parcel.refused FULL-0003", func(e event) bool {
 		return e.Type == locker.EvtParcelRefused && e.Data.Barcode == "FULL-0003"
 	})

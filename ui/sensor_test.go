@@ -138,7 +138,7 @@ func TestFullBankOffersTheDoorThenRefuses(t *testing.T) {
 	h.wantScreen("deposit.size") // every size button is off: no door free
 	h.u.call(func(ctx context.Context) error { return h.w.svc.ChooseSize(ctx, locker.SizeS) })
 	h.wantScreen("deposit.share")
-	h.wantText("Door A1 already holds parcels for Ana García")
+	h.wantText("Door A1 already holds parcels for Ana G., 100A")
 	h.tap("It fits: open door A1")
 	h.wantScreen("deposit.door")
 	h.opened()
@@ -208,5 +208,19 @@ func TestScreenshotsSensor(t *testing.T) {
 			h.wantScreen("pickup.done")
 			h.shot("26-pickup-done-left-inside" + suffix)
 		})
+	}
+}
+
+func TestFirstAndInitial(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Ana García", "Ana G."},
+		{"Maximiliano Fernández-Castellanos", "Maximiliano F."},
+		{"José Ángel Ñúñez", "José Ñ."},
+		{"Cher", "Cher"},
+		{"", ""},
+	} {
+		if got := firstAndInitial(tc.in); got != tc.want {
+			t.Errorf("firstAndInitial(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

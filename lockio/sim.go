@@ -370,6 +370,14 @@ func (s *Sim) SetItem(a locker.LockAddr, present bool) error {
 	return s.with(a, func(l *simLock) { l.item = present })
 }
 
+// ItemPresent reports whether the item-present sensor of a lock sees
+// something (what SetItem set).
+func (s *Sim) ItemPresent(a locker.LockAddr) (bool, error) {
+	var on bool
+	err := s.with(a, func(l *simLock) { on = l.item })
+	return on, err
+}
+
 // DoorOpen reports whether a simulated door is open now.
 func (s *Sim) DoorOpen(a locker.LockAddr) (bool, error) {
 	var open bool

@@ -32,14 +32,14 @@ const help = `commands (B = board address, L = lock 1-based):
   jam B L            unlocks of this lock do nothing
   unjam B L          unlocks work again
   jamnext [N]        jam the lock of each of the next N unlocks (default 1)
-  item B L on|off    set the item-present sensor
+  item B L on|off    set the item-present sensor (kerong-cu16 reports it)
   unplug             close the pty and remove the link (adapter pulled)
   plug               open a new pty at the link (adapter back)
   mute on|off        stop / resume answering without closing the pty
   quiet on|off       unlocks open the lock but get no reply (firmware that does not acknowledge)
   noise N            write N random bytes on the line
   faults DROP CORRUPT DELAYSHARE DELAYMS   shares 0-1 of replies
-  state              print every door
+  state              print the open doors and the locks whose item sensor sees something
   unlocks            print every unlock received
   help               this text
 `
@@ -285,7 +285,7 @@ func (c *controller) command(line string) error {
 		fmt.Fprintln(c.out, "ok")
 	case "state":
 		for _, b := range c.sim.BoardAddrs() {
-			var sb strings.Builder
+			var sb, items strings.Builder
 			for l := 1; ; l++ {
 				open, err := c.sim.DoorOpen(locker.LockAddr{Board: b, Lock: l})
 				if err != nil {
@@ -294,8 +294,12 @@ func (c *controller) command(line string) error {
 				if open {
 					sb.WriteString(" " + strconv.Itoa(l) + ":open")
 				}
+				if on, _ := c.sim.ItemPresent(locker.LockAddr{Board: b, Lock: l}); on {
+					items.WriteString(" " + strconv.Itoa(l))
+				}
 			}
 			fmt.Fprintf(c.out, "board %d open doors:%s\n", b, sb.String())
+			fmt.Fprintf(c.out, "board %d items:%s\n", b, items.String())
 		}
 	case "unlocks":
 		for _, u := range c.sim.Unlocks() {

@@ -86,3 +86,45 @@ func TestLocksim(t *testing.T) {
 	io.WriteString(w, "bogus\n")
 	lockertest.WaitFor(t, 5*time.Second, "error reply", func() bool { return strings.Contains(out.String(), `unknown command "bogus"`) })
 }
+
+// TestLocksimItemSensor sets the item sensor of a kerong-cu16 lock from
+// stdin and reads it on the real pty through the bus, as the kiosk does.
+func TestLocksimItemSensor(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "ttySIM")
+	stdin, w := io.Pipe()
+	out := &syncBuf{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--protocol", "kerong-cu16", "--boards", "1", "--link", link}, stdin, out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		w.Close()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	lockertest.WaitFor(t, 5*time.Second, "the link", func() bool { _, err := os.Stat(link); return err == nil })
+	port := lockio.NewPort(link, 19200)
+	defer port.Close()
+	bus, err := lockio.NewBus(port, lockio.Options{Protocol: "kerong-cu16", Boards: []int{0}, SensorClosedBit: 1, PollIdle: 30 * time.Millisecond, ReplyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx, bcancel := context.WithCancel(ctx)
+	defer bcancel()
+	go bus.Run(bctx)
+	a := locker.LockAddr{Board: 0, Lock: 3}
+	lockertest.WaitFor(t, 5*time.Second, "empty", func() bool { return bus.State(a).Item == locker.ItemEmpty })
+	io.WriteString(w, "item 0 3 on\nstate\n")
+	lockertest.WaitFor(t, 5*time.Second, "item present", func() bool { return bus.State(a).Item == locker.ItemPresent })
+	lockertest.WaitFor(t, 5*time.Second, "state lists it", func() bool { return strings.Contains(out.String(), "board 0 items: 3\n") })
+	if st := bus.State(locker.LockAddr{Board: 0, Lock: 4}); st.Item != locker.ItemEmpty {
+		t.Errorf("lock 4 item %q, want empty", st.Item)
+	}
+	io.WriteString(w, "item 0 3 off\n")
+	lockertest.WaitFor(t, 5*time.Second, "empty again", func() bool { return bus.State(a).Item == locker.ItemEmpty })
+	io.WriteString(w, "item 0 3 maybe\n")
+	lockertest.WaitFor(t, 5*time.Second, "usage", func() bool { return strings.Contains(out.String(), "usage: item B L on|off") })
+}

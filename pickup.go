@@ -141,9 +141,10 @@ func (s *Service) startPickupLocked(group []Parcel, by string) error {
 
 // sameRecipientLocked adds to each door of byComp the other parcels inside
 // it of the same recipient (deposited or expired: whoever opens a door
-// takes everything in it), e.g. a parcel a courier put in with them when
-// the bank was full under another code. A door never holds parcels of two recipients
-// (depositIn refuses it); should one ever, it is left as it was.
+// takes everything in it), e.g. a parcel a courier put in with them under
+// another code when the bank was full. A door never holds parcels of two
+// recipients (depositIn refuses it); a door that holds one of another
+// recipient or an unsettled deposit is left as it was.
 func (s *Service) sameRecipientLocked(byComp map[string][]string) {
 	for id, ids := range byComp {
 		p, ok := s.parcels[ids[0]]
@@ -163,7 +164,7 @@ func (s *Service) sameRecipientLocked(byComp map[string][]string) {
 			}
 		}
 		if mixed {
-			s.log.Error("a door holds parcels of two recipients: only this code's are handed over", "compartment", id)
+			s.log.Warn("a door holds another recipient's parcel or an unsettled deposit: only this code's parcels are handed over", "compartment", id)
 			continue
 		}
 		byComp[id] = append(ids, add...)

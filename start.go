@@ -126,9 +126,9 @@ func (s *Service) startLocked(ctx context.Context, snap *Snapshot) error {
 
 // recoverLocked finishes what a crash interrupted: a deposit whose parcel
 // the item sensor sees is committed; with Options.ItemSensors, one whose
-// door is seen closed and empty is cancelled (recoverEmptyIn); any other interrupted deposit makes
-// its compartment faulty for staff to check; a reserved compartment with no
-// parcel is freed.
+// door is seen closed and empty is cancelled (recoverEmptyIn); any other
+// interrupted deposit makes its compartment faulty for staff to check; a
+// reserved compartment with no parcel is freed.
 func (s *Service) recoverLocked(ch *Change) error {
 	for _, p := range s.activeWhere(ch, func(p Parcel) bool { return p.Status == ParcelDepositing }) {
 		c, ok := s.compIn(ch, p.CompartmentID)

@@ -189,3 +189,13 @@ func (s *askScreen) update() {
 		setButton(a.btn, u.tr.T(a.label, data), a.imp, true)
 	}
 }
+
+// spoken is what the question says in the spoken guidance: the heading,
+// the sentence and the answers.
+func (s *askScreen) spoken() []string {
+	out := []string{s.title.Text, s.body.Text}
+	for _, a := range s.answers {
+		out = append(out, a.btn.Text)
+	}
+	return out
+}

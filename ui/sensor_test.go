@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -221,6 +222,56 @@ func TestFirstAndInitial(t *testing.T) {
 	} {
 		if got := firstAndInitial(tc.in); got != tc.want {
 			t.Errorf("firstAndInitial(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// saidList is a Speaker that only records what it is asked to say.
+type saidList struct {
+	mu   sync.Mutex
+	said []string
+}
+
+func (s *saidList) Say(lang, text string) {
+	s.mu.Lock()
+	s.said = append(s.said, lang+": "+text)
+	s.mu.Unlock()
+}
+
+func (s *saidList) Interrupt() {}
+
+func (s *saidList) joined() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.said, "\n")
+}
+
+// TestSensorScreensAreSpoken: in the larger-text mode the questions say
+// their heading, sentence and answers, and the end of a pickup says what
+// was left inside.
+func TestSensorScreensAreSpoken(t *testing.T) {
+	sp := &saidList{}
+	w := newWorldWith(t, func(o *locker.Options) { o.ItemSensors = true })
+	h := newServiceHarnessOn(t, w, Options{Speaker: sp, Demo: true})
+	h.toDoor("PKG-1", "Ana García", locker.SizeS)
+	h.opened()
+	h.closeWith(locker.ItemPresent)
+	h.tap("Finish")
+	h.tap("Done")
+	pin := h.u.view.LastCredential.PIN
+	h.tap("Larger text")
+	h.tap("Pick up")
+	h.keys(pin)
+	h.tap("Open")
+	h.opened()
+	h.closeWith(locker.ItemPresent)
+	h.wantScreen("pickup.inside")
+	h.tap("Leave it here")
+	h.wantScreen("pickup.done")
+	said := sp.joined()
+	for _, want := range []string{"en: Your parcel may still be inside. Door A1 closed with something still inside.", "Open again. Leave it here.", "Something is still in door A1."} {
+		if !strings.Contains(said, want) {
+			t.Errorf("not said: %q; said:\n%s", want, said)
 		}
 	}
 }

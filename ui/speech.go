@@ -158,4 +158,10 @@ func (s *pickupScreen) spoken() []string {
 func (s *doorScreen) spoken() []string { return []string{s.title.Text, s.instr.Text} }
 
 // spoken is what the end of a pickup says.
-func (s *pickupDoneScreen) spoken() []string { return []string{s.title.Text, s.body.Text} }
+func (s *pickupDoneScreen) spoken() []string {
+	out := []string{s.title.Text, s.body.Text}
+	if s.failed.Visible() { // a door that did not open, a parcel left inside
+		out = append(out, s.failed.text)
+	}
+	return out
+}

@@ -114,6 +114,8 @@ func (s *Service) ScanParcel(ctx context.Context, barcode, carrier string) error
 			return fmt.Errorf("%w: not waiting for a parcel", ErrBadState)
 		case s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen:
 			return fmt.Errorf("%w: close the open door first", ErrBadState)
+		case s.sess.step == StepCheckInside:
+			return errAnswerFirst
 		}
 		// At the recipient or size step the draft never reached a door: a new
 		// scan simply replaces it.
@@ -445,6 +447,9 @@ func (s *Service) FinishDeposit(ctx context.Context) (Receipt, error) {
 		}
 		if s.sess.step == StepUnlocking || s.sess.step == StepDoorOpen {
 			return fmt.Errorf("%w: close the door first", ErrBadState)
+		}
+		if s.sess.step == StepCheckInside {
+			return errAnswerFirst
 		}
 		rec = s.receiptOf(s.sess)
 		ch := &Change{}

@@ -133,7 +133,15 @@ func TestFullRefusesAndRecords(t *testing.T) {
 				}
 			}
 			r.checkInvariants()
-			// Nothing half-done: the same barcode may be scanned again.
+			// Nothing half-done: a resident's code may take the kiosk over
+			// (the visit ends with its receipt), as between two parcels.
+			r.s.mu.Lock()
+			between := r.s.betweenParcelsLocked()
+			r.s.mu.Unlock()
+			if !between {
+				t.Errorf("a visit at StepFull is not between parcels")
+			}
+			// And the same barcode may be scanned again.
 			r.must(r.s.NextParcel(r.ctx))
 			r.step(StepScan)
 			r.must(r.s.ScanParcel(r.ctx, "P9", "dhl"))

@@ -31,6 +31,10 @@ const (
 // seeing something: its parcels stay in, waiting for the same code.
 const PickupLeftInside PickupState = "left_inside"
 
+// errAnswerFirst refuses what would leave the parcel of StepCheckInside
+// reserved and forgotten: a new parcel, the end of the visit.
+var errAnswerFirst = fmt.Errorf("%w: open the door again or cancel this parcel first", ErrBadState)
+
 // seenEmptyLocked reports whether item, read as a deposit door closed,
 // says the parcel is not inside.
 func (s *Service) seenEmptyLocked(item ItemState) bool {

@@ -1,6 +1,7 @@
 package locker
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -101,6 +102,12 @@ func TestDepositCheckInsideCancelParcel(t *testing.T) {
 	r.closeWith(id, ItemEmpty)
 	r.step(StepCheckInside)
 	r.wantErr(r.s.LeaveParcel(r.ctx), ErrBadState) // the pickup's button, not the courier's
+	// Nothing may leave the reserved parcel behind: no new parcel, no finish.
+	r.wantErr(r.s.ScanParcel(r.ctx, "P9", ""), ErrBadState)
+	if _, err := r.s.FinishDeposit(r.ctx); !errors.Is(err, ErrBadState) {
+		t.Fatalf("FinishDeposit at StepCheckInside: %v, want ErrBadState", err)
+	}
+	r.step(StepCheckInside)
 	r.must(r.s.CancelParcel(r.ctx))
 	r.step(StepScan)
 	v := r.s.View()

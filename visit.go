@@ -23,10 +23,11 @@ const (
 )
 
 // betweenParcelsLocked reports whether a courier's visit is waiting for the
-// next parcel with nothing half-way: no draft, no door reserved or open.
+// next parcel with nothing half-way: no draft, no door reserved or open
+// (a parcel refused for a full bank, StepFull, left nothing behind).
 // Only then may a pickup or another courier take the kiosk over.
 func (s *Service) betweenParcelsLocked() bool {
-	return s.sess.flow == FlowDeposit && (s.sess.step == StepScan || s.sess.step == StepDeposited) &&
+	return s.sess.flow == FlowDeposit && (s.sess.step == StepScan || s.sess.step == StepDeposited || s.sess.step == StepFull) &&
 		s.sess.parcel.Status != ParcelDepositing
 }
 

@@ -99,6 +99,14 @@ func scanTable() map[string]scanRow {
 		"pickup.door": {qr: pickupBusy, badge: pickupBusy, parcel: pickupBusy, unknown: pickupBusy},
 		"pickup.done": idle,
 
+		// The item sensor and a full bank (screens_sensor.go).
+		"deposit.check": {qr: qrBusy, badge: badgeBusy,
+			parcel:  scanRoute{act: actSay, msg: "scan.answer_first", doc: "says to open the door again or cancel this parcel first; changes nothing"},
+			unknown: scanRoute{act: actSay, msg: "scan.answer_first", doc: "says to open the door again or cancel this parcel first; changes nothing"}},
+		"deposit.share": choosing,
+		"deposit.full":  between,
+		"pickup.inside": {qr: pickupBusy, badge: pickupBusy, parcel: pickupBusy, unknown: pickupBusy},
+
 		"maint.menu": {qr: record, badge: record, parcel: record, unknown: record},
 		"maint.door": {qr: record, badge: record, parcel: record, unknown: record},
 

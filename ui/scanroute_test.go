@@ -70,6 +70,12 @@ func screenDrivers() map[string]func(h *harness, qr string) {
 			h.openAndClose()
 			h.wantScreen("pickup.done")
 		},
+		// The item sensor and a full bank (sensor_test.go).
+		"deposit.check": func(h *harness, _ string) { toCheckInside(h) },
+		"deposit.share": func(h *harness, _ string) { toShareDoor(h) },
+		"deposit.full":  func(h *harness, _ string) { toFull(h) },
+		"pickup.inside": toLeftInside,
+
 		"maint.menu": func(h *harness, _ string) { toMaint(h) },
 		"maint.door": func(h *harness, _ string) {
 			toMaint(h)

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"strings"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -43,18 +41,6 @@ func askScreenKey(v locker.View) string {
 // the error bar need not: the full screen is the "no door free" error.
 func (u *UI) saidOnScreen(err error) bool {
 	return errors.Is(err, locker.ErrLockerFull) && u.view.Step == locker.StepFull
-}
-
-// firstAndInitial shortens a resident's name to the first name and the
-// initial of the last ("Ana García" -> "Ana G."): a screen anyone passing
-// can read names no more than it must.
-func firstAndInitial(name string) string {
-	f := strings.Fields(name)
-	if len(f) < 2 {
-		return name
-	}
-	r, _ := utf8.DecodeRuneInString(f[len(f)-1])
-	return f[0] + " " + string(r) + "."
 }
 
 // answer is one button of an askScreen.
@@ -175,7 +161,7 @@ func (s *askScreen) update() {
 	}
 	size := string(v.Parcel.Size)
 	data := map[string]any{"Door": door, "Barcode": v.Parcel.Barcode, "Size": size,
-		"Name": firstAndInitial(v.Recipient.Name), "Unit": v.Recipient.Unit}
+		"Name": locker.ShortName(v.Recipient.Name), "Unit": v.Recipient.Unit}
 	ids := map[string][2]string{
 		"deposit.check": {"check.title", "check.body"},
 		"pickup.inside": {"inside.title", "inside.body"},

@@ -278,7 +278,6 @@ func TestScreenshotsSensor(t *testing.T) {
 	}
 }
 
-
 // saidList is a Speaker that only records what it is asked to say.
 type saidList struct {
 	mu   sync.Mutex

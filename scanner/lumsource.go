@@ -94,7 +94,7 @@ type localRowBinarizer struct {
 }
 
 func newLocalRowBinarizer(src gozxing.LuminanceSource) gozxing.Binarizer {
-	return &localRowBinarizer{src: src, hybrid: gozxing.NewHybridBinarizer(src)}
+	return &localRowBinarizer{src: src, hybrid: newHybridBinarizer(src)}
 }
 
 // sharedLocalRowBinarizer is a localRowBinarizer over the black matrix

@@ -158,6 +158,10 @@ type session struct {
 	pure     map[gozxing.DecodeHintType]interface{}
 	oneHints map[gozxing.DecodeHintType]interface{}
 	sh       *shared
+	// bins and done are the images binarized and the steps read (see
+	// tryImage).
+	bins map[step]binarized
+	done map[step]bool
 }
 
 func (d *Decoder) newSession(sh *shared) *session {
@@ -249,7 +253,10 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 		}
 		h := hit{text: stripLeadingFNC1(res.GetText()), sym: symbologyOf(res.GetBarcodeFormat())}
 		if s.d.want[h.sym] && plausible2D(h) {
+			// One symbol is enough: the other detectors would search
+			// the same bitmap again for another kind.
 			out = append(out, h)
+			break
 		}
 	}
 	if len(out) == 0 && !pure && s.d.want[SymPDF417] {

@@ -29,6 +29,8 @@ type variant struct {
 	// yScale is how many source rows one row of the image stands for
 	// (for the images shrunk in height to smooth bars); 0 means 1.
 	yScale float64
+	// pol tells which polarities to read; default both.
+	pol polarity
 }
 
 // variants lists the preparations of g in the order they are tried, cheap
@@ -49,7 +51,7 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append([]variant{{name: "scale640", make: top, twoD: true, cheap: true}}, vs...)
 	}
 	if d.o.Effort == EffortFast {
-		return vs
+		return fastVariants(base, top)
 	}
 	vs[len(vs)-1].multi = true
 	// A version near 1000 px for the detectors, whose pattern finders
@@ -148,6 +150,23 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append(vs, variant{name: "rot", make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: true})
 	}
 	return vs
+}
+
+// fastVariants are the camera's preparations: the cheapest readings that
+// find most codes first (2D codes dark on light, on the pyramid's top when
+// there is one; then bars on the frame), the rest of the cheap pass after
+// (the other binarizer and polarity). A session skips what an earlier
+// variant over the same image already read.
+func fastVariants(base, top func() *image.Gray) []variant {
+	first := variant{name: "base", make: base, twoD: true, pol: polNormal, cheap: true}
+	if top != nil {
+		first = variant{name: "scale640", make: top, twoD: true, pol: polNormal, cheap: true}
+	}
+	vs := []variant{first, {name: "base", make: base, oneD: true, pol: polNormal, cheap: true}}
+	if top != nil {
+		vs = append(vs, variant{name: "scale640", make: top, twoD: true, global: true, cheap: true})
+	}
+	return append(vs, variant{name: "base", make: base, twoD: true, oneD: true, global: true, cheap: true})
 }
 
 // decodeGray decodes g in a cascade: nothing when g has no structure
@@ -261,31 +280,98 @@ func (d *Decoder) runVariants(ctx context.Context, vs []variant, sh *shared, wor
 	return best, vs[bestIdx].name
 }
 
-// tryImage runs the readers on img in both polarities.
-func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hit {
-	var hits []hit
-	lum := newGrayLuminance(img)
-	for _, src := range []gozxing.LuminanceSource{lum, gozxing.NewInvertedLuminanceSource(lum)} {
-		if ctx.Err() != nil {
-			return hits
+// polarity selects which of an image's polarities a variant reads.
+type polarity int
+
+const (
+	polBoth     polarity = iota // dark on light, then light on dark
+	polNormal                   // dark on light only
+	polInverted                 // light on dark only
+)
+
+// step is one reading of an image already made by a session: an image, a
+// polarity and a family of readers. A variant listing an image again
+// skips the steps done.
+type step struct {
+	img    *image.Gray
+	inv    bool
+	family string
+}
+
+// binarized is an image's hybrid binarizer in one polarity, kept by the
+// session so that the steps of several variants over the same image
+// share its black matrix.
+type binarized struct {
+	src gozxing.LuminanceSource
+	hb  gozxing.Binarizer
+	hyb *gozxing.BinaryBitmap
+}
+
+func (s *session) binarized(img *image.Gray, inv bool) binarized {
+	k := step{img: img, inv: inv}
+	if b, ok := s.bins[k]; ok {
+		return b
+	}
+	var src gozxing.LuminanceSource = newGrayLuminance(img)
+	if inv {
+		src = gozxing.NewInvertedLuminanceSource(src)
+	}
+	hb := newHybridBinarizer(src)
+	hyb, _ := gozxing.NewBinaryBitmap(hb)
+	b := binarized{src: src, hb: hb, hyb: hyb}
+	if s.bins == nil {
+		s.bins = map[step]binarized{}
+	}
+	s.bins[k] = b
+	return b
+}
+
+// run does the step k once per session: a step done before (which
+// read nothing, or the decoder would have stopped) is skipped.
+func (s *session) run(ctx context.Context, k step, read func() []hit) []hit {
+	if s.done[k] {
+		return nil
+	}
+	found := read()
+	if ctx.Err() == nil {
+		if s.done == nil {
+			s.done = map[step]bool{}
 		}
-		hb := gozxing.NewHybridBinarizer(src)
-		hyb, _ := gozxing.NewBinaryBitmap(hb)
+		s.done[k] = true
+	}
+	return found
+}
+
+// tryImage runs the readers on img in the variant's polarities.
+func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hit {
+	invs := []bool{false, true}
+	switch v.pol {
+	case polNormal:
+		invs = invs[:1]
+	case polInverted:
+		invs = invs[1:]
+	}
+	for _, inv := range invs {
+		if ctx.Err() != nil {
+			return nil
+		}
+		b := s.binarized(img, inv)
 		if v.twoD {
-			found := s.read2D(hyb, false)
+			found := s.run(ctx, step{img, inv, "2d"}, func() []hit { return s.read2D(b.hyb, false) })
 			if len(found) == 0 && v.global && ctx.Err() == nil {
-				glo, _ := gozxing.NewBinaryBitmap(gozxing.NewGlobalHistgramBinarizer(src))
-				found = s.read2D(glo, false)
+				found = s.run(ctx, step{img, inv, "2d-global"}, func() []hit {
+					glo, _ := gozxing.NewBinaryBitmap(newGlobalBinarizer(b.src))
+					return s.read2D(glo, false)
+				})
 			}
 			if len(found) == 0 && v.multi && s.qrMulti != nil && ctx.Err() == nil {
-				found = s.readQRMulti(hyb)
+				found = s.run(ctx, step{img, inv, "2d-multi"}, func() []hit { return s.readQRMulti(b.hyb) })
 			}
 			if len(found) == 0 && v.pure && ctx.Err() == nil {
-				found = s.read2D(hyb, true)
+				found = s.run(ctx, step{img, inv, "2d-pure"}, func() []hit { return s.read2D(b.hyb, true) })
 			}
-			hits = append(hits, found...)
 			if len(found) > 0 {
-				return hits
+				return found
 			}
 		}
 		if v.oneD && len(s.ones) > 0 && ctx.Err() == nil {
@@ -293,20 +379,22 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			if ys == 0 {
 				ys = 1
 			}
-			found := s.read1D(ctx, hyb, true, ys)
-			if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
-				loc, _ := gozxing.NewBinaryBitmap(sharedLocalRowBinarizer(src, hb))
-				if more := s.read1D(ctx, loc, true, ys); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
-					found = more
+			found := s.run(ctx, step{img, inv, "1d"}, func() []hit {
+				found := s.read1D(ctx, b.hyb, true, ys)
+				if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
+					loc, _ := gozxing.NewBinaryBitmap(sharedLocalRowBinarizer(b.src, b.hb))
+					if more := s.read1D(ctx, loc, true, ys); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+						found = more
+					}
 				}
-			}
-			hits = append(hits, found...)
+				return found
+			})
 			if len(found) > 0 {
-				return hits
+				return found
 			}
 		}
 	}
-	return hits
+	return nil
 }
 
 // accept turns hits into scans without duplicates.

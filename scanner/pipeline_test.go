@@ -17,8 +17,10 @@ func TestVariantOrder(t *testing.T) {
 		{"small photo", 640, 480, EffortThorough, []string{"base"}},
 		{"camera frame", 1280, 720, EffortThorough, []string{"scale640", "base"}},
 		{"large photo", 2400, 1600, EffortThorough, []string{"scale640", "scale1000", "base"}},
-		{"fast frame", 1280, 720, EffortFast, []string{"scale640", "base"}},
-		{"fast small", 640, 480, EffortFast, []string{"base"}},
+		// The camera: 2D dark on light (on the top), then bars on the
+		// frame, then the rest of each image.
+		{"fast frame", 1280, 720, EffortFast, []string{"scale640", "base", "scale640", "base"}},
+		{"fast small", 640, 480, EffortFast, []string{"base", "base", "base"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -154,8 +154,8 @@ func abs(v int) int {
 	return v
 }
 
-// rowReads decodes row y of bm in both directions, with the reader of
-// hh's symbology only, and tells whether it
+// rowReads decodes row y of bm with the reader of hh's symbology only,
+// forwards and (unless that read hh) backwards, and tells whether it
 // reads as hh, and which other code of hh's symbology it reads, if any.
 func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y int, hh hit) (same bool, other string) {
 	row, err := bm.GetBlackRow(y, row)
@@ -171,23 +171,21 @@ func (s *session) rowReads(bm *gozxing.BinaryBitmap, row *gozxing.BitArray, y in
 		if pass == 1 {
 			row.Reverse()
 		}
-		{
-			res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
-			if err != nil || res == nil {
-				continue
-			}
-			got, ok := s.accept1D(res)
-			if !ok {
-				continue
-			}
-			if got == hh {
-				same = true
-			} else if got.sym == hh.sym {
-				other = got.text
-			}
+		res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
+		if err != nil || res == nil {
+			continue
+		}
+		got, ok := s.accept1D(res)
+		switch {
+		case !ok:
+		case got == hh:
+			// Read as hh: the other direction has nothing to add.
+			return true, other
+		case got.sym == hh.sym:
+			other = got.text
 		}
 	}
-	return same, other
+	return false, other
 }
 
 // shortITF tells a 4-digit ITF read, which other bar codes' bars often

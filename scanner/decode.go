@@ -158,10 +158,8 @@ type session struct {
 	pure     map[gozxing.DecodeHintType]interface{}
 	oneHints map[gozxing.DecodeHintType]interface{}
 	sh       *shared
-	// bins and done are the images binarized and the steps read (see
-	// tryImage).
-	bins map[step]binarized
-	done map[step]bool
+	// images are the last images read (see tryImage).
+	images []*imageState
 }
 
 func (d *Decoder) newSession(sh *shared) *session {
@@ -294,14 +292,15 @@ func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
 // read1D scans rows of bm (and of bm turned a quarter when rotate is set)
 // with every 1D reader, forwards and backwards, and returns the texts read
 // on enough distinct rows (see rowsNeeded): one row of noise that happens
-// to pass a checksum is not a barcode.
-func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64) []hit {
-	out := s.scanRows(ctx, bm, yScale)
+// to pass a checksum is not a barcode. sparse scans at most rowsPerScan
+// rows of each turn.
+func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64, sparse bool) []hit {
+	out := s.scanRows(ctx, bm, yScale, sparse)
 	if (len(out) == 0 || weakOnly(out)) && rotate && ctx.Err() == nil {
 		// Nothing, or only a short code that may be a misread of another
 		// code's bars: look across as well, and prefer a strong read.
 		if r, err := bm.RotateCounterClockwise(); err == nil {
-			rot := s.scanRows(ctx, r, 1/yScale)
+			rot := s.scanRows(ctx, r, 1/yScale, sparse)
 			if len(out) == 0 || len(rot) > 0 && !weakOnly(rot) {
 				out = rot
 			}
@@ -310,12 +309,16 @@ func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate b
 	return out
 }
 
-func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale float64) []hit {
+func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale float64, sparse bool) []hit {
 	w, h := bm.GetWidth(), bm.GetHeight()
 	if w < 20 || h < 1 {
 		return nil
 	}
-	step := max(1, h/s.d.rowsPerScan())
+	n := s.d.rowsPerScan()
+	step := max(1, h/n)
+	if sparse {
+		step = (h + n - 1) / n
+	}
 	counts := map[hit]int{}
 	lastRow := map[hit]int{}
 	rejected := map[hit]bool{}
@@ -399,7 +402,10 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 // every failure costs a stack trace.
 const minBars = 14
 
-// rowsPerScan is how many rows of an image the 1D scan visits at most.
+// rowsPerScan is how many rows of an image the 1D scan visits: at most
+// that many on the try-harder preparations (sparse), which are many, and
+// up to twice as many on the cheap pass (the step between rows is the
+// height over it, rounded down), which scans the image as it came.
 func (d *Decoder) rowsPerScan() int {
 	if d.o.Effort == EffortFast {
 		return 32

@@ -289,55 +289,77 @@ const (
 	polInverted                 // light on dark only
 )
 
-// step is one reading of an image already made by a session: an image, a
-// polarity and a family of readers. A variant listing an image again
-// skips the steps done.
-type step struct {
-	img    *image.Gray
-	inv    bool
-	family string
+// imageState is what a session keeps of an image it read: its hybrid
+// binarizer in each polarity (whose black matrix the steps of several
+// variants over the image share) and the steps done, each a reader family
+// in a polarity. A variant listing an image again skips the steps done.
+type imageState struct {
+	img  *image.Gray
+	bins [2]*binarized
+	done map[string]bool
 }
 
-// binarized is an image's hybrid binarizer in one polarity, kept by the
-// session so that the steps of several variants over the same image
-// share its black matrix.
+// binarized is an image's hybrid binarizer in one polarity.
 type binarized struct {
 	src gozxing.LuminanceSource
 	hb  gozxing.Binarizer
 	hyb *gozxing.BinaryBitmap
 }
 
-func (s *session) binarized(img *image.Gray, inv bool) binarized {
-	k := step{img: img, inv: inv}
-	if b, ok := s.bins[k]; ok {
+// keptImages is how many images a session keeps the state of: the
+// camera's cascade goes back and forth between the frame and its
+// pyramid's top; more would hold the try-harder preparations' memory.
+const keptImages = 2
+
+// state returns the session's state of img, made (and the oldest dropped)
+// when img is new.
+func (s *session) state(img *image.Gray) *imageState {
+	for _, st := range s.images {
+		if st.img == img {
+			return st
+		}
+	}
+	st := &imageState{img: img, done: map[string]bool{}}
+	if len(s.images) == keptImages {
+		s.images = s.images[1:]
+	}
+	s.images = append(s.images, st)
+	return st
+}
+
+// binarized returns the hybrid binarizer of st's image in one polarity.
+func (st *imageState) binarized(inv bool) *binarized {
+	i := 0
+	if inv {
+		i = 1
+	}
+	if b := st.bins[i]; b != nil {
 		return b
 	}
-	var src gozxing.LuminanceSource = newGrayLuminance(img)
+	var src gozxing.LuminanceSource = newGrayLuminance(st.img)
 	if inv {
 		src = gozxing.NewInvertedLuminanceSource(src)
 	}
 	hb := newHybridBinarizer(src)
 	hyb, _ := gozxing.NewBinaryBitmap(hb)
-	b := binarized{src: src, hb: hb, hyb: hyb}
-	if s.bins == nil {
-		s.bins = map[step]binarized{}
-	}
-	s.bins[k] = b
-	return b
+	st.bins[i] = &binarized{src: src, hb: hb, hyb: hyb}
+	return st.bins[i]
 }
 
-// run does the step k once per session: a step done before (which
-// read nothing, or the decoder would have stopped) is skipped.
-func (s *session) run(ctx context.Context, k step, read func() []hit) []hit {
-	if s.done[k] {
+// run does the step (a reader family in one polarity) once: a step done
+// before (which read nothing, or the decoder would have stopped) is
+// skipped.
+func (st *imageState) run(ctx context.Context, family string, inv bool, read func() []hit) []hit {
+	k := family
+	if inv {
+		k += "/inverted"
+	}
+	if st.done[k] {
 		return nil
 	}
 	found := read()
 	if ctx.Err() == nil {
-		if s.done == nil {
-			s.done = map[step]bool{}
-		}
-		s.done[k] = true
+		st.done[k] = true
 	}
 	return found
 }
@@ -351,24 +373,25 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 	case polInverted:
 		invs = invs[1:]
 	}
+	st := s.state(img)
 	for _, inv := range invs {
 		if ctx.Err() != nil {
 			return nil
 		}
-		b := s.binarized(img, inv)
+		b := st.binarized(inv)
 		if v.twoD {
-			found := s.run(ctx, step{img, inv, "2d"}, func() []hit { return s.read2D(b.hyb, false) })
+			found := st.run(ctx, "2d", inv, func() []hit { return s.read2D(b.hyb, false) })
 			if len(found) == 0 && v.global && ctx.Err() == nil {
-				found = s.run(ctx, step{img, inv, "2d-global"}, func() []hit {
+				found = st.run(ctx, "2d-global", inv, func() []hit {
 					glo, _ := gozxing.NewBinaryBitmap(newGlobalBinarizer(b.src))
 					return s.read2D(glo, false)
 				})
 			}
 			if len(found) == 0 && v.multi && s.qrMulti != nil && ctx.Err() == nil {
-				found = s.run(ctx, step{img, inv, "2d-multi"}, func() []hit { return s.readQRMulti(b.hyb) })
+				found = st.run(ctx, "2d-multi", inv, func() []hit { return s.readQRMulti(b.hyb) })
 			}
 			if len(found) == 0 && v.pure && ctx.Err() == nil {
-				found = s.run(ctx, step{img, inv, "2d-pure"}, func() []hit { return s.read2D(b.hyb, true) })
+				found = st.run(ctx, "2d-pure", inv, func() []hit { return s.read2D(b.hyb, true) })
 			}
 			if len(found) > 0 {
 				return found
@@ -379,11 +402,11 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			if ys == 0 {
 				ys = 1
 			}
-			found := s.run(ctx, step{img, inv, "1d"}, func() []hit {
-				found := s.read1D(ctx, b.hyb, true, ys)
+			found := st.run(ctx, "1d", inv, func() []hit {
+				found := s.read1D(ctx, b.hyb, true, ys, !v.cheap)
 				if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
 					loc, _ := gozxing.NewBinaryBitmap(sharedLocalRowBinarizer(b.src, b.hb))
-					if more := s.read1D(ctx, loc, true, ys); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+					if more := s.read1D(ctx, loc, true, ys, !v.cheap); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
 						found = more
 					}
 				}

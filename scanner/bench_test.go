@@ -37,7 +37,8 @@ func frame(b *testing.B, w, h int, code *image.Gray) *image.Gray {
 
 // BenchmarkDecodeFrame measures ms per camera frame for a QR code, a Code
 // 128 and an empty frame at 640x480 and 1280x720, with the camera's fast
-// decoder and the thorough one used for files.
+// decoder and the thorough one used for files: wall time, and the CPU
+// time of the process (which other jobs on the machine do not inflate).
 func BenchmarkDecodeFrame(b *testing.B) {
 	codes := map[string]*image.Gray{
 		"QR":      qrFixture(b, "PK1.eyJwIjoiMTIzIn0.c2lnbmF0dXJl", 300),
@@ -54,12 +55,18 @@ func BenchmarkDecodeFrame(b *testing.B) {
 				f := frame(b, size[0], size[1], codes[name])
 				b.Run(fmt.Sprintf("%s/%dx%d/%s", eff.name, size[0], size[1], name), func(b *testing.B) {
 					found := 0
+					cpu0, cpuOK := processCPU()
 					start := time.Now()
 					for i := 0; i < b.N; i++ {
 						scans, _ := d.Decode(context.Background(), f)
 						found += len(scans)
 					}
 					b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/frame")
+					if cpu1, ok := processCPU(); ok && cpuOK {
+						// CPU time, on both cores: what the frame costs on
+						// a machine busy with other jobs.
+						b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/frame")
+					}
 					if name != "empty" && found == 0 {
 						b.Errorf("%s not read", name)
 					}
@@ -73,12 +80,16 @@ func BenchmarkDecodeFrame(b *testing.B) {
 }
 
 // zbarResult runs zbarimg once over all files and returns the texts it
-// read per file.
-func zbarResult(b *testing.B, files []string) (map[string][]string, error) {
+// read per file and the CPU time it used.
+func zbarResult(b *testing.B, files []string) (map[string][]string, time.Duration, error) {
 	cmd := exec.Command("zbarimg", append([]string{"--xml", "-q"}, files...)...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	_ = cmd.Run() // non-zero when some file has no code
+	var cpu time.Duration
+	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	var doc struct {
 		Sources []struct {
 			Href    string `xml:"href,attr"`
@@ -89,7 +100,7 @@ func zbarResult(b *testing.B, files []string) (map[string][]string, error) {
 		} `xml:"source"`
 	}
 	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
-		return nil, fmt.Errorf("zbarimg output: %w", err)
+		return nil, 0, fmt.Errorf("zbarimg output: %w", err)
 	}
 	res := map[string][]string{}
 	for _, s := range doc.Sources {
@@ -97,7 +108,7 @@ func zbarResult(b *testing.B, files []string) (map[string][]string, error) {
 			res[s.Href] = append(res[s.Href], sym.Data)
 		}
 	}
-	return res, nil
+	return res, cpu, nil
 }
 
 // BenchmarkSamples decodes the zxing sample photos with our decoder and,
@@ -116,9 +127,12 @@ func BenchmarkSamples(b *testing.B) {
 	_, zbarErr := exec.LookPath("zbarimg")
 	d := NewDecoder(DecodeOptions{})
 	for i := 0; i < b.N; i++ {
+		cpu0, cpuOK := processCPU()
 		start := time.Now()
 		res := runSamples(b, d, samples, 1)
 		ours := time.Since(start)
+		cpu1, _ := processCPU()
+		oursCPU := cpu1 - cpu0
 		ok, total := setCounts(res)
 		read, later, fp := 0, 0, 0
 		for _, r := range res {
@@ -140,7 +154,7 @@ func BenchmarkSamples(b *testing.B) {
 		zok := map[string]int{}
 		if zbarErr == nil {
 			zstart := time.Now()
-			zres, err := zbarResult(b, files)
+			zres, zcpu, err := zbarResult(b, files)
 			zt := time.Since(zstart)
 			if err != nil {
 				b.Fatal(err)
@@ -173,6 +187,13 @@ func BenchmarkSamples(b *testing.B) {
 			b.ReportMetric(float64(zfp), "zbar-falsepos")
 			b.ReportMetric(float64(zt.Milliseconds())/float64(len(samples)), "zbar-ms/image")
 			b.ReportMetric(float64(ours)/float64(zt), "time-ratio-ours/zbar")
+			if cpuOK && zcpu > 0 {
+				// CPU time, ours on both cores: the ratio a machine
+				// busy with other jobs does not skew.
+				b.ReportMetric(float64(oursCPU.Milliseconds())/float64(len(samples)), "ours-cpu-ms/image")
+				b.ReportMetric(float64(zcpu.Milliseconds())/float64(len(samples)), "zbar-cpu-ms/image")
+				b.ReportMetric(float64(oursCPU)/float64(zcpu), "cpu-ratio-ours/zbar")
+			}
 		}
 		sets := make([]string, 0, len(total))
 		for s := range total {

@@ -9,7 +9,10 @@
 // make is given up at once; a cheap pass (the image, and first a 640-pixel
 // copy of a large one) comes next; the try-harder preparations (scales,
 // binarizers, crops, turns, sharpening) run only when that pass read
-// nothing on an image with much structure, on two cores. It prefers no
+// nothing on an image with much structure, on two cores, each scanning
+// fewer rows for bars than the cheap pass. The camera's fast decoder
+// reads 2D codes dark on light first, then bars, then the rest of its
+// cheap pass, each binarized image once. It prefers no
 // read to a wrong one: a 1D text must be read on a band of agreeing rows
 // at least a few percent of the code's width high (a row of a stacked or
 // 2D symbol is not), EAN-8 and UPC-E also need their quiet zones, and a

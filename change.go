@@ -172,6 +172,7 @@ func (s *Service) commitLocked(ctx context.Context, ch *Change) error {
 	if ch.Lockout != nil {
 		s.lockout = ch.Lockout.clone()
 	}
+	s.applyReturnsLocked(ch.Returns)
 	return nil
 }
 
@@ -187,7 +188,7 @@ func (s *Service) setStatusIn(ch *Change, id string, st CompartmentStatus, reaso
 	}
 	now := s.clock.Now()
 	inside := s.parcelsIn(ch, id)
-	if st == StatusAvailable && len(inside) > 0 {
+	if st == StatusAvailable && (len(inside) > 0 || s.returnsIn(ch, id) > 0) {
 		st = StatusOccupied
 	}
 	old := c.Status

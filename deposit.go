@@ -496,6 +496,10 @@ func (s *Service) cancelLocked(ctx context.Context) func() error {
 				}
 			}
 			s.endCancelledVisitLocked(ctx)
+		case FlowReturn:
+			if err := s.cancelReturnLocked(ctx); err != nil {
+				return err
+			}
 		case FlowMaintenance:
 			ch := &Change{}
 			s.addAudit(ch, "staff:"+s.sess.staff.ID, "staff.logout", s.sess.staff.ID, "")

@@ -200,6 +200,9 @@ func (s *Service) boardEventLocked(ctx context.Context, ev DoorEvent) error {
 
 // onOpenedLocked returns the flow move for an opened door, or nil.
 func (s *Service) onOpenedLocked(id string) func() error {
+	if returnJob(s.sess.job) {
+		return s.onReturnOpenedLocked(id)
+	}
 	if s.sess.door != id || s.sess.step != StepUnlocking {
 		return nil
 	}
@@ -220,6 +223,9 @@ func (s *Service) onOpenedLocked(id string) func() error {
 // waiting on it, and returns the flow move to make once ch is stored.
 // item is what the item sensor saw as the door closed (sensor.go).
 func (s *Service) onClosedLocked(ch *Change, id string, item ItemState) (func() error, error) {
+	if returnJob(s.sess.job) {
+		return s.onReturnClosedLocked(ch, id)
+	}
 	if s.sess.door != id || s.sess.step != StepDoorOpen {
 		return nil, nil
 	}
@@ -383,6 +389,9 @@ func (s *Service) doorDidntOpenLocked(ctx context.Context) error {
 	ch := &Change{}
 	if _, err := s.setStatusIn(ch, id, StatusFaulty, "door did not open", actor); err != nil {
 		return err
+	}
+	if returnJob(s.sess.job) {
+		return s.returnDoorFailedLocked(ctx, ch, id)
 	}
 	switch s.sess.job {
 	case jobDeposit:

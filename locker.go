@@ -180,8 +180,9 @@ type Snapshot struct {
 	Compartments []Compartment
 	Parcels      []Parcel // active parcels only (depositing, deposited, expired)
 	Lockout      Lockout
-	Secret       []byte // the kiosk's HMAC secret; empty on a new database
-	NextSeq      uint64 // seq the next event will get
+	Secret       []byte   // the kiosk's HMAC secret; empty on a new database
+	NextSeq      uint64   // seq the next event will get
+	Returns      []Return // returns in a compartment (depositing, deposited); see returns.go
 }
 
 // Change is one atomic state change: everything in it is written in a
@@ -201,6 +202,7 @@ type Change struct {
 	Lockout          *Lockout
 	Events           []Event      // appended to the outbox; Apply sets Seq
 	Audit            []AuditEntry // appended to the audit chain; Apply sets Seq and hashes
+	Returns          []Return     // upserts of returns (returns.go)
 }
 
 // Store is the durable state the service needs. Apply is the only writer.

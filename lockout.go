@@ -77,9 +77,10 @@ const (
 // DefaultPolicies returns the policy of every counter.
 func DefaultPolicies() map[CodeKind]Policy {
 	base := Policy{Burst: LockoutFailures, Window: LockoutWindow, Base: LockoutBase, Max: LockoutMax, Reset: LockoutReset}
-	pin, courier := base, base
-	pin.Daily, courier.Daily = PINDailyBudget, CourierDailyBudget
+	pin, courier, ret := base, base, base
+	pin.Daily, courier.Daily, ret.Daily = PINDailyBudget, CourierDailyBudget, ReturnDailyBudget
 	return map[CodeKind]Policy{
+		KindReturn:  ret,
 		KindPIN:     pin,
 		KindCourier: courier,
 		KindStaff:   base,

@@ -67,7 +67,7 @@ func (s *Service) StaffSignIn(ctx context.Context, pin, totpCode string) error {
 		ch := &Change{Lockout: &l}
 		s.addEvent(ch, EvtStaffLogin, map[string]any{"staff_id": st.ID, "name": st.Name})
 		s.addAudit(ch, "staff:"+st.ID, "staff.login", st.ID, "")
-		for _, k := range []CodeKind{KindPIN, KindCourier} {
+		for _, k := range []CodeKind{KindPIN, KindCourier, KindReturn} {
 			if _, closed := l.Until(s.policy[k], k, now); closed {
 				delete(l.Counters, k)
 				s.addAudit(ch, "staff:"+st.ID, "lockout.cleared", string(k), "")
@@ -298,7 +298,7 @@ func (s *Service) Reconcile(ctx context.Context) ([]Discrepancy, error) {
 			}
 			inside := s.parcelsIn(nil, c.ID)
 			switch {
-			case st.Item == ItemPresent && len(inside) == 0:
+			case st.Item == ItemPresent && len(inside) == 0 && s.returnsIn(nil, c.ID) == 0:
 				out = append(out, Discrepancy{CompartmentID: c.ID, Kind: DiscItemInEmpty, Stored: string(c.Status), Actual: string(st.Item),
 					Detail: "item sensor sees something in a compartment with no parcel"})
 			case st.Item == ItemEmpty && len(inside) > 0:

@@ -70,6 +70,12 @@ type Options struct {
 	// (StepLeftInside, parcel.left_inside). Doors whose board reports no
 	// sensor (ItemNoSensor) behave as without it.
 	ItemSensors bool
+	// ReturnOverdue is how long a return waits for its courier before
+	// return.overdue; default DefaultReturnOverdue.
+	ReturnOverdue time.Duration
+	// ReturnHold is the share of each size's doors held for deliveries
+	// (returns never take them); 0 means DefaultReturnHold, negative none.
+	ReturnHold float64
 }
 
 // Defaults of Options.
@@ -128,7 +134,8 @@ type session struct {
 	by    string // pickup: "pin" or "qr"
 
 	notice     Notice
-	signedInAt time.Time // maintenance: when the staff member signed in
+	rt         returnSession // returns: drop-off, collection, retrieval (returns.go)
+	signedInAt time.Time     // maintenance: when the staff member signed in
 	lastAction time.Time
 	doneAt     time.Time
 }
@@ -170,6 +177,7 @@ type Service struct {
 	policy      map[CodeKind]Policy
 	shownLocked bool
 	incidents   []time.Time // recent incident reports, for the rate limit
+	ret         returnState // the returns in a compartment (returns.go)
 
 	subs       map[int]func(View)
 	nextSub    int

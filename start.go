@@ -50,6 +50,7 @@ func (s *Service) startLocked(ctx context.Context, snap *Snapshot) error {
 		}
 	}
 	s.lockout = snap.Lockout.clone()
+	s.returnsLoadedLocked(snap.Returns)
 
 	// Merge the configuration with the stored state.
 	stored := map[string]Compartment{}
@@ -115,6 +116,9 @@ func (s *Service) startLocked(ctx context.Context, snap *Snapshot) error {
 	if err := s.recoverLocked(ch); err != nil {
 		return err
 	}
+	if err := s.recoverReturnsLocked(ch); err != nil {
+		return err
+	}
 	s.addEvent(ch, EvtKioskStarted, map[string]any{"version": s.o.Version, "compartments": len(comps)})
 	s.addAudit(ch, "system", "kiosk.started", s.o.Kiosk, s.o.Version)
 	if err := s.commitLocked(ctx, ch); err != nil {
@@ -164,7 +168,7 @@ func (s *Service) recoverLocked(ch *Change) error {
 	}
 	for _, c := range s.comps {
 		c, _ = s.compIn(ch, c.ID)
-		n := len(s.parcelsIn(ch, c.ID))
+		n := len(s.parcelsIn(ch, c.ID)) + s.returnsIn(ch, c.ID)
 		switch {
 		case c.Status == StatusReserved && n == 0:
 			if _, err := s.setStatusIn(ch, c.ID, StatusAvailable, "", "system"); err != nil {

@@ -33,6 +33,7 @@ func (s *Service) Tick(ctx context.Context) {
 	now := s.clock.Now()
 	changed = s.expireLocked(ctx, now) || changed
 	changed = s.remindLocked(ctx, now) || changed
+	changed = s.overdueReturnsLocked(ctx, now) || changed
 	if s.shownLocked != s.pinLockedLocked(now) {
 		s.shownLocked = !s.shownLocked
 		changed = true
@@ -89,7 +90,7 @@ func (s *Service) timeoutLocked(ctx context.Context, now time.Time) bool {
 		}
 		return true
 	}
-	if s.sess.flow == FlowPickup && s.sess.step == StepDone {
+	if s.sess.flow == FlowPickup && s.sess.step == StepDone || s.sess.flow == FlowReturn && s.sess.step == StepReturned {
 		if now.Sub(s.sess.doneAt) >= s.o.DoneTimeout {
 			s.resetSessionLocked()
 			return true

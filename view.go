@@ -219,6 +219,7 @@ type View struct {
 	BoardsOnline   bool          `json:"boards_online"`
 	LastCredential Credential    `json:"last_credential"` // newest deposit's PIN and QR (demo panel)
 	ExpiredCount   int           `json:"expired_count"`   // parcels waiting for retrieval
+	Returns        ReturnsView   `json:"returns"`         // returns: drop-off, collection, the map (returns.go)
 }
 
 // clone returns a deep copy of v.
@@ -230,6 +231,7 @@ func (v View) clone() View {
 	}
 	v.Compartments = slices.Clone(v.Compartments)
 	v.LastCredential.ParcelIDs = slices.Clone(v.LastCredential.ParcelIDs)
+	v.Returns = v.Returns.clone()
 	return v
 }
 
@@ -303,6 +305,7 @@ func (s *Service) viewLocked() View {
 		Compartments:   slices.Clone(s.comps),
 		BoardsOnline:   len(s.offline) == 0,
 		LastCredential: s.lastCred,
+		Returns:        s.returnsViewLocked(),
 	}
 	if v.Locked {
 		v.LockedUntil, _ = s.lockout.Until(s.policy[KindPIN], KindPIN, now)

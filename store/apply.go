@@ -91,6 +91,9 @@ func (db *DB) Apply(ctx context.Context, c *locker.Change) error {
 		if err = applyExpected(ctx, tx, c.Expected, c.DeleteExpected); err != nil {
 			return err
 		}
+		if err = applyReturns(ctx, tx, c.Returns); err != nil {
+			return err
+		}
 		if c.Lockout != nil {
 			b, err := json.Marshal(c.Lockout)
 			if err != nil {

@@ -60,6 +60,9 @@ func (db *DB) Load(ctx context.Context) (*locker.Snapshot, error) {
 	if s.Compartments, err = loadCompartments(ctx, tx); err != nil {
 		return nil, classify("load compartments", err)
 	}
+	if s.Returns, err = loadReturns(ctx, tx); err != nil {
+		return nil, classify("load returns", err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+parcelCols+` FROM parcels
 		WHERE status IN ('depositing', 'deposited', 'expired') ORDER BY created_at, id`)
 	if err != nil {

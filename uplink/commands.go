@@ -368,6 +368,9 @@ func (c *Commands) routes() map[string]handler {
 		CmdStaffUpsert:     {c.staffUpsert, c.o.Timeout},
 		CmdStaffDelete:     {c.staffDelete, c.o.Timeout},
 		CmdParcelExtend:    {c.parcelExtend, c.o.Timeout},
+		// returns (commands_returns.go)
+		CmdReturnExpect: {c.returnExpect, c.o.Timeout},
+		CmdReturnCancel: {c.returnCancel, c.o.Timeout},
 	}
 }
 

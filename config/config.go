@@ -56,6 +56,7 @@ type Config struct {
 	Lockboard Lockboard `toml:"lockboard"`
 	Uplink    Uplink    `toml:"uplink"`
 	Scanner   Scanner   `toml:"scanner"`
+	Returns   Returns   `toml:"returns"`     // returns dropped off by residents (returns.go)
 	Doors     []Door    `toml:"compartment"` // the [[compartment]] tables, in file order
 
 	// File is the name the configuration was read from (for messages).
@@ -187,6 +188,7 @@ func Defaults() Config {
 			BadgePrefix: "BADGE:",
 			PhotoDays:   30,
 		},
+		Returns: Returns{Overdue: DefaultReturnsOverdue, DeliveryShare: DefaultReturnsDeliveryShare},
 	}
 }
 

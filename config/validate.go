@@ -88,6 +88,7 @@ func (v *validator) run() {
 	v.scanner()
 	v.compartments()
 	v.help()
+	v.returns()
 }
 
 // unknownKeys reports every key the Config has no field for, on every line

@@ -134,6 +134,10 @@ func setup(ctx context.Context, f flags, stderr io.Writer) (k *kiosk, err error)
 		MaxExtension: k.cfg.ExtensionCap(),
 		Photos:       k.photos != nil,
 		ItemSensors:  k.cfg.Lockboard.ItemSensors,
+
+		// returns (issue 15)
+		ReturnOverdue: k.cfg.Returns.Overdue,
+		ReturnHold:    k.cfg.Returns.ReturnHold(),
 	}
 	if key := k.cfg.Uplink.NotifyKey; key != "" {
 		if o.Sealer, err = uplink.NewNotifySealer(key); err != nil {

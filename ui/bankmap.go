@@ -33,6 +33,7 @@ const (
 	stateOutOfService
 	stateFaulty
 	stateDoorOpen
+	stateReturn // holds a return (screens_returns.go)
 )
 
 // stateOf classifies c; an open door wins over everything else.
@@ -66,6 +67,8 @@ func stateColors(s bankState) (fill, ink color.Color) {
 		return color.NRGBA{R: 0xdc, G: 0x26, B: 0x26, A: 0xff}, colWhite
 	case stateDoorOpen:
 		return color.NRGBA{R: 0xf9, G: 0x73, B: 0x16, A: 0xff}, colBlack
+	case stateReturn:
+		return stateReturnColors()
 	}
 	return color.NRGBA{R: 0xbb, G: 0xf7, B: 0xd0, A: 0xff}, colInk
 }
@@ -81,6 +84,7 @@ type bankMap struct {
 	highlight string
 	onTap     func(id string)
 	selected  string
+	returns   map[string]bool // doors holding a return, drawn in their own colour
 }
 
 // newBankMap returns a map of comps.
@@ -210,7 +214,7 @@ func (r *bankRenderer) rebuild() {
 		width := float32(2)
 		switch {
 		case r.m.highlight == "":
-			fill, ink = stateColors(stateOf(c))
+			fill, ink = stateColors(r.m.stateOf(c))
 		case c.ID == r.m.highlight:
 			fill, ink = th.Color(theme.ColorNamePrimary, 0), th.Color(theme.ColorNameForegroundOnPrimary, 0)
 			stroke, width = th.Color(theme.ColorNameForeground, 0), 6

@@ -7,6 +7,7 @@ import (
 // fields are the entry boxes, each built once for its screen.
 type fields struct {
 	courier, barcode, search, pin, staffPIN, staffTOTP *field
+	returnCode                                         *field // screens_returns.go
 }
 
 // makeFields builds the entry boxes, once.
@@ -21,6 +22,7 @@ func (u *UI) makeFields() {
 		staffPIN:  newField(l, u.tr.T("field.staff_pin"), 12, true, true, size),
 		staffTOTP: newField(l, u.tr.T("field.totp"), 6, true, false, size),
 	}
+	u.makeReturnFields()
 	f := &u.fields
 	// Spoken guidance says the recipient's PIN digits as they are typed
 	// (it is for people who cannot see them); staff and courier codes,
@@ -66,4 +68,5 @@ func (u *UI) relabelFields() {
 	f.pin.setHint(u.tr.T("field.pin"))
 	f.staffPIN.setHint(u.tr.T("field.staff_pin"))
 	f.staffTOTP.setHint(u.tr.T("field.totp"))
+	f.returnCode.setHint(u.tr.T("field.return_code"))
 }

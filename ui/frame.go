@@ -324,7 +324,7 @@ func (u *UI) restyle(s *shownScreen) {
 // allFields lists the entry boxes.
 func (u *UI) allFields() []*field {
 	f := &u.fields
-	return []*field{f.courier, f.barcode, f.search, f.pin, f.staffPIN, f.staffTOTP}
+	return []*field{f.courier, f.barcode, f.search, f.pin, f.staffPIN, f.staffTOTP, f.returnCode}
 }
 
 // updateFrame updates the header, the bars and the idle card.

@@ -155,6 +155,7 @@ type mapPanel struct {
 	inside, empty      *widget.Button
 	actions            *fyne.Container
 	openDoor, inOutSvc *widget.Button
+	ret                *mapReturn // a return in the door (screens_returns.go)
 }
 
 // legendStates are the map's colours in the legend's order.
@@ -164,6 +165,7 @@ var legendStates = []struct {
 }{
 	{stateFree, "state.free"}, {stateReserved, "state.reserved"}, {stateOccupied, "state.occupied"},
 	{stateOutOfService, "state.out_of_service"}, {stateFaulty, "state.faulty"}, {stateDoorOpen, "state.door_open"},
+	{stateReturn, "state.return"},
 }
 
 func (u *UI) newMapPanel() *mapPanel {
@@ -190,6 +192,9 @@ func (u *UI) newMapPanel() *mapPanel {
 			u.call(func(ctx context.Context) error {
 				if act == "open" {
 					return u.svc.StaffOpenDoor(ctx, id, r)
+				}
+				if rs, ok := u.returnSvc(); ok && act == "return" {
+					return rs.StaffRetrieveReturn(ctx, id, r)
 				}
 				return u.svc.SetCompartmentStatus(ctx, id, locker.StatusOutOfService, r)
 			})
@@ -222,7 +227,8 @@ func (u *UI) newMapPanel() *mapPanel {
 		u.refresh()
 	})
 	p.actions = container.NewGridWithColumns(2, p.openDoor, p.inOutSvc)
-	panel := container.NewVBox(p.hint, p.door, p.why, p.reasons, p.details, p.interrupted, p.actions)
+	p.ret = u.newMapReturn()
+	panel := container.NewVBox(p.hint, p.door, p.why, p.reasons, p.details, p.ret.obj, p.interrupted, p.actions)
 	p.obj = container.New(u.split(0.5), p.bank, container.NewBorder(nil, legend, nil, nil, panel))
 	return p
 }
@@ -242,6 +248,7 @@ func (p *mapPanel) object() fyne.CanvasObject { return p.obj }
 func (p *mapPanel) update() {
 	u := p.u
 	p.bank.set(u.view.Compartments, "", u.selected)
+	p.bank.setReturns(u.returnDoors())
 	for i, s := range legendStates {
 		p.legend[i].SetText(u.tr.T(s.key))
 	}
@@ -255,6 +262,7 @@ func (p *mapPanel) update() {
 	show(p.details, ok && !picking)
 	show(p.interrupted, ok && !picking && c.Reason == locker.InterruptedReason)
 	show(p.actions, ok && !picking)
+	p.ret.update(u.selected, picking, p.details)
 	if !ok {
 		return
 	}

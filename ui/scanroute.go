@@ -143,6 +143,9 @@ func (u *UI) onScan(s Scan) {
 		u.scans = u.scans[len(u.scans)-10:]
 	}
 	u.touch()
+	if u.onReturnScan(s) { // the return code screen; a pre-advised return label at home (screens_returns.go)
+		return
+	}
 	r := u.routeScan(s.Kind)
 	if r.act != actSay && r.act != actRecord && u.help != helpClosed {
 		u.help = helpClosed // the scan acts on the screen under the Help card: show it

@@ -17,6 +17,9 @@ func (u *UI) screen() string {
 	if key := askScreenKey(v); key != "" {
 		return key // screens_sensor.go
 	}
+	if key := u.returnScreenKey(); key != "" {
+		return key
+	}
 	switch v.Flow {
 	case locker.FlowDeposit:
 		switch v.Step {
@@ -57,6 +60,9 @@ func (u *UI) screen() string {
 
 // build builds the screen named key, once.
 func (u *UI) build(key string) screen {
+	if s := u.buildReturnScreen(key); s != nil {
+		return s
+	}
 	switch key {
 	case "deposit.scan":
 		return u.newScanScreen()

@@ -51,6 +51,8 @@ type scanScreen struct {
 	count              *widget.Label
 	kb                 *keys
 	cancel, finish     *widget.Button
+	collect            *collectBar       // returns to collect (screens_returns.go)
+	scanRow            fyne.CanvasObject // the scan icon and instruction
 }
 
 func (u *UI) newScanScreen() *scanScreen {
@@ -58,8 +60,9 @@ func (u *UI) newScanScreen() *scanScreen {
 	s.count.Wrapping = fyne.TextWrapOff
 	s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
 	s.finish = u.act(widget.HighImportance, u.finish)
-	top := container.NewVBox(s.title, s.hello,
-		container.NewBorder(nil, nil, icon(&u.look, assets.IconScan, 96, true), nil, s.body), u.fields.barcode.obj)
+	s.collect = u.newCollectBar()
+	s.scanRow = container.NewBorder(nil, nil, icon(&u.look, assets.IconScan, 96, true), nil, s.body)
+	top := container.NewVBox(s.title, s.hello, s.collect.obj, s.scanRow, u.fields.barcode.obj)
 	buttons := container.NewHBox(s.cancel, layout.NewSpacer(), s.count, s.finish)
 	s.obj = container.NewBorder(nil, buttons, nil, nil, container.New(u.splitFit(0.42), top, s.kb.obj))
 	return s
@@ -84,6 +87,9 @@ func (s *scanScreen) update() {
 	setText(s.count, u.tr.T("scan.count", map[string]any{"Count": len(v.Receipts)}))
 	show(s.count, len(v.Receipts) > 0)
 	show(s.finish, len(v.Receipts) > 0)
+	s.collect.update()
+	// With the larger text the collection takes the instruction's room.
+	show(s.scanRow, !u.accessible || !s.collect.shown())
 }
 
 // recipientScreen is the directory search. The directory is searched,

@@ -19,6 +19,7 @@ type homeScreen struct {
 	drop, pick *tile
 	hint       *widget.Label
 	staff      *widget.Button
+	ret        *widget.Button // "Send or return" (screens_returns.go)
 	offline    *banner
 	demo       *demoPanel
 }
@@ -31,7 +32,8 @@ func (u *UI) newHomeScreen() *homeScreen {
 	s.staff.Importance = widget.LowImportance
 	s.offline = newBanner(theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning)
 	hint := container.NewBorder(nil, nil, icon(&u.look, assets.IconScan, 56, true), nil, s.hint)
-	bottom := container.NewVBox(s.offline, container.NewBorder(nil, nil, nil, s.staff, hint))
+	s.ret = u.newReturnButton()
+	bottom := container.NewVBox(s.ret, s.offline, container.NewBorder(nil, nil, nil, s.staff, hint))
 	main := container.NewBorder(s.welcome, bottom, nil, nil, container.New(u.split(0.5), s.drop, s.pick))
 	s.demo = u.newDemoPanel()
 	s.obj = container.New(u.split(0.68), main, s.demo.obj)
@@ -47,6 +49,7 @@ func (s *homeScreen) update() {
 	s.pick.setText(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"))
 	setText(s.hint, u.tr.T("home.scan_hint"))
 	setButton(s.staff, u.tr.T("btn.staff"), widget.LowImportance, true)
+	u.updateReturnButton(s.ret)
 	s.offline.SetText(u.tr.T("home.locks_offline"))
 	show(s.offline, !u.view.BoardsOnline && len(u.view.Compartments) > 0)
 	s.demo.update(u.o.Demo)

@@ -144,6 +144,7 @@ type mapPanel struct {
 	obj                fyne.CanvasObject
 	bank               *bankMap
 	legend             []*plainText
+	retLegend          *returnLegend // the return colour (screens_returns.go)
 	hint, door         *widget.Label
 	details            *textRows
 	why                *widget.Label
@@ -183,7 +184,11 @@ func (u *UI) newMapPanel() *mapPanel {
 		sw.StrokeColor, sw.StrokeWidth = colInk, 1
 		l := newPlainText(theme.SizeNameCaptionText, false)
 		p.legend = append(p.legend, l)
-		legend.Add(container.NewHBox(container.New(&sized{look: &u.look, w: 28, h: 28}, sw), l))
+		item := container.NewHBox(container.New(&sized{look: &u.look, w: 28, h: 28}, sw), l)
+		if s.st == stateReturn {
+			p.retLegend = u.newReturnLegend(legend, item)
+		}
+		legend.Add(item)
 	}
 	p.reasons = container.NewGridWithColumns(3)
 	for _, r := range reasons() {
@@ -249,6 +254,7 @@ func (p *mapPanel) update() {
 	u := p.u
 	p.bank.set(u.view.Compartments, "", u.selected)
 	p.bank.setReturns(u.returnDoors())
+	p.retLegend.update()
 	for i, s := range legendStates {
 		p.legend[i].SetText(u.tr.T(s.key))
 	}

@@ -122,6 +122,11 @@ func TestReturnScreens(t *testing.T) {
 			if st := m.stateOf(compartment(h.u.view, dhlDoor)); st != stateReturn {
 				t.Errorf("door %s with a return drawn as state %d", dhlDoor, st)
 			}
+			// Another door, with the legend's return colour showing.
+			other, _ := m.centre("A1")
+			tapAt(m, other)
+			h.wantText("Return")
+			h.fitsWithBanners()
 			p, _ := m.centre(dhlDoor)
 			tapAt(m, p)
 			h.wantText("Return DH9999 for DHL")

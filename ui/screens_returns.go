@@ -378,3 +378,33 @@ func (m *bankMap) setReturns(doors map[string]bool) {
 	m.returns = doors
 	m.Refresh()
 }
+
+// returnLegend is the map legend's return colour: shown only while a
+// return is in the locker, the legend then taking four columns so that it
+// keeps to two rows.
+type returnLegend struct {
+	u    *UI
+	grid *fyne.Container
+	item fyne.CanvasObject
+	on   bool
+}
+
+func (u *UI) newReturnLegend(grid *fyne.Container, item fyne.CanvasObject) *returnLegend {
+	item.Hide()
+	return &returnLegend{u: u, grid: grid, item: item}
+}
+
+func (l *returnLegend) update() {
+	on := len(l.u.view.Returns.InLocker) > 0
+	if on == l.on {
+		return
+	}
+	l.on = on
+	show(l.item, on)
+	cols := 3
+	if on {
+		cols = 4
+	}
+	l.grid.Layout = layout.NewGridLayoutWithColumns(cols)
+	l.grid.Refresh()
+}

@@ -406,8 +406,8 @@ func (s *Service) returnCode(ctx context.Context, text string, labelOnly bool) e
 		case s.sess.flow != FlowReturn || s.sess.step != StepReturnCode:
 			return fmt.Errorf("%w: not waiting for a return code", ErrBadState)
 		}
-		if err := s.checkLockedLocked(KindReturn); err != nil {
-			return err
+		if err := s.checkLockedLocked(KindReturn); err != nil && !labelOnly {
+			return err // a label scan counts nothing, so the closed path does not stop it
 		}
 		if raw == "" {
 			return fmt.Errorf("%w: empty return code", ErrInvalid)

@@ -367,6 +367,12 @@ func TestReturnWrongCodesLockTheReturnPathOnly(t *testing.T) {
 	if r.s.View().Locked {
 		t.Error("wrong return codes closed the PIN keypad")
 	}
+	// A label scanned at the home screen counts nothing, so it still works.
+	r.must(r.s.Cancel(r.ctx))
+	r.expect("LABEL1", "UPS", locker.SizeS, "JJDLOCKED01")
+	r.must(r.s.ReturnLabelScan(r.ctx, "JJDLOCKED01"))
+	r.must(r.s.Cancel(r.ctx))
+	r.must(r.s.StartReturn(r.ctx))
 	if evs := r.events(locker.EvtPINLockout); len(evs) != 1 || data(t, evs[0])["kind"] != "return" {
 		t.Errorf("lockout events %v", evs)
 	}

@@ -53,6 +53,7 @@ func seedDemo(ctx context.Context, svc *locker.Service) error {
 			TOTPSecret    string `json:"totp_secret"`
 		} `json:"staff"`
 		Expected []locker.Expected `json:"expected"`
+		Returns  []locker.Return   `json:"returns"`
 	}
 	if err := json.Unmarshal(assets.DemoPeople(), &people); err != nil {
 		return fmt.Errorf("kiosk: demo people: %w", err)
@@ -71,6 +72,11 @@ func seedDemo(ctx context.Context, svc *locker.Service) error {
 		e.IdempotencyKey = "demo-" + e.Barcode
 		if _, err := svc.ExpectParcel(ctx, e); err != nil && !errors.Is(err, locker.ErrDuplicate) {
 			return fmt.Errorf("kiosk: demo pre-advice %s: %w", e.Barcode, err)
+		}
+	}
+	for _, r := range people.Returns {
+		if _, err := svc.ExpectReturn(ctx, r); err != nil {
+			return fmt.Errorf("kiosk: demo return %s: %w", r.Code, err)
 		}
 	}
 	return nil

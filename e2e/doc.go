@@ -31,6 +31,9 @@
 //     the courier's visit (visit.finished with the receipt) and opens the
 //     door, another courier's badge starts their visit; directory.delete
 //     leaves the name in no file of the data directory.
+//   - TestReturns: returns pre-advised over NATS, dropped off by code and
+//     by label scan, collected by the courier's badge after a delivery;
+//     events once and in order, doors as the simulator saw them.
 //
 // Taps find their button by label: the kiosk runs with --layout-map and
 // rewrites, after every update, the screen's name and where each button is

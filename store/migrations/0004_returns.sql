@@ -1,4 +1,4 @@
--- 0003: returns, parcels a resident drops off for a carrier to collect
+-- 0004: returns, parcels a resident drops off for a carrier to collect
 -- (issue 15). One row per pre-advised return, from return.expect to its
 -- collection; status is expected, depositing, deposited, collected,
 -- retrieved or cancelled. Load reads the ones in a compartment.

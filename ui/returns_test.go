@@ -17,7 +17,7 @@ var _ ReturnService = (*locker.Service)(nil)
 // (after a wrong one and a "doesn't fit") and one by label scan at the
 // home screen, the UPS courier collects both, and staff take a third out
 // by hand from the map. With UI_SCREENSHOTS=DIR the screens are written
-// as DIR/4x-*.png, each also in Spanish and with the larger text; every
+// as DIR/5x-*.png, each also in Spanish and with the larger text; every
 // one must fit without scrolling.
 func TestReturnScreens(t *testing.T) {
 	for _, sz := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 1080, Height: 1920}} {
@@ -40,7 +40,7 @@ func TestReturnScreens(t *testing.T) {
 				}
 			}
 
-			h.shot("40-home-return" + suffix)
+			h.shot("50-home-return" + suffix)
 			// By code: a wrong one first, then the right one.
 			h.tap("Send or return a parcel")
 			h.wantScreen("return.code")
@@ -48,7 +48,7 @@ func TestReturnScreens(t *testing.T) {
 			h.tap("OK")
 			h.wantText("That code is not right")
 			h.keys("RT12")
-			h.shot("41-return-code" + suffix)
+			h.shot("51-return-code" + suffix)
 			h.keys("34")
 			h.tap("OK")
 			h.wantScreen("return.door")
@@ -56,7 +56,7 @@ func TestReturnScreens(t *testing.T) {
 				t.Fatalf("door of size %s for an S return", z)
 			}
 			h.w.door(h.u.view, locker.EventOpened)
-			h.shot("42-return-door" + suffix)
+			h.shot("52-return-door" + suffix)
 			h.tap("Doesn't fit")
 			h.wantScreen("return.door")
 			if z := h.u.view.Compartment.Size; z != locker.SizeM {
@@ -68,7 +68,7 @@ func TestReturnScreens(t *testing.T) {
 			if !h.hasQR() {
 				t.Error("no receipt QR code after the drop-off")
 			}
-			h.shot("43-return-done" + suffix)
+			h.shot("53-return-done" + suffix)
 			h.tap("Done")
 			h.wantScreen("home")
 
@@ -95,12 +95,12 @@ func TestReturnScreens(t *testing.T) {
 			h.u.HandleScan(Scan{Text: "BADGE-UPS-7", Kind: ScanBadge})
 			h.wantScreen("deposit.scan")
 			h.wantText("2 parcels to collect")
-			h.shot("44-courier-to-collect" + suffix)
+			h.shot("54-courier-to-collect" + suffix)
 			h.tap("Collect one by one")
 			h.wantScreen("collect.door")
 			h.w.door(h.u.view, locker.EventOpened)
 			h.wantText("Door 1 of 2")
-			h.shot("45-collect-door" + suffix)
+			h.shot("55-collect-door" + suffix)
 			h.w.door(h.u.view, locker.EventClosed)
 			h.wantScreen("collect.door")
 			h.openAndClose()
@@ -130,7 +130,7 @@ func TestReturnScreens(t *testing.T) {
 			p, _ := m.centre(dhlDoor)
 			tapAt(m, p)
 			h.wantText("Return DH9999 for DHL")
-			h.shot("46-maintenance-return" + suffix)
+			h.shot("56-maintenance-return" + suffix)
 			h.tap("Take the return out")
 			h.tap("Other")
 			h.wantScreen("maint.door")

@@ -71,11 +71,13 @@ func BenchmarkKeypress(b *testing.B) {
 	u.refresh()
 	var digit, erase *widget.Button
 	for _, o := range test.LaidOutObjects(u.win.Canvas().Content()) {
-		if k, ok := o.(*widget.Button); ok && k.Visible() {
-			switch {
-			case k.Text == "4":
-				digit = k
-			case k.Text == "" && k.Icon != nil:
+		switch k := o.(type) {
+		case *padKey:
+			if k.Text == "4" && k.Visible() {
+				digit = &k.Button
+			}
+		case *widget.Button:
+			if k.Text == "" && k.Icon != nil && k.Visible() {
 				erase = k
 			}
 		}

@@ -56,12 +56,16 @@ func TestDensity(t *testing.T) {
 			if need.Width > tc.size.Width+0.5 || need.Height > tc.size.Height+0.5 {
 				t.Errorf("screen needs %v, window is %v", need, tc.size)
 			}
-			// The density is the window's theme override's, not the app's.
-			if th, ok := h.u.shown.over.Theme.(touchTheme); !ok || th.dense != h.u.dense {
-				t.Errorf("override theme = %#v, want density %d", h.u.shown.over.Theme, h.u.dense)
+			// The density is the look's, which is the application's theme,
+			// and the screen was drawn in it.
+			if th := h.u.app.Settings().Theme(); th != fyne.Theme(&h.u.look) {
+				t.Errorf("app theme = %#v, want the look", th)
 			}
-			if th, ok := h.u.app.Settings().Theme().(touchTheme); !ok || th.dense != 0 {
-				t.Errorf("app theme = %#v, want the designed density", h.u.app.Settings().Theme())
+			if sp, _ := denseFactors(h.u.dense); h.u.app.Settings().Theme().Size(sizeNameScale) != sp {
+				t.Errorf("app theme's scale = %v, want %v (density %d)", h.u.app.Settings().Theme().Size(sizeNameScale), sp, h.u.dense)
+			}
+			if h.u.shown.styled != h.u.look.th {
+				t.Errorf("the screen was last drawn in %#v, want %#v", h.u.shown.styled, h.u.look.th)
 			}
 			// Every key stays large enough for a thumb: at least 44 px.
 			targets := 0

@@ -22,10 +22,11 @@ import (
 // the bars for an error and a notice, and the "are you still there?" card.
 // Each screen is a type that builds its widgets the first time it shows and
 // changes them in place afterwards (update); the body's content is swapped
-// only when the screen itself changes. The screen, the header, the bars and
-// the card each sit in a theme override that carries the density (see
-// fit); an override is refreshed only when its density or the text size
-// changes, so showing a screen again costs no restyling.
+// only when the screen itself changes. The look (the density, see fit, and
+// the larger text) is the application's theme; a screen, or the header,
+// bars and card, is restyled only when it shows in another look than it was
+// last drawn in, so showing a screen again costs no restyling. No theme
+// override is used: Fyne loads its fonts again for each one (see look).
 
 // screen is one screen of the kiosk.
 type screen interface {
@@ -37,9 +38,10 @@ type screen interface {
 }
 
 // look is how the window is drawn now: its theme (the larger text, the
-// density) and its orientation. The UI owns one; layouts, keypads and
-// entry boxes keep a pointer to it, so a change of density or orientation
-// reaches them without building anything again.
+// density) and its orientation. The UI owns one and makes it the
+// application's theme; layouts, keypads and entry boxes keep a pointer to
+// it, so a change of density or orientation reaches them without building
+// anything again.
 type look struct {
 	th       touchTheme
 	portrait bool
@@ -62,17 +64,19 @@ type layoutKey struct {
 	help                            helpPage // the Help card's page over the screen
 }
 
-// shownScreen is a screen in its theme override.
+// shownScreen is a built screen and the look it was last drawn in.
 type shownScreen struct {
 	screen
-	over *container.ThemeOverride
+	styled touchTheme
 }
 
 // frame is the part of the window around the screens.
 type frame struct {
 	inner *fyne.Container // background, content, idle card
-	// chrome are the overrides of the header, the bars and the idle card.
-	chrome  []*container.ThemeOverride
+	// chrome are the header, the bars, the idle card and the Help card,
+	// last drawn in the look styled.
+	chrome  []fyne.CanvasObject
+	styled  touchTheme
 	bg      *canvas.Rectangle
 	slot    *fyne.Container // the screen's object, or a scroll around it
 	scroll  *container.Scroll
@@ -117,20 +121,19 @@ func (u *UI) buildFrame() {
 	f.slot = container.NewStack()
 	f.scroll = container.NewVScroll(nil)
 	body := container.New(&margins{look: &u.look, top: 8, bottom: 8, left: 24, right: 24}, f.slot)
-	hdr := container.NewThemeOverride(f.hdr.obj, u.look.th)
-	bars := container.NewThemeOverride(container.NewPadded(container.NewVBox(f.errBar, f.notice)), u.look.th)
+	bars := container.NewPadded(container.NewVBox(f.errBar, f.notice))
 	// The Help card covers the screen's body only: the header's language,
 	// larger-text and Help buttons stay within reach.
 	f.help = u.newHelpCard()
-	helpOver := container.NewThemeOverride(f.help.obj, u.look.th)
-	helpOver.Hide()
-	f.bodyStack = container.NewStack(body, helpOver)
-	content := container.NewBorder(hdr, bars, nil, nil, f.bodyStack)
+	helpBox := container.NewStack(f.help.obj)
+	helpBox.Hide()
+	f.bodyStack = container.NewStack(body, helpBox)
+	content := container.NewBorder(f.hdr.obj, bars, nil, nil, f.bodyStack)
 	f.overlay = u.newIdleCard()
 	f.overlay.Hide()
-	card := container.NewThemeOverride(f.overlay, u.look.th)
-	f.chrome = []*container.ThemeOverride{hdr, bars, card, helpOver}
-	f.inner = container.NewStack(f.bg, content, card)
+	f.chrome = []fyne.CanvasObject{f.hdr.obj, bars, f.overlay, helpBox}
+	f.styled = u.look.th
+	f.inner = container.NewStack(f.bg, content, f.overlay)
 	u.win.SetContent(container.New(&settled{}, f.inner))
 }
 
@@ -190,8 +193,7 @@ func (u *UI) refresh() {
 	key := u.screen()
 	s := u.screens[key]
 	if s == nil {
-		b := u.build(key)
-		s = &shownScreen{screen: b, over: container.NewThemeOverride(b.object(), u.look.th)}
+		s = &shownScreen{screen: u.build(key), styled: u.look.th}
 		u.screens[key] = s
 	}
 	u.wantPreview.Store(key == "pickup" && u.o.Camera != nil)
@@ -202,7 +204,7 @@ func (u *UI) refresh() {
 	swapped := s != u.shown
 	if swapped {
 		u.shown, u.screenKey = s, key
-		u.place(s.over, false)
+		u.place(s.object(), false)
 	}
 	lk := layoutKey{screen: key, lang: u.tr.cur, accessible: u.accessible, msg: u.frame.errBar.Visible(),
 		notice: u.frame.notice.Visible(), warned: u.warned, size: u.win.Canvas().Size(), help: u.help}
@@ -245,7 +247,7 @@ func (u *UI) fit(key layoutKey) {
 	d := u.densities[key]
 	for {
 		u.setDensity(d)
-		u.place(s.over, false)
+		u.place(s.object(), false)
 		u.restyle(s)
 		if size.Width <= 0 || size.Height <= 0 {
 			return // not shown yet: nothing to measure against
@@ -257,7 +259,7 @@ func (u *UI) fit(key layoutKey) {
 		}
 		if d >= maxDense {
 			u.densities[key] = d
-			u.place(s.over, true)
+			u.place(s.object(), true)
 			relayout(u.frame.inner)
 			return
 		}
@@ -282,23 +284,25 @@ func (u *UI) setDensity(d int) {
 	u.look.th.dense = d
 }
 
-// applyTheme sets the application's theme for the larger text. It changes
-// only when a person turns the larger text on or off, or staff sign in
-// (staff screens keep the standard look so the maintenance tools fit).
+// applyTheme turns the larger text on or off in the look. It changes only
+// when a person turns the larger text on or off, or staff sign in (staff
+// screens keep the standard look so the maintenance tools fit). The look
+// is set as the application's theme again so that Fyne drops what it drew
+// in the old colours (icons) and the fonts of themes gone.
 func (u *UI) applyTheme() {
 	acc := u.accessible && u.view.Flow != locker.FlowMaintenance
 	if u.look.th.accessible == acc {
 		return
 	}
 	u.look.th.accessible = acc
-	u.app.Settings().SetTheme(touchTheme{accessible: acc})
+	u.app.Settings().SetTheme(&u.look)
 	u.laidOut = layoutKey{} // fit again
 }
 
-// restyle applies the look to the window: the theme overrides of the
-// screen s and of the header, bars and idle card that were drawn in
-// another look, the entry boxes, and the canvas objects coloured from the
-// theme. Nothing is restyled when the look did not change.
+// restyle applies the look to the window: the screen s and the header,
+// bars and idle card when they were drawn in another look, the entry
+// boxes, and the canvas objects coloured from the theme. Nothing is
+// restyled when the look did not change.
 func (u *UI) restyle(s *shownScreen) {
 	f := &u.frame
 	th := u.look.th
@@ -309,11 +313,15 @@ func (u *UI) restyle(s *shownScreen) {
 	for _, fd := range u.allFields() {
 		fd.render()
 	}
-	for _, o := range append(f.chrome, s.over) {
-		if cur, ok := o.Theme.(touchTheme); !ok || cur != th {
-			o.Theme = th
-			o.Refresh()
+	if f.styled != th {
+		f.styled = th
+		for _, o := range f.chrome {
+			o.Refresh() // a container refreshes what it holds
 		}
+	}
+	if s.styled != th {
+		s.styled = th
+		s.object().Refresh()
 	}
 	for _, r := range u.restylers {
 		r(th)

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/color"
 	"strings"
 	"unicode"
 
@@ -132,30 +131,33 @@ func (f *field) submit() {
 	}
 }
 
-// bigText is the screen's look with a larger text size, for the keys of
-// keypads. It follows the look: a denser screen has smaller keys.
-type bigText struct {
-	look *look
-	size float32 // at scale 1
+// padKey is a key of the on-screen keypad: a button whose label is drawn
+// at the keys' larger text size (sizeNameKey), which follows the look: a
+// denser screen has smaller keys.
+type padKey struct {
+	widget.Button
 }
 
-// Color returns the look's colour.
-func (b bigText) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return b.look.th.Color(n, v)
+// newPadKey returns a keypad key.
+func newPadKey(label string, imp widget.Importance, tap func()) *padKey {
+	k := &padKey{}
+	k.Text, k.Importance, k.OnTapped = label, imp, tap
+	k.ExtendBaseWidget(k)
+	return k
 }
 
-// Font returns the look's font.
-func (b bigText) Font(s fyne.TextStyle) fyne.Resource { return b.look.th.Font(s) }
-
-// Icon returns the look's icon.
-func (b bigText) Icon(n fyne.ThemeIconName) fyne.Resource { return b.look.th.Icon(n) }
-
-// Size returns the larger text size and the look's other sizes.
-func (b bigText) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameText {
-		return b.size * b.look.scale()
+// CreateRenderer draws the button with its label at the keys' size.
+func (k *padKey) CreateRenderer() fyne.WidgetRenderer {
+	r := k.Button.CreateRenderer()
+	for _, o := range r.Objects() {
+		if t, ok := o.(*widget.RichText); ok && len(t.Segments) > 0 {
+			if seg, ok := t.Segments[0].(*widget.TextSegment); ok {
+				seg.Style.SizeName = sizeNameKey
+				t.Refresh()
+			}
+		}
 	}
-	return b.look.th.Size(n)
+	return r
 }
 
 // keys is an on-screen keypad or keyboard, built once per screen. Its keys
@@ -184,12 +186,12 @@ func (u *UI) newKeypad() *keys {
 	k := &keys{}
 	var objs []fyne.CanvasObject
 	for _, d := range "123456789" {
-		objs = append(objs, keyButton(string(d), widget.MediumImportance, u.typeInto(d)))
+		objs = append(objs, newPadKey(string(d), widget.MediumImportance, u.typeInto(d)))
 	}
-	k.ok = keyButton("", widget.HighImportance, u.submitFocus)
-	objs = append(objs, u.eraseKey(), keyButton("0", widget.MediumImportance, u.typeInto('0')), k.ok)
-	grid := container.New(&fixedGrid{look: &u.look, cols: 3, minCell: fyne.NewSize(120, 88)}, objs...)
-	k.obj = container.NewThemeOverride(grid, bigText{look: &u.look, size: 40})
+	ok := newPadKey("", widget.HighImportance, u.submitFocus)
+	k.ok = &ok.Button
+	objs = append(objs, u.eraseKey(), newPadKey("0", widget.MediumImportance, u.typeInto('0')), ok)
+	k.obj = container.New(&fixedGrid{look: &u.look, cols: 3, minCell: fyne.NewSize(120, 88)}, objs...)
 	return k
 }
 

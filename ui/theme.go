@@ -152,6 +152,10 @@ func (touchTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.Defaul
 // sizes (see fixedScale). Themes that wrap touchTheme pass it through.
 const sizeNameScale fyne.ThemeSizeName = "parcelkiosk-scale"
 
+// sizeNameKey is the text size of the keys of the on-screen keypad (see
+// padKey): larger than the rest, for thumbs.
+const sizeNameKey fyne.ThemeSizeName = "parcelkiosk-key"
+
 // fixedScale is the factor of fixed pixel sizes in th: below 1 on a screen
 // drawn denser, 1 in a theme that does not know it.
 func fixedScale(th fyne.Theme) float32 {
@@ -182,6 +186,8 @@ func (t touchTheme) Size(name fyne.ThemeSizeName) float32 {
 		return 36 * f
 	case sizeNameScale:
 		return sp
+	case sizeNameKey:
+		return 40 * sp
 	case theme.SizeNameInnerPadding:
 		return 18 * sp
 	case theme.SizeNamePadding:
@@ -203,3 +209,26 @@ func (t touchTheme) Size(name fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(name)
 }
+
+// The look is the application's theme: it answers with the theme it holds
+// now (touchTheme at the look's density and text size), so a denser screen
+// or the larger text needs no other theme. Fyne keeps a set of font faces
+// (several MB) for every theme override it meets, and a new set each time
+// an override is refreshed or drawn again after its widgets were out of
+// sight for a minute; with one application theme it keeps one set per
+// text style, as a bare window does.
+var _ fyne.Theme = (*look)(nil)
+
+// Color returns the colour of name in the look's theme.
+func (l *look) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return l.th.Color(name, v)
+}
+
+// Font returns the look's font for s.
+func (l *look) Font(s fyne.TextStyle) fyne.Resource { return l.th.Font(s) }
+
+// Icon returns the look's icon n.
+func (l *look) Icon(n fyne.ThemeIconName) fyne.Resource { return l.th.Icon(n) }
+
+// Size returns the size of name in the look's theme.
+func (l *look) Size(name fyne.ThemeSizeName) float32 { return l.th.Size(name) }

@@ -278,7 +278,7 @@ func New(app fyne.App, svc Service, o Options) (*UI, error) {
 	u.preview = canvas.NewImageFromImage(nil)
 	u.preview.FillMode = canvas.ImageFillContain
 	u.preview.SetMinSize(fyne.NewSize(240, 180))
-	app.Settings().SetTheme(touchTheme{})
+	app.Settings().SetTheme(&u.look)
 	u.win = app.NewWindow(o.Title)
 	u.win.SetPadded(false)
 	if o.Portrait {

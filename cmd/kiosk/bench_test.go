@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,11 +46,12 @@ func startXvfb(b *testing.B) string {
 	return x.Display()
 }
 
-// buildKiosk builds this command into a temporary directory.
-func buildKiosk(b *testing.B) string {
+// buildKiosk builds this command into a temporary directory, with the
+// build tags given.
+func buildKiosk(b *testing.B, tags ...string) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "kiosk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", strings.Join(tags, ","), "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
@@ -105,9 +108,22 @@ func BenchmarkColdStart(b *testing.B) {
 // bare Fyne window (testdata/barewindow: full screen, a label and a dozen
 // buttons) measured first in the same Xvfb; and the kiosk's CPU while the
 // home screen stands idle for IDLE_SECONDS (default 60) before the flows.
+//
+// With BENCH_PROFILES=DIR the kiosk is built with the benchprof tag and
+// serves net/http/pprof on loopback; heap profiles (after a GC) and the
+// runtime's memory statistics are saved into DIR after the idle minute,
+// after 100 flows and after all of them, to compare with
+// `go tool pprof -top -inuse_space -diff_base DIR/heap-100.pb.gz DIR/heap-N.pb.gz`.
 func BenchmarkFlowsRSS(b *testing.B) {
 	display := startXvfb(b)
-	bin := buildKiosk(b)
+	profDir := os.Getenv("BENCH_PROFILES")
+	var bin, pprofAddr string
+	if profDir != "" {
+		bin = buildKiosk(b, "benchprof")
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", lockertest.FreePort(b))
+	} else {
+		bin = buildKiosk(b)
+	}
 	bare := bareWindowRSS(b, display)
 	dir := b.TempDir()
 	master, slave, err := pty.Open()
@@ -124,7 +140,7 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	port := lockertest.FreePort(b)
 	cmd := exec.Command(bin, "--demo", "--config", cfgPath, "--data", filepath.Join(dir, "data"),
 		"--windowed", "--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms", "--layout-map", layoutPath)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "KIOSK_PPROF="+pprofAddr)
 	logs, err := os.Create(filepath.Join(dir, "kiosk.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -242,6 +258,14 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	cpu0 := cpuOf(b, cmd.Process.Pid)
 	time.Sleep(idle)
 	idleCPU := (cpuOf(b, cmd.Process.Pid) - cpu0).Seconds() / idle.Seconds() * 100
+	profile := func(name string) {
+		if profDir != "" {
+			saveProfile(b, pprofAddr, "heap?gc=1", filepath.Join(profDir, "heap-"+name+".pb.gz"))
+			saveProfile(b, pprofAddr, "heap?debug=1", filepath.Join(profDir, "heap-"+name+".txt"))
+			saveProfile(b, pprofAddr, "goroutine?debug=1", filepath.Join(profDir, "goroutine-"+name+".txt"))
+		}
+	}
+	profile("idle")
 
 	n := max(b.N, 100)
 	b.ResetTimer()
@@ -250,6 +274,7 @@ func BenchmarkFlowsRSS(b *testing.B) {
 		flow(i)
 		if i == 99 {
 			rss100 = rssOf(b, cmd.Process.Pid)
+			profile("100")
 		}
 		if (i+1)%100 == 0 { // progress, for a run stopped early
 			fmt.Printf("after %d flows: rss %.1f MB (bare window %.1f MB)\n", i+1, float64(rssOf(b, cmd.Process.Pid))/(1<<20), float64(bare)/(1<<20))
@@ -257,6 +282,7 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	}
 	b.StopTimer()
 	rssN := rssOf(b, cmd.Process.Pid)
+	profile(strconv.Itoa(n))
 	mb := func(v uint64) float64 { return float64(v) / (1 << 20) }
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(n), "ms/flow")
 	b.ReportMetric(float64(n), "flows")
@@ -268,10 +294,28 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	b.ReportMetric(idleCPU, "idle-cpu-%")
 }
 
+// saveProfile fetches /debug/pprof/what from the kiosk's pprof server at
+// addr into file.
+func saveProfile(b *testing.B, addr, what, file string) {
+	b.Helper()
+	resp, err := http.Get("http://" + addr + "/debug/pprof/" + what)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(file, raw, 0o644)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
 // waitWindow waits for the kiosk's window and returns its X window id.
 func waitWindow(b *testing.B, display string) string {
 	b.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Parcel locker$")
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
@@ -281,7 +325,7 @@ func waitWindow(b *testing.B, display string) string {
 			}
 		}
 		if time.Now().After(deadline) {
-			b.Fatal("no window within 30s")
+			b.Fatal("no window within 60s")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

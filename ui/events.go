@@ -24,6 +24,7 @@ func (u *UI) hookKeys() {
 		u.touch()
 		if u.o.Keys != nil {
 			u.typeAll(u.o.Keys.Key(r, u.o.Clock.Now()))
+			u.keyHeld()
 			return
 		}
 		u.personKey(r)
@@ -35,6 +36,7 @@ func (u *UI) hookKeys() {
 			if u.o.Keys != nil {
 				typed, scan := u.o.Keys.Enter(u.o.Clock.Now())
 				u.typeAll(typed)
+				u.keyHeld()
 				if scan {
 					return // the scanner's Enter: the Scan arrives through HandleScan
 				}
@@ -53,6 +55,14 @@ func (u *UI) hookKeys() {
 	if dc, ok := c.(desktop.Canvas); ok {
 		// A key held down counts as activity even before it types.
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { u.touch() })
+	}
+}
+
+// keyHeld tells Run that the KeySink may hold keys to flush.
+func (u *UI) keyHeld() {
+	select {
+	case u.keyed <- struct{}{}:
+	default: // Run has been told already
 	}
 }
 

@@ -200,6 +200,9 @@ type UI struct {
 	ctx   context.Context
 	// wantPreview is set while the pickup screen (with the camera) shows.
 	wantPreview atomic.Bool
+	// keyed tells Run that the KeySink was handed a key: Run calls Flush
+	// only while keys may be held, not all day on an idle screen.
+	keyed chan struct{}
 
 	// Everything below is touched only on the UI goroutine.
 	view       locker.View
@@ -273,7 +276,7 @@ func New(app fyne.App, svc Service, o Options) (*UI, error) {
 	}
 	registerWithFyne(tr.cur)
 	u := &UI{app: app, svc: svc, o: o, tr: tr, log: o.Logger, ctx: context.Background(),
-		screens: map[string]*shownScreen{}, densities: map[layoutKey]int{}, routes: scanTable()}
+		screens: map[string]*shownScreen{}, densities: map[layoutKey]int{}, routes: scanTable(), keyed: make(chan struct{}, 1)}
 	u.async = func(f func()) { go f() }
 	u.preview = canvas.NewImageFromImage(nil)
 	u.preview.FillMode = canvas.ImageFillContain
@@ -332,12 +335,16 @@ func (u *UI) Run(ctx context.Context) error {
 	fyne.Do(func() { u.setView(v) })
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	// Held keys are flushed every 50 ms from the first key until a second
+	// passes without one (a scan's keys come milliseconds apart).
 	var flush <-chan time.Time
-	if u.o.Keys != nil {
-		ft := time.NewTicker(50 * time.Millisecond)
-		defer ft.Stop()
-		flush = ft.C
-	}
+	var flushT *time.Ticker
+	var lastKey time.Time
+	defer func() {
+		if flushT != nil {
+			flushT.Stop()
+		}
+	}()
 	var frames <-chan time.Time
 	if u.o.Camera != nil {
 		ft := time.NewTicker(200 * time.Millisecond)
@@ -351,9 +358,19 @@ func (u *UI) Run(ctx context.Context) error {
 		case <-tick.C:
 			now := u.o.Clock.Now()
 			fyne.Do(func() { u.tick(now) })
+		case <-u.keyed:
+			lastKey = time.Now()
+			if flushT == nil {
+				flushT = time.NewTicker(50 * time.Millisecond)
+				flush = flushT.C
+			}
 		case <-flush:
 			now := u.o.Clock.Now()
 			fyne.Do(func() { u.flushKeys(now) })
+			if time.Since(lastKey) > time.Second {
+				flushT.Stop()
+				flushT, flush = nil, nil
+			}
 		case <-frames:
 			if !u.wantPreview.Load() {
 				continue

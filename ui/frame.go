@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -68,6 +69,9 @@ type layoutKey struct {
 type shownScreen struct {
 	screen
 	styled touchTheme
+	// restylers are the screen's (see UI.restylers), run when the screen
+	// is drawn in another look.
+	restylers []func(fyne.Theme)
 }
 
 // frame is the part of the window around the screens.
@@ -193,7 +197,14 @@ func (u *UI) refresh() {
 	key := u.screen()
 	s := u.screens[key]
 	if s == nil {
+		// The restylers the screen adds while it is built are its own.
+		n := len(u.restylers)
 		s = &shownScreen{screen: u.build(key), styled: u.look.th}
+		s.restylers = slices.Clone(u.restylers[n:])
+		u.restylers = u.restylers[:n]
+		for _, r := range s.restylers {
+			r(&u.look)
+		}
 		u.screens[key] = s
 	}
 	u.wantPreview.Store(key == "pickup" && u.o.Camera != nil)
@@ -316,12 +327,15 @@ func (u *UI) restyle(s *shownScreen) {
 	if f.styled != th {
 		f.styled = th
 		for _, o := range f.chrome {
-			o.Refresh() // a container refreshes what it holds
+			restyleTree(o)
 		}
 	}
 	if s.styled != th {
 		s.styled = th
-		s.object().Refresh()
+		restyleTree(s.object())
+		for _, r := range s.restylers {
+			r(th)
+		}
 	}
 	for _, r := range u.restylers {
 		r(th)
@@ -381,6 +395,26 @@ func (u *UI) countdowns() {
 			msg = u.tr.T("pickup.locked_today")
 		}
 		_ = u.frame.lockLeft.Set(msg)
+	}
+}
+
+// restyleTree refreshes the widgets under o, hidden ones too, so that they
+// take the look's sizes and colours; relayout then lays them out once.
+// Containers are not refreshed: a container's Refresh lays out what it
+// holds at every level of the tree, and each new size of an SVG image
+// draws it again.
+func restyleTree(o fyne.CanvasObject) {
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, ch := range c.Objects {
+			restyleTree(ch)
+		}
+	case *container.Scroll:
+		if c.Content != nil {
+			restyleTree(c.Content)
+		}
+	case fyne.Widget:
+		c.Refresh()
 	}
 }
 

@@ -239,8 +239,8 @@ type UI struct {
 	shown     *shownScreen
 	screenKey string
 	// restylers colour canvas objects from the look's theme and refresh
-	// the rows of lists, which a theme override's refresh does not reach
-	// (see restyle).
+	// the rows of lists, which a container's refresh does not reach (see
+	// restyle). Those a screen adds while it is built move to the screen.
 	restylers []func(fyne.Theme)
 	dense     int               // the density the screen is drawn at (see fit)
 	densities map[layoutKey]int // the density found for each layout

@@ -5,6 +5,9 @@ GO       ?= go
 BIN      := bin
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
+# TAGS: no_emoji leaves out Fyne's colour emoji font, which Fyne would
+# parse (about 4 MB of memory) for every text style (docs/BENCHMARKS.md).
+TAGS     ?= no_emoji
 FUZZTIME ?= 20s
 
 # ARCH is the architecture `make package` builds the .deb for: this
@@ -32,10 +35,10 @@ deps:
 	bash packaging/deps.sh
 
 build: deps
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+	$(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 demo: build
-	FYNE_CACHE=10s $(BIN)/kiosk --demo
+	$(BIN)/kiosk --demo
 
 # The tests also build and run (under qemu-user) the arm64 .deb.
 test:
@@ -57,7 +60,7 @@ fuzz:
 # into $(BIN)/$(ARCH)/. nfpm itself runs on this machine (GOARCH=$(HOSTARCH)).
 package:
 	bash packaging/deps.sh $(ARCH)
-	$(CROSS) $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/$(ARCH)/ ./cmd/...
+	$(CROSS) $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN)/$(ARCH)/ ./cmd/...
 	PKG_ARCH=$(ARCH) PKG_BINDIR=$(BIN)/$(ARCH) GOOS= GOARCH=$(HOSTARCH) \
 		$(GO) tool nfpm package -f packaging/nfpm.yaml -p deb -t $(BIN)/
 

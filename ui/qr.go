@@ -7,7 +7,8 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// qrImage encodes text as a QR code image of about px pixels.
+// qrImage encodes text as a QR code image of about px pixels, at least
+// one a module.
 func qrImage(text string, px int) (image.Image, error) {
 	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {

@@ -408,7 +408,10 @@ func (q *qrView) set(text string) {
 		return
 	}
 	q.text = text
-	img, err := qrImage(text, 512)
+	// One pixel a module: the image is drawn scaled up without smoothing
+	// (ImageScalePixels), so a new code costs a texture of a few KB rather
+	// than a 512 px one.
+	img, err := qrImage(text, 1)
 	if err != nil {
 		grey := image.NewRGBA(image.Rect(0, 0, 1, 1))
 		grey.Set(0, 0, colGrey)

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
@@ -22,6 +23,13 @@ import (
 var version = "dev"
 
 func main() {
+	// The kiosk's heap is small and mostly long-lived (fonts, the screens,
+	// the service's state): a collection at half the default growth keeps
+	// its resident memory nearer the live heap on 1 GB boards, for little
+	// CPU at a kiosk's allocation rate. GOGC in the environment overrides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// Whatever hangs, the kiosk is gone within shutdownTimeout of the
 	// signal (systemd would otherwise wait, then kill it anyway).

@@ -257,6 +257,7 @@ func (k *kiosk) run(parent context.Context) error {
 			return err
 		}
 		k.goRun("ui", u.Run)
+		k.goRun("heap trim", trimHeaps)
 		k.routeScans(u, srcs)
 	}
 	n := newNotifier()

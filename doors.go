@@ -224,7 +224,7 @@ func (s *Service) onOpenedLocked(id string) func() error {
 // item is what the item sensor saw as the door closed (sensor.go).
 func (s *Service) onClosedLocked(ch *Change, id string, item ItemState) (func() error, error) {
 	if returnJob(s.sess.job) {
-		return s.onReturnClosedLocked(ch, id)
+		return s.onReturnClosedLocked(ch, id, item)
 	}
 	if s.sess.door != id || s.sess.step != StepDoorOpen {
 		return nil, nil

@@ -74,13 +74,18 @@ func (s *Service) onReturnOpenedLocked(id string) func() error {
 }
 
 // onReturnClosedLocked is onClosedLocked for the returns' door jobs: it
-// adds to ch what the door closing commits and returns the flow move.
-func (s *Service) onReturnClosedLocked(ch *Change, id string) (func() error, error) {
+// adds to ch what the door closing commits and returns the flow move. item
+// is what the item sensor saw as the door closed: a drop-off door closed
+// with nothing seen is not committed (askReturnInsideIn).
+func (s *Service) onReturnClosedLocked(ch *Change, id string, item ItemState) (func() error, error) {
 	now := s.clock.Now()
 	switch s.sess.job {
 	case jobReturnDeposit:
 		if s.sess.door != id || s.sess.step != StepDoorOpen {
 			return nil, nil
+		}
+		if s.seenEmptyLocked(item) {
+			return s.askReturnInsideIn(ch, id), nil
 		}
 		r := s.sess.rt.ret
 		r.Status = ReturnDeposited

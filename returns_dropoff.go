@@ -232,8 +232,11 @@ func (s *Service) cancelReturnLocked(ctx context.Context) error {
 const InterruptedReturnReason = "interrupted return drop-off: check contents"
 
 // recoverReturnsLocked settles drop-offs a restart interrupted: the item
-// sensor seeing the parcel commits it (return.deposited); otherwise the
-// door is flagged for staff, the return staying recorded in it.
+// sensor seeing the parcel commits it (return.deposited); with
+// Options.ItemSensors, a door seen closed and empty is freed and the
+// return expected again (recoverEmptyReturnIn); otherwise the door is
+// flagged for staff, the return staying recorded in it. It runs before
+// recoverLocked, which sets the doors still holding something occupied.
 func (s *Service) recoverReturnsLocked(ch *Change) error {
 	now := s.clock.Now()
 	for _, id := range slices.Sorted(maps.Keys(s.ret.inLocker)) {
@@ -243,6 +246,9 @@ func (s *Service) recoverReturnsLocked(ch *Change) error {
 		}
 		c, ok := s.compIn(ch, r.CompartmentID)
 		if !ok {
+			continue
+		}
+		if s.recoverEmptyReturnIn(ch, r, c) {
 			continue
 		}
 		if st := s.bus.State(c.Addr); st.Online && st.Item == ItemPresent {
@@ -266,4 +272,40 @@ func (s *Service) recoverReturnsLocked(ch *Change) error {
 		}
 	}
 	return nil
+}
+
+// askReturnInsideIn adds to ch the audit row of a return's drop-off door
+// closed with nothing seen inside door id and returns the flow move: the
+// resident is asked (StepCheckInside), the door staying reserved and the
+// return depositing. Nothing is committed for the return.
+func (s *Service) askReturnInsideIn(ch *Change, id string) func() error {
+	r := s.sess.rt.ret
+	s.addAudit(ch, "resident", "return.not_seen", r.ID,
+		fmt.Sprintf("code=%s door %s closed with its item sensor seeing nothing", r.Code, id))
+	return func() error {
+		s.sess.step = StepCheckInside
+		s.sess.lastAction = s.clock.Now()
+		s.sess.notice = Notice{}
+		return nil
+	}
+}
+
+// recoverEmptyReturnIn settles, at start, an interrupted drop-off r in c
+// whose door the sensors see closed and empty (e.g. the power failed at
+// StepCheckInside): the return is expected again (its code works again)
+// and the door freed. It reports whether it did.
+func (s *Service) recoverEmptyReturnIn(ch *Change, r Return, c Compartment) bool {
+	st := s.bus.State(c.Addr)
+	if !s.o.ItemSensors || !st.Online || st.Door != DoorClosed || st.Item != ItemEmpty ||
+		len(s.parcelsIn(ch, c.ID)) > 0 || s.returnsIn(ch, c.ID) > 1 {
+		return false
+	}
+	r.Status, r.CompartmentID = ReturnExpected, ""
+	putReturn(ch, r)
+	s.addAudit(ch, "system", "return.cancel", r.ID, "drop-off not finished: door "+c.ID+" closed empty at restart")
+	if c.Status == StatusReserved || c.Status == StatusOccupied ||
+		(c.Status == StatusFaulty && (c.Reason == InterruptedReturnReason || c.Reason == DoorTimeoutReason)) {
+		_, _ = s.setStatusIn(ch, c.ID, StatusAvailable, "", "system") // c exists: no error
+	}
+	return true
 }

@@ -18,7 +18,10 @@ const (
 	// StepCheckInside: deposit: the door closed but its item sensor saw
 	// nothing inside. The parcel is still only reserved (depositing): the
 	// courier opens the door again (OpenAgain) or cancels the parcel
-	// (CancelParcel).
+	// (CancelParcel). The same step of FlowReturn is a return's drop-off
+	// door closed with nothing seen: the return stays depositing in its
+	// door; the resident opens it again (OpenAgain) or cancels (Cancel:
+	// the door is freed and the return code works again).
 	StepCheckInside Step = "check_inside"
 	// StepLeftInside: pickup: the door closed with its item sensor still
 	// seeing something. The parcels behind it stay deposited and their
@@ -88,8 +91,8 @@ func (s *Service) leftInsideIn(ch *Change, id string) func() error {
 }
 
 // OpenAgain unlocks the door the item sensor questioned once more: at
-// StepCheckInside for the courier to put the parcel in, at StepLeftInside
-// for the recipient to take what is left.
+// StepCheckInside for the courier (or, for a return, the resident) to put
+// the parcel in, at StepLeftInside for the recipient to take what is left.
 func (s *Service) OpenAgain(ctx context.Context) error {
 	return s.run(ctx, func() error {
 		id := s.sess.door
@@ -98,6 +101,7 @@ func (s *Service) OpenAgain(ctx context.Context) error {
 		case !ok:
 			return fmt.Errorf("%w: no door to open again", ErrBadState)
 		case s.sess.flow == FlowDeposit && s.sess.step == StepCheckInside && s.sess.job == jobDeposit:
+		case s.sess.flow == FlowReturn && s.sess.step == StepCheckInside && s.sess.job == jobReturnDeposit:
 		case s.sess.flow == FlowPickup && s.sess.step == StepLeftInside && s.sess.job == jobPickup:
 		default:
 			return fmt.Errorf("%w: no door to open again", ErrBadState)

@@ -113,10 +113,10 @@ func (s *Service) startLocked(ctx context.Context, snap *Snapshot) error {
 		}
 	}
 
-	if err := s.recoverLocked(ch); err != nil {
+	if err := s.recoverReturnsLocked(ch); err != nil {
 		return err
 	}
-	if err := s.recoverReturnsLocked(ch); err != nil {
+	if err := s.recoverLocked(ch); err != nil {
 		return err
 	}
 	s.addEvent(ch, EvtKioskStarted, map[string]any{"version": s.o.Version, "compartments": len(comps)})

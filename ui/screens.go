@@ -74,7 +74,7 @@ func (u *UI) build(key string) screen {
 		return u.newDoorScreen(key)
 	case "deposit.done":
 		return u.newDepositedScreen()
-	case "deposit.check", "deposit.share", "deposit.full", "pickup.inside":
+	case "deposit.check", "deposit.share", "deposit.full", "pickup.inside", "return.check":
 		return u.newAskScreen(key)
 	case "pickup.done":
 		return u.newPickupDoneScreen()

@@ -21,6 +21,7 @@ import (
 //	pickup.inside  the door closed with something still inside: Open again, Leave it here
 //	deposit.share  the bank is full; the recipient's door: It fits, It doesn't fit, Cancel
 //	deposit.full   the parcel is refused: Next parcel, Finish
+//	return.check   a return's drop-off door closed but its sensor sees nothing: Open again, Cancel
 
 // askScreenKey names the screen of the steps of this file, or "".
 func askScreenKey(v locker.View) string {
@@ -33,6 +34,8 @@ func askScreenKey(v locker.View) string {
 		return "deposit.full"
 	case v.Flow == locker.FlowPickup && v.Step == locker.StepLeftInside:
 		return "pickup.inside"
+	case v.Flow == locker.FlowReturn && v.Step == locker.StepCheckInside:
+		return "return.check"
 	}
 	return ""
 }
@@ -69,6 +72,11 @@ func (u *UI) newAskScreen(key string) *askScreen {
 		s.answers = []*answer{
 			{label: "btn.open_again", imp: widget.HighImportance, act: svc.OpenAgain},
 			{label: "btn.cancel_parcel", imp: widget.DangerImportance, act: svc.CancelParcel},
+		}
+	case "return.check": // Cancel frees the door; the return code works again
+		s.answers = []*answer{
+			{label: "btn.open_again", imp: widget.HighImportance, act: svc.OpenAgain},
+			{label: "btn.cancel", imp: widget.DangerImportance, act: svc.Cancel},
 		}
 	case "pickup.inside":
 		s.answers = []*answer{
@@ -167,6 +175,7 @@ func (s *askScreen) update() {
 		"pickup.inside": {"inside.title", "inside.body"},
 		"deposit.share": {"share.title", "share.body"},
 		"deposit.full":  {"full.title", "full.body"},
+		"return.check":  {"check.title", "return.check_body"},
 	}[s.key]
 	setText(s.title, u.tr.T(ids[0], data))
 	setText(s.body, u.tr.T(ids[1], data))

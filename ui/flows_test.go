@@ -40,8 +40,8 @@ func TestScanOnHomeStartsTheRightFlow(t *testing.T) {
 	}{
 		{"courier badge", Scan{Text: "BADGE-UPS-7", Kind: ScanBadge}, "CourierSignIn(BADGE-UPS-7)", "deposit.scan", "Scan the parcel"},
 		{"wrong QR", Scan{Text: "PKQ1.nope", Kind: ScanPickupQR}, "PickupWithQR", "home", "That code is not right"},
-		{"parcel before badge", Scan{Text: "1Z999", Kind: ScanParcel}, "", "home", "scan your badge first"},
-		{"unknown code", Scan{Text: "hello", Kind: ScanUnknown}, "", "home", "not recognised"},
+		{"parcel before badge", Scan{Text: "1Z999", Kind: ScanParcel}, "ReturnLabelScan(1Z999)", "home", "scan your badge first"},
+		{"unknown code", Scan{Text: "hello", Kind: ScanUnknown}, "ReturnLabelScan(hello)", "home", "not recognised"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

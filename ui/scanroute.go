@@ -24,6 +24,12 @@ const (
 	actParcel
 	// actRecord only records the scan for the diagnostics' scanner test.
 	actRecord
+	// actReturnCode takes the code as the return code (ReturnCode): the
+	// return code screen.
+	actReturnCode
+	// actReturnLabel starts the drop-off of a pre-advised return label
+	// (ReturnLabelScan); a code that is not one shows the route's message.
+	actReturnLabel
 )
 
 // scanRoute is what one screen does with one kind of scan. doc says it
@@ -83,8 +89,17 @@ func scanTable() map[string]scanRow {
 	pickupBusy := scanRoute{act: actSay, msg: "scan.busy_pickup", doc: "says a pickup is in progress; changes nothing"}
 	record := scanRoute{act: actRecord, doc: "lists it in Diagnostics (the scanner test); changes nothing"}
 	notPickup := scanRoute{act: actSay, msg: "scan.not_pickup", doc: "says it is not a pickup code"}
+	// The returns (screens_returns.go, screens_sensor.go).
+	home := idle
+	home.parcel = scanRoute{act: actReturnLabel, msg: "err.signin_first", doc: "a pre-advised return label starts its drop-off; any other says to scan the badge first"}
+	home.unknown = scanRoute{act: actReturnLabel, msg: "err.unknown_code", doc: "a pre-advised return label starts its drop-off; any other says the code is not recognised"}
+	returnBusy := scanRoute{act: actSay, msg: "scan.busy_return", doc: "says a parcel is being dropped off, to scan again in a moment; changes nothing"}
+	returnCode := scanRoute{act: actReturnCode, doc: "takes it as the return code (a wrong one counts like a typed one)"}
+	pressDone := scanRoute{act: actSay, msg: "scan.press_done", doc: "says to tap Done first; changes nothing"}
+	collectBusy := scanRoute{act: actSay, msg: "scan.busy_collect", doc: "says a courier is collecting parcels, to scan again in a moment; changes nothing"}
+	answerReturn := scanRoute{act: actSay, msg: "scan.answer_first_return", doc: "says to open the door again or cancel first; changes nothing"}
 	return map[string]scanRow{
-		"home":    idle,
+		"home":    home,
 		"courier": {qr: pickup, badge: signIn, parcel: signInFirst, unknown: scanRoute{act: actSignIn, doc: "signs in with it (a badge without the badge prefix)"}},
 		"pickup":  {qr: pickup, badge: signIn, parcel: notPickup, unknown: notPickup},
 		"staff":   idle,
@@ -106,6 +121,13 @@ func scanTable() map[string]scanRow {
 		"deposit.share": choosing,
 		"deposit.full":  between,
 		"pickup.inside": {qr: pickupBusy, badge: pickupBusy, parcel: pickupBusy, unknown: pickupBusy},
+
+		// The returns.
+		"return.code":  {qr: scanRoute{act: actSay, msg: "scan.return_not_pickup", doc: "says it is a pickup code: Cancel, then Pick up; changes nothing"}, badge: returnBusy, parcel: returnCode, unknown: returnCode},
+		"return.door":  {qr: returnBusy, badge: returnBusy, parcel: closeFirst, unknown: closeFirst},
+		"return.check": {qr: returnBusy, badge: returnBusy, parcel: answerReturn, unknown: answerReturn},
+		"return.done":  {qr: pressDone, badge: pressDone, parcel: pressDone, unknown: pressDone},
+		"collect.door": {qr: collectBusy, badge: collectBusy, parcel: closeFirst, unknown: closeFirst},
 
 		"maint.menu": {qr: record, badge: record, parcel: record, unknown: record},
 		"maint.door": {qr: record, badge: record, parcel: record, unknown: record},
@@ -143,9 +165,6 @@ func (u *UI) onScan(s Scan) {
 		u.scans = u.scans[len(u.scans)-10:]
 	}
 	u.touch()
-	if u.onReturnScan(s) { // the return code screen; a pre-advised return label at home (screens_returns.go)
-		return
-	}
 	r := u.routeScan(s.Kind)
 	if r.act != actSay && r.act != actRecord && u.help != helpClosed {
 		u.help = helpClosed // the scan acts on the screen under the Help card: show it
@@ -162,6 +181,10 @@ func (u *UI) onScan(s Scan) {
 			carrier = u.view.Courier.Carrier
 		}
 		u.call(func(ctx context.Context) error { return u.svc.ScanParcel(ctx, s.Text, carrier) })
+	case actReturnCode:
+		u.returnCall(func(ctx context.Context, rs ReturnService) error { return rs.ReturnCode(ctx, s.Text) })
+	case actReturnLabel:
+		u.returnLabel(s.Text, r.msg)
 	case actPickup:
 		u.receipt = nil
 		if u.view.Flow == locker.FlowIdle && u.local != localHome {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -49,7 +50,7 @@ func screenDrivers() map[string]func(h *harness, qr string) {
 		signInStaff(h, "246800", h.totp())
 		h.wantScreen("maint.menu")
 	}
-	return map[string]func(h *harness, qr string){
+	drivers := map[string]func(h *harness, qr string){
 		"home":    func(*harness, string) {},
 		"courier": func(h *harness, _ string) { h.tap("Drop off") },
 		"pickup":  func(h *harness, _ string) { h.tap("Pick up") },
@@ -90,6 +91,8 @@ func screenDrivers() map[string]func(h *harness, qr string) {
 			h.wantScreen("maint.door")
 		},
 	}
+	maps.Copy(drivers, returnScreenDrivers()) // returns_scan_test.go
+	return drivers
 }
 
 // TestScanTableListsEveryScreen: the routing table has a row for every
@@ -210,6 +213,18 @@ func TestScanRoutesOnEveryScreen(t *testing.T) {
 					if v := h.u.view; v.Parcel.Barcode != text || v.VisitID != before.VisitID {
 						t.Fatalf("parcel %q in visit %s, want %s in the same visit", v.Parcel.Barcode, v.VisitID, text)
 					}
+				case actReturnCode:
+					if newCalls != "ReturnCode("+text+")" {
+						t.Fatalf("calls %q, want ReturnCode(%s)", newCalls, text)
+					}
+					h.wantScreen("return.code")
+					h.wantText(h.u.tr.T("err.wrong_code")) // no return has this code
+				case actReturnLabel:
+					if newCalls != "ReturnLabelScan("+text+")" {
+						t.Fatalf("calls %q, want ReturnLabelScan(%s)", newCalls, text)
+					}
+					h.wantScreen(screen) // no return has this label
+					h.wantText(h.u.tr.T(route.msg))
 				default:
 					t.Fatalf("unknown act %d", route.act)
 				}

@@ -86,39 +86,27 @@ func (u *UI) makeReturnFields() {
 	}
 }
 
-// onReturnScan takes a scan meant for the returns and reports whether it
-// did: on the return code screen any code, at the home screen a parcel
-// label that may be a pre-advised return (otherwise the home screen's
-// usual message).
-func (u *UI) onReturnScan(s Scan) bool {
+// returnLabel starts the drop-off of the pre-advised return whose label
+// barcode is text (the home screen's scan route); a code that is not one,
+// or a kiosk without the returns, shows the message fallback.
+func (u *UI) returnLabel(text, fallback string) {
 	rs, ok := u.returnSvc()
 	if !ok {
-		return false
+		u.msg = message{id: fallback}
+		u.refresh()
+		return
 	}
-	v := u.view
-	switch {
-	case v.Flow == locker.FlowReturn && v.Step == locker.StepReturnCode:
-		u.call(func(ctx context.Context) error { return rs.ReturnCode(ctx, s.Text) })
-		return true
-	case v.Flow == locker.FlowIdle && u.local == localHome && (s.Kind == ScanParcel || s.Kind == ScanUnknown):
-		fallback := "err.unknown_code"
-		if s.Kind == ScanParcel {
-			fallback = "err.signin_first"
+	u.call(func(ctx context.Context) error {
+		err := rs.ReturnLabelScan(ctx, text)
+		if errors.Is(err, locker.ErrNotFound) {
+			fyne.Do(func() {
+				u.msg = message{id: fallback}
+				u.refresh()
+			})
+			return nil
 		}
-		u.call(func(ctx context.Context) error {
-			err := rs.ReturnLabelScan(ctx, s.Text)
-			if errors.Is(err, locker.ErrNotFound) {
-				fyne.Do(func() {
-					u.msg = message{id: fallback}
-					u.refresh()
-				})
-				return nil
-			}
-			return err
-		})
-		return true
-	}
-	return false
+		return err
+	})
 }
 
 // newReturnButton is the home screen's "Send or return" button.

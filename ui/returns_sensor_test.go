@@ -25,7 +25,8 @@ func toReturnCheck(h *harness, code string) locker.Compartment {
 // TestReturnClosedEmptyAsksOnScreen: the return door closed with the item
 // sensor seeing nothing asks "Is the parcel inside?" on the deposit's
 // question screen; Open again unlocks the same door and the parcel seen
-// commits it; Cancel frees the door and the code works again.
+// commits it; Cancel frees the door and the code works again. With
+// UI_SCREENSHOTS=DIR the question is written as DIR/57-*.png.
 func TestReturnClosedEmptyAsksOnScreen(t *testing.T) {
 	h := newSensorHarness(t, Options{})
 	svc := h.w.svc.Service
@@ -37,6 +38,7 @@ func TestReturnClosedEmptyAsksOnScreen(t *testing.T) {
 	door := toReturnCheck(h, "RT1234")
 	h.wantText("Is the parcel inside?")
 	h.wantText("Door " + door.ID + " closed")
+	h.shot("57-return-check-inside-landscape")
 	if n := h.w.count(locker.EvtReturnDeposited); n != 0 {
 		t.Fatalf("%d return.deposited for a door closed empty", n)
 	}

@@ -277,7 +277,27 @@ func (d *trialDay) depositSearch(badge string, p dayPlan) {
 	h.scan(p.barcode)
 	time.Sleep(time.Second)
 	h.typeText(p.unit)
-	// The resident shows once the search for the unit has run.
+	// The resident shows once the search for the unit has run. The list
+	// narrows as each character's search comes back (a tile may move or
+	// hide under the pointer), so tap only once it shows the unit's one
+	// resident alone.
+	if !waitFor(20*time.Second, func() bool {
+		m, ok := h.layout()
+		if !ok || m.Screen != "deposit.recipient" {
+			return false
+		}
+		var shown []string
+		for _, it := range m.Items {
+			if strings.HasPrefix(it.Label, "recipient:") {
+				shown = append(shown, it.Label)
+			}
+		}
+		return len(shown) == 1 && shown[0] == "recipient:"+p.recipient
+	}) {
+		m, _ := h.layout()
+		h.shot("search-" + p.unit)
+		h.t.Fatalf("the search for unit %s did not narrow to %s; the kiosk shows %q with %v", p.unit, p.recipient, m.Screen, labels(m))
+	}
 	h.pressFor("deposit.recipient", "recipient:"+p.recipient, h.onScreen("deposit.size"))
 	h.shot("size-for-" + p.unit)
 	h.pressFor("deposit.size", "size:S", func() bool { return h.unlockCount() > before })

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -160,7 +161,8 @@ func (u *UI) finish(ctx context.Context) error {
 
 // doorScreen is "door A7 is open": the heading, the instruction, the bank
 // with the door drawn out, and the ways out of trouble. The deposit, the
-// pickup and staff each have one.
+// pickup, staff, the return drop-off and the courier's collection each
+// have one.
 type doorScreen struct {
 	u                 *UI
 	key               string
@@ -175,8 +177,15 @@ func (u *UI) newDoorScreen(key string) *doorScreen {
 	s := &doorScreen{u: u, key: key, title: heading(""), instr: subheading(""), bank: newBankMap(nil, "", nil)}
 	s.didntOpen = u.act(widget.MediumImportance, u.svc.DoorDidntOpen)
 	var buttons fyne.CanvasObject = container.NewHBox(s.didntOpen)
-	if key == "deposit.door" {
+	switch key {
+	case "deposit.door":
 		s.doesntFit = u.act(widget.WarningImportance, u.svc.DoesntFit)
+	case "return.door":
+		s.doesntFit = u.button(widget.WarningImportance, func() {
+			u.returnCall(func(ctx context.Context, rs ReturnService) error { return rs.ReturnDoesntFit(ctx) })
+		})
+	}
+	if s.doesntFit != nil {
 		s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
 		buttons = container.NewGridWithColumns(3, s.doesntFit, s.didntOpen, s.cancel)
 	}
@@ -190,9 +199,20 @@ func (s *doorScreen) object() fyne.CanvasObject { return s.obj }
 func (s *doorScreen) update() {
 	u, v := s.u, s.u.view
 	id := v.Compartment.ID
-	if v.Step == locker.StepUnlocking {
+	var open []string // the courier's collection may open all its doors at once
+	if s.key == "collect.door" {
+		for _, it := range v.Pickup {
+			if it.State == locker.PickupUnlocking || it.State == locker.PickupOpen {
+				open = append(open, it.CompartmentID)
+			}
+		}
+	}
+	switch {
+	case len(open) > 1:
+		setText(s.title, u.tr.T("collect.doors_open", map[string]any{"Doors": strings.Join(open, ", ")}))
+	case v.Step == locker.StepUnlocking:
 		setText(s.title, u.tr.T("door.opening", map[string]any{"Door": id}))
-	} else {
+	default:
 		setText(s.title, u.tr.T("door.open", map[string]any{"Door": id}))
 	}
 	setText(s.instr, s.instruction())
@@ -228,6 +248,20 @@ func (s *doorScreen) instruction() string {
 			return u.tr.T("door.retrieve", map[string]any{"Count": n})
 		}
 		return u.tr.T("door.staff_close")
+	case "collect.door":
+		instr := u.tr.T("collect.take_out")
+		if n := len(v.Pickup); n > 1 {
+			done := 0
+			for _, p := range v.Pickup {
+				if p.State == locker.PickupDone || p.State == locker.PickupFailed {
+					done++
+				}
+			}
+			instr += "\n" + u.tr.T("pickup.queue", map[string]any{"Done": min(done+1, n), "Total": n})
+		}
+		return instr
+	case "return.door":
+		return u.tr.T("return.put_in")
 	}
 	return u.tr.T("door.put_in")
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"image/color"
 	"maps"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -70,7 +69,7 @@ func (u *UI) buildReturnScreen(key string) screen {
 	case "return.code":
 		return u.newReturnCodeScreen()
 	case "return.door", "collect.door":
-		return u.newReturnDoorScreen(key)
+		return u.newDoorScreen(key)
 	case "return.done":
 		return u.newReturnDoneScreen()
 	}
@@ -153,76 +152,6 @@ func (s *returnCodeScreen) update() {
 	setButton(s.kb.ok, u.tr.T("btn.ok"), widget.HighImportance, true)
 	setButton(s.kb.space, u.tr.T("btn.space"), widget.MediumImportance, true)
 	setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
-}
-
-// returnDoorScreen is the open door of a drop-off ("return.door") or of
-// the courier's collection ("collect.door").
-type returnDoorScreen struct {
-	u                 *UI
-	key               string
-	obj               fyne.CanvasObject
-	title, instr      *widget.Label
-	bank              *bankMap
-	doesntFit, cancel *widget.Button
-	didntOpen         *widget.Button
-}
-
-func (u *UI) newReturnDoorScreen(key string) *returnDoorScreen {
-	s := &returnDoorScreen{u: u, key: key, title: heading(""), instr: subheading(""), bank: newBankMap(nil, "", nil)}
-	s.didntOpen = u.act(widget.MediumImportance, u.svc.DoorDidntOpen)
-	var buttons fyne.CanvasObject = container.NewHBox(s.didntOpen)
-	if key == "return.door" {
-		s.doesntFit = u.button(widget.WarningImportance, func() {
-			u.returnCall(func(ctx context.Context, rs ReturnService) error { return rs.ReturnDoesntFit(ctx) })
-		})
-		s.cancel = u.act(widget.DangerImportance, u.svc.Cancel)
-		buttons = container.NewGridWithColumns(3, s.doesntFit, s.didntOpen, s.cancel)
-	}
-	panel := container.New(u.splitFit(0.5), container.NewVBox(s.title, s.instr), s.bank)
-	s.obj = container.NewBorder(nil, buttons, nil, nil, panel)
-	return s
-}
-
-func (s *returnDoorScreen) object() fyne.CanvasObject { return s.obj }
-
-func (s *returnDoorScreen) update() {
-	u, v := s.u, s.u.view
-	id := v.Compartment.ID
-	var open []string
-	for _, it := range v.Pickup {
-		if it.State == locker.PickupUnlocking || it.State == locker.PickupOpen {
-			open = append(open, it.CompartmentID)
-		}
-	}
-	switch {
-	case s.key == "collect.door" && len(open) > 1:
-		setText(s.title, u.tr.T("collect.doors_open", map[string]any{"Doors": strings.Join(open, ", ")}))
-	case v.Step == locker.StepUnlocking:
-		setText(s.title, u.tr.T("door.opening", map[string]any{"Door": id}))
-	default:
-		setText(s.title, u.tr.T("door.open", map[string]any{"Door": id}))
-	}
-	if s.key == "collect.door" {
-		done := 0
-		for _, it := range v.Pickup {
-			if it.State == locker.PickupDone || it.State == locker.PickupFailed {
-				done++
-			}
-		}
-		instr := u.tr.T("collect.take_out")
-		if n := len(v.Pickup); n > 1 {
-			instr += "\n" + u.tr.T("pickup.queue", map[string]any{"Done": min(done+1, n), "Total": n})
-		}
-		setText(s.instr, instr)
-	} else {
-		setText(s.instr, u.tr.T("return.put_in"))
-	}
-	s.bank.set(v.Compartments, id, "")
-	setButton(s.didntOpen, u.tr.T("btn.door_didnt_open"), widget.MediumImportance, true)
-	if s.doesntFit != nil {
-		setButton(s.doesntFit, u.tr.T("btn.doesnt_fit"), widget.WarningImportance, true)
-		setButton(s.cancel, u.tr.T("btn.cancel"), widget.DangerImportance, true)
-	}
 }
 
 // returnDoneScreen thanks the resident and shows the receipt QR code.

@@ -37,7 +37,7 @@ const (
 
 // AllSymbologies lists every symbology the image decoder reads.
 func AllSymbologies() []string {
-	return []string{SymQR, SymDataMatrix, SymAztec, SymPDF417, SymCode128, SymCode39, SymEAN13, SymEAN8, SymUPCA, SymUPCE, SymITF}
+	return []string{SymQR, SymDataMatrix, SymAztec, SymPDF417, SymMaxiCode, SymCode128, SymCode39, SymEAN13, SymEAN8, SymUPCA, SymUPCE, SymITF}
 }
 
 // ErrEmptyImage is returned for an image with no pixels.
@@ -264,6 +264,12 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 				s.sh.sawPDF417.Store(true)
 			}
 			out = append(out, found...)
+		}
+	}
+	if len(out) == 0 && s.d.want[SymMaxiCode] {
+		// Last: the bullseye search runs only when nothing else read.
+		if m, err := bm.GetBlackMatrix(); err == nil {
+			out = append(out, s.decodeMaxiCode(m, pure)...)
 		}
 	}
 	return out

@@ -1,0 +1,499 @@
+package scanner
+
+// Finding a MaxiCode symbol in a binarized image. zxing and zxing-cpp
+// read only upright symbols cropped tight (their "pure" extraction, kept
+// here as maxiPure); a label held to a camera is turned, so this file
+// finds the bullseye (three dark rings round a light centre) on the rows
+// of the image, confirms it down its column, measures its outer ring in
+// 16 directions (an ellipse when the label is seen at a slant), turns a
+// model of the hexagon grid until the orientation modules around the
+// bullseye match, and samples. Reed-Solomon on the primary and both
+// secondary blocks decides: nothing is reported unless all three correct.
+
+import (
+	"math"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+)
+
+// maxiRingPitch is the radius of the middle of the bullseye's outer dark
+// ring in module pitches (centre-to-centre distance of neighbouring
+// hexagons in a row): its outer diameter is about 9 pitches, a third of
+// the symbol's width.
+const maxiRingPitch = 4.15
+
+// maxiOrient lists the orientation modules around the bullseye (row,
+// column, dark).
+var maxiOrient = func() [][3]int {
+	var o [][3]int
+	for y := 8; y < 25; y++ {
+		for x := 6; x < 23; x++ {
+			switch maxiBitNr[y][x] {
+			case -2:
+				o = append(o, [3]int{y, x, 1})
+			case -1:
+				o = append(o, [3]int{y, x, 0})
+			}
+		}
+	}
+	return o
+}()
+
+// maxiGrid maps the module grid onto the image: module (x, y) lies at
+// c + M·(u, v), with (u, v) its place in pitches from the bullseye's
+// centre.
+type maxiGrid struct {
+	cx, cy float64
+	m      [2][2]float64
+}
+
+// at returns the image point of module x of row y.
+func (g *maxiGrid) at(x, y int) (float64, float64) {
+	u := float64(x) + 0.5*float64(y&1) - 14
+	v := (float64(y) - 16) * math.Sqrt(3) / 2
+	return g.cx + g.m[0][0]*u + g.m[0][1]*v, g.cy + g.m[1][0]*u + g.m[1][1]*v
+}
+
+// maxiDark tells whether the pixel nearest (x, y) is dark; outside the
+// image is light.
+func maxiDark(m *gozxing.BitMatrix, x, y float64) bool {
+	ix, iy := int(math.Floor(x)), int(math.Floor(y))
+	if ix < 0 || iy < 0 || ix >= m.GetWidth() || iy >= m.GetHeight() {
+		return false
+	}
+	return m.Get(ix, iy)
+}
+
+// decodeMaxiCode reads a MaxiCode symbol in m: the upright, cropped one
+// of a pure image when pure is set, else one found by its bullseye.
+func (s *session) decodeMaxiCode(m *gozxing.BitMatrix, pure bool) []hit {
+	rs := newMaxiRS()
+	if pure {
+		if text, ok := maxiPure(m, rs); ok {
+			return []hit{{text: text, sym: SymMaxiCode}}
+		}
+		return nil
+	}
+	for _, b := range findBullseyes(m) {
+		if text, ok := readBullseye(m, b, rs); ok {
+			return []hit{{text: text, sym: SymMaxiCode}}
+		}
+	}
+	return nil
+}
+
+// maxiPure samples the grid over the enclosing rectangle of the dark
+// pixels, as zxing does for an upright symbol cropped tight.
+func maxiPure(m *gozxing.BitMatrix, rs *maxiRS) (string, bool) {
+	r := m.GetEnclosingRectangle()
+	if r == nil || r[2] < maxiCols || r[3] < maxiRows {
+		return "", false
+	}
+	left, top, w, h := r[0], r[1], r[2], r[3]
+	cw := maxiCodewordsOf(func(x, y int) bool {
+		iy := top + (y*h+h/2)/maxiRows
+		ix := left + (x*w+w/2+(y&1)*w/2)/maxiCols
+		return m.Get(ix, iy)
+	})
+	text, _, err := rs.decode(cw)
+	return text, err == nil && plausible2D(hit{text: text})
+}
+
+// bullseye is a candidate centre of a MaxiCode finder pattern.
+type bullseye struct {
+	x, y float64
+	ring float64 // mean width of a ring on the rows that found it
+	hits int     // rows that found it
+}
+
+// maxBullseyes bounds the candidates read per image.
+const maxBullseyes = 4
+
+// findBullseyes scans the rows of m (every second one in large images)
+// for the bullseye's 11 runs (dark, light, dark, light, dark, light
+// centre, and the same again), confirms each down its column and returns
+// the candidates found on most rows first. Its cost is linear in pixels.
+func findBullseyes(m *gozxing.BitMatrix) []bullseye {
+	w, h := m.GetWidth(), m.GetHeight()
+	step := 1
+	if h >= 400 {
+		step = 2
+	}
+	var found []bullseye
+	row := gozxing.NewBitArray(w)
+	var runs []int
+	for y := 0; y < h; y += step {
+		row = m.GetRow(y, row)
+		runs = rowRuns(row, w, runs[:0])
+		// runs alternate light and dark, starting with light (a run of
+		// length 0 when the row starts dark): dark runs are odd.
+		x := 0
+		for i := 0; i+11 <= len(runs); i++ {
+			if i > 0 {
+				x += runs[i-1]
+			}
+			if i%2 == 0 {
+				continue
+			}
+			ring, ok := bullseyeRuns(runs[i : i+11])
+			if !ok {
+				continue
+			}
+			cx := float64(x+runs[i]+runs[i+1]+runs[i+2]+runs[i+3]+runs[i+4]) + float64(runs[i+5])/2
+			if b, ok := confirmBullseye(m, cx, float64(y), ring); ok {
+				found = mergeBullseye(found, b)
+			}
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].hits > found[j].hits })
+	if len(found) > maxBullseyes {
+		found = found[:maxBullseyes]
+	}
+	return found
+}
+
+// rowRuns appends the run lengths of row to runs, light first.
+func rowRuns(row *gozxing.BitArray, w int, runs []int) []int {
+	x, dark := 0, false
+	for x < w {
+		var next int
+		if dark {
+			next = row.GetNextUnset(x)
+		} else {
+			next = row.GetNextSet(x)
+		}
+		if next > w {
+			next = w
+		}
+		runs = append(runs, next-x)
+		x, dark = next, !dark
+	}
+	return runs
+}
+
+// bullseyeRuns tells whether 11 runs (dark first) look like a line
+// through the bullseye's centre: rings of about the same width on either
+// side of a light centre (one to four rings wide; generators differ), the
+// outermost dark ones perhaps merged with modules touching them, and
+// returns the mean ring width.
+func bullseyeRuns(r []int) (float64, bool) {
+	sum := 0
+	for i, n := range r[1:10] {
+		if i != 4 {
+			sum += n
+		}
+	}
+	mean := float64(sum) / 8
+	if mean < 1.5 {
+		return 0, false
+	}
+	for i, n := range r {
+		f := float64(n) / mean
+		switch i {
+		case 0, 10:
+			if f < 0.45 || f > 4 {
+				return 0, false
+			}
+		case 5:
+			if f < 0.6 || f > 4.5 {
+				return 0, false
+			}
+		default:
+			if f < 0.45 || f > 1.8 {
+				return 0, false
+			}
+		}
+	}
+	if r[5]+1 < max(r[3], r[7]) {
+		// The centre is the widest light run: else this is a window
+		// shifted onto a light ring.
+		return 0, false
+	}
+	left := r[1] + r[2] + r[3] + r[4]
+	right := r[6] + r[7] + r[8] + r[9]
+	if f := float64(left) / float64(right); f < 0.7 || f > 1.43 {
+		return 0, false
+	}
+	return mean, true
+}
+
+// confirmBullseye checks the column through (x, y) for the same rings and
+// returns the centre between the column's and the row's.
+func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) {
+	ix, iy := int(x), int(y)
+	h := m.GetHeight()
+	if m.Get(ix, iy) {
+		return bullseye{}, false
+	}
+	// The light centre up and down, then five runs each way.
+	up, down := iy, iy
+	for up > 0 && !m.Get(ix, up-1) {
+		up--
+	}
+	for down < h-1 && !m.Get(ix, down+1) {
+		down++
+	}
+	var r [11]int
+	r[5] = down - up + 1
+	p := up - 1
+	for k := 4; k >= 0; k-- {
+		dark := k%2 == 0
+		n := 0
+		for p >= 0 && m.Get(ix, p) == dark {
+			n++
+			p--
+		}
+		r[k] = n
+	}
+	p = down + 1
+	for k := 6; k < 11; k++ {
+		dark := k%2 == 0
+		n := 0
+		for p < h && m.Get(ix, p) == dark {
+			n++
+			p++
+		}
+		r[k] = n
+	}
+	vring, ok := bullseyeRuns(r[:])
+	if !ok || vring < ring/2 || vring > ring*2 {
+		return bullseye{}, false
+	}
+	return bullseye{x: x, y: float64(up+down+1) / 2, ring: (ring + vring) / 2, hits: 1}, true
+}
+
+// mergeBullseye adds b to found, or counts it to a candidate within a
+// ring's width of it.
+func mergeBullseye(found []bullseye, b bullseye) []bullseye {
+	for i := range found {
+		f := &found[i]
+		if math.Abs(f.x-b.x) <= f.ring && math.Abs(f.y-b.y) <= f.ring {
+			n := float64(f.hits)
+			f.x = (f.x*n + b.x) / (n + 1)
+			f.y = (f.y*n + b.y) / (n + 1)
+			f.ring = (f.ring*n + b.ring) / (n + 1)
+			f.hits++
+			return found
+		}
+	}
+	return append(found, b)
+}
+
+// ringRadius measures, from (cx, cy) in direction phi, the distance to
+// the middle of the bullseye's outer dark ring, 0 if the rings are not
+// there.
+func ringRadius(m *gozxing.BitMatrix, cx, cy, phi, ring float64) float64 {
+	dx, dy := math.Cos(phi), math.Sin(phi)
+	const stepPx = 0.5
+	limit := ring * 20
+	var edges [6]float64 // light→dark, dark→light, ... from the centre
+	n := 0
+	dark := false
+	for t := 0.0; t < limit && n < 6; t += stepPx {
+		d := maxiDark(m, cx+t*dx, cy+t*dy)
+		if d != dark {
+			edges[n] = t - stepPx/2
+			n++
+			dark = d
+		}
+	}
+	if n < 5 {
+		return 0
+	}
+	// Rings are evenly spaced: the inner edges of the dark rings give
+	// the width; the outer ring may touch dark modules outside it.
+	w := (edges[4] - edges[0]) / 4
+	if n == 6 && edges[5]-edges[4] < 1.6*w {
+		return (edges[4] + edges[5]) / 2
+	}
+	return edges[4] + w/2
+}
+
+// ellipseOf fits the outer ring's radii r measured in directions
+// 2πi/len(r) to an ellipse and returns the map from the unit circle onto
+// it (a circle of the median radius when the fit fails).
+func ellipseOf(r []float64) ([2][2]float64, bool) {
+	n := len(r)
+	// 1/r² = a cos² + 2b cos sin + c sin², least squares.
+	var ata [3][3]float64
+	var atb [3]float64
+	used := 0
+	for i, ri := range r {
+		if ri <= 0 {
+			continue
+		}
+		phi := 2 * math.Pi * float64(i) / float64(n)
+		c, s := math.Cos(phi), math.Sin(phi)
+		row := [3]float64{c * c, 2 * c * s, s * s}
+		y := 1 / (ri * ri)
+		for j := range 3 {
+			for k := range 3 {
+				ata[j][k] += row[j] * row[k]
+			}
+			atb[j] += row[j] * y
+		}
+		used++
+	}
+	if used < 6 {
+		return [2][2]float64{}, false
+	}
+	q, ok := solve3(ata, atb)
+	if !ok {
+		return [2][2]float64{}, false
+	}
+	a, b, c := q[0], q[1], q[2]
+	// Eigen decomposition of [[a b][b c]]; E = V diag(1/√λ) Vᵀ.
+	tr, det := a+c, a*c-b*b
+	disc := math.Sqrt(math.Max(0, tr*tr/4-det))
+	l1, l2 := tr/2+disc, tr/2-disc
+	if l1 <= 0 || l2 <= 0 || l1/l2 > 4 {
+		return [2][2]float64{}, false
+	}
+	var v1 [2]float64
+	if math.Abs(b) > 1e-12 {
+		v1 = [2]float64{l1 - c, b}
+	} else if a >= c {
+		v1 = [2]float64{1, 0}
+	} else {
+		v1 = [2]float64{0, 1}
+	}
+	nv := math.Hypot(v1[0], v1[1])
+	v1[0], v1[1] = v1[0]/nv, v1[1]/nv
+	v2 := [2]float64{-v1[1], v1[0]}
+	s1, s2 := 1/math.Sqrt(l1), 1/math.Sqrt(l2)
+	var e [2][2]float64
+	for i := range 2 {
+		for j := range 2 {
+			e[i][j] = s1*v1[i]*v1[j] + s2*v2[i]*v2[j]
+		}
+	}
+	return e, true
+}
+
+// solve3 solves a 3×3 linear system by Cramer's rule.
+func solve3(a [3][3]float64, b [3]float64) ([3]float64, bool) {
+	det := func(m [3][3]float64) float64 {
+		return m[0][0]*(m[1][1]*m[2][2]-m[1][2]*m[2][1]) -
+			m[0][1]*(m[1][0]*m[2][2]-m[1][2]*m[2][0]) +
+			m[0][2]*(m[1][0]*m[2][1]-m[1][1]*m[2][0])
+	}
+	d := det(a)
+	if math.Abs(d) < 1e-18 {
+		return [3]float64{}, false
+	}
+	var x [3]float64
+	for k := range 3 {
+		m := a
+		for i := range 3 {
+			m[i][k] = b[i]
+		}
+		x[k] = det(m) / d
+	}
+	return x, true
+}
+
+// readBullseye measures the bullseye b, finds the symbol's orientation
+// and scale around it and decodes it.
+func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
+	const dirs = 16
+	radii := make([]float64, dirs)
+	var good []float64
+	for i := range radii {
+		radii[i] = ringRadius(m, b.x, b.y, 2*math.Pi*float64(i)/dirs, b.ring)
+		if radii[i] > 0 {
+			good = append(good, radii[i])
+		}
+	}
+	if len(good) < dirs/2 {
+		return "", false
+	}
+	sort.Float64s(good)
+	med := good[len(good)/2]
+	// Directions far off the median met a module touching the ring or
+	// a gap in it.
+	for i, r := range radii {
+		if r < 0.8*med || r > 1.25*med {
+			radii[i] = 0
+		}
+	}
+	e, ok := ellipseOf(radii)
+	if !ok {
+		e = [2][2]float64{{med, 0}, {0, med}}
+	}
+	grid := func(theta, k float64) *maxiGrid {
+		c, s := math.Cos(theta), math.Sin(theta)
+		g := &maxiGrid{cx: b.x, cy: b.y}
+		// M = E · Rot(θ) / k.
+		rot := [2][2]float64{{c, -s}, {s, c}}
+		for i := range 2 {
+			for j := range 2 {
+				g.m[i][j] = (e[i][0]*rot[0][j] + e[i][1]*rot[1][j]) / k
+			}
+		}
+		return g
+	}
+	// Orientation: the turn at which the 18 orientation modules match.
+	type turn struct {
+		theta float64
+		score int
+	}
+	var turns []turn
+	const thetaSteps = 240
+	scores := make([]int, thetaSteps)
+	for i := range thetaSteps {
+		g := grid(2*math.Pi*float64(i)/thetaSteps, maxiRingPitch)
+		for _, o := range maxiOrient {
+			px, py := g.at(o[1], o[0])
+			if maxiDark(m, px, py) == (o[2] == 1) {
+				scores[i]++
+			}
+		}
+	}
+	for i, sc := range scores {
+		prev, next := scores[(i+thetaSteps-1)%thetaSteps], scores[(i+1)%thetaSteps]
+		if sc >= len(maxiOrient)-4 && sc >= prev && sc >= next {
+			turns = append(turns, turn{2 * math.Pi * float64(i) / thetaSteps, sc})
+		}
+	}
+	sort.SliceStable(turns, func(i, j int) bool { return turns[i].score > turns[j].score })
+	if len(turns) > 6 {
+		turns = turns[:6]
+	}
+	try := func(theta, k float64) (string, bool, bool) {
+		g := grid(theta, k)
+		cw := maxiCodewordsOf(func(x, y int) bool {
+			px, py := g.at(x, y)
+			return maxiDark(m, px, py)
+		})
+		text, _, err := rs.decode(cw)
+		if err == nil && plausible2D(hit{text: text}) {
+			return text, true, true
+		}
+		// The primary message alone (near the centre) tells that the
+		// turn is right and only the scale is off.
+		pcw := cw
+		return "", false, rs.correct(pcw[:], 0, 20, 10, -1) == nil
+	}
+	for _, t := range turns {
+		for _, f := range []float64{1, 0.97, 1.03, 0.94, 1.06, 0.91, 1.09} {
+			text, ok, primary := try(t.theta, maxiRingPitch*f)
+			if ok {
+				return text, true
+			}
+			if !primary {
+				continue
+			}
+			// Fine search around a turn and scale whose primary
+			// message reads.
+			for _, df := range []float64{-0.015, 0.015, -0.03, 0.03, -0.0075, 0.0075} {
+				for _, dt := range []float64{0, -0.01, 0.01, -0.02, 0.02} {
+					if text, ok, _ := try(t.theta+dt, maxiRingPitch*(f+df)); ok {
+						return text, true
+					}
+				}
+			}
+		}
+	}
+	return "", false
+}

@@ -178,6 +178,11 @@ func rowRuns(row *gozxing.BitArray, w int, runs []int) []int {
 // outermost dark ones perhaps merged with modules touching them, and
 // returns the mean ring width.
 func bullseyeRuns(r []int) (float64, bool) {
+	if r[5]+1 < max(r[3], r[7]) {
+		// The centre is the widest light run: else this is a window
+		// shifted onto a light ring (or no bullseye at all).
+		return 0, false
+	}
 	sum := 0
 	for i, n := range r[1:10] {
 		if i != 4 {
@@ -205,11 +210,6 @@ func bullseyeRuns(r []int) (float64, bool) {
 			}
 		}
 	}
-	if r[5]+1 < max(r[3], r[7]) {
-		// The centre is the widest light run: else this is a window
-		// shifted onto a light ring.
-		return 0, false
-	}
 	left := r[1] + r[2] + r[3] + r[4]
 	right := r[6] + r[7] + r[8] + r[9]
 	if f := float64(left) / float64(right); f < 0.7 || f > 1.43 {
@@ -226,21 +226,26 @@ func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) 
 	if m.Get(ix, iy) {
 		return bullseye{}, false
 	}
-	// The light centre up and down, then five runs each way.
+	// The light centre up and down, then five runs each way; no run is
+	// longer than a few rings (the gaps of a bar code are).
+	most := int(5*ring) + 2
 	up, down := iy, iy
-	for up > 0 && !m.Get(ix, up-1) {
+	for up > 0 && iy-up < most && !m.Get(ix, up-1) {
 		up--
 	}
-	for down < h-1 && !m.Get(ix, down+1) {
+	for down < h-1 && down-iy < most && !m.Get(ix, down+1) {
 		down++
 	}
 	var r [11]int
 	r[5] = down - up + 1
+	if r[5] > most {
+		return bullseye{}, false
+	}
 	p := up - 1
 	for k := 4; k >= 0; k-- {
 		dark := k%2 == 0
 		n := 0
-		for p >= 0 && m.Get(ix, p) == dark {
+		for p >= 0 && n <= most && m.Get(ix, p) == dark {
 			n++
 			p--
 		}
@@ -250,7 +255,7 @@ func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) 
 	for k := 6; k < 11; k++ {
 		dark := k%2 == 0
 		n := 0
-		for p < h && m.Get(ix, p) == dark {
+		for p < h && n <= most && m.Get(ix, p) == dark {
 			n++
 			p++
 		}

@@ -45,6 +45,13 @@ func TestRunDecode(t *testing.T) {
 	if b, err := exec.Command("zint", "-b", "55", "--scale=2", "-d", "PARCEL 1Z999AA10123456784", "-o", pdf).CombinedOutput(); err != nil {
 		t.Fatalf("zint: %v: %s", err, b)
 	}
+	// A MaxiCode as on a UPS label (mode 2, a structured carrier
+	// message), made by zint.
+	maxi := filepath.Join(dir, "maxicode.png")
+	if b, err := exec.Command("zint", "-b", "57", "--mode=2", "--scale=2", "--esc", "--primary=152382802840001",
+		"-d", `[)>\R01\G961Z00004951\GUPSN\G06X610\R\E`, "-o", maxi).CombinedOutput(); err != nil {
+		t.Fatalf("zint: %v: %s", err, b)
+	}
 
 	tests := []struct {
 		name      string
@@ -58,6 +65,7 @@ func TestRunDecode(t *testing.T) {
 		{"bad files fail but others print", []string{garbage, good, filepath.Join(dir, "missing.png"), empty}, good + "\tQR\tPK1.abc\\x09def\n", true, "not a readable image"},
 		{"symbology filter", []string{"-symbologies", "Code128,EAN13", good}, "", false, ""},
 		{"pdf417", []string{pdf}, pdf + "\tPDF417\tPARCEL 1Z999AA10123456784\n", false, ""},
+		{"maxicode", []string{maxi}, maxi + "\tMaxiCode\t[)>\\x1e01\\x1d96152382802\\x1d840\\x1d001\\x1d1Z00004951\\x1dUPSN\\x1d06X610\\x1e\\x04\n", false, ""},
 		{"pdf417 filtered out", []string{"-symbologies", "QR", pdf}, "", false, ""},
 		{"unknown symbology", []string{"-symbologies", "Codabar", good}, "", true, "unknown symbology"},
 		{"no files", nil, "", true, "no files"},

@@ -41,18 +41,36 @@ var maxiOrient = func() [][3]int {
 }()
 
 // maxiGrid maps the module grid onto the image: module (x, y) lies at
-// c + M·(u, v), with (u, v) its place in pitches from the bullseye's
-// centre.
+// c + M·(u, v) / (1 + pu·u + pv·v), with (u, v) its place in pitches
+// from the bullseye's centre and pu, pv the perspective of a label
+// tilted away from the camera.
 type maxiGrid struct {
 	cx, cy float64
 	m      [2][2]float64
+	pu, pv float64
+}
+
+// maxiUV is the place of module x of row y in pitches from the
+// bullseye's centre.
+func maxiUV(x, y int) (float64, float64) {
+	return float64(x) + 0.5*float64(y&1) - 14, (float64(y) - 16) * math.Sqrt(3) / 2
 }
 
 // at returns the image point of module x of row y.
 func (g *maxiGrid) at(x, y int) (float64, float64) {
-	u := float64(x) + 0.5*float64(y&1) - 14
-	v := (float64(y) - 16) * math.Sqrt(3) / 2
-	return g.cx + g.m[0][0]*u + g.m[0][1]*v, g.cy + g.m[1][0]*u + g.m[1][1]*v
+	return g.atUV(maxiUV(x, y))
+}
+
+// dark tells whether m is dark at (u, v) pitches from the centre.
+func (g *maxiGrid) dark(m *gozxing.BitMatrix, u, v float64) bool {
+	x, y := g.atUV(u, v)
+	return maxiDark(m, x, y)
+}
+
+// atUV returns the image point at (u, v) pitches from the centre.
+func (g *maxiGrid) atUV(u, v float64) (float64, float64) {
+	w := 1 + g.pu*u + g.pv*v
+	return g.cx + (g.m[0][0]*u+g.m[0][1]*v)/w, g.cy + (g.m[1][0]*u+g.m[1][1]*v)/w
 }
 
 // maxiDark tells whether the pixel nearest (x, y) is dark; outside the
@@ -426,15 +444,16 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	if !ok {
 		e = [2][2]float64{{med, 0}, {0, med}}
 	}
-	grid := func(theta, k float64) *maxiGrid {
-		c, s := math.Cos(theta), math.Sin(theta)
-		g := &maxiGrid{cx: b.x, cy: b.y}
+	grid := func(p maxiParams) *maxiGrid {
+		c, s := math.Cos(p[mpTheta]), math.Sin(p[mpTheta])
+		g := &maxiGrid{cx: b.x + p[mpDX], cy: b.y + p[mpDY], pu: p[mpPU], pv: p[mpPV]}
 		// M = E · Rot(θ) / k.
 		rot := [2][2]float64{{c, -s}, {s, c}}
 		for i := range 2 {
 			for j := range 2 {
-				g.m[i][j] = (e[i][0]*rot[0][j] + e[i][1]*rot[1][j]) / k
+				g.m[i][j] = (e[i][0]*rot[0][j] + e[i][1]*rot[1][j]) / p[mpK]
 			}
+			g.m[i][1] *= 1 + p[mpRows]
 		}
 		return g
 	}
@@ -447,7 +466,7 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	const thetaSteps = 240
 	scores := make([]int, thetaSteps)
 	for i := range thetaSteps {
-		g := grid(2*math.Pi*float64(i)/thetaSteps, maxiRingPitch)
+		g := grid(maxiParams{mpTheta: 2 * math.Pi * float64(i) / thetaSteps, mpK: maxiRingPitch})
 		for _, o := range maxiOrient {
 			px, py := g.at(o[1], o[0])
 			if maxiDark(m, px, py) == (o[2] == 1) {
@@ -455,18 +474,29 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 			}
 		}
 	}
+	// The middle of each plateau of a local maximum.
 	for i, sc := range scores {
-		prev, next := scores[(i+thetaSteps-1)%thetaSteps], scores[(i+1)%thetaSteps]
-		if sc >= len(maxiOrient)-4 && sc >= prev && sc >= next {
-			turns = append(turns, turn{2 * math.Pi * float64(i) / thetaSteps, sc})
+		if sc < len(maxiOrient)-4 || scores[(i+thetaSteps-1)%thetaSteps] >= sc {
+			continue
+		}
+		j := i
+		for j < i+thetaSteps-1 && scores[(j+1)%thetaSteps] == sc {
+			j++
+		}
+		if scores[(j+1)%thetaSteps] < sc {
+			mid := float64(i+j) / 2
+			turns = append(turns, turn{2 * math.Pi * mid / thetaSteps, sc})
 		}
 	}
 	sort.SliceStable(turns, func(i, j int) bool { return turns[i].score > turns[j].score })
 	if len(turns) > 6 {
 		turns = turns[:6]
 	}
-	try := func(theta, k float64) (string, bool, bool) {
-		g := grid(theta, k)
+	// try samples the grid of p and decodes it; primary tells whether
+	// the primary message (near the centre) corrects: the turn is right
+	// and the far modules are off.
+	try := func(p maxiParams) (text string, ok, primary bool) {
+		g := grid(p)
 		cw := maxiCodewordsOf(func(x, y int) bool {
 			px, py := g.at(x, y)
 			return maxiDark(m, px, py)
@@ -475,29 +505,96 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 		if err == nil && plausible2D(hit{text: text}) {
 			return text, true, true
 		}
-		// The primary message alone (near the centre) tells that the
-		// turn is right and only the scale is off.
 		pcw := cw
 		return "", false, rs.correct(pcw[:], 0, 20, 10, -1) == nil
 	}
 	for _, t := range turns {
 		for _, f := range []float64{1, 0.97, 1.03, 0.94, 1.06, 0.91, 1.09} {
-			text, ok, primary := try(t.theta, maxiRingPitch*f)
+			p := maxiParams{mpTheta: t.theta, mpK: maxiRingPitch * f}
+			text, ok, primary := try(p)
 			if ok {
 				return text, true
 			}
 			if !primary {
 				continue
 			}
-			// Fine search around a turn and scale whose primary
-			// message reads.
-			for _, df := range []float64{-0.015, 0.015, -0.03, 0.03, -0.0075, 0.0075} {
-				for _, dt := range []float64{0, -0.01, 0.01, -0.02, 0.02} {
-					if text, ok, _ := try(t.theta+dt, maxiRingPitch*(f+df)); ok {
-						return text, true
+			// The turn and scale are about right: fit the grid to the
+			// modules (turn, scale, tilt, centre) and read again.
+			if text, ok := refineMaxiGrid(m, p, med, grid, func(p maxiParams) (string, bool) {
+				text, ok, _ := try(p)
+				return text, ok
+			}); ok {
+				return text, true
+			}
+		}
+	}
+	return "", false
+}
+
+// maxiParams place the grid: turn, scale (pitches from the centre to
+// the middle of the outer ring), tilt (see maxiGrid), a shift of the
+// centre in pixels and a stretch of the rows.
+type maxiParams [7]float64
+
+const (
+	mpTheta = iota
+	mpK
+	mpPU
+	mpPV
+	mpDX
+	mpDY
+	// mpRows stretches the rows' spacing (0 is the hexagons' √3/2
+	// of a pitch; printers and encoders differ by a few per cent).
+	mpRows
+)
+
+// refineMaxiGrid fits the grid p0 (whose primary message reads) to the
+// modules by coordinate ascent on how often a module's centre agrees
+// with points a third of a pitch around it (a grid off the modules
+// samples their edges), and reads the symbol after each round. ring is
+// the outer ring's radius in pixels.
+func refineMaxiGrid(m *gozxing.BitMatrix, p0 maxiParams, ring float64, grid func(maxiParams) *maxiGrid, read func(maxiParams) (string, bool)) (string, bool) {
+	score := func(p maxiParams) int {
+		g := grid(p)
+		n := 0
+		for y := range maxiRows {
+			for x := range maxiCols {
+				if maxiBitNr[y][x] == -3 {
+					continue
+				}
+				u, v := maxiUV(x, y)
+				c := g.dark(m, u, v)
+				for _, d := range [4][2]float64{{0.33, 0}, {-0.33, 0}, {0, 0.29}, {0, -0.29}} {
+					if g.dark(m, u+d[0], v+d[1]) == c {
+						n++
 					}
 				}
 			}
+		}
+		return n
+	}
+	pitch := ring / p0[mpK]
+	step := maxiParams{0.006, 0.01 * p0[mpK], 0.0015, 0.0015, 0.2 * pitch, 0.2 * pitch, 0.015}
+	p, best := p0, score(p0)
+	for range 4 {
+		for i := range p {
+			for _, dir := range []float64{1, -1} {
+				for range 4 {
+					q := p
+					q[i] += dir * step[i]
+					sc := score(q)
+					if sc <= best {
+						break
+					}
+					p, best = q, sc
+				}
+			}
+		}
+		if text, ok := read(p); ok {
+			return text, true
+		}
+		for i := range step {
+			step[i] /= 2
 		}
 	}
 	return "", false

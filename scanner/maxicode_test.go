@@ -331,6 +331,7 @@ func TestMaxiCodeTurned(t *testing.T) {
 			{"rot90+blur", blur(rotate90CCW(g))},
 			{"rot-160", rotateFill(g, -160, 255)},
 			{"slant+rot30", rotateFill(squash(g), 30, 255)},
+			{"tilted+rot200", tiltAway(rotateFill(g, 200, 255), 0.12)},
 		} {
 			t.Run("scale"+scale+"/"+tc.name, func(t *testing.T) {
 				scans, err := d.Decode(context.Background(), tc.img)
@@ -347,6 +348,27 @@ func TestMaxiCodeTurned(t *testing.T) {
 			})
 		}
 	}
+}
+
+// tiltAway warps g with a homography: the top edge shrunk by about f.
+func tiltAway(g *image.Gray, f float64) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	cx, cy := float64(w)/2, float64(h)/2
+	k := f / float64(h) // dest to source: w = 1 - k (y - cy)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			ww := 1 - k*(float64(y)-cy)
+			sx := cx + (float64(x)-cx)/ww
+			sy := cy + (float64(y)-cy)/ww
+			v := uint8(255)
+			if ix, iy := int(sx), int(sy); ix >= 0 && ix < w && iy >= 0 && iy < h {
+				v = g.Pix[iy*g.Stride+ix]
+			}
+			out.Pix[y*out.Stride+x] = v
+		}
+	}
+	return out
 }
 
 // TestMaxiCodeDamaged wipes growing parts of a symbol: the reader

@@ -508,6 +508,10 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 		pcw := cw
 		return "", false, rs.correct(pcw[:], 0, 20, 10, -1) == nil
 	}
+	// Where the primary message reads, a small search of turn and scale,
+	// then a fit of the grid to the modules; the fits are bounded,
+	// which bounds the work on a damaged symbol.
+	fits := 0
 	for _, t := range turns {
 		for _, f := range []float64{1, 0.97, 1.03, 0.94, 1.06, 0.91, 1.09} {
 			p := maxiParams{mpTheta: t.theta, mpK: maxiRingPitch * f}
@@ -518,8 +522,18 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 			if !primary {
 				continue
 			}
-			// The turn and scale are about right: fit the grid to the
-			// modules (turn, scale, tilt, centre) and read again.
+			for _, d := range [][2]float64{{0, -0.015}, {0, 0.015}, {-0.01, 0}, {0.01, 0}, {-0.01, -0.015}, {0.01, 0.015}, {-0.01, 0.015}, {0.01, -0.015}} {
+				q := p
+				q[mpTheta] += d[0]
+				q[mpK] *= 1 + d[1]
+				if text, ok, _ := try(q); ok {
+					return text, true
+				}
+			}
+			if fits == maxFits {
+				continue
+			}
+			fits++
 			if text, ok := refineMaxiGrid(m, p, med, grid, func(p maxiParams) (string, bool) {
 				text, ok, _ := try(p)
 				return text, ok
@@ -530,6 +544,9 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	}
 	return "", false
 }
+
+// maxFits bounds the grid fits (refineMaxiGrid) per bullseye.
+const maxFits = 3
 
 // maxiParams place the grid: turn, scale (pitches from the centre to
 // the middle of the outer ring), tilt (see maxiGrid), a shift of the

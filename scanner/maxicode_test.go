@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common/reedsolomon"
@@ -34,7 +35,7 @@ func maxiPadded(n int, msg ...byte) []byte {
 	return out
 }
 
-func TestMaxiMessage(t *testing.T) {
+func TestMaxiCodeMessage(t *testing.T) {
 	const (
 		ns, eci, pad, latchB, shiftB, shiftC, shiftE = 31, 27, 33, 63, 59, 60, 62
 		bLatchA, b2ShiftA, b3ShiftA, cLock           = 63, 56, 57, 60
@@ -110,7 +111,7 @@ func maxiPrimary(mode int, post string, country, service int) []byte {
 	return w
 }
 
-func TestMaxiText(t *testing.T) {
+func TestMaxiCodeText(t *testing.T) {
 	// "[)>" RS "01" GS "96" in set A (with shifts to set B for "[" and
 	// ">"), then "AB".
 	header := []byte{59, 42, 41, 59, 40, 30, 48, 49, 29, 57, 54}
@@ -191,7 +192,7 @@ func maxiEncode(t *testing.T, data []byte) [maxiCodewords]byte {
 	return cw
 }
 
-func TestMaxiCorrection(t *testing.T) {
+func TestMaxiCodeCorrection(t *testing.T) {
 	data := append([]byte{4}, maxiPadded(93, 1, 2, 3)...)
 	enh := append([]byte{5}, maxiPadded(77, 1, 2, 3)...)
 	flip := func(cw [maxiCodewords]byte, at ...int) [maxiCodewords]byte {
@@ -375,7 +376,9 @@ func tiltAway(g *image.Gray, f float64) *image.Gray {
 // returns the right text or nothing, never another.
 func TestMaxiCodeDamaged(t *testing.T) {
 	g := renderUPSMaxiCode(t, t.TempDir(), "3")
-	d := NewDecoder(DecodeOptions{Symbologies: []string{SymMaxiCode}})
+	// A shorter budget than the default: the heavily damaged ones run
+	// every preparation, and the light ones are read at the first.
+	d := NewDecoder(DecodeOptions{Symbologies: []string{SymMaxiCode}, Budget: 2 * time.Second})
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	read := 0
 	for _, pct := range []int{5, 10, 20, 30, 45} {
@@ -429,20 +432,26 @@ func BenchmarkMaxiCode(b *testing.B) {
 		b.Fatal(err)
 	}
 	ups := rotateFill(renderUPSMaxiCode(b, b.TempDir(), "2"), 20, 255)
-	d := NewDecoder(DecodeOptions{})
+	thorough, fast := NewDecoder(DecodeOptions{}), NewDecoder(DecodeOptions{Effort: EffortFast})
 	for _, tc := range []struct {
 		name string
+		d    *Decoder
 		img  image.Image
 	}{
-		{"sample-MODE2", sample},
-		{"frame1280x720-ups-rot20", frame(b, 1280, 720, ups)},
+		{"sample-MODE2", thorough, sample},
+		{"frame1280x720-ups-rot20", thorough, frame(b, 1280, 720, ups)},
+		{"camera-frame1280x720-ups-rot20", fast, frame(b, 1280, 720, ups)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
+			cpu0, cpuOK := processCPU()
 			for i := 0; i < b.N; i++ {
-				scans, _ := d.Decode(context.Background(), tc.img)
+				scans, _ := tc.d.Decode(context.Background(), tc.img)
 				if len(scans) != 1 || scans[0].Symbology != SymMaxiCode {
 					b.Fatalf("got %q", scans)
 				}
+			}
+			if cpu1, ok := processCPU(); ok && cpuOK {
+				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			}
 		})
 	}
@@ -455,6 +464,12 @@ func BenchmarkMaxiCode(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("bullseye-search-1280x720-code128", func(b *testing.B) {
+		cpu0, cpuOK := processCPU()
+		defer func() {
+			if cpu1, ok := processCPU(); ok && cpuOK {
+				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			}
+		}()
 		for i := 0; i < b.N; i++ {
 			if got := findBullseyes(m); len(got) > 0 {
 				for _, bu := range got {

@@ -7,8 +7,11 @@ package scanner
 // of the image, confirms it down its column, measures its outer ring in
 // 16 directions (an ellipse when the label is seen at a slant), turns a
 // model of the hexagon grid until the orientation modules around the
-// bullseye match, and samples. Reed-Solomon on the primary and both
-// secondary blocks decides: nothing is reported unless all three correct.
+// bullseye match, and samples. Where the primary message (near the
+// centre) corrects but the rest does not, the grid is fitted to the
+// modules (turn, scale, tilt, centre, row spacing) and sampled again.
+// Reed-Solomon on the primary and both secondary blocks decides: nothing
+// is reported unless all three correct and the text parses.
 
 import (
 	"math"
@@ -73,8 +76,8 @@ func (g *maxiGrid) atUV(u, v float64) (float64, float64) {
 	return g.cx + (g.m[0][0]*u+g.m[0][1]*v)/w, g.cy + (g.m[1][0]*u+g.m[1][1]*v)/w
 }
 
-// maxiDark tells whether the pixel nearest (x, y) is dark; outside the
-// image is light.
+// maxiDark tells whether the pixel at (x, y) is dark; outside the image
+// is light.
 func maxiDark(m *gozxing.BitMatrix, x, y float64) bool {
 	ix, iy := int(math.Floor(x)), int(math.Floor(y))
 	if ix < 0 || iy < 0 || ix >= m.GetWidth() || iy >= m.GetHeight() {

@@ -268,9 +268,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 	}
 	if len(out) == 0 && s.d.want[SymMaxiCode] {
 		// Last: the bullseye search runs only when nothing else read.
-		if m, err := bm.GetBlackMatrix(); err == nil {
-			out = append(out, s.decodeMaxiCode(m, pure)...)
-		}
+		out = append(out, s.decodeMaxiCode(bm, pure)...)
 	}
 	return out
 }

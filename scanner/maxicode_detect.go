@@ -14,8 +14,10 @@ package scanner
 // is reported unless all three correct and the text parses.
 
 import (
+	"context"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -86,23 +88,56 @@ func maxiDark(m *gozxing.BitMatrix, x, y float64) bool {
 	return m.Get(ix, iy)
 }
 
-// decodeMaxiCode reads a MaxiCode symbol in m: the upright, cropped one
+// decodeMaxiCode reads a MaxiCode symbol in bm: the upright, cropped one
 // of a pure image when pure is set, else one found by its bullseye.
-func (s *session) decodeMaxiCode(m *gozxing.BitMatrix, pure bool) []hit {
-	rs := newMaxiRS()
-	if pure {
-		if text, ok := maxiPure(m, rs); ok {
-			return []hit{{text: text, sym: SymMaxiCode}}
-		}
+func (s *session) decodeMaxiCode(bm *gozxing.BinaryBitmap, pure bool) []hit {
+	m, err := bm.GetBlackMatrix()
+	if err != nil {
 		return nil
 	}
-	for _, b := range findBullseyes(m) {
-		if text, ok := readBullseye(m, b, rs); ok {
-			return []hit{{text: text, sym: SymMaxiCode}}
+	rs := newMaxiRS()
+	text, ok := "", false
+	if pure {
+		text, ok = maxiPure(m, rs)
+	} else {
+		for _, b := range findBullseyes(m) {
+			if text, ok = readBullseye(m, b, rs); ok {
+				break
+			}
 		}
 	}
-	return nil
+	if !ok {
+		return nil
+	}
+	if h, ok := s.labelNumber1D(bm); ok {
+		return []hit{h}
+	}
+	return []hit{{text: text, sym: SymMaxiCode}}
 }
+
+// labelNumber1D looks for a bar code of a tracking number beside a
+// MaxiCode. A UPS label's MaxiCode holds its tracking number in short
+// ("1Z" and the last 8 characters; the shipper number apart, the service
+// digits not at all) and the label's Code 128 holds it whole: where both
+// are in view the whole number is the parcel's, as it was before this
+// reader existed.
+func (s *session) labelNumber1D(bm *gozxing.BinaryBitmap) (hit, bool) {
+	if len(s.ones) == 0 {
+		return hit{}, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), labelScanBudget)
+	defer cancel()
+	for _, h := range s.read1D(ctx, bm, true, 1, true) {
+		if Classify(h.text, ClassifyOptions{}).Kind == KindParcel {
+			return h, true
+		}
+	}
+	return hit{}, false
+}
+
+// labelScanBudget bounds the scan for a label's bar code once its
+// MaxiCode is read.
+const labelScanBudget = 250 * time.Millisecond
 
 // maxiPure samples the grid over the enclosing rectangle of the dark
 // pixels, as zxing does for an upright symbol cropped tight.

@@ -372,6 +372,47 @@ func tiltAway(g *image.Gray, f float64) *image.Gray {
 	return out
 }
 
+// TestMaxiCodeLabel reads a label with a UPS MaxiCode and the Code 128
+// of the whole tracking number: the whole number is reported (the
+// MaxiCode holds a short form); without the bar code, the MaxiCode.
+func TestMaxiCodeLabel(t *testing.T) {
+	maxi := renderUPSMaxiCode(t, t.TempDir(), "2")
+	const whole = "1Z999AA10123456784"
+	bars := renderZint(t, t.TempDir(), symbol2D{name: "code128", args: []string{"-b", "20", "--scale=2", "--height=40"}, data: whole})
+	w := max(maxi.Bounds().Dx(), bars.Bounds().Dx()) + 80
+	h := maxi.Bounds().Dy() + bars.Bounds().Dy() + 120
+	label := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range label.Pix {
+		label.Pix[i] = 255
+	}
+	paste := func(g *image.Gray, x0, y0 int) {
+		for y := 0; y < g.Bounds().Dy(); y++ {
+			copy(label.Pix[(y0+y)*label.Stride+x0:], g.Pix[y*g.Stride:y*g.Stride+g.Bounds().Dx()])
+		}
+	}
+	paste(maxi, 40, 40)
+	paste(bars, 40, maxi.Bounds().Dy()+80)
+	d := NewDecoder(DecodeOptions{})
+	for _, tc := range []struct {
+		name      string
+		img       *image.Gray
+		sym, text string
+	}{
+		{"label", rotateFill(label, 8, 255), SymCode128, whole},
+		{"maxicode alone", rotateFill(maxi, 8, 255), SymMaxiCode, upsText},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scans, err := d.Decode(context.Background(), tc.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(scans) != 1 || scans[0].Symbology != tc.sym || scans[0].Text != tc.text {
+				t.Fatalf("got %q, want one %s %q", scans, tc.sym, tc.text)
+			}
+		})
+	}
+}
+
 // TestMaxiCodeDamaged wipes growing parts of a symbol: the reader
 // returns the right text or nothing, never another.
 func TestMaxiCodeDamaged(t *testing.T) {

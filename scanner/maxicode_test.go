@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common/reedsolomon"
@@ -76,6 +78,28 @@ func TestMaxiCodeMessage(t *testing.T) {
 				t.Errorf("maxiMessage(%v) = %q, want %q", tc.words, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestMaxiCodeTextRandom feeds random codewords of every mode to the
+// parser: it returns a text or an error, never panics, and a text is
+// valid UTF-8.
+func TestMaxiCodeTextRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 57))
+	for i := 0; i < 20000; i++ {
+		words := make([]byte, 94)
+		for k := range words {
+			words[k] = byte(rng.IntN(64))
+			if rng.IntN(8) == 0 {
+				// Control codes more often than chance.
+				words[k] = byte(27 + rng.IntN(5))
+			}
+		}
+		mode := 2 + rng.IntN(5)
+		text, err := maxiText(words, mode)
+		if err == nil && !utf8.ValidString(text) {
+			t.Fatalf("mode %d %v: invalid UTF-8 %q", mode, words, text)
+		}
 	}
 }
 

@@ -109,8 +109,10 @@ func (s *session) decodeMaxiCode(bm *gozxing.BinaryBitmap, pure bool) []hit {
 	if !ok {
 		return nil
 	}
-	if h, ok := s.labelNumber1D(bm); ok {
-		return []hit{h}
+	if shortUPSNumber(text) {
+		if h, ok := s.labelNumber1D(bm); ok {
+			return []hit{h}
+		}
 	}
 	return []hit{{text: text, sym: SymMaxiCode}}
 }
@@ -133,6 +135,13 @@ func (s *session) labelNumber1D(bm *gozxing.BinaryBitmap) (hit, bool) {
 		}
 	}
 	return hit{}, false
+}
+
+// shortUPSNumber tells whether text is a UPS label message whose
+// tracking number field is not a whole tracking number.
+func shortUPSNumber(text string) bool {
+	num, scac, ok := carrierMessage(text)
+	return ok && scac == "UPSN" && classifyNumber(normalizeTracking(num), DefaultCarriers()).Kind != KindParcel
 }
 
 // labelScanBudget bounds the scan for a label's bar code once its

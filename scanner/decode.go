@@ -298,13 +298,20 @@ func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
 // on enough distinct rows (see rowsNeeded): one row of noise that happens
 // to pass a checksum is not a barcode. sparse scans at most rowsPerScan
 // rows of each turn.
-func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64, sparse bool) []hit {
-	out := s.scanRows(ctx, bm, yScale, sparse)
-	if (len(out) == 0 || weakOnly(out)) && rotate && ctx.Err() == nil {
+//
+// bars maps the rows and columns of bm that cross bar-like tiles (nil: all
+// are read); the others are not handed to the readers.
+func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64, sparse bool, bars *barMap) []hit {
+	var rows, cols []bool
+	if bars != nil {
+		rows, cols = bars.rows, bars.turned().rows
+	}
+	out := s.scanRows(ctx, bm, yScale, sparse, rows)
+	if (len(out) == 0 || weakOnly(out)) && rotate && ctx.Err() == nil && (cols == nil || anyTrue(cols)) {
 		// Nothing, or only a short code that may be a misread of another
 		// code's bars: look across as well, and prefer a strong read.
 		if r, err := bm.RotateCounterClockwise(); err == nil {
-			rot := s.scanRows(ctx, r, 1/yScale, sparse)
+			rot := s.scanRows(ctx, r, 1/yScale, sparse, cols)
 			if len(out) == 0 || len(rot) > 0 && !weakOnly(rot) {
 				out = rot
 			}
@@ -313,9 +320,20 @@ func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate b
 	return out
 }
 
-func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale float64, sparse bool) []hit {
+// anyTrue tells whether any of bs is set.
+func anyTrue(bs []bool) bool {
+	for _, b := range bs {
+		if b {
+			return true
+		}
+	}
+	return false
+}
+
+// scanRows reads rows of bm (those set in only, when it is not nil).
+func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale float64, sparse bool, only []bool) []hit {
 	w, h := bm.GetWidth(), bm.GetHeight()
-	if w < 20 || h < 1 {
+	if w < 20 || h < 1 || only != nil && !anyTrue(only) {
 		return nil
 	}
 	n := s.d.rowsPerScan()
@@ -343,6 +361,9 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		}
 		if i%16 == 0 && ctx.Err() != nil {
 			break
+		}
+		if only != nil && y < len(only) && !only[y] {
+			continue
 		}
 		var err error
 		row, err = bm.GetBlackRow(y, row)

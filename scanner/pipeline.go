@@ -297,6 +297,16 @@ type imageState struct {
 	img  *image.Gray
 	bins [2]*binarized
 	done map[string]bool
+	// bars is img's bar map, made on first use.
+	bars *barMap
+}
+
+// barMap returns the bar map of st's image.
+func (st *imageState) barMap() *barMap {
+	if st.bars == nil {
+		st.bars = newBarMap(st.img)
+	}
+	return st.bars
 }
 
 // binarized is an image's hybrid binarizer in one polarity.
@@ -403,10 +413,19 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 				ys = 1
 			}
 			found := st.run(ctx, "1d", inv, func() []hit {
-				found := s.read1D(ctx, b.hyb, true, ys, !v.cheap)
+				var bars *barMap
+				if s.d.o.Effort == EffortThorough && !s.sh.thin {
+					// Only the rows crossing bar-like tiles. A single
+					// scan line, padded or enlarged, is no taller than
+					// its tiles: read it all. A camera frame is read
+					// whole (the next frame is another chance, and
+					// its cheap pass stays as cheap as it was).
+					bars = st.barMap()
+				}
+				found := s.read1D(ctx, b.hyb, true, ys, !v.cheap, bars)
 				if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
 					loc, _ := gozxing.NewBinaryBitmap(sharedLocalRowBinarizer(b.src, b.hb))
-					if more := s.read1D(ctx, loc, true, ys, !v.cheap); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+					if more := s.read1D(ctx, loc, true, ys, !v.cheap, bars); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
 						found = more
 					}
 				}

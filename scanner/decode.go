@@ -160,6 +160,10 @@ type session struct {
 	sh       *shared
 	// images are the last images read (see tryImage).
 	images []*imageState
+	// noBars is set while the image read has no bar-like tiles either
+	// way (see barMap): a PDF417 symbol, whose codewords are bars,
+	// cannot be in it.
+	noBars bool
 }
 
 func (d *Decoder) newSession(sh *shared) *session {
@@ -257,7 +261,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 			break
 		}
 	}
-	if len(out) == 0 && !pure && s.d.want[SymPDF417] {
+	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars {
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			found, saw := s.decodePDF417(m)
 			if saw {
@@ -345,6 +349,8 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 	lastRow := map[hit]int{}
 	rejected := map[hit]bool{}
 	row := gozxing.NewBitArray(w)
+	var runs []int
+	code39, code128, upc := s.oneBySym[SymCode39], s.oneBySym[SymCode128], s.oneBySym[SymEAN13]
 	mid := h / 2
 	var out []hit
 	for i := 0; ; i++ {
@@ -370,11 +376,20 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		if err != nil || !barsEnough(row) {
 			continue
 		}
+		runs = rowRuns(row, runs)
+		// Rows without a Code 39 or Code 128 start character or an
+		// EAN/UPC guard are not handed to that reader, which would fail
+		// on them slowly.
+		no39, no128 := code39 != nil && !code39Start(runs), code128 != nil && !code128Start(runs)
+		noUPC := upc != nil && !upcStart(runs, row.GetNextSet(0))
 		for pass := 0; pass < 2; pass++ {
 			if pass == 1 {
 				row.Reverse()
 			}
 			for _, r := range s.ones {
+				if no39 && r == code39 || no128 && r == code128 || noUPC && r == upc {
+					continue
+				}
 				res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
 				if err != nil || res == nil {
 					continue

@@ -3,6 +3,7 @@ package scanner
 import (
 	"errors"
 	"image"
+	"sync"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -11,9 +12,14 @@ import (
 // copying it (gozxing's own source walks img.At pixel by pixel).
 type grayLuminance struct {
 	g *image.Gray
+	// turned is g turned a quarter counter-clockwise, made once: the 1D
+	// scan turns an image for each binarizer and polarity.
+	turned func() *image.Gray
 }
 
-func newGrayLuminance(g *image.Gray) gozxing.LuminanceSource { return &grayLuminance{g: g} }
+func newGrayLuminance(g *image.Gray) gozxing.LuminanceSource {
+	return &grayLuminance{g: g, turned: sync.OnceValue(func() *image.Gray { return rotate90CCW(g) })}
+}
 
 func (l *grayLuminance) GetRow(y int, row []byte) ([]byte, error) {
 	b := l.g.Bounds()
@@ -54,7 +60,7 @@ func (l *grayLuminance) Crop(left, top, width, height int) (gozxing.LuminanceSou
 	if !ok {
 		return nil, errors.New("scanner: crop failed")
 	}
-	return &grayLuminance{g: rebase(sub)}, nil
+	return newGrayLuminance(rebase(sub)), nil
 }
 
 func (l *grayLuminance) IsRotateSupported() bool { return true }
@@ -64,11 +70,11 @@ func (l *grayLuminance) Invert() gozxing.LuminanceSource {
 }
 
 func (l *grayLuminance) RotateCounterClockwise() (gozxing.LuminanceSource, error) {
-	return &grayLuminance{g: rotate90CCW(l.g)}, nil
+	return newGrayLuminance(l.turned()), nil
 }
 
 func (l *grayLuminance) RotateCounterClockwise45() (gozxing.LuminanceSource, error) {
-	return &grayLuminance{g: rotateAngle(l.g, 45)}, nil
+	return newGrayLuminance(rotateAngle(l.g, 45)), nil
 }
 
 func (l *grayLuminance) String() string { return gozxing.LuminanceSourceString(l) }

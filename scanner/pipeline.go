@@ -297,6 +297,8 @@ type imageState struct {
 	img  *image.Gray
 	bins [2]*binarized
 	done map[string]bool
+	// lum is img as a luminance source, made on first use.
+	lum gozxing.LuminanceSource
 	// bars is img's bar map, made on first use.
 	bars *barMap
 }
@@ -346,7 +348,11 @@ func (st *imageState) binarized(inv bool) *binarized {
 	if b := st.bins[i]; b != nil {
 		return b
 	}
-	var src gozxing.LuminanceSource = newGrayLuminance(st.img)
+	if st.lum == nil {
+		// One source for both polarities: it keeps its turned copy.
+		st.lum = newGrayLuminance(st.img)
+	}
+	src := st.lum
 	if inv {
 		src = gozxing.NewInvertedLuminanceSource(src)
 	}
@@ -384,6 +390,11 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 		invs = invs[1:]
 	}
 	st := s.state(img)
+	s.noBars = false
+	if s.d.o.Effort == EffortThorough && !s.sh.thin {
+		bars := st.barMap()
+		s.noBars = !anyTrue(bars.rows) && !anyTrue(bars.cols)
+	}
 	for _, inv := range invs {
 		if ctx.Err() != nil {
 			return nil

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/oned"
 )
 
 // barsEnough tells whether row has at least minBars bars.
@@ -26,6 +27,103 @@ func barsEnough(row *gozxing.BitArray) bool {
 		x = row.GetNextUnset(x)
 	}
 	return false
+}
+
+// rowRuns returns the widths of row's runs from its first bar on,
+// alternately bar and space, in runs (reused).
+func rowRuns(row *gozxing.BitArray, runs []int) []int {
+	runs = runs[:0]
+	w := row.GetSize()
+	x := row.GetNextSet(0)
+	black := true
+	for x < w {
+		next := row.GetNextUnset(x)
+		if !black {
+			next = row.GetNextSet(x)
+		}
+		runs = append(runs, next-x)
+		x, black = next, !black
+	}
+	return runs
+}
+
+// code39Start tells whether runs (from rowRuns) hold a Code 39 start or
+// stop character '*' read either way: nine runs from a bar whose three
+// widest, and only those, are the 2nd, 5th and 7th (or, reversed, the
+// 3rd, 5th and 8th). gozxing's Code 39 reader looks for nothing else
+// before failing, so a row without one is not handed to it.
+func code39Start(runs []int) bool {
+	for i := 0; i+9 <= len(runs); i += 2 {
+		c := runs[i : i+9]
+		if star(c, 1, 4, 6) || star(c, 2, 4, 7) {
+			return true
+		}
+	}
+	return false
+}
+
+// code128Starts are Code 128's START A, B and C patterns, in modules.
+var code128Starts = [3][6]int{{2, 1, 1, 4, 1, 2}, {2, 1, 1, 2, 1, 4}, {2, 1, 1, 2, 3, 2}}
+
+// code128Start tells whether runs (from rowRuns) hold a Code 128 start
+// character read either way, matched as gozxing's reader matches it
+// (average variance under 0.25, none over 0.7): six runs from a bar, or
+// six runs ending on a bar read backwards. The reader looks for nothing
+// else before failing.
+func code128Start(runs []int) bool {
+	var c [6]int
+	for i := 0; i+6 <= len(runs); i++ {
+		if i%2 == 0 {
+			copy(c[:], runs[i:i+6])
+		} else {
+			for k := 0; k < 6; k++ {
+				c[k] = runs[i+5-k]
+			}
+		}
+		for _, p := range code128Starts {
+			if oned.PatternMatchVariance(c[:], p[:], 0.7) < 0.25 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// upcStart tells whether runs (from rowRuns, lead white pixels before
+// the first) hold an EAN/UPC guard read either way as gozxing's reader
+// finds it: bar, space, bar of about one width (average variance under
+// 0.48, none over 0.7) with white as wide as the guard before it (after
+// it, read backwards). The reader looks for nothing else before failing.
+func upcStart(runs []int, lead int) bool {
+	guard := []int{1, 1, 1}
+	for i := 0; i+3 <= len(runs); i += 2 {
+		c := runs[i : i+3]
+		width := c[0] + c[1] + c[2]
+		before := lead
+		if i > 0 {
+			before = runs[i-1]
+		}
+		after := 0
+		if i+3 < len(runs) {
+			after = runs[i+3]
+		}
+		if (before >= width || after >= width) && oned.PatternMatchVariance(c, guard, 0.7) < 0.48 {
+			return true
+		}
+	}
+	return false
+}
+
+// star tells whether a, b and c are the three runs of c9 wider than all
+// the others.
+func star(c9 []int, a, b, c int) bool {
+	wide := min(c9[a], c9[b], c9[c])
+	for i, v := range c9 {
+		if i != a && i != b && i != c && v >= wide {
+			return false
+		}
+	}
+	return true
 }
 
 // span1D returns the horizontal extent of a 1D result in row coordinates

@@ -90,10 +90,13 @@ func code128Start(runs []int) bool {
 }
 
 // upcStart tells whether runs (from rowRuns, lead white pixels before
-// the first) hold an EAN/UPC guard read either way as gozxing's reader
-// finds it: bar, space, bar of about one width (average variance under
-// 0.48, none over 0.7) with white as wide as the guard before it (after
-// it, read backwards). The reader looks for nothing else before failing.
+// the first) hold the start of an EAN/UPC code read either way as
+// gozxing's reader decodes it: a guard (bar, space, bar of about one
+// width: average variance under 0.48, none over 0.7) with white as wide
+// as the guard before it, then four digits (four runs each) that match
+// digit patterns as closely; read backwards, the white after the guard and
+// the digits before it. Every EAN/UPC symbology has at least four digits
+// after its start guard, and the reader fails on a row without them.
 func upcStart(runs []int, lead int) bool {
 	guard := []int{1, 1, 1}
 	for i := 0; i+3 <= len(runs); i += 2 {
@@ -107,11 +110,41 @@ func upcStart(runs []int, lead int) bool {
 		if i+3 < len(runs) {
 			after = runs[i+3]
 		}
-		if (before >= width || after >= width) && oned.PatternMatchVariance(c, guard, 0.7) < 0.48 {
+		if before < width && after < width || oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
+			continue
+		}
+		if before >= width && upcDigits(runs, i+3, 1) || after >= width && upcDigits(runs, i-1, -1) {
 			return true
 		}
 	}
 	return false
+}
+
+// upcDigits tells whether the four groups of four runs from runs[at] on
+// (dir 1) or down (dir -1) each match an EAN/UPC digit; runs missing at
+// the row's end count as matching (the reader's last run may end there).
+func upcDigits(runs []int, at, dir int) bool {
+	var c [4]int
+	for d := 0; d < 4; d++ {
+		for k := 0; k < 4; k++ {
+			j := at + dir*(4*d+k)
+			if j < 0 || j >= len(runs) {
+				return true
+			}
+			c[k] = runs[j]
+		}
+		ok := false
+		for _, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
+			if oned.PatternMatchVariance(c[:], p, 0.7) < 0.48 {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // star tells whether a, b and c are the three runs of c9 wider than all

@@ -54,27 +54,39 @@ func (b *hybridBinarizer) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	words := (w + 31) / 32
 	bits := make([]uint32, words*h)
 	maxY, maxX := h-hybridBlock, w-hybridBlock
+	ts := make([]int, sw)
 	for y := 0; y < shh; y++ {
 		yo := min(y*hybridBlock, maxY)
 		top := clampInt(y, 2, shh-3)
+		// The threshold of each block of the row: the mean of the 5x5
+		// blocks' black points around it.
 		for x := 0; x < sw; x++ {
-			xo := min(x*hybridBlock, maxX)
 			left := clampInt(x, 2, sw-3)
 			sum := 0
 			for z := -2; z <= 2; z++ {
 				r := bp[(top+z)*sw+left-2 : (top+z)*sw+left+3]
 				sum += r[0] + r[1] + r[2] + r[3] + r[4]
 			}
-			t := sum / 25
-			for yy := yo; yy < yo+hybridBlock; yy++ {
-				px := lum[yy*w+xo : yy*w+xo+hybridBlock]
-				row := bits[yy*words : (yy+1)*words]
+			ts[x] = sum / 25
+		}
+		// Then the block row's image rows, each read once, in order.
+		for yy := yo; yy < yo+hybridBlock; yy++ {
+			lrow := lum[yy*w : yy*w+w]
+			row := bits[yy*words : (yy+1)*words]
+			for x, t := range ts {
+				xo := min(x*hybridBlock, maxX)
+				px := lrow[xo : xo+hybridBlock : xo+hybridBlock]
 				// <= so that black (0) is black even at threshold 0:
 				// the sign of v-t-1, without a branch per pixel.
-				var byte8 uint32
-				for i, v := range px {
-					byte8 |= uint32(uint(int(v)-t-1)>>63) << uint(i)
-				}
+				t1 := t + 1
+				byte8 := uint32(uint(int(px[0])-t1)>>63) |
+					uint32(uint(int(px[1])-t1)>>63)<<1 |
+					uint32(uint(int(px[2])-t1)>>63)<<2 |
+					uint32(uint(int(px[3])-t1)>>63)<<3 |
+					uint32(uint(int(px[4])-t1)>>63)<<4 |
+					uint32(uint(int(px[5])-t1)>>63)<<5 |
+					uint32(uint(int(px[6])-t1)>>63)<<6 |
+					uint32(uint(int(px[7])-t1)>>63)<<7
 				if byte8 != 0 {
 					sh := uint(xo & 31)
 					row[xo>>5] |= byte8 << sh
@@ -95,25 +107,35 @@ func (b *hybridBinarizer) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 func blackPoints(lum []byte, sw, shh, w, h int) []int {
 	maxY, maxX := h-hybridBlock, w-hybridBlock
 	bp := make([]int, sw*shh)
+	// Per block of the current block row: sum, minimum and maximum,
+	// gathered row by row (each image row is read once, in order).
+	sums := make([]int, sw)
+	los := make([]int, sw)
+	his := make([]int, sw)
 	for y := 0; y < shh; y++ {
 		yo := min(y*hybridBlock, maxY)
-		for x := 0; x < sw; x++ {
-			xo := min(x*hybridBlock, maxX)
-			sum, lo, hi := 0, 0xff, 0
-			for yy := 0; yy < hybridBlock; yy++ {
-				px := lum[(yo+yy)*w+xo : (yo+yy)*w+xo+hybridBlock]
-				for _, v := range px {
-					p := int(v)
-					sum += p
-					lo = min(lo, p)
-					hi = max(hi, p)
-				}
+		for x := range sums {
+			sums[x], los[x], his[x] = 0, 0xff, 0
+		}
+		for yy := yo; yy < yo+hybridBlock; yy++ {
+			row := lum[yy*w : yy*w+w]
+			for x := 0; x < sw; x++ {
+				xo := min(x*hybridBlock, maxX)
+				px := row[xo : xo+hybridBlock : xo+hybridBlock]
+				p0, p1, p2, p3 := int(px[0]), int(px[1]), int(px[2]), int(px[3])
+				p4, p5, p6, p7 := int(px[4]), int(px[5]), int(px[6]), int(px[7])
+				sums[x] += p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7
+				los[x] = min(los[x], p0, p1, p2, p3, p4, p5, p6, p7)
+				his[x] = max(his[x], p0, p1, p2, p3, p4, p5, p6, p7)
 			}
+		}
+		for x := 0; x < sw; x++ {
+			lo, hi := los[x], his[x]
 			// gozxing stops updating min and max once the range exceeds
 			// 24 but still sums every pixel: only whether the range is
 			// over 24 and (when it is not) the minimum matter, and both
 			// come out the same from the full block.
-			avg := sum >> 6
+			avg := sums[x] >> 6
 			if hi-lo <= hybridMinRange {
 				avg = lo / 2
 				if y > 0 && x > 0 {

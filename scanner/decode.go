@@ -302,10 +302,14 @@ func (s *session) readQRMulti(bm *gozxing.BinaryBitmap) []hit {
 // on enough distinct rows (see rowsNeeded): one row of noise that happens
 // to pass a checksum is not a barcode. sparse scans at most rowsPerScan
 // rows of each turn.
-//
-// bars maps the rows and columns of bm that cross bar-like tiles (nil: all
-// are read); the others are not handed to the readers.
-func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64, sparse bool, bars *barMap) []hit {
+func (s *session) read1D(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64, sparse bool) []hit {
+	return s.read1DIn(ctx, bm, rotate, yScale, sparse, nil)
+}
+
+// read1DIn is read1D on the rows and columns of bm that bars maps as
+// crossing bar-like tiles (nil: all); the others are not handed to the
+// readers.
+func (s *session) read1DIn(ctx context.Context, bm *gozxing.BinaryBitmap, rotate bool, yScale float64, sparse bool, bars *barMap) []hit {
 	var rows, cols []bool
 	if bars != nil {
 		rows, cols = bars.rows, bars.turned().rows
@@ -376,7 +380,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		if err != nil || !barsEnough(row) {
 			continue
 		}
-		runs = rowRuns(row, runs)
+		runs = barRuns(row, runs)
 		// Rows without a Code 39 or Code 128 start character or an
 		// EAN/UPC guard are not handed to that reader, which would fail
 		// on them slowly.

@@ -433,10 +433,10 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 					// its cheap pass stays as cheap as it was).
 					bars = st.barMap()
 				}
-				found := s.read1D(ctx, b.hyb, true, ys, !v.cheap, bars)
+				found := s.read1DIn(ctx, b.hyb, true, ys, !v.cheap, bars)
 				if (len(found) == 0 || weakOnly(found)) && ctx.Err() == nil {
 					loc, _ := gozxing.NewBinaryBitmap(sharedLocalRowBinarizer(b.src, b.hb))
-					if more := s.read1D(ctx, loc, true, ys, !v.cheap, bars); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
+					if more := s.read1DIn(ctx, loc, true, ys, !v.cheap, bars); len(found) == 0 || len(more) > 0 && !weakOnly(more) {
 						found = more
 					}
 				}

@@ -29,9 +29,9 @@ func barsEnough(row *gozxing.BitArray) bool {
 	return false
 }
 
-// rowRuns returns the widths of row's runs from its first bar on,
+// barRuns returns the widths of row's runs from its first bar on,
 // alternately bar and space, in runs (reused).
-func rowRuns(row *gozxing.BitArray, runs []int) []int {
+func barRuns(row *gozxing.BitArray, runs []int) []int {
 	runs = runs[:0]
 	w := row.GetSize()
 	x := row.GetNextSet(0)
@@ -47,7 +47,7 @@ func rowRuns(row *gozxing.BitArray, runs []int) []int {
 	return runs
 }
 
-// code39Start tells whether runs (from rowRuns) hold a Code 39 start or
+// code39Start tells whether runs (from barRuns) hold a Code 39 start or
 // stop character '*' read either way: nine runs from a bar whose three
 // widest, and only those, are the 2nd, 5th and 7th (or, reversed, the
 // 3rd, 5th and 8th). gozxing's Code 39 reader looks for nothing else
@@ -65,7 +65,7 @@ func code39Start(runs []int) bool {
 // code128Starts are Code 128's START A, B and C patterns, in modules.
 var code128Starts = [3][6]int{{2, 1, 1, 4, 1, 2}, {2, 1, 1, 2, 1, 4}, {2, 1, 1, 2, 3, 2}}
 
-// code128Start tells whether runs (from rowRuns) hold a Code 128 start
+// code128Start tells whether runs (from barRuns) hold a Code 128 start
 // character read either way, matched as gozxing's reader matches it
 // (average variance under 0.25, none over 0.7): six runs from a bar, or
 // six runs ending on a bar read backwards. The reader looks for nothing
@@ -89,7 +89,7 @@ func code128Start(runs []int) bool {
 	return false
 }
 
-// upcStart tells whether runs (from rowRuns, lead white pixels before
+// upcStart tells whether runs (from barRuns, lead white pixels before
 // the first) hold the start of an EAN/UPC code read either way as
 // gozxing's reader decodes it: a guard (bar, space, bar of about one
 // width: average variance under 0.48, none over 0.7) with white as wide

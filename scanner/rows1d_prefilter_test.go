@@ -68,7 +68,7 @@ func TestRowPrefiltersKeepReadableRows(t *testing.T) {
 				for k := rng.Intn(8); k > 0; k-- {
 					row.Flip(rng.Intn(row.GetSize()))
 				}
-				pass := c.filter(rowRuns(row, nil), row.GetNextSet(0))
+				pass := c.filter(barRuns(row, nil), row.GetNextSet(0))
 				if !pass {
 					skipped++
 				}

@@ -14,17 +14,63 @@ import (
 // fill the codeword matrix, which Reed-Solomon over GF(929) corrects.
 
 // pdfLookup maps a 17-module pattern to its codeword value and cluster
-// index (0, 1, 2 for clusters 0, 3, 6).
-type pdfLookup map[uint32]int32
+// index (0, 1, 2 for clusters 0, 3, 6), and holds the eight bar and space
+// widths of every codeword, as fractions of 17, for the closest match.
+type pdfLookup struct {
+	byPattern map[uint32]int32
+	ratios    [][8]float32
+	vals      []int32 // cluster<<16 | value, by ratios' index
+}
 
 func newPDFLookup() pdfLookup {
-	l := make(pdfLookup, 3*929)
+	l := pdfLookup{byPattern: make(map[uint32]int32, 3*929)}
 	for k := 0; k < 3; k++ {
 		for v, p := range pdf417Patterns[k] {
-			l[p] = int32(k<<16 | v)
+			val := int32(k<<16 | v)
+			l.byPattern[p] = val
+			var r [8]float32
+			run, prev := 0, true
+			for i := 16; i >= 0; i-- {
+				bit := p>>i&1 == 1
+				if bit != prev {
+					run++
+					prev = bit
+				}
+				r[run] += 1.0 / 17
+			}
+			l.ratios = append(l.ratios, r)
+			l.vals = append(l.vals, val)
 		}
 	}
 	return l
+}
+
+// closest returns the codeword whose bar and space widths are nearest to
+// runs (least squares on the fractions of the total), as zxing's
+// PDF417CodewordDecoder.getClosestDecodedValue does (Apache-2.0). It is
+// the fallback when blur or aliasing moved an edge by a pixel.
+func (l pdfLookup) closest(runs [8]int) (int32, float32) {
+	total := 0
+	for _, r := range runs {
+		total += r
+	}
+	var q [8]float32
+	for i, r := range runs {
+		q[i] = float32(r) / float32(total)
+	}
+	best, bestErr := int32(-1), float32(math.MaxFloat32)
+	for j := range l.ratios {
+		row := &l.ratios[j]
+		var e float32
+		for k := 0; k < 8 && e < bestErr; k++ {
+			d := row[k] - q[k]
+			e += d * d
+		}
+		if e < bestErr {
+			best, bestErr = l.vals[j], e
+		}
+	}
+	return best, bestErr
 }
 
 // pdfLine is one sampled line across the symbol.
@@ -54,7 +100,9 @@ func (g *pdfGrid) sampleLine(p, q [2]float64) []bool {
 // readOne reads the codeword whose first bar starts near want on px,
 // with module width m. It returns the value, the cluster index and where
 // the codeword starts and how wide it is.
-func readOne(px []bool, want, m float64, look pdfLookup) (v, cl, x0, w int, ok bool) {
+// With fuzzy set, a pattern that is no codeword is read as the closest
+// one.
+func readOne(px []bool, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0, w int, ok bool) {
 	// The nearest white-to-black edge.
 	x0 = -1
 	for d := 0; d <= int(3*m)+1 && x0 < 0; d++ {
@@ -102,7 +150,15 @@ func readOne(px []bool, want, m float64, look pdfLookup) (v, cl, x0, w int, ok b
 			}
 		}
 	}
-	val, found := look[pat]
+	val, found := look.byPattern[pat]
+	if !found && fuzzy {
+		// A codeword's widths are 1 to 6 modules, and 17 in all: a
+		// fraction error beyond about half a module on two of them
+		// is not this codeword.
+		var e float32
+		val, e = look.closest(runs)
+		found = val >= 0 && e < 2*(0.6/17)*(0.6/17)
+	}
 	if !found {
 		return 0, 0, 0, 0, false
 	}
@@ -114,30 +170,85 @@ func readOne(px []bool, want, m float64, look pdfLookup) (v, cl, x0, w int, ok b
 // the stop pattern (or beyond, when stopM is 0: no stop pattern); slots
 // is the number of codeword columns (data + 2), and startM and stopM the
 // module widths measured on the patterns.
-func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup) (cw, cl []int) {
+func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup, fuzzy bool) (cw, cl []int) {
 	cw, cl = make([]int, slots), make([]int, slots)
+	// one reads a codeword near want from its edges. The fuzzy pass
+	// first reads on the module grid the two patterns span (when both
+	// were seen), and last takes the closest codeword.
+	one := func(k int, want, m float64) (v, c, x0, w int, ok bool) {
+		if fuzzy && stopM > 0 {
+			if v, c, ok = readGrid(px, k, slots, look); ok {
+				return v, c, -1, 0, true
+			}
+		}
+		if v, c, x0, w, ok = readOne(px, want, m, look, false); ok || !fuzzy {
+			return v, c, x0, w, ok
+		}
+		return readOne(px, want, m, look, true)
+	}
 	next, ml := 17*startM, startM
 	last := slots
 	if stopM > 0 {
 		last = slots - 1
 		// The right indicator, anchored on the right end.
 		cw[last], cl[last] = -1, -1
-		if v, c, _, _, ok := readOne(px, float64(len(px))-35*stopM, stopM, look); ok {
+		if v, c, _, _, ok := one(last, float64(len(px))-35*stopM, stopM); ok {
 			cw[last], cl[last] = v, c
 		}
 	}
 	for k := 0; k < last; k++ {
 		cw[k], cl[k] = -1, -1
-		v, c, x0, w, ok := readOne(px, next, ml, look)
+		v, c, x0, w, ok := one(k, next, ml)
 		if !ok {
 			next += 17 * ml
 			continue
 		}
 		cw[k], cl[k] = v, c
+		if x0 < 0 {
+			// Read on the grid: the next one is a codeword further.
+			next += 17 * ml
+			continue
+		}
 		next = float64(x0 + w)
 		ml = 0.5*ml + 0.5*float64(w)/17
 	}
 	return cw, cl
+}
+
+// readGrid reads codeword column k of slots on the module grid that the
+// start pattern's left edge (px[0]) and the stop pattern's right edge (the
+// end of px) span: each module is sampled at its centre, from where the
+// grid puts the codeword's left edge and, failing that, from the bar edge
+// nearest to it. It reads symbols whose edges blur or alias by a pixel,
+// where the widths of single bars cannot be trusted but the grid can.
+func readGrid(px []bool, k, slots int, look pdfLookup) (v, cl int, ok bool) {
+	m := float64(len(px)-1) / float64(17*slots+35)
+	at := func(x0 float64) (int, int, bool) {
+		var pat uint32
+		for i := 0; i < 17; i++ {
+			x := int(x0 + (float64(i)+0.5)*m)
+			if x < 0 || x >= len(px) {
+				return 0, 0, false
+			}
+			if px[x] {
+				pat |= 1 << (16 - i)
+			}
+		}
+		val, found := look.byPattern[pat]
+		return int(val & 0xffff), int(val >> 16), found
+	}
+	g := float64(17+17*k) * m
+	if v, cl, ok = at(g); ok {
+		return v, cl, true
+	}
+	for d := 0; d <= int(m+1); d++ {
+		for _, x := range []int{int(g) + d, int(g) - d} {
+			if x > 0 && x < len(px) && px[x] && !px[x-1] && float64(x) != g {
+				return at(float64(x))
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 // pdfMeta is the symbol size read from the row indicators.
@@ -261,7 +372,7 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 	if sym.noStop {
 		slots = 1
 	}
-	lines, votes := s.pdfLines(g, sym, n, lineAt, slots)
+	lines, votes := s.pdfLines(g, sym, n, lineAt, slots, false)
 	md, ok := pickMeta(votes)
 	if !ok {
 		return "", false, false
@@ -269,18 +380,24 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 	if md.cols+2 != slots {
 		// Only the indicators were read: read again with all the
 		// columns they give.
-		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2)
+		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2, false)
 	}
 	// Metadata from many lines' indicators: surely PDF417.
 	meta = votes[[2]int{2, md.cols - 1}] >= 3
 	text, ok = s.assemble(lines, md)
+	if !ok {
+		// Again, reading the patterns that are no codeword as the
+		// nearest one: Reed-Solomon corrects those it gets wrong.
+		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2, true)
+		text, ok = s.assemble(lines, md)
+	}
 	return text, ok, meta
 }
 
 // pdfLines samples the n lines of sym and reads slots codewords on each.
 // It returns the lines with a cluster and the votes of the row
 // indicators for the symbol's size, keyed by (field, value).
-func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int) ([]pdfLine, map[[2]int]int) {
+func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int, fuzzy bool) ([]pdfLine, map[[2]int]int) {
 	lines := make([]pdfLine, 0, n)
 	votes := map[[2]int]int{}
 	for i := 0; i < n; i++ {
@@ -289,7 +406,7 @@ func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p
 		if px == nil {
 			continue
 		}
-		cw, cl := readCodewords(px, slots, sym.startM, sym.stopM, s.d.pdfLook)
+		cw, cl := readCodewords(px, slots, sym.startM, sym.stopM, s.d.pdfLook, fuzzy)
 		ln := pdfLine{t: t, cw: cw, cl: cl, cluster: -1, row: -1}
 		var cc [3]int
 		for _, c := range cl {

@@ -127,7 +127,7 @@ func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
 			if i+9 <= len(runs) {
 				if m, ok := matchPattern(runs[i:i+9], pdfStop); ok {
 					end := pos[i+8] + runs[i+8]
-					if i+9 == len(runs) || float64(runs[i+9]) >= 1.5*m {
+					if i+9 == len(runs) || float64(runs[i+9]) >= 0.9*m {
 						stops = append(stops, pdfHit{float64(pos[i]), float64(end), y, m})
 					}
 				}

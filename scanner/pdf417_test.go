@@ -108,8 +108,35 @@ func TestPDF417Data(t *testing.T) {
 		// 1*900+624 = 1524: the leading 1 is dropped.
 		{"numeric", []int{4, 902, 1, 624}, "524", false},
 		{"utf-8 eci", []int{6, 927, 26, 901, 0xc3, 0xa9}, "é", false},
-		{"unknown eci", []int{5, 927, 20, 901, 'a'}, "", true},
+		{"unknown eci", []int{5, 927, 14, 901, 'a'}, "", true},
 		{"bad length", []int{9, 1, 2}, "", true},
+		// After 901 the last one to five codewords are a byte each.
+		{"byte 901 five single bytes", []int{7, 901, 'a', 'b', 'c', 'd', 'e'}, "abcde", false},
+		// 0x414243444546 in base 900, then one more byte.
+		{"byte 901 group and byte", []int{8, 901, 109, 326, 368, 127, 330, 'G'}, "ABCDEFG", false},
+		{"byte 924 group", []int{7, 924, 109, 326, 368, 127, 330}, "ABCDEF", false},
+		{"byte 924 partial group", []int{6, 924, 109, 326, 368, 127}, "", true},
+		// AB, then the UTF-8 bytes of é by two byte shifts.
+		{"eci in text with byte shifts", []int{8, 1, 927, 26, 913, 0xc3, 913, 0xa9}, "ABé", false},
+		// zxing-cpp's pdf417-1/12-mixed-ecis: Shift_JIS, EUC-KR then
+		// GB 2312, ISO-8859-7, a general-purpose ECI (ignored),
+		// Windows-1251, ISO-8859-2 in text mode after a byte shift,
+		// a user-defined ECI.
+		{"mixed ecis", []int{40, 1, 927, 10, 901, 927, 20, 246, 877, 166, 106, 797, 927, 30, 927, 29, 415, 537, 357,
+			329, 194, 927, 8, 927, 9, 225, 926, 899, 898, 927, 22, 144, 927, 4, 900, 913, 172, 925, 1, 900},
+			"AB点茗テ齄膀赧αђŹ", false},
+		{"eci in numeric", []int{8, 902, 1, 624, 927, 26, 1, 624}, "524524", false},
+		// Macro PDF417: segment 0 (numeric 100000), file id, segment
+		// count 1, last segment. The text is the data alone.
+		{"macro block", []int{11, 1, 928, 111, 100, 17, 923, 1, 111, 101, 922}, "AB", false},
+		{"macro bad segment index", []int{5, 1, 928, 5, 5}, "", true},
+		{"macro bad optional field", []int{8, 1, 928, 111, 100, 17, 923, 9}, "", true},
+		{"terminator outside a macro", []int{3, 1, 922}, "", true},
+		{"reserved codeword", []int{3, 1, 910}, "", true},
+		{"reader init first", []int{3, 921, 1}, "AB", false},
+		{"reader init later", []int{3, 1, 921}, "", true},
+		// A punctuation shift last is padding.
+		{"trailing padding", []int{2, 29}, "A", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,5 +196,119 @@ func TestPDF417Zint(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// pdfRenderLine draws one row of a PDF417 symbol (start pattern, the
+// codewords of cluster cl, stop pattern) at about module width m, a pixel
+// black when its centre falls in a bar, as a scaled bitmap aliases.
+func pdfRenderLine(vals []int, cl int, m float64) []bool {
+	var mods []bool
+	put := func(p uint32, n int) {
+		for i := n - 1; i >= 0; i-- {
+			mods = append(mods, p>>i&1 == 1)
+		}
+	}
+	put(0x1fea8, 17) // start 11111111010101000
+	for _, v := range vals {
+		put(pdf417Patterns[cl][v], 17)
+	}
+	put(0x3fa29, 18) // stop 111111101000101001
+	// The symbol's edges on pixel edges, as in a scaled bitmap.
+	n := int(float64(len(mods)) * m)
+	m = float64(n) / float64(len(mods))
+	px := make([]bool, n+1)
+	for j := 0; j < n; j++ {
+		px[j] = mods[min(len(mods)-1, int((float64(j)+0.5)/m))]
+	}
+	return px
+}
+
+func TestPDF417ReadCodewords(t *testing.T) {
+	look := newPDFLookup()
+	rng := rand.New(rand.NewPCG(3, 4))
+	tests := []struct {
+		name  string
+		m     float64
+		fuzzy bool
+		// wantMiss: some codeword is not read (the edges alone do
+		// not read aliased modules; the grid does).
+		wantMiss bool
+	}{
+		{"integer modules", 2, false, false},
+		{"aliased 1.06 px modules, edges only", 1.06, false, true},
+		{"aliased 1.06 px modules", 1.06, true, false},
+		{"aliased 1.5 px modules", 1.5, true, false},
+		{"aliased 2.3 px modules", 2.3, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			missed := false
+			for trial := 0; trial < 30; trial++ {
+				cl := trial % 3
+				vals := make([]int, 2+rng.IntN(8))
+				for i := range vals {
+					vals[i] = rng.IntN(929)
+				}
+				px := pdfRenderLine(vals, cl, tc.m)
+				cw, cls := readCodewords(px, len(vals), tc.m, tc.m, look, tc.fuzzy)
+				for i := range vals {
+					if cw[i] != vals[i] || cls[i] != cl {
+						missed = true
+						if !tc.wantMiss {
+							t.Fatalf("trial %d: read %v (clusters %v), want %v in cluster %d", trial, cw, cls, vals, cl)
+						}
+					}
+				}
+			}
+			if tc.wantMiss && !missed {
+				t.Error("read every codeword, want some missed")
+			}
+		})
+	}
+}
+
+func TestPDF417Closest(t *testing.T) {
+	look := newPDFLookup()
+	// The runs of codeword v of cluster cl at 3 pixels a module.
+	runsOf := func(cl, v int) [8]int {
+		var r [8]int
+		p, k, prev := pdf417Patterns[cl][v], 0, true
+		for i := 16; i >= 0; i-- {
+			if bit := p>>i&1 == 1; bit != prev {
+				k++
+				prev = bit
+			}
+			r[k] += 3
+		}
+		return r
+	}
+	tests := []struct {
+		name    string
+		cl, v   int
+		shift   int // pixels moved from the widest run to the next
+		wantHit bool
+	}{
+		{"exact", 0, 123, 0, true},
+		{"edge moved one pixel", 1, 456, 1, true},
+		{"edge moved a module", 2, 789, 3, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runsOf(tc.cl, tc.v)
+			w := 0
+			for i := range r {
+				if r[i] > r[w] {
+					w = i
+				}
+			}
+			r[w] -= tc.shift
+			r[(w+1)%8] += tc.shift
+			got, _ := look.closest(r)
+			hit := int(got&0xffff) == tc.v && int(got>>16) == tc.cl
+			if hit != tc.wantHit {
+				t.Errorf("closest(%v) = %d/%d, want hit %v", r, got>>16, got&0xffff, tc.wantHit)
+			}
+		})
 	}
 }

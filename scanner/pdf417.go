@@ -358,10 +358,11 @@ func probePDF417(m *gozxing.BitMatrix) int {
 // its row indicators were read, which makes it surely a PDF417 symbol.
 func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta bool) {
 	n := int(math.Max(sym.bl[1]-sym.tl[1], sym.br[1]-sym.tr[1])) + 1
+	// Lines from t0 to t1, 0 and 1 being the found ends of the
+	// patterns; a little outside them for the first and last rows.
+	t0, t1 := -0.02, 1.02
 	lineAt := func(i int) (p, q [2]float64, t float64) {
-		t = float64(i) / float64(max(1, n-1))
-		// A little outside the found ends: the first and last rows.
-		t = -0.02 + 1.04*t
+		t = t0 + (t1-t0)*float64(i)/float64(max(1, n-1))
 		p = [2]float64{sym.tl[0] + t*(sym.bl[0]-sym.tl[0]), sym.tl[1] + t*(sym.bl[1]-sym.tl[1])}
 		q = [2]float64{sym.tr[0] + t*(sym.br[0]-sym.tr[0]), sym.tr[1] + t*(sym.br[1]-sym.tr[1])}
 		return p, q, t
@@ -376,6 +377,14 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 	md, ok := pickMeta(votes)
 	if !ok {
 		return "", false, false
+	}
+	if lo, hi, ok := rowSpan(lines, md.rows); ok && (lo < t0 || hi > t1) {
+		// The indicators tell of rows above or below the patterns
+		// (their ends damaged, cut or shorter than the symbol):
+		// sample those too, along the patterns' edges.
+		lo, hi = math.Max(lo, t0-2*(t1-t0)), math.Min(hi, t1+2*(t1-t0))
+		n = int(float64(n)*(math.Max(hi, t1)-math.Min(lo, t0))/(t1-t0)) + 1
+		t0, t1 = math.Min(lo, t0), math.Max(hi, t1)
 	}
 	if md.cols+2 != slots {
 		// Only the indicators were read: read again with all the
@@ -392,6 +401,36 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 		text, ok = s.assemble(lines, md)
 	}
 	return text, ok, meta
+}
+
+// rowSpan fits the lines' t to their rows read from the row indicators
+// (t = a + b*row) and returns the t of the top edge of row 0 and of the
+// bottom edge of the last row. ok is false with fewer than two rows seen.
+func rowSpan(lines []pdfLine, rows int) (lo, hi float64, ok bool) {
+	var sr, st, srr, srt, n float64
+	seen := map[int]bool{}
+	for _, ln := range lines {
+		if ln.row < 0 || ln.row >= rows {
+			continue
+		}
+		r := float64(ln.row)
+		sr += r
+		st += ln.t
+		srr += r * r
+		srt += r * ln.t
+		n++
+		seen[ln.row] = true
+	}
+	d := n*srr - sr*sr
+	if len(seen) < 2 || d == 0 {
+		return 0, 0, false
+	}
+	b := (n*srt - sr*st) / d
+	a := (st - b*sr) / n
+	if b <= 0 {
+		return 0, 0, false
+	}
+	return a - 0.5*b, a + (float64(rows)-0.5)*b, true
 }
 
 // pdfLines samples the n lines of sym and reads slots codewords on each.

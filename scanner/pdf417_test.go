@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"image"
+	"image/color"
 	"math/rand/v2"
 	"os/exec"
 	"strings"
@@ -172,6 +173,9 @@ func TestPDF417Zint(t *testing.T) {
 		{"ec-level-6", []string{"-b", "55", "--scale=3", "--secure=6"}, "HIGH EC LEVEL", SymPDF417},
 		{"wide", []string{"-b", "55", "--scale=2", "--cols=12"}, strings.Repeat("WIDE SYMBOL ", 10), SymPDF417},
 		{"compact", []string{"-b", "56", "--scale=2"}, "COMPACT PDF417", SymPDF417},
+		// Shift_JIS under ECI 20; segment 2 of 3 of a Macro PDF417 file.
+		{"eci-20", []string{"-b", "55", "--scale=2", "--eci=20"}, "点茗テ parcel", SymPDF417},
+		{"macro", []string{"-b", "55", "--scale=2", "--structapp=2,3,1234"}, "MACRO SEGMENT 2", SymPDF417},
 	}
 	d := NewDecoder(DecodeOptions{Symbologies: []string{SymPDF417}})
 	for _, s := range symbols {
@@ -308,6 +312,66 @@ func TestPDF417Closest(t *testing.T) {
 			hit := int(got&0xffff) == tc.v && int(got>>16) == tc.cl
 			if hit != tc.wantHit {
 				t.Errorf("closest(%v) = %d/%d, want hit %v", r, got>>16, got&0xffff, tc.wantHit)
+			}
+		})
+	}
+}
+
+// TestPDF417DamagedPatterns reads zint's PDF417 symbols whose start and
+// stop patterns are wiped out over their top or bottom rows (a torn or
+// smudged label edge, a finger): the row indicators tell how many rows
+// the symbol has, and the lines beyond the patterns are read too.
+func TestPDF417DamagedPatterns(t *testing.T) {
+	if _, err := exec.LookPath("zint"); err != nil {
+		t.Fatal("zint not on PATH (packaging/deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	s := symbol2D{"damaged", []string{"-b", "55", "--scale=2", "--rows=12", "--secure=2"}, "Parcel 1Z999AA10123456784 for locker 42", SymPDF417}
+	g := renderZint(t, dir, s)
+	// The symbol's bounds and module width (the start pattern's first
+	// bar is 8 modules wide).
+	x0, y0, x1, y1 := g.Rect.Max.X, g.Rect.Max.Y, -1, -1
+	for y := g.Rect.Min.Y; y < g.Rect.Max.Y; y++ {
+		for x := g.Rect.Min.X; x < g.Rect.Max.X; x++ {
+			if g.GrayAt(x, y).Y < 128 {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	mid, bar := (y0+y1)/2, 0
+	for x := x0; g.GrayAt(x, mid).Y < 128; x++ {
+		bar++
+	}
+	mw := bar / 8
+	d := NewDecoder(DecodeOptions{Symbologies: []string{SymPDF417}})
+	for _, tc := range []struct {
+		name  string
+		wiped [][2]float64 // parts of the height wiped
+	}{
+		{"top third", [][2]float64{{0, 0.34}}},
+		{"bottom third", [][2]float64{{0.66, 1}}},
+		{"both ends", [][2]float64{{0, 0.2}, {0.8, 1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewGray(g.Rect)
+			copy(img.Pix, g.Pix)
+			h := float64(y1 - y0 + 1)
+			for _, w := range tc.wiped {
+				for y := y0 + int(w[0]*h); y <= y0+int(w[1]*h) && y <= y1; y++ {
+					for x := x0; x < x0+17*mw; x++ {
+						img.SetGray(x, y, color.Gray{Y: 255})
+					}
+					for x := x1 + 1 - 18*mw; x <= x1; x++ {
+						img.SetGray(x, y, color.Gray{Y: 255})
+					}
+				}
+			}
+			scans, err := d.Decode(context.Background(), padNearest(img, 1, 30, 255))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(scans) != 1 || scans[0].Text != s.data {
+				t.Errorf("read %+v, want PDF417 %q", scans, s.data)
 			}
 		})
 	}

@@ -132,6 +132,12 @@ func readOne(px []bool, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0,
 	if r < 8 {
 		return 0, 0, 0, 0, false
 	}
+	if s7 := x - x0 - runs[7]; float64(runs[7]) > 6.5*m && float64(s7) >= 11*m && float64(s7) < 16.5*m {
+		// The closing space runs into white (a wiped or missing
+		// pattern, the end of the image): it ends at 17 modules.
+		runs[7] = max(1, int(17*m-float64(s7)+0.5))
+		x = x0 + s7 + runs[7]
+	}
 	w = x - x0
 	if float64(w) < 13*m || float64(w) > 21*m {
 		return 0, 0, 0, 0, false
@@ -167,16 +173,17 @@ func readOne(px []bool, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0,
 
 // readCodewords reads the slots (row indicators and data) of one line.
 // px runs from the left edge of the start pattern to the right edge of
-// the stop pattern (or beyond, when stopM is 0: no stop pattern); slots
-// is the number of codeword columns (data + 2), and startM and stopM the
-// module widths measured on the patterns.
+// the stop pattern (or beyond, when stopM is 0: no stop pattern; or from
+// before, when startM is 0: no start pattern); slots is the number of
+// codeword columns (data + 2), and startM and stopM the module widths
+// measured on the patterns.
 func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup, fuzzy bool) (cw, cl []int) {
 	cw, cl = make([]int, slots), make([]int, slots)
 	// one reads a codeword near want from its edges. The fuzzy pass
 	// first reads on the module grid the two patterns span (when both
 	// were seen), and last takes the closest codeword.
 	one := func(k int, want, m float64) (v, c, x0, w int, ok bool) {
-		if fuzzy && stopM > 0 {
+		if fuzzy && stopM > 0 && startM > 0 {
 			if v, c, ok = readGrid(px, k, slots, look); ok {
 				return v, c, -1, 0, true
 			}
@@ -195,6 +202,23 @@ func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup, 
 		if v, c, _, _, ok := one(last, float64(len(px))-35*stopM, stopM); ok {
 			cw[last], cl[last] = v, c
 		}
+	}
+	if startM == 0 {
+		// No start pattern: from the right indicator leftwards, each
+		// codeword ending where the one on its right begins.
+		right, ml := float64(len(px))-35*stopM, stopM
+		for k := last - 1; k >= 0; k-- {
+			cw[k], cl[k] = -1, -1
+			v, c, x0, w, ok := one(k, right-17*ml, ml)
+			if !ok || math.Abs(float64(x0+w)-right) > 2*ml {
+				right -= 17 * ml
+				continue
+			}
+			cw[k], cl[k] = v, c
+			right = float64(x0)
+			ml = 0.5*ml + 0.5*float64(w)/17
+		}
+		return cw, cl
 	}
 	for k := 0; k < last; k++ {
 		cw[k], cl[k] = -1, -1
@@ -368,9 +392,10 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 		return p, q, t
 	}
 	// First the row indicators only (the left one when there is no
-	// stop pattern), for the symbol's size.
+	// stop pattern, the right one when there is no start pattern), for
+	// the symbol's size.
 	slots := 2
-	if sym.noStop {
+	if sym.noStop || sym.noStart {
 		slots = 1
 	}
 	lines, votes := s.pdfLines(g, sym, n, lineAt, slots, false)
@@ -463,12 +488,18 @@ func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p
 			continue
 		}
 		ln.cluster = bestC
-		indicators := []int{0, slots - 1}
+		indicators := []int{0, slots - 1} // by side: left, right
+		sides := []int{0, 1}
 		if sym.noStop {
 			// No right indicator to trust (cut, or compact PDF417).
-			indicators = indicators[:1]
+			indicators, sides = indicators[:1], sides[:1]
 		}
-		for side, k := range indicators {
+		if sym.noStart {
+			// Nor a left one.
+			indicators, sides = indicators[1:], sides[1:]
+		}
+		for i, k := range indicators {
+			side := sides[i]
 			if cw[k] < 0 || cl[k] != bestC {
 				continue
 			}

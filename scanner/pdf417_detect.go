@@ -235,16 +235,22 @@ type pdfSymbol struct {
 	// cut, or compact PDF417): tr and br are only a direction, and the
 	// size comes from the left row indicators.
 	noStop bool
+	// noStart marks a symbol whose start pattern was not seen: tl and
+	// bl are only a direction, the codewords are read from the stop
+	// pattern leftwards and the size comes from the right row
+	// indicators.
+	noStart bool
 }
 
 func (g *pdfGrid) locate() []pdfSymbol {
 	starts, stops := g.findPatterns()
-	if len(starts) == 0 {
+	if len(starts) == 0 && len(stops) == 0 {
 		return nil
 	}
 	step := max(1, g.h/400)
 	sc, tc := chainHits(starts, step), chainHits(stops, step)
 	var out []pdfSymbol
+	paired := make([]bool, len(tc))
 	for _, s := range sc {
 		sy0, sy1 := s.hits[0].y, s.hits[len(s.hits)-1].y
 		best, bestOv := -1, 0
@@ -273,6 +279,7 @@ func (g *pdfGrid) locate() []pdfSymbol {
 			continue
 		}
 		t := tc[best]
+		paired[best] = true
 		ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
 		a, b := s.edge(false)
 		c, d := t.edge(true)
@@ -283,6 +290,23 @@ func (g *pdfGrid) locate() []pdfSymbol {
 			br:     [2]float64{c + d*float64(ty1), float64(ty1)},
 			startM: s.m, stopM: t.m,
 		})
+	}
+	// Stop patterns without a start pattern (damaged, or cut off on
+	// the left): sample leftwards, perpendicular to the stop pattern's
+	// edge, far enough for any symbol.
+	for j, t := range tc {
+		if paired[j] {
+			continue
+		}
+		ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
+		c, d := t.edge(true)
+		n := math.Hypot(1, d)
+		far := float64(17*32+35) * t.m
+		tr := [2]float64{c + d*float64(ty0), float64(ty0)}
+		br := [2]float64{c + d*float64(ty1), float64(ty1)}
+		dx, dy := far/n, -far*d/n
+		out = append(out, pdfSymbol{tl: [2]float64{tr[0] - dx, tr[1] - dy}, bl: [2]float64{br[0] - dx, br[1] - dy},
+			tr: tr, br: br, stopM: t.m, noStart: true})
 	}
 	return out
 }

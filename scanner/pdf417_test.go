@@ -345,12 +345,16 @@ func TestPDF417DamagedPatterns(t *testing.T) {
 	mw := bar / 8
 	d := NewDecoder(DecodeOptions{Symbologies: []string{SymPDF417}})
 	for _, tc := range []struct {
-		name  string
-		wiped [][2]float64 // parts of the height wiped
+		name        string
+		wiped       [][2]float64 // parts of the height wiped
+		start, stop bool         // which patterns
 	}{
-		{"top third", [][2]float64{{0, 0.34}}},
-		{"bottom third", [][2]float64{{0.66, 1}}},
-		{"both ends", [][2]float64{{0, 0.2}, {0.8, 1}}},
+		{"top third", [][2]float64{{0, 0.34}}, true, true},
+		{"bottom third", [][2]float64{{0.66, 1}}, true, true},
+		{"both ends", [][2]float64{{0, 0.2}, {0.8, 1}}, true, true},
+		{"no start pattern", [][2]float64{{0, 1}}, true, false},
+		{"no stop pattern", [][2]float64{{0, 1}}, false, true},
+		{"no start pattern, top third of the stop", [][2]float64{{0, 1}}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := image.NewGray(g.Rect)
@@ -358,9 +362,16 @@ func TestPDF417DamagedPatterns(t *testing.T) {
 			h := float64(y1 - y0 + 1)
 			for _, w := range tc.wiped {
 				for y := y0 + int(w[0]*h); y <= y0+int(w[1]*h) && y <= y1; y++ {
-					for x := x0; x < x0+17*mw; x++ {
+					for x := x0; x < x0+17*mw && tc.start; x++ {
 						img.SetGray(x, y, color.Gray{Y: 255})
 					}
+					for x := x1 + 1 - 18*mw; x <= x1 && tc.stop; x++ {
+						img.SetGray(x, y, color.Gray{Y: 255})
+					}
+				}
+			}
+			if strings.Contains(tc.name, "top third of the stop") {
+				for y := y0; y <= y0+int(0.34*h); y++ {
 					for x := x1 + 1 - 18*mw; x <= x1; x++ {
 						img.SetGray(x, y, color.Gray{Y: 255})
 					}

@@ -289,7 +289,7 @@ func TestZXingSamples(t *testing.T) {
 	}
 	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
 	fmt.Fprintf(&report, "%-18s %7d %5d %12d\n", "total", sumTotal, sum, sumCPP)
-	fmt.Fprintf(&report, "%-18s %7d %5d\n", "first 457", sumFirstTotal, sumFirst)
+	fmt.Fprintf(&report, "%-18s %7d %5d\n", "first sets", sumFirstTotal, sumFirst)
 	if len(durs) > 0 {
 		fmt.Fprintf(&report, "time: %v total, median %v/image, p90 %v, max %v\n", elapsed.Round(time.Millisecond),
 			durs[len(durs)/2].Round(time.Millisecond), durs[len(durs)*9/10].Round(time.Millisecond), durs[len(durs)-1].Round(time.Millisecond))

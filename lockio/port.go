@@ -5,8 +5,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"go.bug.st/serial"
 )
 
 // Port is a serial port that finds its device again after the USB adapter
@@ -18,10 +16,10 @@ import (
 // ending. Port is safe for one reader and one writer at a time.
 type Port struct {
 	path string
-	mode serial.Mode
+	baud int
 
 	mu      sync.Mutex
-	dev     serial.Port
+	dev     *tty
 	devInfo os.FileInfo
 	lastTry time.Time
 	checked time.Time
@@ -36,7 +34,7 @@ const portReadTimeout = 100 * time.Millisecond
 // NewPort returns a Port for path at baud 8N1 without opening it; the first
 // Read or Write opens it. Use it when the adapter may be absent at start.
 func NewPort(path string, baud int) *Port {
-	return &Port{path: path, mode: serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit}}
+	return &Port{path: path, baud: baud}
 }
 
 // OpenPort opens path at baud 8N1 and returns a Port that reopens it after
@@ -53,13 +51,9 @@ func OpenPort(path string, baud int) (*Port, error) {
 
 func (p *Port) openLocked() error {
 	p.lastTry = time.Now()
-	dev, err := serial.Open(p.path, &p.mode)
+	dev, err := openTTY(p.path, p.baud)
 	if err != nil {
-		return fmt.Errorf("lockio: open %s: %w", p.path, err)
-	}
-	if err := dev.SetReadTimeout(portReadTimeout); err != nil {
-		dev.Close()
-		return fmt.Errorf("lockio: open %s: %w", p.path, err)
+		return err
 	}
 	p.dev = dev
 	p.devInfo, _ = os.Stat(p.path)
@@ -68,7 +62,7 @@ func (p *Port) openLocked() error {
 }
 
 // get returns the open device, reopening it if it is due.
-func (p *Port) get() (serial.Port, error) {
+func (p *Port) get() (*tty, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -87,11 +81,11 @@ func (p *Port) get() (serial.Port, error) {
 }
 
 // drop closes dev if it is still the current device.
-func (p *Port) drop(dev serial.Port) {
+func (p *Port) drop(dev *tty) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.dev == dev && dev != nil {
-		dev.Close()
+		dev.close()
 		p.dev = nil
 		p.lastTry = time.Now()
 	}
@@ -99,7 +93,7 @@ func (p *Port) drop(dev serial.Port) {
 
 // stale reports whether the path no longer leads to the open device. It
 // looks at most once a second.
-func (p *Port) stale(dev serial.Port) bool {
+func (p *Port) stale(dev *tty) bool {
 	p.mu.Lock()
 	if p.dev != dev || time.Since(p.checked) < time.Second {
 		p.mu.Unlock()
@@ -119,7 +113,7 @@ func (p *Port) Read(b []byte) (int, error) {
 		time.Sleep(portReadTimeout)
 		return 0, err
 	}
-	n, err := dev.Read(b)
+	n, err := dev.read(b, portReadTimeout)
 	if err != nil {
 		p.drop(dev)
 		return n, fmt.Errorf("%w: read %s: %w", ErrPortGone, p.path, err)
@@ -137,7 +131,7 @@ func (p *Port) Write(b []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := dev.Write(b)
+	n, err := dev.write(b)
 	if err != nil {
 		p.drop(dev)
 		return n, fmt.Errorf("%w: write %s: %w", ErrPortGone, p.path, err)
@@ -153,7 +147,7 @@ func (p *Port) Close() error {
 	if p.dev == nil {
 		return nil
 	}
-	err := p.dev.Close()
+	err := p.dev.close()
 	p.dev = nil
 	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -118,8 +119,12 @@ func BenchmarkColdStart(b *testing.B) {
 // the kiosk's CPU time (/proc) while the home screen stands idle for
 // IDLE_SECONDS (default 60) before the flows, beside the bare window's over
 // a third of that: Fyne's event loop wakes 60 times a second in any window.
-// The kiosk runs its demo configuration with a serial scanner on a pty and
-// the keyboard wedge on, as configured by default.
+// The kiosk runs as a building runs it: the demo's bank, residents and
+// couriers, with the NATS server in the benchmark's process and the lock
+// bank in a locksim process on a pty (deployedBank), a serial scanner on a
+// pty and the keyboard wedge on, as configured by default; the figures are
+// the kiosk's process alone. BENCH_KIOSK=demo runs `kiosk --demo` instead,
+// whose process also holds the NATS server and the simulated bank.
 //
 // With BENCH_PROFILES=DIR the kiosk is built with the benchprof tag and
 // serves net/http/pprof on loopback; heap profiles (after a GC) and the
@@ -150,16 +155,26 @@ func BenchmarkFlowsRSS(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { master.Close(); slave.Close() })
-	cfg := string(assets.DemoConfig()) + fmt.Sprintf("\n[scanner]\nserial = [%q]\nhid = []\n", slave.Name())
-	cfgPath := filepath.Join(dir, "kiosk.toml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	go func() { _, _ = io.Copy(io.Discard, master) }() // the pty's echo
 	layoutPath := filepath.Join(dir, "layout.json")
 	port := lockertest.FreePort(b)
-	cmd := exec.Command(bin, "--demo", "--config", cfgPath, "--data", filepath.Join(dir, "data"),
-		"--windowed", "--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms", "--layout-map", layoutPath)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "KIOSK_PPROF="+pprofAddr)
+	scannerTOML := fmt.Sprintf("\n[scanner]\nserial = [%q]\nhid = []\n", slave.Name())
+	var args []string
+	demo := os.Getenv("BENCH_KIOSK") == "demo"
+	if demo {
+		// The demo: the NATS server and the simulated bank in the
+		// kiosk's own process.
+		cfgPath := filepath.Join(dir, "kiosk.toml")
+		if err := os.WriteFile(cfgPath, append(assets.DemoConfig(), scannerTOML...), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		args = []string{"--demo", "--config", cfgPath, "--data", filepath.Join(dir, "data"),
+			"--nats-port", strconv.Itoa(port), "--sim-autoclose", "300ms"}
+	} else {
+		args = []string{"--config", deployedBank(b, dir, port, scannerTOML)}
+	}
+	cmd := exec.Command(bin, append(args, "--windowed", "--layout-map", layoutPath)...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "KIOSK_PPROF="+pprofAddr, "LANG=en_US.UTF-8")
 	logs, err := os.Create(filepath.Join(dir, "kiosk.log"))
 	if err != nil {
 		b.Fatal(err)
@@ -188,6 +203,10 @@ func BenchmarkFlowsRSS(b *testing.B) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	defer nc.Close()
+	subj := uplink.Subjects{Site: "demo", Kiosk: "k1"}
+	if !demo {
+		seedDemoPeople(b, nc, subj)
+	}
 	events := make(chan *nats.Msg, 256)
 	if _, err := nc.ChanSubscribe("locker.demo.k1.evt.parcel.>", events); err != nil {
 		b.Fatal(err)
@@ -248,7 +267,6 @@ func BenchmarkFlowsRSS(b *testing.B) {
 			}
 		}
 	}
-	subj := uplink.Subjects{Site: "demo", Kiosk: "k1"}
 	flow := func(i int) {
 		barcode := fmt.Sprintf("BENCH%07d", i)
 		req := fmt.Sprintf(`{"barcode":%q,"carrier":"UPS","recipient_id":"R100","size":"S"}`, barcode)
@@ -275,6 +293,9 @@ func BenchmarkFlowsRSS(b *testing.B) {
 	idleCPU := (cpuOf(b, cmd.Process.Pid) - cpu0).Seconds() / idle.Seconds() * 100
 	profile := func(name string) {
 		if profDir != "" {
+			if name == "idle" {
+				saveProfile(b, pprofAddr, "profile?seconds=20", filepath.Join(profDir, "cpu-idle.pb.gz"))
+			}
 			saveProfile(b, pprofAddr, "heap?gc=1", filepath.Join(profDir, "heap-"+name+".pb.gz"))
 			saveProfile(b, pprofAddr, "heap?debug=1", filepath.Join(profDir, "heap-"+name+".txt"))
 			saveProfile(b, pprofAddr, "goroutine?debug=1", filepath.Join(profDir, "goroutine-"+name+".txt"))
@@ -416,4 +437,114 @@ func rssOf(b *testing.B, pid int) uint64 {
 	}
 	b.Fatal("no VmRSS")
 	return 0
+}
+
+// deployedBank sets up the kiosk as a building runs it, for
+// BenchmarkFlowsRSS: the NATS server (with the events stream) in the
+// benchmark's process and the lock bank in a locksim process on a pty, both
+// outside the kiosk, whose process is then the kiosk alone. It writes the
+// demo's configuration pointed at them and returns its path; the kiosk
+// keeps its data in dir/data.
+func deployedBank(b *testing.B, dir string, natsPort int, scannerTOML string) string {
+	b.Helper()
+	srv, err := uplink.StartEmbedded(uplink.EmbeddedOptions{Port: natsPort, StoreDir: filepath.Join(dir, "nats"), ServerName: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Shutdown)
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := uplink.EnsureStream(ctx, nc, uplink.StreamOptions{Create: true}); err != nil {
+		b.Fatal(err)
+	}
+
+	sim := filepath.Join(b.TempDir(), "locksim")
+	if out, err := exec.Command("go", "build", "-o", sim, "../locksim").CombinedOutput(); err != nil {
+		b.Fatalf("go build locksim: %v\n%s", err, out)
+	}
+	link := filepath.Join(dir, "locker-bus")
+	simLog, err := os.Create(filepath.Join(dir, "locksim.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lc := exec.Command(sim, "--protocol", "kerong-cu16", "--boards", "2", "--link", link, "--auto-close", "300ms")
+	lc.Stdout, lc.Stderr = simLog, simLog
+	stdin, err := lc.StdinPipe() // held open: locksim reads commands from it
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := lc.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = lc.Process.Kill(); _ = lc.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, err := os.Stat(link); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("locksim made no link within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	cfg := string(assets.DemoConfig())
+	for old, repl := range map[string]string{
+		`protocol = "sim"`: fmt.Sprintf("protocol = \"kerong-cu16\"\nport = %q\nboards = [0, 1]", link),
+		`url = ""`:         fmt.Sprintf("url = \"nats://127.0.0.1:%d\"", natsPort),
+	} {
+		if !strings.Contains(cfg, old) {
+			b.Fatalf("the demo configuration has no %s line any more: update deployedBank", old)
+		}
+		cfg = strings.Replace(cfg, old, repl, 1)
+	}
+	cfg = fmt.Sprintf("data_dir = %q\n", filepath.Join(dir, "data")) + cfg + scannerTOML
+	path := filepath.Join(dir, "kiosk.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// seedDemoPeople gives a deployed kiosk the demo's residents and couriers
+// through the uplink's commands, as the operator's cloud would.
+func seedDemoPeople(b *testing.B, nc *nats.Conn, subj uplink.Subjects) {
+	b.Helper()
+	var dir struct {
+		Recipients []map[string]any `json:"recipients"`
+	}
+	var people struct {
+		Couriers []map[string]any `json:"couriers"`
+	}
+	if err := json.Unmarshal(assets.DemoDirectory(), &dir); err != nil {
+		b.Fatal(err)
+	}
+	if err := json.Unmarshal(assets.DemoPeople(), &people); err != nil {
+		b.Fatal(err)
+	}
+	send := func(name string, body any) {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The kiosk answers once it has started: retry for a while.
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			m, err := nc.Request(subj.Command(name), raw, 5*time.Second)
+			if err == nil && strings.Contains(string(m.Data), `"ok":true`) {
+				return
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("%s: %v %v", name, err, m)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	send("directory.upsert", map[string]any{"recipients": dir.Recipients})
+	for _, c := range people.Couriers {
+		send("courier.upsert", map[string]any{"id": c["id"], "carrier": c["carrier"], "name": c["name"], "code": c["code"]})
+	}
 }

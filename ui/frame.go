@@ -79,19 +79,22 @@ type frame struct {
 	inner *fyne.Container // background, content, idle card
 	// chrome are the header, the bars, the idle card and the Help card,
 	// last drawn in the look styled.
-	chrome  []fyne.CanvasObject
-	styled  touchTheme
-	bg      *canvas.Rectangle
-	slot    *fyne.Container // the screen's object, or a scroll around it
-	scroll  *container.Scroll
-	errBar  *banner
-	notice  *banner
-	overlay *fyne.Container
-	shade   *canvas.Rectangle
-	card    *canvas.Rectangle
-	idleHdr *widget.Label
-	stay    *widget.Button
-	hdr     *header
+	chrome []fyne.CanvasObject
+	// chromeStyled is the look each of chrome was last drawn in: a part
+	// hidden (the idle card, the Help card) is restyled when it shows.
+	chromeStyled []touchTheme
+	styled       touchTheme
+	bg           *canvas.Rectangle
+	slot         *fyne.Container // the screen's object, or a scroll around it
+	scroll       *container.Scroll
+	errBar       *banner
+	notice       *banner
+	overlay      *fyne.Container
+	shade        *canvas.Rectangle
+	card         *canvas.Rectangle
+	idleHdr      *widget.Label
+	stay         *widget.Button
+	hdr          *header
 	// idleLeft is the idle card's sentence with its countdown.
 	idleLeft binding.String
 	// lockLeft is the keypad lockout's sentence with its countdown.
@@ -136,7 +139,10 @@ func (u *UI) buildFrame() {
 	f.overlay = u.newIdleCard()
 	f.overlay.Hide()
 	f.chrome = []fyne.CanvasObject{f.hdr.obj, bars, f.overlay, helpBox}
-	f.styled = u.look.th
+	f.chromeStyled = make([]touchTheme, len(f.chrome))
+	for i := range f.chromeStyled {
+		f.chromeStyled[i] = u.look.th
+	}
 	f.inner = container.NewStack(f.bg, content, f.overlay)
 	u.win.SetContent(container.New(&settled{}, f.inner))
 }
@@ -144,8 +150,7 @@ func (u *UI) buildFrame() {
 // newHeader builds the header.
 func (u *UI) newHeader() *header {
 	h := &header{}
-	logo := canvas.NewImageFromResource(iconRes(assets.IconLogo, false))
-	logo.FillMode = canvas.ImageFillContain
+	logo := newSVGIcon(iconRes(assets.IconLogo, false), "", 64)
 	h.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.name.SizeName = theme.SizeNameSubHeadingText
 	h.name.Truncation = fyne.TextTruncateEllipsis
@@ -324,9 +329,9 @@ func (u *UI) restyle(s *shownScreen) {
 	for _, fd := range u.allFields() {
 		fd.render()
 	}
-	if f.styled != th {
-		f.styled = th
-		for _, o := range f.chrome {
+	for i, o := range f.chrome {
+		if f.chromeStyled[i] != th && o.Visible() {
+			f.chromeStyled[i] = th
 			restyleTree(o)
 		}
 	}
@@ -414,7 +419,9 @@ func restyleTree(o fyne.CanvasObject) {
 			restyleTree(c.Content)
 		}
 	case fyne.Widget:
-		c.Refresh()
+		if c.Visible() { // a hidden widget refreshes when it shows
+			c.Refresh()
+		}
 	}
 }
 

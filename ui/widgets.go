@@ -205,11 +205,11 @@ func (b *banner) CreateRenderer() fyne.WidgetRenderer {
 	seg := &widget.TextSegment{Style: widget.RichTextStyle{SizeName: theme.SizeNameText, TextStyle: fyne.TextStyle{Bold: true}}}
 	l := widget.NewRichText(seg)
 	l.Wrapping = fyne.TextWrapWord
-	img := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(b.icon, false), b.fg))
+	img := newSVGIcon(iconRes(b.icon, false), b.fg, 36*4/3)
 	side := &sized{w: 36 * 4 / 3, h: 36 * 4 / 3}
 	box := container.NewStack(rect, container.NewPadded(container.NewBorder(nil, nil,
 		container.NewCenter(container.New(side, img)), nil, l)))
-	r := &bannerRenderer{b: b, rect: rect, seg: seg, rt: l, side: side, box: box}
+	r := &bannerRenderer{b: b, rect: rect, seg: seg, rt: l, img: img, side: side, box: box}
 	r.style()
 	return r
 }
@@ -219,6 +219,7 @@ type bannerRenderer struct {
 	rect *canvas.Rectangle
 	seg  *widget.TextSegment
 	rt   *widget.RichText
+	img  *svgIcon
 	side *sized
 	box  *fyne.Container
 }
@@ -240,6 +241,7 @@ func (r *bannerRenderer) Refresh() {
 	r.style()
 	r.rect.Refresh()
 	r.rt.Refresh()
+	r.img.Refresh()
 	r.Layout(r.b.Size())
 }
 
@@ -336,16 +338,20 @@ func (r *sizeRenderer) Destroy() {}
 // icon returns an embedded icon side units square at the look's density,
 // themed to the text colour when themed is set.
 func icon(l *look, name string, side float32, themed bool) fyne.CanvasObject {
-	img := canvas.NewImageFromResource(iconRes(name, themed))
-	img.FillMode = canvas.ImageFillContain
-	return container.New(&sized{look: l, w: side, h: side}, img)
+	return container.New(&sized{look: l, w: side, h: side}, newSVGIcon(iconRes(name, false), iconColour(themed), side))
+}
+
+// iconColour is the colour of an icon themed to the text colour, or none.
+func iconColour(themed bool) fyne.ThemeColorName {
+	if themed {
+		return theme.ColorNameForeground
+	}
+	return ""
 }
 
 // colouredIcon returns an embedded icon in the theme colour c.
 func colouredIcon(l *look, name string, side float32, c fyne.ThemeColorName) fyne.CanvasObject {
-	img := canvas.NewImageFromResource(theme.NewColoredResource(iconRes(name, false), c))
-	img.FillMode = canvas.ImageFillContain
-	return container.New(&sized{look: l, w: side, h: side}, img)
+	return container.New(&sized{look: l, w: side, h: side}, newSVGIcon(iconRes(name, false), c, side))
 }
 
 // picButton is a button with a card drawn over it instead of a label (a

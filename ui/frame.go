@@ -150,7 +150,7 @@ func (u *UI) buildFrame() {
 // newHeader builds the header.
 func (u *UI) newHeader() *header {
 	h := &header{}
-	logo := newSVGIcon(iconRes(assets.IconLogo, false), "", 64)
+	logo := newSVGIcon(iconRes(assets.IconLogo, false), "")
 	h.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.name.SizeName = theme.SizeNameSubHeadingText
 	h.name.Truncation = fyne.TextTruncateEllipsis

@@ -15,54 +15,61 @@ import (
 	"github.com/srwiley/rasterx"
 )
 
-// svgIcon is an SVG icon drawn into pixels once, when it is built and
-// when its theme colour changes, at a size that covers every size it is
-// laid out at (the densities, the larger text, a HiDPI screen); the GPU
-// scales those pixels to the space laid out. A canvas.Image of the SVG
-// would draw it again at every new size, so the first draw of a crowded
-// screen, laid out at the designed size and then at a denser one, would
-// pay for every icon twice.
+// svgIcon is an SVG icon drawn into pixels when it is first laid out,
+// again only when it is laid out larger than it was drawn or its theme
+// colour changes; the GPU scales those pixels to any smaller space. A
+// canvas.Image of the SVG draws it again at every new size, so the first
+// draw of a crowded screen, laid out at the designed size and then at a
+// denser one, would pay for every icon twice.
 type svgIcon struct {
 	widget.BaseWidget
 	res    fyne.Resource
 	colour fyne.ThemeColorName // the theme colour it is drawn in; "" for its own
 	drawn  color.Color         // the colour it was last drawn in
-	px     int                 // pixels along the longer side
+	px     int                 // pixels along the longer side, as drawn
 	img    *canvas.Image
 }
 
-// iconOversize is how many pixels the icon draws per unit of its designed
-// side: 2 for a HiDPI screen, and room for the larger text.
-const iconOversize = 2.5
-
 // newSVGIcon returns res drawn in the theme's colour (none: its own
-// colours) for a designed side of side units.
-func newSVGIcon(res fyne.Resource, colour fyne.ThemeColorName, side float32) *svgIcon {
-	ic := &svgIcon{res: res, colour: colour, px: int(math.Ceil(float64(side * iconOversize))), img: canvas.NewImageFromImage(nil)}
+// colours).
+func newSVGIcon(res fyne.Resource, colour fyne.ThemeColorName) *svgIcon {
+	ic := &svgIcon{res: res, colour: colour, img: canvas.NewImageFromImage(nil)}
 	ic.img.FillMode = canvas.ImageFillContain
 	ic.ExtendBaseWidget(ic)
-	ic.draw()
 	return ic
 }
 
-// draw draws the SVG if it was not drawn yet or its colour changed.
-func (ic *svgIcon) draw() {
+// draw draws the SVG px pixels along its longer side if it was drawn
+// smaller or in another colour.
+func (ic *svgIcon) draw(px int) {
+	if px <= 0 {
+		return
+	}
 	res := ic.res
 	var c color.Color
 	if ic.colour != "" {
 		c = ic.Theme().Color(ic.colour, fyne.CurrentApp().Settings().ThemeVariant())
 		res = theme.NewColoredResource(res, ic.colour)
 	}
-	if ic.img.Image != nil && c == ic.drawn {
+	if ic.img.Image != nil && c == ic.drawn && px <= ic.px {
 		return
 	}
-	img, err := rasterizeSVG(res.Content(), ic.px)
+	img, err := rasterizeSVG(res.Content(), px)
 	if err != nil {
 		fyne.LogError("ui: icon "+ic.res.Name(), err)
 		return
 	}
-	ic.drawn, ic.img.Image = c, img
+	ic.drawn, ic.px, ic.img.Image = c, px, img
 	ic.img.Refresh()
+}
+
+// pixels is how many pixels the longer side of s takes on screen.
+func (ic *svgIcon) pixels(s fyne.Size) int {
+	scale := float32(1)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(ic); c != nil {
+		scale = c.Scale()
+	}
+	return int(math.Ceil(float64(max(s.Width, s.Height) * scale)))
 }
 
 // CreateRenderer shows the image.
@@ -72,9 +79,20 @@ func (ic *svgIcon) CreateRenderer() fyne.WidgetRenderer {
 
 type svgIconRenderer struct{ ic *svgIcon }
 
-func (r *svgIconRenderer) Layout(s fyne.Size)           { r.ic.img.Resize(s) }
-func (r *svgIconRenderer) MinSize() fyne.Size           { return fyne.NewSize(1, 1) }
-func (r *svgIconRenderer) Refresh()                     { r.ic.draw() }
+func (r *svgIconRenderer) Layout(s fyne.Size) {
+	r.ic.draw(r.ic.pixels(s))
+	r.ic.img.Resize(s)
+}
+
+func (r *svgIconRenderer) MinSize() fyne.Size { return fyne.NewSize(1, 1) }
+
+// Refresh draws the icon again if its colour changed.
+func (r *svgIconRenderer) Refresh() {
+	if r.ic.img.Image != nil {
+		r.ic.draw(r.ic.px)
+	}
+}
+
 func (r *svgIconRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.ic.img} }
 func (r *svgIconRenderer) Destroy()                     {}
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -15,28 +16,34 @@ func TestSVGIconDrawsOncePerColour(t *testing.T) {
 	a := test.NewTempApp(t)
 	l := &look{}
 	a.Settings().SetTheme(l)
-	ic := newSVGIcon(iconRes(assets.IconWarning, false), theme.ColorNameForeground, 48)
-	w := test.NewTempWindow(t, ic)
-	w.Resize(fyne.NewSize(200, 200))
+	ic := newSVGIcon(iconRes(assets.IconWarning, false), theme.ColorNameForeground)
+	test.NewTempWindow(t, container.NewWithoutLayout(ic))
+	ic.Resize(fyne.NewSize(64, 64))
 	first := ic.img.Image
 	if first == nil {
-		t.Fatal("the icon was not drawn when built")
+		t.Fatal("the icon was not drawn when laid out")
 	}
-	if got, want := first.Bounds().Dx(), 120; got != want { // 48 units x 2.5
-		t.Errorf("drawn %d pixels wide, want %d", got, want)
+	if got := first.Bounds().Dx(); got != 64 {
+		t.Errorf("drawn %d pixels wide at 64 units, want 64", got)
 	}
-	// Other sizes (a denser look) are scaled, not drawn again.
-	for _, s := range []float32{24, 48, 96} {
+	// Smaller sizes (a denser look) are scaled, not drawn again.
+	for _, s := range []float32{48, 24, 64} {
 		ic.Resize(fyne.NewSize(s, s))
 		ic.Refresh()
 		if ic.img.Image != first {
 			t.Fatalf("drawn again at %v units", s)
 		}
 	}
+	// Larger (the larger text) draws it again, sharp.
+	ic.Resize(fyne.NewSize(96, 96))
+	larger := ic.img.Image
+	if larger == first || larger.Bounds().Dx() != 96 {
+		t.Fatalf("at 96 units the icon is %v pixels, drawn again: %v", larger.Bounds(), larger != first)
+	}
 	// The larger-text look's other foreground colour draws it again.
 	l.th.accessible = true
 	ic.Refresh()
-	if ic.img.Image == first {
+	if ic.img.Image == larger {
 		t.Fatal("not drawn again in the new colour")
 	}
 }

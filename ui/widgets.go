@@ -205,7 +205,7 @@ func (b *banner) CreateRenderer() fyne.WidgetRenderer {
 	seg := &widget.TextSegment{Style: widget.RichTextStyle{SizeName: theme.SizeNameText, TextStyle: fyne.TextStyle{Bold: true}}}
 	l := widget.NewRichText(seg)
 	l.Wrapping = fyne.TextWrapWord
-	img := newSVGIcon(iconRes(b.icon, false), b.fg, 36*4/3)
+	img := newSVGIcon(iconRes(b.icon, false), b.fg)
 	side := &sized{w: 36 * 4 / 3, h: 36 * 4 / 3}
 	box := container.NewStack(rect, container.NewPadded(container.NewBorder(nil, nil,
 		container.NewCenter(container.New(side, img)), nil, l)))
@@ -338,7 +338,7 @@ func (r *sizeRenderer) Destroy() {}
 // icon returns an embedded icon side units square at the look's density,
 // themed to the text colour when themed is set.
 func icon(l *look, name string, side float32, themed bool) fyne.CanvasObject {
-	return container.New(&sized{look: l, w: side, h: side}, newSVGIcon(iconRes(name, false), iconColour(themed), side))
+	return container.New(&sized{look: l, w: side, h: side}, newSVGIcon(iconRes(name, false), iconColour(themed)))
 }
 
 // iconColour is the colour of an icon themed to the text colour, or none.
@@ -351,7 +351,7 @@ func iconColour(themed bool) fyne.ThemeColorName {
 
 // colouredIcon returns an embedded icon in the theme colour c.
 func colouredIcon(l *look, name string, side float32, c fyne.ThemeColorName) fyne.CanvasObject {
-	return container.New(&sized{look: l, w: side, h: side}, newSVGIcon(iconRes(name, false), c, side))
+	return container.New(&sized{look: l, w: side, h: side}, newSVGIcon(iconRes(name, false), c))
 }
 
 // picButton is a button with a card drawn over it instead of a label (a

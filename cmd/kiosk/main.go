@@ -30,6 +30,10 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
+	// The same for the C heap, unless glibc's own settings are given.
+	if os.Getenv("GLIBC_TUNABLES") == "" && os.Getenv("MALLOC_ARENA_MAX") == "" && os.Getenv("MALLOC_MMAP_THRESHOLD_") == "" {
+		tuneCHeap()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// Whatever hangs, the kiosk is gone within shutdownTimeout of the
 	// signal (systemd would otherwise wait, then kill it anyway).

@@ -4,3 +4,6 @@ package main
 
 // trimCHeap does nothing where there is no glibc to ask.
 func trimCHeap() {}
+
+// tuneCHeap does nothing where there is no glibc to tune.
+func tuneCHeap() {}

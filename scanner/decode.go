@@ -164,6 +164,8 @@ type session struct {
 	// way (see barMap): a PDF417 symbol, whose codewords are bars,
 	// cannot be in it.
 	noBars bool
+	// skip is the 2D readers the preparation read skips.
+	skip readers
 }
 
 func (d *Decoder) newSession(sh *shared) *session {
@@ -245,7 +247,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 		hints = s.pure
 	}
 	for _, r := range []gozxing.Reader{s.qr, s.dm, s.az} {
-		if r == nil {
+		if r == nil || r == s.az && s.skip&readAztec != 0 {
 			continue
 		}
 		res, err := r.Decode(bm, hints)
@@ -261,7 +263,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 			break
 		}
 	}
-	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars {
+	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars && s.skip&readPDF417 == 0 {
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			found, saw := s.decodePDF417(m)
 			if saw {
@@ -270,7 +272,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 			out = append(out, found...)
 		}
 	}
-	if len(out) == 0 && s.d.want[SymMaxiCode] {
+	if len(out) == 0 && s.d.want[SymMaxiCode] && s.skip&readMaxiCode == 0 {
 		// Last: the bullseye search runs only when nothing else read.
 		out = append(out, s.decodeMaxiCode(bm, pure)...)
 	}

@@ -3,7 +3,9 @@ package scanner
 import (
 	"context"
 	"image"
+	"math"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -31,7 +33,32 @@ type variant struct {
 	yScale float64
 	// pol tells which polarities to read; default both.
 	pol polarity
+	// skip lists 2D readers not run on this preparation.
+	skip readers
 }
+
+// readers is a set of 2D readers.
+type readers uint8
+
+const (
+	readAztec readers = 1 << iota
+	readPDF417
+	readMaxiCode
+)
+
+// Which 2D readers a preparation that only turns, mirrors or crops the
+// image skips. The PDF417 and MaxiCode searches look over the whole image
+// and read a symbol at any quarter turn (MaxiCode at any angle), and
+// Aztec's bullseye reads at any angle: such a preparation shows them
+// nothing new, and they cost a fifth of a failed try-harder pass.
+// Crops and small turns are for the detectors that look outwards from
+// the middle and need a quiet zone (QR, Data Matrix).
+const (
+	skipTurned = readPDF417 | readMaxiCode | readAztec
+	skipCrop   = readPDF417 | readMaxiCode
+	// A large turn can bring a PDF417 symbol's rows near the horizontal.
+	skipLargeTurn = readMaxiCode
+)
 
 // variants lists the preparations of g in the order they are tried, cheap
 // and likely first.
@@ -88,51 +115,51 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append(vs, variant{name: "up2", make: func() *image.Gray { return resize(g, 2*w, 2*h) }, twoD: true, oneD: true, global: true})
 	}
 	vs = append(vs,
-		variant{name: "stretch", make: func() *image.Gray { return stretch(small()) }, twoD: true, oneD: true, global: true},
-		variant{name: "blur", make: func() *image.Gray { return boxBlur3(small()) }, twoD: true, oneD: true, global: true},
-		variant{name: "sharpen", make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
-		variant{name: "adaptive16", make: func() *image.Gray {
+		variant{name: "stretch", pol: polNormal, make: func() *image.Gray { return stretch(small()) }, twoD: true, oneD: true, global: true},
+		variant{name: "blur", pol: polNormal, make: func() *image.Gray { return boxBlur3(small()) }, twoD: true, oneD: true, global: true},
+		variant{name: "sharpen", pol: polNormal, make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
+		variant{name: "adaptive16", pol: polNormal, make: func() *image.Gray {
 			sm := small()
 			return adaptiveThreshold(sm, max(4, max(sm.Bounds().Dx(), sm.Bounds().Dy())/16), 4)
 		}, twoD: true, oneD: true},
-		variant{name: "adaptive40", make: func() *image.Gray {
+		variant{name: "adaptive40", pol: polNormal, make: func() *image.Gray {
 			sm := small()
 			return adaptiveThreshold(sm, max(3, max(sm.Bounds().Dx(), sm.Bounds().Dy())/40), 2)
 		}, twoD: true, oneD: false},
-		variant{name: "rot180", make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true},
+		variant{name: "rot180", pol: polNormal, make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true, skip: skipTurned},
 	)
 	// Regions of interest: the 2D detectors look outwards from the
 	// middle, so a code away from the middle of a cluttered photo is found
 	// in a crop around it.
 	for _, c := range [][4]int{{20, 20, 80, 80}, {0, 0, 60, 60}, {40, 0, 100, 60}, {0, 40, 60, 100}, {40, 40, 100, 100}} {
 		c := c
-		vs = append(vs, variant{name: "crop", make: func() *image.Gray { return cropPct(small(), c) }, twoD: true})
+		vs = append(vs, variant{name: "crop", pol: polNormal, make: func() *image.Gray { return cropPct(small(), c) }, twoD: true, skip: skipCrop})
 	}
 	// Bars are straight: averaging rows (or columns) removes noise and
 	// glare spots without blurring them.
 	vs = append(vs,
-		variant{name: "vsmooth", make: func() *image.Gray {
+		variant{name: "vsmooth", pol: polNormal, make: func() *image.Gray {
 			sm := small()
 			return resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/4))
 		}, oneD: true, yScale: 4},
-		variant{name: "hsmooth", make: func() *image.Gray {
+		variant{name: "hsmooth", pol: polNormal, make: func() *image.Gray {
 			sm := small()
 			return rotate90CCW(resize(sm, max(1, sm.Bounds().Dx()/4), sm.Bounds().Dy()))
 		}, oneD: true, yScale: 4},
-		variant{name: "sharpen2", make: func() *image.Gray { return sharpenStrong(small()) }, oneD: true},
-		variant{name: "vsharp", make: func() *image.Gray {
+		variant{name: "sharpen2", pol: polNormal, make: func() *image.Gray { return sharpenStrong(small()) }, oneD: true},
+		variant{name: "vsharp", pol: polNormal, make: func() *image.Gray {
 			sm := small()
 			return sharpenStrong(resize(sm, sm.Bounds().Dx(), max(1, sm.Bounds().Dy()/3)))
 		}, oneD: true, yScale: 3},
 	)
 	if side < 600 {
-		vs = append(vs, variant{name: "upsharp", make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
+		vs = append(vs, variant{name: "upsharp", pol: polNormal, make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
 	}
-	vs = append(vs, variant{name: "mirror", make: func() *image.Gray {
+	vs = append(vs, variant{name: "mirror", pol: polNormal, make: func() *image.Gray {
 		sm := small()
 		f := max(1, 600/max(1, max(sm.Bounds().Dx(), sm.Bounds().Dy())))
 		return padNearest(mirror(sm), f, 8*f, 255)
-	}, twoD: true, global: true})
+	}, twoD: true, global: true, skip: readMaxiCode})
 	if side < 160 {
 		vs = append(vs, variant{name: "up4", make: func() *image.Gray { return resize(g, 4*w, 4*h) }, twoD: true, global: true})
 	}
@@ -140,14 +167,18 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	// Data Matrix detector needs.
 	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12, 17, -17, 22, -22} {
 		a := a
-		vs = append(vs, variant{name: "rotpad", make: func() *image.Gray {
+		vs = append(vs, variant{name: "rotpad", pol: polNormal, make: func() *image.Gray {
 			sm := small()
 			return rotateFill(padNearest(sm, 1, max(8, max(sm.Bounds().Dx(), sm.Bounds().Dy())/10), 255), a, 255)
-		}, twoD: true, global: true})
+		}, twoD: true, global: true, skip: skipTurned})
 	}
+	// Turned: the 2D detectors at each angle. Bars at all but 30 degrees:
+	// a small turn resamples bars cut short or blurred into rows that
+	// read; a code tilted 30 degrees either way is crossed by the
+	// straight rows or by the 45 turn's rows or columns (at 15 degrees).
 	for _, a := range []float64{15, -15, 30, -30, 45, 8, -8} {
 		a := a
-		vs = append(vs, variant{name: "rot", make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: true})
+		vs = append(vs, variant{name: "rot", pol: polNormal, make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: math.Abs(a) != 30, skip: skipLargeTurn})
 	}
 	return vs
 }
@@ -175,11 +206,20 @@ func fastVariants(base, top func() *image.Gray) []variant {
 // two cores. It returns the scans and the name of the variant that found
 // them.
 func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string) {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	if max(w, h) < minCodeSide {
+		// No code fits: the preparations would only enlarge nothing.
+		return nil, ""
+	}
 	st := structure(g)
 	if st < minStructure {
 		return nil, ""
 	}
 	vs := d.variants(g)
+	if min(w, h) < min2DSide {
+		// A scan line or a strip: only bars fit across it.
+		vs = oneDOnly(vs)
+	}
 	cheap := 0
 	for cheap < len(vs) && vs[cheap].cheap {
 		cheap++
@@ -194,6 +234,27 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 		return nil, ""
 	}
 	return d.runVariants(ctx, vs[cheap:], sh, 2)
+}
+
+// Sizes below which a code cannot be in an image: minCodeSide is the
+// smallest Data Matrix (10 modules) at one pixel a module; min2DSide the
+// shortest side of any 2D symbol (a rectangular Data Matrix has 8 rows).
+const (
+	minCodeSide = 10
+	min2DSide   = 8
+)
+
+// oneDOnly keeps the preparations that read bars, with the 2D readers
+// turned off.
+func oneDOnly(vs []variant) []variant {
+	var out []variant
+	for _, v := range vs {
+		if v.oneD {
+			v.twoD, v.global, v.multi, v.pure = false, false, false, false
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // shared is what the sessions of one Decode call share.
@@ -365,10 +426,14 @@ func (st *imageState) binarized(inv bool) *binarized {
 // run does the step (a reader family in one polarity) once: a step done
 // before (which read nothing, or the decoder would have stopped) is
 // skipped.
-func (st *imageState) run(ctx context.Context, family string, inv bool, read func() []hit) []hit {
+func (st *imageState) run(ctx context.Context, family string, inv bool, skip readers, read func() []hit) []hit {
 	k := family
 	if inv {
 		k += "/inverted"
+	}
+	if skip != 0 {
+		// Fewer readers than a step of the same name without skips.
+		k += "/skip" + strconv.Itoa(int(skip))
 	}
 	if st.done[k] {
 		return nil
@@ -390,6 +455,7 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 		invs = invs[1:]
 	}
 	st := s.state(img)
+	s.skip = v.skip
 	s.noBars = false
 	if s.d.o.Effort == EffortThorough && !s.sh.thin {
 		bars := st.barMap()
@@ -401,18 +467,18 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 		}
 		b := st.binarized(inv)
 		if v.twoD {
-			found := st.run(ctx, "2d", inv, func() []hit { return s.read2D(b.hyb, false) })
+			found := st.run(ctx, "2d", inv, v.skip, func() []hit { return s.read2D(b.hyb, false) })
 			if len(found) == 0 && v.global && ctx.Err() == nil {
-				found = st.run(ctx, "2d-global", inv, func() []hit {
+				found = st.run(ctx, "2d-global", inv, v.skip, func() []hit {
 					glo, _ := gozxing.NewBinaryBitmap(newGlobalBinarizer(b.src))
 					return s.read2D(glo, false)
 				})
 			}
 			if len(found) == 0 && v.multi && s.qrMulti != nil && ctx.Err() == nil {
-				found = st.run(ctx, "2d-multi", inv, func() []hit { return s.readQRMulti(b.hyb) })
+				found = st.run(ctx, "2d-multi", inv, v.skip, func() []hit { return s.readQRMulti(b.hyb) })
 			}
 			if len(found) == 0 && v.pure && ctx.Err() == nil {
-				found = st.run(ctx, "2d-pure", inv, func() []hit { return s.read2D(b.hyb, true) })
+				found = st.run(ctx, "2d-pure", inv, v.skip, func() []hit { return s.read2D(b.hyb, true) })
 			}
 			if len(found) > 0 {
 				return found
@@ -423,7 +489,7 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 			if ys == 0 {
 				ys = 1
 			}
-			found := st.run(ctx, "1d", inv, func() []hit {
+			found := st.run(ctx, "1d", inv, 0, func() []hit {
 				var bars *barMap
 				if s.d.o.Effort == EffortThorough && !s.sh.thin {
 					// Only the rows crossing bar-like tiles. A single

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"context"
 	"image"
 	"testing"
 )
@@ -87,5 +88,59 @@ func TestStructure(t *testing.T) {
 				t.Errorf("structure = %d, want %d..%d", got, tc.min, tc.max)
 			}
 		})
+	}
+}
+
+// TestVariantReaders checks which readers the try-harder preparations
+// run: the preparations that only turn or crop skip the searches that
+// read at any angle over the whole image, and only the cheap pass and the
+// quiet-zone and resolution preparations read light-on-dark codes.
+func TestVariantReaders(t *testing.T) {
+	d := NewDecoder(DecodeOptions{})
+	vs := d.variants(image.NewGray(image.Rect(0, 0, 480, 480)))
+	bothPolarities := map[string]bool{"base": true, "padwhite": true, "padblack": true, "up2": true, "up4": true}
+	for _, v := range vs {
+		if got := v.pol == polBoth; got != bothPolarities[v.name] {
+			t.Errorf("%s reads both polarities = %v", v.name, got)
+		}
+		var want readers
+		switch v.name {
+		case "rotpad", "rot180":
+			want = readAztec | readPDF417 | readMaxiCode
+		case "crop":
+			want = readPDF417 | readMaxiCode
+		case "rot", "mirror":
+			want = readMaxiCode
+		}
+		if v.skip != want {
+			t.Errorf("%s skips %b, want %b", v.name, v.skip, want)
+		}
+	}
+}
+
+// TestDecodeTinyAndThin checks the sizes no code fits in are refused at
+// once, and that a single scan line across a bar code still reads (with
+// the 1D readers only).
+func TestDecodeTinyAndThin(t *testing.T) {
+	d := NewDecoder(DecodeOptions{})
+	for _, side := range []int{1, 5, minCodeSide - 1} {
+		g := image.NewGray(image.Rect(0, 0, side, side))
+		for i := range g.Pix {
+			g.Pix[i] = uint8(i * 97)
+		}
+		if got, name := d.decodeGray(context.Background(), g); got != nil || name != "" {
+			t.Errorf("%dx%d: read %v by %q", side, side, got, name)
+		}
+	}
+	ean := writerFixture(t, SymEAN13, "5901234123457", 3)
+	b := ean.Bounds()
+	y := b.Min.Y + b.Dy()/2
+	line := ean.SubImage(image.Rect(b.Min.X, y, b.Max.X, y+1)).(*image.Gray)
+	if vs := oneDOnly(d.variants(line)); len(vs) == 0 {
+		t.Fatal("no preparation reads bars on a scan line")
+	}
+	got, _ := d.decodeGray(context.Background(), line)
+	if len(got) != 1 || got[0].Text != "5901234123457" {
+		t.Errorf("scan line read %v, want the EAN-13", got)
 	}
 }

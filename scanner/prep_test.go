@@ -35,3 +35,32 @@ func TestShrinkArea(t *testing.T) {
 		})
 	}
 }
+
+// TestBoxBlur3 compares the blur with the mean over each pixel's 3x3
+// neighbourhood inside the image, computed directly.
+func TestBoxBlur3(t *testing.T) {
+	for _, size := range [][2]int{{1, 1}, {1, 5}, {5, 1}, {2, 2}, {17, 9}, {64, 33}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			w, h := size[0], size[1]
+			src := image.NewGray(image.Rect(0, 0, w+3, h)).SubImage(image.Rect(2, 0, w+2, h)).(*image.Gray)
+			for i := range src.Pix {
+				src.Pix[i] = uint8(i*7919%251 + i%3)
+			}
+			got := boxBlur3(src)
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					s, n := 0, 0
+					for yy := max(0, y-1); yy <= min(h-1, y+1); yy++ {
+						for xx := max(0, x-1); xx <= min(w-1, x+1); xx++ {
+							s += int(src.GrayAt(xx+2, yy).Y)
+							n++
+						}
+					}
+					if v := got.Pix[y*got.Stride+x]; v != uint8(s/n) {
+						t.Fatalf("(%d,%d) = %d, want %d", x, y, v, s/n)
+					}
+				}
+			}
+		})
+	}
+}

@@ -107,9 +107,9 @@ func BenchmarkKeypress(b *testing.B) {
 			if k.Text == "4" && k.Visible() {
 				digit = &k.Button
 			}
-		case *widget.Button:
-			if k.Text == "" && k.Icon != nil && k.Visible() {
-				erase = k
+		case *iconButton:
+			if k.Text == "" && k.Visible() {
+				erase = &k.Button
 			}
 		}
 	}

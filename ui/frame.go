@@ -109,8 +109,8 @@ type frame struct {
 type header struct {
 	obj        fyne.CanvasObject
 	name       *widget.Label
-	a11y, lang *widget.Button
-	help       *widget.Button
+	a11y, lang *iconButton
+	help       *iconButton
 	line       *canvas.Rectangle
 }
 
@@ -154,16 +154,16 @@ func (u *UI) newHeader() *header {
 	h.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.name.SizeName = theme.SizeNameSubHeadingText
 	h.name.Truncation = fyne.TextTruncateEllipsis
-	h.lang = widget.NewButtonWithIcon("", iconRes(assets.IconLanguage, true), u.touched(func() {
+	h.lang = newIconButton("", iconRes(assets.IconLanguage, false), u.touched(func() {
 		u.tr.setLang(u.tr.next())
 		u.relabelFields()
 		u.refresh()
 	}))
-	h.a11y = widget.NewButtonWithIcon("", iconRes(assets.IconAccessibility, true), u.touched(func() {
+	h.a11y = newIconButton("", iconRes(assets.IconAccessibility, false), u.touched(func() {
 		u.accessible = !u.accessible
 		u.refresh()
 	}))
-	h.help = widget.NewButtonWithIcon("", theme.HelpIcon(), u.touched(func() {
+	h.help = newIconButton("", theme.HelpIcon(), u.touched(func() {
 		if u.help == helpClosed {
 			u.setHelp(helpContact)
 		} else {
@@ -358,17 +358,17 @@ func (u *UI) allFields() []*field {
 func (u *UI) updateFrame(key string) {
 	f := &u.frame
 	setText(f.hdr.name, u.tr.T("app.name"))
-	setButton(f.hdr.lang, u.tr.langName(u.tr.next()), widget.MediumImportance, true)
+	setButton(&f.hdr.lang.Button, u.tr.langName(u.tr.next()), widget.MediumImportance, true)
 	imp := widget.MediumImportance
 	if u.accessible {
 		imp = widget.HighImportance
 	}
-	setButton(f.hdr.a11y, u.tr.T("btn.accessible"), imp, true)
+	setButton(&f.hdr.a11y.Button, u.tr.T("btn.accessible"), imp, true)
 	helpImp := widget.MediumImportance
 	if u.help != helpClosed {
 		helpImp = widget.HighImportance
 	}
-	setButton(f.hdr.help, u.tr.T("btn.help"), helpImp, true)
+	setButton(&f.hdr.help.Button, u.tr.T("btn.help"), helpImp, true)
 	u.updateHelp()
 	m := u.msgText()
 	f.errBar.SetText(m)

@@ -44,11 +44,22 @@ func (h *harness) objects() []fyne.CanvasObject {
 	return out
 }
 
+// asButton is o as a button: a widget.Button, or an iconButton's.
+func asButton(o fyne.CanvasObject) (*widget.Button, bool) {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b, true
+	case *iconButton:
+		return &b.Button, true
+	}
+	return nil, false
+}
+
 // button finds the visible button labelled label.
 func (h *harness) button(label string) *widget.Button {
 	h.t.Helper()
 	for _, o := range h.objects() {
-		if b, ok := o.(*widget.Button); ok && b.Text == label && b.Visible() {
+		if b, ok := asButton(o); ok && b.Text == label && b.Visible() {
 			return b
 		}
 	}
@@ -59,7 +70,7 @@ func (h *harness) button(label string) *widget.Button {
 // hasButton reports whether a button labelled label shows.
 func (h *harness) hasButton(label string) bool {
 	for _, o := range h.objects() {
-		if b, ok := o.(*widget.Button); ok && b.Text == label {
+		if b, ok := asButton(o); ok && b.Text == label {
 			return true
 		}
 	}
@@ -100,6 +111,8 @@ func (h *harness) texts() string {
 		case *widget.RichText:
 			out = append(out, x.String())
 		case *widget.Button:
+			out = append(out, "["+x.Text+"]")
+		case *iconButton:
 			out = append(out, "["+x.Text+"]")
 		}
 	}
@@ -292,7 +305,7 @@ func (h *harness) screenSize() fyne.Size {
 func (h *harness) tapErase() {
 	h.t.Helper()
 	for _, o := range h.objects() {
-		if b, ok := o.(*widget.Button); ok && b.Text == "" && b.Icon != nil {
+		if b, ok := o.(*iconButton); ok && b.Text == "" {
 			test.Tap(b)
 			return
 		}
@@ -375,6 +388,8 @@ func (h *harness) ownTexts() map[fyne.CanvasObject]string {
 		case *widget.Label:
 			out[o] = x.Text
 		case *widget.Button:
+			out[o] = x.Text
+		case *iconButton:
 			out[o] = x.Text
 		case *banner:
 			out[o] = x.text

@@ -205,8 +205,8 @@ func (u *UI) submitFocus() {
 
 // eraseKey is the key that erases the focused field's last character,
 // drawn as an icon.
-func (u *UI) eraseKey() *widget.Button {
-	return widget.NewButtonWithIcon("", theme.ContentClearIcon(), u.touched(func() {
+func (u *UI) eraseKey() *iconButton {
+	return newIconButton("", theme.ContentClearIcon(), u.touched(func() {
 		if u.focus != nil {
 			u.focus.backspace()
 			u.speakKey('\b')

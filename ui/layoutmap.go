@@ -98,6 +98,8 @@ func (u *UI) layoutMap() LayoutMap {
 			add(t.name, at, t.Size(), !t.Disabled(), false)
 		case *padKey:
 			add(t.Text, at, t.Size(), !t.Disabled(), t.Importance == widget.HighImportance)
+		case *iconButton:
+			add(t.Text, at, t.Size(), !t.Disabled(), t.Importance == widget.HighImportance)
 		case *widget.Button:
 			add(t.Text, at, t.Size(), !t.Disabled(), t.Importance == widget.HighImportance)
 		case *widget.List:

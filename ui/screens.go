@@ -143,8 +143,8 @@ func (u *UI) act(imp widget.Importance, fn func(ctx context.Context) error) *wid
 }
 
 // backButton returns a button to the home screen.
-func (u *UI) backButton() *widget.Button {
-	return widget.NewButtonWithIcon("", iconRes(assets.IconBack, true), u.touched(u.goHome))
+func (u *UI) backButton() *iconButton {
+	return newIconButton("", iconRes(assets.IconBack, false), u.touched(u.goHome))
 }
 
 // finish ends the visit and keeps the receipt for the receipt screen.

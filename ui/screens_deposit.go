@@ -22,7 +22,7 @@ type courierScreen struct {
 	obj         fyne.CanvasObject
 	title, body *widget.Label
 	pad         *keys
-	back        *widget.Button
+	back        *iconButton
 }
 
 func (u *UI) newCourierScreen() *courierScreen {
@@ -40,7 +40,7 @@ func (s *courierScreen) update() {
 	setText(s.title, u.tr.T("courier.title"))
 	setText(s.body, u.tr.T("courier.body"))
 	setButton(s.pad.ok, u.tr.T("btn.ok"), widget.HighImportance, true)
-	setButton(s.back, u.tr.T("btn.back"), widget.MediumImportance, true)
+	setButton(&s.back.Button, u.tr.T("btn.back"), widget.MediumImportance, true)
 }
 
 // scanScreen waits for a parcel barcode; it can be typed too.

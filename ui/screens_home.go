@@ -18,8 +18,8 @@ type homeScreen struct {
 	welcome    *widget.Label
 	drop, pick *tile
 	hint       *widget.Label
-	staff      *widget.Button
-	ret        *widget.Button // "Send or return" (screens_returns.go)
+	staff      *iconButton
+	ret        *iconButton // "Send or return" (screens_returns.go)
 	offline    *banner
 	demo       *demoPanel
 }
@@ -28,7 +28,7 @@ func (u *UI) newHomeScreen() *homeScreen {
 	s := &homeScreen{u: u, welcome: heading(""), hint: text("")}
 	s.drop = newTile("", "", assets.IconDropOff, false, u.nav(localCourier))
 	s.pick = newTile("", "", assets.IconPickUp, true, u.nav(localPickup))
-	s.staff = widget.NewButtonWithIcon("", iconRes(assets.IconStaff, true), u.nav(localStaff))
+	s.staff = newIconButton("", iconRes(assets.IconStaff, false), u.nav(localStaff))
 	s.staff.Importance = widget.LowImportance
 	s.offline = newBanner(theme.ColorNameWarning, theme.ColorNameForegroundOnWarning, assets.IconWarning)
 	hint := container.NewBorder(nil, nil, icon(&u.look, assets.IconScan, 56, true), nil, s.hint)
@@ -48,7 +48,7 @@ func (s *homeScreen) update() {
 	s.drop.setText(u.tr.T("home.dropoff"), u.tr.T("home.dropoff_sub"))
 	s.pick.setText(u.tr.T("home.pickup"), u.tr.T("home.pickup_sub"))
 	setText(s.hint, u.tr.T("home.scan_hint"))
-	setButton(s.staff, u.tr.T("btn.staff"), widget.LowImportance, true)
+	setButton(&s.staff.Button, u.tr.T("btn.staff"), widget.LowImportance, true)
 	u.updateReturnButton(s.ret)
 	s.offline.SetText(u.tr.T("home.locks_offline"))
 	show(s.offline, !u.view.BoardsOnline && len(u.view.Compartments) > 0)

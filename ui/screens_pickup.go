@@ -20,7 +20,7 @@ type pickupScreen struct {
 	lockTitle         *widget.Label
 	camera            *widget.Label
 	pad               *keys
-	back, back2       *widget.Button
+	back, back2       *iconButton
 	demo              *demoPanel
 }
 
@@ -61,8 +61,8 @@ func (s *pickupScreen) update() {
 	setText(s.hint, u.tr.T("pickup.scanner"))
 	setText(s.camera, u.tr.T("pickup.camera"))
 	setButton(s.pad.ok, u.tr.T("btn.open"), widget.HighImportance, true)
-	setButton(s.back, u.tr.T("btn.back"), widget.MediumImportance, true)
-	setButton(s.back2, u.tr.T("btn.back"), widget.MediumImportance, true)
+	setButton(&s.back.Button, u.tr.T("btn.back"), widget.MediumImportance, true)
+	setButton(&s.back2.Button, u.tr.T("btn.back"), widget.MediumImportance, true)
 	s.demo.update(u.o.Demo && !u.accessible) // on home only with the larger text
 }
 

@@ -109,8 +109,8 @@ func (u *UI) returnLabel(text, fallback string) {
 }
 
 // newReturnButton is the home screen's "Send or return" button.
-func (u *UI) newReturnButton() *widget.Button {
-	b := widget.NewButtonWithIcon("", iconRes(assets.IconDropOff, true), u.touched(func() {
+func (u *UI) newReturnButton() *iconButton {
+	b := newIconButton("", iconRes(assets.IconDropOff, false), u.touched(func() {
 		u.returnCall(func(ctx context.Context, rs ReturnService) error { return rs.StartReturn(ctx) })
 	}))
 	b.Importance = widget.MediumImportance
@@ -118,9 +118,9 @@ func (u *UI) newReturnButton() *widget.Button {
 }
 
 // updateReturnButton labels the home screen's return button.
-func (u *UI) updateReturnButton(b *widget.Button) {
+func (u *UI) updateReturnButton(b *iconButton) {
 	_, ok := u.returnSvc()
-	setButton(b, u.tr.T("home.return"), widget.MediumImportance, true)
+	setButton(&b.Button, u.tr.T("home.return"), widget.MediumImportance, true)
 	show(b, ok)
 }
 

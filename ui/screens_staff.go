@@ -13,7 +13,7 @@ type staffScreen struct {
 	title          *widget.Label
 	pinBtn, totpBt *widget.Button
 	pad            *keys
-	back           *widget.Button
+	back           *iconButton
 }
 
 func (u *UI) newStaffScreen() *staffScreen {
@@ -39,5 +39,5 @@ func (s *staffScreen) update() {
 	setButton(s.pinBtn, u.tr.T("staff.pin"), pinImp, true)
 	setButton(s.totpBt, u.tr.T("staff.totp"), totpImp, true)
 	setButton(s.pad.ok, u.tr.T("btn.ok"), widget.HighImportance, true)
-	setButton(s.back, u.tr.T("btn.back"), widget.MediumImportance, true)
+	setButton(&s.back.Button, u.tr.T("btn.back"), widget.MediumImportance, true)
 }

@@ -63,6 +63,16 @@ func (ic *svgIcon) draw(px int) {
 	ic.img.Refresh()
 }
 
+// setColour draws the icon in the theme colour c from now on, again at
+// once if it was drawn in another.
+func (ic *svgIcon) setColour(c fyne.ThemeColorName) {
+	if ic.colour == c {
+		return
+	}
+	ic.colour = c
+	ic.Refresh()
+}
+
 // pixels is how many pixels the longer side of s takes on screen.
 func (ic *svgIcon) pixels(s fyne.Size) int {
 	scale := float32(1)

@@ -3,6 +3,7 @@ package ui
 import (
 	"image"
 	"image/color"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -390,6 +391,120 @@ func (b *picButton) Tapped(ev *fyne.PointEvent) {
 	}
 	b.Button.Tapped(ev)
 }
+
+// iconButton is a button with an icon before its label, or an icon alone,
+// laid out as widget.NewButtonWithIcon lays one out, but with the icon
+// drawn by svgIcon: Fyne's button reads, colours and rasterises its SVG
+// icon three times at every refresh and again at every new size, so
+// restyling a screen in a denser look cost a fraction of a millisecond an
+// icon. Code that changes the button's label and importance uses the
+// embedded widget.Button (see setButton), as for padKey.
+type iconButton struct {
+	widget.Button
+	icon *svgIcon
+}
+
+// newIconButton returns a button labelled label with the icon res, drawn
+// in the colour of the button's text.
+func newIconButton(label string, res fyne.Resource, tap func()) *iconButton {
+	b := &iconButton{icon: newSVGIcon(res, theme.ColorNameForeground)}
+	b.Text, b.OnTapped = label, tap
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// CreateRenderer draws the button as Fyne does, without an icon, and the
+// icon beside its label.
+func (b *iconButton) CreateRenderer() fyne.WidgetRenderer {
+	r := &iconButtonRenderer{WidgetRenderer: b.Button.CreateRenderer(), b: b}
+	for _, o := range r.WidgetRenderer.Objects() {
+		if t, ok := o.(*widget.RichText); ok {
+			r.label = t
+		}
+	}
+	r.objects = append(slices.Clip(r.WidgetRenderer.Objects()), b.icon)
+	r.b.icon.setColour(r.foreground())
+	return r
+}
+
+type iconButtonRenderer struct {
+	fyne.WidgetRenderer // the button's own: background, tap animation, label
+	b                   *iconButton
+	label               *widget.RichText
+	objects             []fyne.CanvasObject
+}
+
+// foreground is the theme colour of the button's text, which its icon
+// takes, as Fyne's button colours its icon.
+func (r *iconButtonRenderer) foreground() fyne.ThemeColorName {
+	if r.b.Disabled() {
+		return theme.ColorNameDisabled
+	}
+	switch r.b.Importance {
+	case widget.DangerImportance:
+		return theme.ColorNameForegroundOnError
+	case widget.HighImportance:
+		return theme.ColorNameForegroundOnPrimary
+	case widget.SuccessImportance:
+		return theme.ColorNameForegroundOnSuccess
+	case widget.WarningImportance:
+		return theme.ColorNameForegroundOnWarning
+	}
+	return theme.ColorNameForeground
+}
+
+// MinSize is the label's and the icon's, side by side, with the button's
+// inner padding around them.
+func (r *iconButtonRenderer) MinSize() fyne.Size {
+	th := r.b.Theme()
+	side := th.Size(theme.SizeNameInlineIcon)
+	label := r.label.MinSize()
+	w := side
+	if r.b.Text != "" {
+		w += label.Width + th.Size(theme.SizeNamePadding)
+	}
+	pad := th.Size(theme.SizeNameInnerPadding) * 2
+	return fyne.NewSize(w+pad, max(label.Height, side)+pad)
+}
+
+// Layout places the icon and the label as a row, aligned as the button
+// says; the icon is drawn square, centred on the row's height.
+func (r *iconButtonRenderer) Layout(s fyne.Size) {
+	r.WidgetRenderer.Layout(s) // the background, and the label alone
+	th := r.b.Theme()
+	side := th.Size(theme.SizeNameInlineIcon)
+	row := fyne.NewSquareSize(side)
+	label := r.label.MinSize()
+	if r.b.Text != "" {
+		row = fyne.NewSize(side+theme.Padding()+label.Width, max(side, label.Height))
+	}
+	pos := fyne.NewPos(0, (s.Height-row.Height)/2)
+	inset := th.Size(theme.SizeNameInnerPadding)
+	switch r.b.Alignment {
+	case widget.ButtonAlignCenter:
+		pos.X = (s.Width - row.Width) / 2
+	case widget.ButtonAlignLeading:
+		pos.X = inset
+	case widget.ButtonAlignTrailing:
+		pos.X = s.Width - row.Width - inset
+	}
+	r.b.icon.Move(pos.AddXY(0, (row.Height-side)/2))
+	r.b.icon.Resize(fyne.NewSquareSize(side))
+	if r.b.Text != "" {
+		r.label.Move(pos.AddXY(side+theme.Padding(), (row.Height-label.Height)/2))
+		r.label.Resize(fyne.NewSize(label.Width, row.Height))
+	}
+}
+
+// Refresh takes the button's label, importance and look, and gives the
+// icon the label's colour.
+func (r *iconButtonRenderer) Refresh() {
+	r.WidgetRenderer.Refresh()
+	r.b.icon.setColour(r.foreground())
+	r.Layout(r.b.Size())
+}
+
+func (r *iconButtonRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 // qrView is a QR code image that is encoded again only when its text
 // changes.

@@ -108,7 +108,7 @@ type frame struct {
 // header is the bar on every screen: logo, name, accessibility and language.
 type header struct {
 	obj        fyne.CanvasObject
-	name       *widget.Label
+	name       *lineLabel
 	a11y, lang *iconButton
 	help       *iconButton
 	line       *canvas.Rectangle
@@ -151,9 +151,7 @@ func (u *UI) buildFrame() {
 func (u *UI) newHeader() *header {
 	h := &header{}
 	logo := newSVGIcon(iconRes(assets.IconLogo, false), "")
-	h.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	h.name.SizeName = theme.SizeNameSubHeadingText
-	h.name.Truncation = fyne.TextTruncateEllipsis
+	h.name = newLineLabel(theme.SizeNameSubHeadingText, fyne.TextStyle{Bold: true})
 	h.lang = newIconButton("", iconRes(assets.IconLanguage, false), u.touched(func() {
 		u.tr.setLang(u.tr.next())
 		u.relabelFields()
@@ -357,7 +355,7 @@ func (u *UI) allFields() []*field {
 // updateFrame updates the header, the bars and the idle card.
 func (u *UI) updateFrame(key string) {
 	f := &u.frame
-	setText(f.hdr.name, u.tr.T("app.name"))
+	f.hdr.name.SetText(u.tr.T("app.name"))
 	setButton(&f.hdr.lang.Button, u.tr.langName(u.tr.next()), widget.MediumImportance, true)
 	imp := widget.MediumImportance
 	if u.accessible {

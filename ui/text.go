@@ -3,6 +3,7 @@ package ui
 import (
 	"image/color"
 	"slices"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -132,6 +133,95 @@ func (r *rowsRenderer) Refresh() {
 func (r *rowsRenderer) Objects() []fyne.CanvasObject { return r.objs }
 
 func (r *rowsRenderer) Destroy() {}
+
+// lineLabel is one line of text drawn as a widget.Label with
+// TextTruncateEllipsis draws it: with the label's inner padding around it,
+// cut short with an ellipsis when it is too long for its width. It is the
+// header's name. Fyne's label shapes its whole text again, with a new
+// shaper, every time it is laid out at a new width to find where to cut,
+// even a text that fits: about half a millisecond each time the header is
+// restyled in another look. A lineLabel measures with Fyne's cached text
+// sizes and cuts only a text that does not fit.
+type lineLabel struct {
+	widget.BaseWidget
+	text  string
+	size  fyne.ThemeSizeName
+	style fyne.TextStyle
+}
+
+// newLineLabel returns a line of text at the theme's size size in style.
+func newLineLabel(size fyne.ThemeSizeName, style fyne.TextStyle) *lineLabel {
+	l := &lineLabel{size: size, style: style}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// SetText changes the text.
+func (l *lineLabel) SetText(s string) {
+	if l.text == s {
+		return
+	}
+	l.text = s
+	l.Refresh()
+}
+
+// CreateRenderer draws the text.
+func (l *lineLabel) CreateRenderer() fyne.WidgetRenderer {
+	r := &lineLabelRenderer{l: l, t: canvas.NewText("", color.Black)}
+	r.style()
+	return r
+}
+
+type lineLabelRenderer struct {
+	l *lineLabel
+	t *canvas.Text
+}
+
+func (r *lineLabelRenderer) style() {
+	th := r.l.Theme()
+	r.t.Color = th.Color(theme.ColorNameForeground, 0)
+	r.t.TextSize = th.Size(r.l.size)
+	r.t.TextStyle = r.l.style
+}
+
+// Layout shows as much of the text as fits inside the padding, ending
+// in "…" when cut.
+func (r *lineLabelRenderer) Layout(s fyne.Size) {
+	pad := r.l.Theme().Size(theme.SizeNameInnerPadding)
+	r.t.Text = r.l.text
+	if room := s.Width - 2*pad; r.width(r.l.text) > room {
+		// The longest start of the text that fits with the ellipsis.
+		rs := []rune(r.l.text)
+		n := sort.Search(len(rs)+1, func(n int) bool { return r.width(string(rs[:n])+"…") > room }) - 1
+		r.t.Text = string(rs[:max(n, 0)]) + "…"
+	}
+	r.t.Move(fyne.NewPos(pad, pad))
+	r.t.Resize(r.t.MinSize())
+}
+
+// width is how wide s is drawn in the label's text size and style.
+func (r *lineLabelRenderer) width(s string) float32 {
+	return fyne.MeasureText(s, r.t.TextSize, r.t.TextStyle).Width
+}
+
+// MinSize is a label's that may be cut short: room for a letter and the
+// ellipsis, and the line's height with the padding.
+func (r *lineLabelRenderer) MinSize() fyne.Size {
+	th := r.l.Theme()
+	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNameInnerPadding)
+	w := fyne.MeasureText("M", size, fyne.TextStyle{}).Width + fyne.MeasureText("…", size, fyne.TextStyle{}).Width
+	return fyne.NewSize(w, fyne.MeasureText(r.l.text, r.t.TextSize, r.t.TextStyle).Height+2*pad)
+}
+
+func (r *lineLabelRenderer) Refresh() {
+	r.style()
+	r.Layout(r.l.Size())
+	r.t.Refresh()
+}
+
+func (r *lineLabelRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.t} }
+
+func (r *lineLabelRenderer) Destroy() {}
 
 // plainText is one line of text in a theme size and colour, without the
 // padding of a label: the names on the directory's tiles, the map's legend.

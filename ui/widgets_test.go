@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
@@ -192,3 +197,42 @@ func (o *fixedObj) Position() fyne.Position { return o.pos }
 func (o *fixedObj) Resize(s fyne.Size)      { o.size = s }
 func (o *fixedObj) Size() fyne.Size         { return o.size }
 func (o *fixedObj) Visible() bool           { return true }
+
+// TestLineLabelIsALabelCutShort checks that the header's name is drawn
+// and measured as a widget.Label with TextTruncateEllipsis: the same size
+// (so a screen fits as before), the whole text when it fits, and a start
+// of it with "…" inside the padding when it does not.
+func TestLineLabelIsALabelCutShort(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(&look{})
+	style := fyne.TextStyle{Bold: true}
+	const name = "Taquilla de paquetes"
+	l := newLineLabel(theme.SizeNameSubHeadingText, style)
+	l.SetText(name)
+	ref := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, style)
+	ref.SizeName = theme.SizeNameSubHeadingText
+	ref.Truncation = fyne.TextTruncateEllipsis
+	test.NewTempWindow(t, container.NewVBox(l, ref))
+	for _, th := range []touchTheme{{dense: 2}, {accessible: true}, {accessible: true, dense: 1}, {}} {
+		a.Settings().SetTheme(&look{th: th})
+		l.Refresh()
+		ref.Refresh()
+		if got, want := l.MinSize(), ref.MinSize(); got != want {
+			t.Errorf("%+v: MinSize = %v, a label's is %v", th, got, want)
+		}
+	}
+	drawn := func() *canvas.Text { return test.WidgetRenderer(l).Objects()[0].(*canvas.Text) }
+	pad := theme.InnerPadding()
+	l.Resize(fyne.NewSize(600, 80))
+	if txt := drawn(); txt.Text != name || txt.Position() != fyne.NewPos(pad, pad) {
+		t.Errorf("at 600 wide: %q at %v, want %q at the padding", txt.Text, txt.Position(), name)
+	}
+	l.Resize(fyne.NewSize(200, 80))
+	txt := drawn()
+	if !strings.HasSuffix(txt.Text, "…") || !strings.HasPrefix(name, strings.TrimSuffix(txt.Text, "…")) || len(txt.Text) < 4 {
+		t.Errorf("at 200 wide: %q, want a start of %q ending in …", txt.Text, name)
+	}
+	if end := txt.Position().X + txt.MinSize().Width; end > 200-pad {
+		t.Errorf("at 200 wide the text ends at %v, past the padding", end)
+	}
+}

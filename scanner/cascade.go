@@ -3,6 +3,9 @@ package scanner
 import (
 	"image"
 	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+	qrdetector "github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // structure scores how much g looks like it holds a code: the largest
@@ -77,3 +80,67 @@ const (
 	minStructure       = 6
 	tryHarderStructure = 8
 )
+
+// hasRectangle tells whether g shows the corner of a rectangle, in
+// either polarity after the hybrid binarizer: a QR finder pattern, or an
+// L of two straight runs (dark, or light) at least a quarter of g's
+// shorter side long meeting at a corner: Data Matrix's solid finder, or
+// the edges of the flat light label a code is printed on. The try-harder
+// pass's 2D preparations beyond quiet zone and resolution (contrast,
+// blur, thresholds, turns, crops, mirror) have read codes only in such
+// images; textures (fabric, carpet, mesh), whose every row looks like a
+// code's, show none, and skip them.
+func hasRectangle(g *image.Gray) bool {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	arm := max(8, min(w, h)/4)
+	lum := newGrayLuminance(g)
+	for _, src := range []gozxing.LuminanceSource{lum, gozxing.NewInvertedLuminanceSource(lum)} {
+		m, err := newHybridBinarizer(src).GetBlackMatrix()
+		if err != nil {
+			continue
+		}
+		if hasL(m, arm) {
+			return true
+		}
+		f := qrdetector.NewFinderPatternFinder(m, nil)
+		f.Find(map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+		if len(f.GetPossibleCenters()) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasL tells whether m has a row run of set pixels at least arm long with
+// a column run at least arm long (up or down) from one of its ends.
+func hasL(m *gozxing.BitMatrix, arm int) bool {
+	w, h := m.GetWidth(), m.GetHeight()
+	column := func(x, y, dy int) int {
+		n := 0
+		for ; y >= 0 && y < h && m.Get(x, y); y += dy {
+			n++
+		}
+		return n
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; {
+			if !m.Get(x, y) {
+				x++
+				continue
+			}
+			x0 := x
+			for x < w && m.Get(x, y) {
+				x++
+			}
+			if x-x0 < arm {
+				continue
+			}
+			for _, e := range [2]int{x0, x - 1} {
+				if column(e, y, -1) >= arm || column(e, y, 1) >= arm {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -35,6 +35,9 @@ type variant struct {
 	pol polarity
 	// skip lists 2D readers not run on this preparation.
 	skip readers
+	// rect marks a preparation whose 2D reading runs only on images that
+	// show a rectangle (see hasRectangle).
+	rect bool
 }
 
 // readers is a set of 2D readers.
@@ -61,8 +64,9 @@ const (
 )
 
 // variants lists the preparations of g in the order they are tried, cheap
-// and likely first.
-func (d *Decoder) variants(g *image.Gray) []variant {
+// and likely first, and returns the working image the try-harder ones
+// start from (g, or g shrunk near 1000 px), made once on first use.
+func (d *Decoder) variants(g *image.Gray) ([]variant, func() *image.Gray) {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	side := max(w, h)
 	base := func() *image.Gray { return g }
@@ -78,7 +82,7 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append([]variant{{name: "scale640", make: top, twoD: true, cheap: true}}, vs...)
 	}
 	if d.o.Effort == EffortFast {
-		return fastVariants(base, top)
+		return fastVariants(base, top), base
 	}
 	vs[len(vs)-1].multi = true
 	// A version near 1000 px for the detectors, whose pattern finders
@@ -115,25 +119,25 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		vs = append(vs, variant{name: "up2", make: func() *image.Gray { return resize(g, 2*w, 2*h) }, twoD: true, oneD: true, global: true})
 	}
 	vs = append(vs,
-		variant{name: "stretch", pol: polNormal, make: func() *image.Gray { return stretch(small()) }, twoD: true, oneD: true, global: true},
-		variant{name: "blur", pol: polNormal, make: func() *image.Gray { return boxBlur3(small()) }, twoD: true, oneD: true, global: true},
-		variant{name: "sharpen", pol: polNormal, make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
-		variant{name: "adaptive16", pol: polNormal, make: func() *image.Gray {
+		variant{name: "stretch", pol: polNormal, rect: true, make: func() *image.Gray { return stretch(small()) }, twoD: true, oneD: true, global: true},
+		variant{name: "blur", pol: polNormal, rect: true, make: func() *image.Gray { return boxBlur3(small()) }, twoD: true, oneD: true, global: true},
+		variant{name: "sharpen", pol: polNormal, rect: true, make: func() *image.Gray { return sharpen(small()) }, twoD: true, oneD: true},
+		variant{name: "adaptive16", pol: polNormal, rect: true, make: func() *image.Gray {
 			sm := small()
 			return adaptiveThreshold(sm, max(4, max(sm.Bounds().Dx(), sm.Bounds().Dy())/16), 4)
 		}, twoD: true, oneD: true},
-		variant{name: "adaptive40", pol: polNormal, make: func() *image.Gray {
+		variant{name: "adaptive40", pol: polNormal, rect: true, make: func() *image.Gray {
 			sm := small()
 			return adaptiveThreshold(sm, max(3, max(sm.Bounds().Dx(), sm.Bounds().Dy())/40), 2)
 		}, twoD: true, oneD: false},
-		variant{name: "rot180", pol: polNormal, make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true, skip: skipTurned},
+		variant{name: "rot180", pol: polNormal, rect: true, make: func() *image.Gray { return rotate180(small()) }, twoD: true, oneD: false, global: true, skip: skipTurned},
 	)
 	// Regions of interest: the 2D detectors look outwards from the
 	// middle, so a code away from the middle of a cluttered photo is found
 	// in a crop around it.
 	for _, c := range [][4]int{{20, 20, 80, 80}, {0, 0, 60, 60}, {40, 0, 100, 60}, {0, 40, 60, 100}, {40, 40, 100, 100}} {
 		c := c
-		vs = append(vs, variant{name: "crop", pol: polNormal, make: func() *image.Gray { return cropPct(small(), c) }, twoD: true, skip: skipCrop})
+		vs = append(vs, variant{name: "crop", pol: polNormal, rect: true, make: func() *image.Gray { return cropPct(small(), c) }, twoD: true, skip: skipCrop})
 	}
 	// Bars are straight: averaging rows (or columns) removes noise and
 	// glare spots without blurring them.
@@ -153,9 +157,9 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 		}, oneD: true, yScale: 3},
 	)
 	if side < 600 {
-		vs = append(vs, variant{name: "upsharp", pol: polNormal, make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
+		vs = append(vs, variant{name: "upsharp", pol: polNormal, rect: true, make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
 	}
-	vs = append(vs, variant{name: "mirror", pol: polNormal, make: func() *image.Gray {
+	vs = append(vs, variant{name: "mirror", pol: polNormal, rect: true, make: func() *image.Gray {
 		sm := small()
 		f := max(1, 600/max(1, max(sm.Bounds().Dx(), sm.Bounds().Dy())))
 		return padNearest(mirror(sm), f, 8*f, 255)
@@ -167,7 +171,7 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	// Data Matrix detector needs.
 	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12, 17, -17, 22, -22} {
 		a := a
-		vs = append(vs, variant{name: "rotpad", pol: polNormal, make: func() *image.Gray {
+		vs = append(vs, variant{name: "rotpad", pol: polNormal, rect: true, make: func() *image.Gray {
 			sm := small()
 			return rotateFill(padNearest(sm, 1, max(8, max(sm.Bounds().Dx(), sm.Bounds().Dy())/10), 255), a, 255)
 		}, twoD: true, global: true, skip: skipTurned})
@@ -178,9 +182,9 @@ func (d *Decoder) variants(g *image.Gray) []variant {
 	// straight rows or by the 45 turn's rows or columns (at 15 degrees).
 	for _, a := range []float64{15, -15, 30, -30, 45, 8, -8} {
 		a := a
-		vs = append(vs, variant{name: "rot", pol: polNormal, make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: math.Abs(a) != 30, skip: skipLargeTurn})
+		vs = append(vs, variant{name: "rot", pol: polNormal, rect: true, make: func() *image.Gray { return rotateAngle(small(), a) }, twoD: true, oneD: math.Abs(a) != 30, skip: skipLargeTurn})
 	}
-	return vs
+	return vs, small
 }
 
 // fastVariants are the camera's preparations: the cheapest readings that
@@ -215,7 +219,7 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 	if st < minStructure {
 		return nil, ""
 	}
-	vs := d.variants(g)
+	vs, small := d.variants(g)
 	if min(w, h) < min2DSide {
 		// A scan line or a strip: only bars fit across it.
 		vs = oneDOnly(vs)
@@ -233,7 +237,27 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 	if st < tryHarderStructure || ctx.Err() != nil {
 		return nil, ""
 	}
-	return d.runVariants(ctx, vs[cheap:], sh, 2)
+	rest := vs[cheap:]
+	if !hasRectangle(small()) {
+		rest = without2DRect(rest)
+	}
+	return d.runVariants(ctx, rest, sh, 2)
+}
+
+// without2DRect turns off the 2D reading of the preparations marked rect
+// and drops those left with nothing to read.
+func without2DRect(vs []variant) []variant {
+	var out []variant
+	for _, v := range vs {
+		if v.rect {
+			v.twoD, v.global, v.multi, v.pure = false, false, false, false
+			if !v.oneD {
+				continue
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // Sizes below which a code cannot be in an image: minCodeSide is the

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"image"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -26,7 +27,7 @@ func TestVariantOrder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := NewDecoder(DecodeOptions{Effort: tc.effort})
-			vs := d.variants(image.NewGray(image.Rect(0, 0, tc.w, tc.h)))
+			vs, _ := d.variants(image.NewGray(image.Rect(0, 0, tc.w, tc.h)))
 			var cheap []string
 			seenRest := false
 			for _, v := range vs {
@@ -97,7 +98,7 @@ func TestStructure(t *testing.T) {
 // quiet-zone and resolution preparations read light-on-dark codes.
 func TestVariantReaders(t *testing.T) {
 	d := NewDecoder(DecodeOptions{})
-	vs := d.variants(image.NewGray(image.Rect(0, 0, 480, 480)))
+	vs, _ := d.variants(image.NewGray(image.Rect(0, 0, 480, 480)))
 	bothPolarities := map[string]bool{"base": true, "padwhite": true, "padblack": true, "up2": true, "up4": true}
 	for _, v := range vs {
 		if got := v.pol == polBoth; got != bothPolarities[v.name] {
@@ -114,6 +115,11 @@ func TestVariantReaders(t *testing.T) {
 		}
 		if v.skip != want {
 			t.Errorf("%s skips %b, want %b", v.name, v.skip, want)
+		}
+		// Only quiet zone and resolution read 2D codes in any image.
+		anyImage := map[string]bool{"base": true, "padwhite": true, "padblack": true, "up2": true, "up4": true, "vsmooth": true, "hsmooth": true, "sharpen2": true, "vsharp": true}
+		if v.rect == anyImage[v.name] {
+			t.Errorf("%s: 2D only in images with a rectangle = %v", v.name, v.rect)
 		}
 	}
 }
@@ -136,11 +142,73 @@ func TestDecodeTinyAndThin(t *testing.T) {
 	b := ean.Bounds()
 	y := b.Min.Y + b.Dy()/2
 	line := ean.SubImage(image.Rect(b.Min.X, y, b.Max.X, y+1)).(*image.Gray)
-	if vs := oneDOnly(d.variants(line)); len(vs) == 0 {
+	if vs, _ := d.variants(line); len(oneDOnly(vs)) == 0 {
 		t.Fatal("no preparation reads bars on a scan line")
 	}
 	got, _ := d.decodeGray(context.Background(), line)
 	if len(got) != 1 || got[0].Text != "5901234123457" {
 		t.Errorf("scan line read %v, want the EAN-13", got)
+	}
+}
+
+// TestHasRectangle checks the gate of the try-harder pass's 2D
+// preparations: codes and labels show a rectangle's corner, textures do
+// not.
+func TestHasRectangle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	// Stripes a few pixels wide with jitter, as a carpet or a fabric.
+	stripes := func() *image.Gray {
+		g := image.NewGray(image.Rect(0, 0, 480, 480))
+		for y := 0; y < 480; y++ {
+			for x := 0; x < 480; x++ {
+				v := 90
+				if (x+rng.IntN(2))/3%2 == 0 {
+					v = 170
+				}
+				g.Pix[y*g.Stride+x] = uint8(v + rng.IntN(30))
+			}
+		}
+		return g
+	}
+	mesh := image.NewGray(image.Rect(0, 0, 480, 480))
+	for y := 0; y < 480; y++ {
+		for x := 0; x < 480; x++ {
+			v := 200
+			if (x/4+y/4)%2 == 0 {
+				v = 60
+			}
+			mesh.Pix[y*mesh.Stride+x] = uint8(v + rng.IntN(20))
+		}
+	}
+	paste := func(dst, src *image.Gray, x0, y0 int) *image.Gray {
+		b := src.Bounds()
+		for y := 0; y < b.Dy(); y++ {
+			copy(dst.Pix[(y0+y)*dst.Stride+x0:], src.Pix[y*src.Stride:y*src.Stride+b.Dx()])
+		}
+		return dst
+	}
+	label := image.NewGray(image.Rect(0, 0, 200, 150))
+	for i := range label.Pix {
+		label.Pix[i] = 235
+	}
+	dm := writerFixture(t, SymDataMatrix, "PK-DM-RECT", 8)
+	dmTight := rebase(dm.SubImage(dm.Bounds().Inset(8 * 10)).(*image.Gray))
+	tests := []struct {
+		name string
+		img  *image.Gray
+		want bool
+	}{
+		{"stripes", stripes(), false},
+		{"mesh", mesh, false},
+		{"white label on stripes", paste(stripes(), label, 140, 160), true},
+		{"small QR on stripes", paste(stripes(), qrFixture(t, "PK1.rect", 100), 190, 190), true},
+		{"Data Matrix cropped tight", dmTight, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := hasRectangle(tc.img); got != tc.want {
+				t.Errorf("hasRectangle = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

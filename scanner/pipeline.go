@@ -229,9 +229,13 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 		cheap++
 	}
 	sh := &shared{thin: min(g.Bounds().Dx(), g.Bounds().Dy()) < 8}
-	// The cheap pass one after the other: the first variant usually
-	// decides, and the core it leaves free is the camera's.
-	if out, name := d.runVariants(ctx, vs[:cheap], sh, 1); len(out) > 0 || d.o.Effort == EffortFast {
+	// The camera's cheap pass one after the other: the first variant
+	// usually decides, and the core it leaves free is the camera's. A
+	// still image's reads each polarity on a core of its own.
+	if d.o.Effort == EffortFast {
+		return d.runVariants(ctx, vs[:cheap], sh, 1)
+	}
+	if out, name := d.runVariants(ctx, byPolarity(vs[:cheap]), sh, 2); len(out) > 0 {
 		return out, name
 	}
 	if st < tryHarderStructure || ctx.Err() != nil {
@@ -242,6 +246,22 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 		rest = without2DRect(rest)
 	}
 	return d.runVariants(ctx, rest, sh, 2)
+}
+
+// byPolarity splits each variant reading both polarities in two, dark on
+// light first, so that they can run at once.
+func byPolarity(vs []variant) []variant {
+	var out []variant
+	for _, v := range vs {
+		if v.pol != polBoth {
+			out = append(out, v)
+			continue
+		}
+		n, i := v, v
+		n.pol, i.pol = polNormal, polInverted
+		out = append(out, n, i)
+	}
+	return out
 }
 
 // without2DRect turns off the 2D reading of the preparations marked rect

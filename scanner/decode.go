@@ -356,7 +356,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 	rejected := map[hit]bool{}
 	row := gozxing.NewBitArray(w)
 	var runs []int
-	code39, code128, upc := s.oneBySym[SymCode39], s.oneBySym[SymCode128], s.oneBySym[SymEAN13]
+	code39, code128, upc, itf := s.oneBySym[SymCode39], s.oneBySym[SymCode128], s.oneBySym[SymEAN13], s.oneBySym[SymITF]
 	mid := h / 2
 	var out []hit
 	for i := 0; ; i++ {
@@ -383,17 +383,18 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 			continue
 		}
 		runs = barRuns(row, runs)
-		// Rows without a Code 39 or Code 128 start character or an
-		// EAN/UPC guard are not handed to that reader, which would fail
-		// on them slowly.
+		// Rows without a Code 39 or Code 128 start character, an
+		// EAN/UPC guard or an ITF start with its quiet zone are not
+		// handed to that reader, which would fail on them slowly.
 		no39, no128 := code39 != nil && !code39Start(runs), code128 != nil && !code128Start(runs)
 		noUPC := upc != nil && !upcStart(runs, row.GetNextSet(0))
+		noITF := itf != nil && !itfStart(runs, row.GetNextSet(0))
 		for pass := 0; pass < 2; pass++ {
 			if pass == 1 {
 				row.Reverse()
 			}
 			for _, r := range s.ones {
-				if no39 && r == code39 || no128 && r == code128 || noUPC && r == upc {
+				if no39 && r == code39 || no128 && r == code128 || noUPC && r == upc || noITF && r == itf {
 					continue
 				}
 				res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)

@@ -89,6 +89,52 @@ func code128Start(runs []int) bool {
 	return false
 }
 
+// itfStart tells whether runs (from barRuns, lead white pixels before the
+// first) can begin an ITF code read either way, as gozxing's reader
+// checks it: it takes the first four runs from a bar that match four
+// narrow lines (average variance under 0.38, none over 0.5) and fails
+// unless white of ten narrow widths (or up to the row's start) comes
+// before them. Read backwards the same holds from the row's other end.
+func itfStart(runs []int, lead int) bool {
+	if itfFirstGuard(runs, lead) {
+		return true
+	}
+	// The row reversed: its runs from the last bar backwards, led by the
+	// white after it.
+	n := len(runs)
+	trail := 0
+	if n%2 == 0 && n > 0 {
+		trail, n = runs[n-1], n-1
+	}
+	rev := make([]int, n)
+	for i := range rev {
+		rev[i] = runs[n-1-i]
+	}
+	return itfFirstGuard(rev, trail)
+}
+
+// itfFirstGuard is itfStart in one direction.
+func itfFirstGuard(runs []int, lead int) bool {
+	narrow := []int{1, 1, 1, 1}
+	// The reader tests four runs when the run after them begins.
+	for i := 0; i+4 < len(runs); i += 2 {
+		if oned.PatternMatchVariance(runs[i:i+4], narrow, 0.5) >= 0.38 {
+			continue
+		}
+		width := runs[i] + runs[i+1] + runs[i+2] + runs[i+3]
+		if i == 0 {
+			// White up to the row's start is quiet enough.
+			return true
+		}
+		start := lead
+		for _, r := range runs[:i] {
+			start += r
+		}
+		return runs[i-1] >= min(width/4*10, start)
+	}
+	return false
+}
+
 // upcStart tells whether runs (from barRuns, lead white pixels before
 // the first) hold the start of an EAN/UPC code read either way as
 // gozxing's reader decodes it: a guard (bar, space, bar of about one

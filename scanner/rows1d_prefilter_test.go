@@ -33,6 +33,8 @@ func TestRowPrefiltersKeepReadableRows(t *testing.T) {
 			func(runs []int, _ int) bool { return code39Start(runs) }},
 		{gozxing.BarcodeFormat_CODE_128, oned.NewCode128Writer(), "1Z999AA10123456784", oned.NewCode128Reader().(rowDecoder),
 			func(runs []int, _ int) bool { return code128Start(runs) }},
+		{gozxing.BarcodeFormat_ITF, oned.NewITFWriter(), "00012345678905", oned.NewITFReader().(rowDecoder), itfStart},
+		{gozxing.BarcodeFormat_ITF, oned.NewITFWriter(), "123456", oned.NewITFReader().(rowDecoder), itfStart},
 	}
 	rng := rand.New(rand.NewSource(1))
 	for _, c := range codes {

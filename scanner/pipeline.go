@@ -108,8 +108,8 @@ func (d *Decoder) variants(g *image.Gray) ([]variant, func() *image.Gray) {
 		// module edges when small.
 		f := max(1, 600/max(1, side))
 		vs = append(vs,
-			variant{name: "padwhite", make: func() *image.Gray { return padNearest(g, f, max(8*f, side*f/8), 255) }, twoD: true, oneD: true, global: true, pure: true},
-			variant{name: "padblack", make: func() *image.Gray { return padNearest(g, f, max(8*f, side*f/8), 0) }, twoD: true, global: true, pure: true},
+			variant{name: "padwhite", pol: polNormal, make: func() *image.Gray { return padNearest(g, f, max(8*f, side*f/8), 255) }, twoD: true, oneD: true, global: true, pure: true},
+			variant{name: "padblack", pol: polInverted, make: func() *image.Gray { return padNearest(g, f, max(8*f, side*f/8), 0) }, twoD: true, global: true, pure: true},
 		)
 	}
 	if side > 500 {
@@ -528,7 +528,9 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 				return found
 			}
 		}
-		if v.oneD && len(s.ones) > 0 && ctx.Err() == nil {
+		// Light bars on dark are read by the cheap pass only: the
+		// try-harder preparations are for print on labels.
+		if v.oneD && (!inv || v.cheap) && len(s.ones) > 0 && ctx.Err() == nil {
 			ys := v.yScale
 			if ys == 0 {
 				ys = 1

@@ -157,7 +157,7 @@ func (d *Decoder) variants(g *image.Gray) ([]variant, func() *image.Gray) {
 		}, oneD: true, yScale: 3},
 	)
 	if side < 600 {
-		vs = append(vs, variant{name: "upsharp", pol: polNormal, rect: true, make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, twoD: true, oneD: true})
+		vs = append(vs, variant{name: "upsharp", pol: polNormal, make: func() *image.Gray { return sharpenStrong(resize(g, 2*w, 2*h)) }, oneD: true})
 	}
 	vs = append(vs, variant{name: "mirror", pol: polNormal, rect: true, make: func() *image.Gray {
 		sm := small()

@@ -240,13 +240,17 @@ func symbologyOf(f gozxing.BarcodeFormat) string {
 }
 
 // read2D tries the 2D readers on one bitmap.
-func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
+func (s *session) read2D(ctx context.Context, bm *gozxing.BinaryBitmap, pure bool) []hit {
 	var out []hit
 	hints := s.hints
 	if pure {
 		hints = s.pure
 	}
 	for _, r := range []gozxing.Reader{s.qr, s.dm, s.az} {
+		if ctx.Err() != nil {
+			// Another variant won: stop between readers.
+			return nil
+		}
 		if r == nil || r == s.az && s.skip&readAztec != 0 {
 			continue
 		}
@@ -263,7 +267,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 			break
 		}
 	}
-	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars && s.skip&readPDF417 == 0 {
+	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars && s.skip&readPDF417 == 0 && ctx.Err() == nil {
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			found, saw := s.decodePDF417(m)
 			if saw {
@@ -272,7 +276,7 @@ func (s *session) read2D(bm *gozxing.BinaryBitmap, pure bool) []hit {
 			out = append(out, found...)
 		}
 	}
-	if len(out) == 0 && s.d.want[SymMaxiCode] && s.skip&readMaxiCode == 0 {
+	if len(out) == 0 && s.d.want[SymMaxiCode] && s.skip&readMaxiCode == 0 && ctx.Err() == nil {
 		// Last: the bullseye search runs only when nothing else read.
 		out = append(out, s.decodeMaxiCode(bm, pure)...)
 	}

@@ -511,18 +511,18 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 		}
 		b := st.binarized(inv)
 		if v.twoD {
-			found := st.run(ctx, "2d", inv, v.skip, func() []hit { return s.read2D(b.hyb, false) })
+			found := st.run(ctx, "2d", inv, v.skip, func() []hit { return s.read2D(ctx, b.hyb, false) })
 			if len(found) == 0 && v.global && ctx.Err() == nil {
 				found = st.run(ctx, "2d-global", inv, v.skip, func() []hit {
 					glo, _ := gozxing.NewBinaryBitmap(newGlobalBinarizer(b.src))
-					return s.read2D(glo, false)
+					return s.read2D(ctx, glo, false)
 				})
 			}
 			if len(found) == 0 && v.multi && s.qrMulti != nil && ctx.Err() == nil {
 				found = st.run(ctx, "2d-multi", inv, v.skip, func() []hit { return s.readQRMulti(b.hyb) })
 			}
 			if len(found) == 0 && v.pure && ctx.Err() == nil {
-				found = st.run(ctx, "2d-pure", inv, v.skip, func() []hit { return s.read2D(b.hyb, true) })
+				found = st.run(ctx, "2d-pure", inv, v.skip, func() []hit { return s.read2D(ctx, b.hyb, true) })
 			}
 			if len(found) > 0 {
 				return found

@@ -82,8 +82,8 @@ const (
 )
 
 // hasRectangle tells whether g shows the corner of a rectangle, in
-// either polarity after the hybrid binarizer: a QR finder pattern, or an
-// L of two straight runs (dark, or light) at least a quarter of g's
+// either polarity after the hybrid binarizer: two QR finder patterns, or
+// an L of two straight runs (dark, or light) at least a sixth of g's
 // shorter side long meeting at a corner: Data Matrix's solid finder, or
 // the edges of the flat light label a code is printed on. The try-harder
 // pass's 2D preparations beyond quiet zone and resolution (contrast,
@@ -92,7 +92,7 @@ const (
 // code's, show none, and skip them.
 func hasRectangle(g *image.Gray) bool {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
-	arm := max(8, min(w, h)/4)
+	arm := max(8, min(w, h)/6)
 	lum := newGrayLuminance(g)
 	for _, src := range []gozxing.LuminanceSource{lum, gozxing.NewInvertedLuminanceSource(lum)} {
 		m, err := newHybridBinarizer(src).GetBlackMatrix()
@@ -104,7 +104,7 @@ func hasRectangle(g *image.Gray) bool {
 		}
 		f := qrdetector.NewFinderPatternFinder(m, nil)
 		f.Find(map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
-		if len(f.GetPossibleCenters()) > 0 {
+		if len(f.GetPossibleCenters()) >= 2 {
 			return true
 		}
 	}

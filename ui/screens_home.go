@@ -35,8 +35,11 @@ func (u *UI) newHomeScreen() *homeScreen {
 	s.ret = u.newReturnButton()
 	bottom := container.NewVBox(s.ret, s.offline, container.NewBorder(nil, nil, nil, s.staff, hint))
 	main := container.NewBorder(s.welcome, bottom, nil, nil, container.New(u.split(0.5), s.drop, s.pick))
-	s.demo = u.newDemoPanel()
-	s.obj = container.New(u.split(0.68), main, s.demo.obj)
+	s.obj = main
+	if u.o.Demo { // a deployed kiosk never builds (nor measures) the panel
+		s.demo = u.newDemoPanel()
+		s.obj = container.New(u.split(0.68), main, s.demo.obj)
+	}
 	return s
 }
 
@@ -52,10 +55,15 @@ func (s *homeScreen) update() {
 	u.updateReturnButton(s.ret)
 	s.offline.SetText(u.tr.T("home.locks_offline"))
 	show(s.offline, !u.view.BoardsOnline && len(u.view.Compartments) > 0)
-	s.demo.update(u.o.Demo)
+	if s.demo != nil {
+		s.demo.update(true)
+	}
 }
 
-// demoPanel shows the newest deposit's PIN and QR (only with Options.Demo).
+// demoPanel shows the newest deposit's PIN and QR. Only a demo
+// (Options.Demo) builds one: a deployed kiosk would otherwise lay out the
+// hidden panel and load a font face for its PIN (about 2.6 MB of parsed
+// faces) that it never shows.
 type demoPanel struct {
 	u           *UI
 	obj         fyne.CanvasObject

@@ -40,8 +40,11 @@ func (u *UI) newPickupScreen() *pickupScreen {
 	lock := newBanner(theme.ColorNameError, theme.ColorNameForegroundOnError, assets.IconWarning)
 	lock.bind(u.frame.lockLeft)
 	s.locked = container.NewBorder(nil, container.NewHBox(s.back2), nil, nil, container.NewVBox(s.lockTitle, lock))
-	s.demo = u.newDemoPanel()
-	s.obj = container.New(u.split(0.72), container.NewStack(s.entry, s.locked), s.demo.obj)
+	s.obj = container.NewStack(s.entry, s.locked)
+	if u.o.Demo {
+		s.demo = u.newDemoPanel()
+		s.obj = container.New(u.split(0.72), s.obj, s.demo.obj)
+	}
 	return s
 }
 
@@ -63,7 +66,9 @@ func (s *pickupScreen) update() {
 	setButton(s.pad.ok, u.tr.T("btn.open"), widget.HighImportance, true)
 	setButton(&s.back.Button, u.tr.T("btn.back"), widget.MediumImportance, true)
 	setButton(&s.back2.Button, u.tr.T("btn.back"), widget.MediumImportance, true)
-	s.demo.update(u.o.Demo && !u.accessible) // on home only with the larger text
+	if s.demo != nil {
+		s.demo.update(!u.accessible) // on home only with the larger text
+	}
 }
 
 // pickupDoneScreen thanks the recipient.

@@ -73,7 +73,6 @@ func (f *field) render() {
 		f.label.Text = f.hint
 		f.label.TextSize = min(size, 32)
 		f.label.Color = th.Color(theme.ColorNamePlaceHolder, 0)
-		f.label.TextStyle.Monospace = false
 	case f.mask:
 		f.label.Text = strings.Repeat("●", len([]rune(f.text)))
 		f.label.Color = th.Color(theme.ColorNameForeground, 0)
@@ -81,8 +80,10 @@ func (f *field) render() {
 		f.label.Text = f.text
 		f.label.Color = th.Color(theme.ColorNameForeground, 0)
 	}
+	// What is typed is drawn in the theme's regular face too: its digits
+	// are all one width, like a monospace face's, which would cost
+	// another two parsed font faces (about 2.6 MB) once anything is typed.
 	if f.text != "" {
-		f.label.TextStyle.Monospace = f.mask || f.digits
 		f.label.TextSize = size
 	}
 	f.box.Refresh()

@@ -81,7 +81,7 @@ func (u *UI) newDemoPanel() *demoPanel {
 	u.restylers = append(u.restylers, func(th fyne.Theme) {
 		card.FillColor = th.Color(theme.ColorNameOverlayBackground, 0)
 	})
-	d.pin = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
+	d.pin = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}) // the bold face's digits are all one width
 	d.pin.SizeName = theme.SizeNameHeadingText
 	d.qr = newQRView(&u.look, 170)
 	d.use = u.button(widget.MediumImportance, func() {

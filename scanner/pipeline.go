@@ -222,7 +222,7 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 	vs, small := d.variants(g)
 	if min(w, h) < min2DSide {
 		// A scan line or a strip: only bars fit across it.
-		vs = oneDOnly(vs)
+		vs = without2D(vs, func(variant) bool { return true })
 	}
 	cheap := 0
 	for cheap < len(vs) && vs[cheap].cheap {
@@ -243,7 +243,7 @@ func (d *Decoder) decodeGray(ctx context.Context, g *image.Gray) ([]Scan, string
 	}
 	rest := vs[cheap:]
 	if !hasRectangle(small()) {
-		rest = without2DRect(rest)
+		rest = without2D(rest, func(v variant) bool { return v.rect })
 	}
 	return d.runVariants(ctx, rest, sh, 2)
 }
@@ -264,12 +264,12 @@ func byPolarity(vs []variant) []variant {
 	return out
 }
 
-// without2DRect turns off the 2D reading of the preparations marked rect
+// without2D turns off the 2D reading of the preparations that of tells
 // and drops those left with nothing to read.
-func without2DRect(vs []variant) []variant {
+func without2D(vs []variant, of func(variant) bool) []variant {
 	var out []variant
 	for _, v := range vs {
-		if v.rect {
+		if of(v) {
 			v.twoD, v.global, v.multi, v.pure = false, false, false, false
 			if !v.oneD {
 				continue
@@ -287,19 +287,6 @@ const (
 	minCodeSide = 10
 	min2DSide   = 8
 )
-
-// oneDOnly keeps the preparations that read bars, with the 2D readers
-// turned off.
-func oneDOnly(vs []variant) []variant {
-	var out []variant
-	for _, v := range vs {
-		if v.oneD {
-			v.twoD, v.global, v.multi, v.pure = false, false, false, false
-			out = append(out, v)
-		}
-	}
-	return out
-}
 
 // shared is what the sessions of one Decode call share.
 type shared struct {

@@ -96,7 +96,7 @@ func code128Start(runs []int) bool {
 // unless white of ten narrow widths (or up to the row's start) comes
 // before them. Read backwards the same holds from the row's other end.
 func itfStart(runs []int, lead int) bool {
-	if itfFirstGuard(runs, lead) {
+	if itfFirstGuard(runs, lead, false) {
 		return true
 	}
 	// The row reversed: its runs from the last bar backwards, led by the
@@ -106,31 +106,38 @@ func itfStart(runs []int, lead int) bool {
 	if n%2 == 0 && n > 0 {
 		trail, n = runs[n-1], n-1
 	}
-	rev := make([]int, n)
-	for i := range rev {
-		rev[i] = runs[n-1-i]
-	}
-	return itfFirstGuard(rev, trail)
+	return itfFirstGuard(runs[:n], trail, true)
 }
 
-// itfFirstGuard is itfStart in one direction.
-func itfFirstGuard(runs []int, lead int) bool {
+// itfFirstGuard is itfStart in one direction: runs read from the end
+// when back is set.
+func itfFirstGuard(runs []int, lead int, back bool) bool {
+	at := func(i int) int {
+		if back {
+			return runs[len(runs)-1-i]
+		}
+		return runs[i]
+	}
 	narrow := []int{1, 1, 1, 1}
+	var c [4]int
+	start := lead
 	// The reader tests four runs when the run after them begins.
 	for i := 0; i+4 < len(runs); i += 2 {
-		if oned.PatternMatchVariance(runs[i:i+4], narrow, 0.5) >= 0.38 {
+		if i > 0 {
+			start += at(i-2) + at(i-1)
+		}
+		for k := range c {
+			c[k] = at(i + k)
+		}
+		if oned.PatternMatchVariance(c[:], narrow, 0.5) >= 0.38 {
 			continue
 		}
-		width := runs[i] + runs[i+1] + runs[i+2] + runs[i+3]
 		if i == 0 {
 			// White up to the row's start is quiet enough.
 			return true
 		}
-		start := lead
-		for _, r := range runs[:i] {
-			start += r
-		}
-		return runs[i-1] >= min(width/4*10, start)
+		width := c[0] + c[1] + c[2] + c[3]
+		return at(i-1) >= min(width/4*10, start)
 	}
 	return false
 }

@@ -268,11 +268,8 @@ func (g *pdfGrid) locate() []pdfSymbol {
 			// No stop pattern: sample rightwards, perpendicular to
 			// the start pattern's edge, far enough for any symbol.
 			a, b := s.edge(false)
-			n := math.Hypot(1, b)
-			far := float64(17*32+35) * s.m
-			tl := [2]float64{a + b*float64(sy0), float64(sy0)}
-			bl := [2]float64{a + b*float64(sy1), float64(sy1)}
-			dx, dy := far/n, -far*b/n
+			tl, bl := edgeEnds(a, b, sy0, sy1)
+			dx, dy := acrossSymbol(b, s.m)
 			out = append(out, pdfSymbol{tl: tl, bl: bl,
 				tr: [2]float64{tl[0] + dx, tl[1] + dy}, br: [2]float64{bl[0] + dx, bl[1] + dy},
 				startM: s.m, noStop: true})
@@ -283,13 +280,9 @@ func (g *pdfGrid) locate() []pdfSymbol {
 		ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
 		a, b := s.edge(false)
 		c, d := t.edge(true)
-		out = append(out, pdfSymbol{
-			tl:     [2]float64{a + b*float64(sy0), float64(sy0)},
-			bl:     [2]float64{a + b*float64(sy1), float64(sy1)},
-			tr:     [2]float64{c + d*float64(ty0), float64(ty0)},
-			br:     [2]float64{c + d*float64(ty1), float64(ty1)},
-			startM: s.m, stopM: t.m,
-		})
+		tl, bl := edgeEnds(a, b, sy0, sy1)
+		tr, br := edgeEnds(c, d, ty0, ty1)
+		out = append(out, pdfSymbol{tl: tl, bl: bl, tr: tr, br: br, startM: s.m, stopM: t.m})
 	}
 	// Stop patterns without a start pattern (damaged, or cut off on
 	// the left): sample leftwards, perpendicular to the stop pattern's
@@ -300,13 +293,24 @@ func (g *pdfGrid) locate() []pdfSymbol {
 		}
 		ty0, ty1 := t.hits[0].y, t.hits[len(t.hits)-1].y
 		c, d := t.edge(true)
-		n := math.Hypot(1, d)
-		far := float64(17*32+35) * t.m
-		tr := [2]float64{c + d*float64(ty0), float64(ty0)}
-		br := [2]float64{c + d*float64(ty1), float64(ty1)}
-		dx, dy := far/n, -far*d/n
+		tr, br := edgeEnds(c, d, ty0, ty1)
+		dx, dy := acrossSymbol(d, t.m)
 		out = append(out, pdfSymbol{tl: [2]float64{tr[0] - dx, tr[1] - dy}, bl: [2]float64{br[0] - dx, br[1] - dy},
 			tr: tr, br: br, stopM: t.m, noStart: true})
 	}
 	return out
+}
+
+// edgeEnds returns the points of the edge x = a + b*y on rows y0 and y1.
+func edgeEnds(a, b float64, y0, y1 int) (top, bottom [2]float64) {
+	return [2]float64{a + b*float64(y0), float64(y0)}, [2]float64{a + b*float64(y1), float64(y1)}
+}
+
+// acrossSymbol returns the step rightwards, perpendicular to an edge of
+// slope b (x = a + b*y), as wide as the widest symbol (30 data columns,
+// the row indicators and the start and stop patterns) of module m.
+func acrossSymbol(b, m float64) (dx, dy float64) {
+	far := float64(17*32+35) * m
+	n := math.Hypot(1, b)
+	return far / n, -far * b / n
 }

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -159,18 +160,51 @@ type storedMsg struct {
 }
 
 // readStream returns every message of the stream on subject filter (all
-// when empty), in stream order.
+// when empty), in stream order. A cluster that has just lost a node may
+// answer the JetStream API with no responders (or not at all) while it
+// elects a metadata leader, as a cloud reader would see it: the whole read
+// is tried again until a 30-second deadline.
 func readStream(t testing.TB, nc *nats.Conn, filter string) []storedMsg {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	for {
+		out, err := readStreamOnce(ctx, nc, filter)
+		if err == nil {
+			return out
+		}
+		var bad badEnvelopeError
+		if errors.As(err, &bad) {
+			t.Fatal(err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("read stream: %v (last error: %v)", ctx.Err(), err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// badEnvelopeError is a stream message that is not an event envelope: a
+// failure no retry mends.
+type badEnvelopeError struct {
+	subject string
+	err     error
+}
+
+func (e badEnvelopeError) Error() string {
+	return fmt.Sprintf("message on %s is not an envelope: %v", e.subject, e.err)
+}
+
+// readStreamOnce is one attempt of readStream.
+func readStreamOnce(ctx context.Context, nc *nats.Conn, filter string) ([]storedMsg, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	st, err := js.Stream(ctx, StreamName)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("stream: %w", err)
 	}
 	cfg := jetstream.OrderedConsumerConfig{}
 	if filter != "" {
@@ -178,34 +212,34 @@ func readStream(t testing.TB, nc *nats.Conn, filter string) []storedMsg {
 	}
 	cons, err := st.OrderedConsumer(ctx, cfg)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
 	ci, err := cons.Info(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("consumer info: %w", err)
 	}
 	total := int(ci.NumPending)
 	var out []storedMsg
 	for len(out) < total {
 		batch, err := cons.Fetch(min(total-len(out), 1000), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("fetch: %w", err)
 		}
 		for m := range batch.Messages() {
 			var ev locker.Event
 			if err := json.Unmarshal(m.Data(), &ev); err != nil {
-				t.Fatalf("message on %s is not an envelope: %v", m.Subject(), err)
+				return nil, badEnvelopeError{subject: m.Subject(), err: err}
 			}
 			out = append(out, storedMsg{Subject: m.Subject(), MsgID: m.Headers().Get(jetstream.MsgIDHeader), Event: ev})
 		}
 		if err := batch.Error(); err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("fetch: %w", err)
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("read stream: %v after %d of %d", ctx.Err(), len(out), total)
+			return nil, fmt.Errorf("%w after %d of %d", ctx.Err(), len(out), total)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // checkExactlyOnceInOrder asserts that got holds exactly want, in order,

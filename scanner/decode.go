@@ -359,7 +359,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 	lastRow := map[hit]int{}
 	rejected := map[hit]bool{}
 	row := gozxing.NewBitArray(w)
-	var runs []int
+	var runs, rev []int
 	code39, code128, upc, itf := s.oneBySym[SymCode39], s.oneBySym[SymCode128], s.oneBySym[SymEAN13], s.oneBySym[SymITF]
 	mid := h / 2
 	var out []hit
@@ -386,13 +386,15 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		if err != nil || !barsEnough(row) {
 			continue
 		}
+		// Rows that a reader would fail on either way are not handed to
+		// it: it would fail slowly.
 		runs = barRuns(row, runs)
-		// Rows without a Code 39 or Code 128 start character, an
-		// EAN/UPC guard or an ITF start with its quiet zone are not
-		// handed to that reader, which would fail on them slowly.
-		no39, no128 := code39 != nil && !code39Start(runs), code128 != nil && !code128Start(runs)
-		noUPC := upc != nil && !upcStart(runs, row.GetNextSet(0))
-		noITF := itf != nil && !itfStart(runs, row.GetNextSet(0))
+		lead := row.GetNextSet(0)
+		var trail int
+		rev, trail = reversedRuns(runs, lead, rev)
+		could := func(f func([]int, int) bool) bool { return f(runs, lead) || f(rev, trail) }
+		no39, no128 := code39 != nil && !could(code39Could), code128 != nil && !could(code128Could)
+		noUPC, noITF := upc != nil && !could(upcCould), itf != nil && !could(itfCould)
 		for pass := 0; pass < 2; pass++ {
 			if pass == 1 {
 				row.Reverse()

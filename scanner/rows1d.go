@@ -5,6 +5,8 @@ package scanner
 // guards against rows of stacked symbols.
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -47,148 +49,248 @@ func barRuns(row *gozxing.BitArray, runs []int) []int {
 	return runs
 }
 
-// code39Start tells whether runs (from barRuns) hold a Code 39 start or
-// stop character '*' read either way: nine runs from a bar whose three
-// widest, and only those, are the 2nd, 5th and 7th (or, reversed, the
-// 3rd, 5th and 8th). gozxing's Code 39 reader looks for nothing else
-// before failing, so a row without one is not handed to it.
-func code39Start(runs []int) bool {
-	for i := 0; i+9 <= len(runs); i += 2 {
-		c := runs[i : i+9]
-		if star(c, 1, 4, 6) || star(c, 2, 4, 7) {
-			return true
-		}
-	}
-	return false
-}
+// The prefilters below each follow one of gozxing's 1D readers through
+// a row's runs (from barRuns, led by lead white pixels) in one reading
+// direction, up to the first check the reader fails on: its start pattern,
+// the quiet zone before it and its first characters. A row none passes
+// either way is not handed to that reader, which would fail on it slowly
+// (every failure builds an error with a stack trace). They may pass rows
+// the reader fails on, never skip one it reads
+// (TestRowPrefiltersKeepReadableRows).
 
-// code128Starts are Code 128's START A, B and C patterns, in modules.
-var code128Starts = [3][6]int{{2, 1, 1, 4, 1, 2}, {2, 1, 1, 2, 1, 4}, {2, 1, 1, 2, 3, 2}}
-
-// code128Start tells whether runs (from barRuns) hold a Code 128 start
-// character read either way, matched as gozxing's reader matches it
-// (average variance under 0.25, none over 0.7): six runs from a bar, or
-// six runs ending on a bar read backwards. The reader looks for nothing
-// else before failing.
-func code128Start(runs []int) bool {
-	var c [6]int
-	for i := 0; i+6 <= len(runs); i++ {
-		if i%2 == 0 {
-			copy(c[:], runs[i:i+6])
-		} else {
-			for k := 0; k < 6; k++ {
-				c[k] = runs[i+5-k]
-			}
-		}
-		for _, p := range code128Starts {
-			if oned.PatternMatchVariance(c[:], p[:], 0.7) < 0.25 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// itfStart tells whether runs (from barRuns, lead white pixels before the
-// first) can begin an ITF code read either way, as gozxing's reader
-// checks it: it takes the first four runs from a bar that match four
-// narrow lines (average variance under 0.38, none over 0.5) and fails
-// unless white of ten narrow widths (or up to the row's start) comes
-// before them. Read backwards the same holds from the row's other end.
-func itfStart(runs []int, lead int) bool {
-	if itfFirstGuard(runs, lead, false) {
-		return true
-	}
-	// The row reversed: its runs from the last bar backwards, led by the
-	// white after it.
+// reversedRuns returns runs read from the row's other end: from its last
+// bar backwards, led by the white after it, in buf (reused).
+func reversedRuns(runs []int, lead int, buf []int) ([]int, int) {
 	n := len(runs)
 	trail := 0
 	if n%2 == 0 && n > 0 {
+		// The row ends in white: the lead of the reversed row.
 		trail, n = runs[n-1], n-1
 	}
-	return itfFirstGuard(runs[:n], trail, true)
+	buf = buf[:0]
+	for i := n - 1; i >= 0; i-- {
+		buf = append(buf, runs[i])
+	}
+	if lead > 0 {
+		buf = append(buf, lead)
+	}
+	return buf, trail
 }
 
-// itfFirstGuard is itfStart in one direction: runs read from the end
-// when back is set.
-func itfFirstGuard(runs []int, lead int, back bool) bool {
-	at := func(i int) int {
-		if back {
-			return runs[len(runs)-1-i]
+// code39Could tells whether gozxing's Code 39 reader could read runs: it
+// takes the first '*' (nine runs from a bar whose three widest, and only
+// those, are the 2nd, 5th and 7th) with white of half its width before
+// it, then reads characters after the gap that follows until the next
+// '*', and fails on the first run of nine that is no character.
+func code39Could(runs []int, lead int) bool {
+	for i := 0; i+9 < len(runs); i += 2 {
+		c := runs[i : i+9]
+		if !star(c, 1, 4, 6) || code39NarrowWide(c) != code39Asterisk {
+			continue
 		}
-		return runs[i]
+		if i > 0 && runs[i-1] < sum(c)/2 {
+			continue
+		}
+		// The reader's start: two characters after it, or the '*'
+		// that ends the code.
+		for j, n := i+10, 0; n < 2; j, n = j+10, n+1 {
+			if j+9 > len(runs) {
+				return false
+			}
+			p := code39NarrowWide(runs[j : j+9])
+			if p == code39Asterisk {
+				return true
+			}
+			if !slices.Contains(code39Encodings[:], p) {
+				return false
+			}
+		}
+		return true
 	}
+	return false
+}
+
+// code39Asterisk and code39Encodings are Code 39's '*' and its 43 other
+// characters as narrow (0) and wide (1) runs, first run in the high bit.
+const code39Asterisk = 0x094
+
+var code39Encodings = [43]int{
+	0x034, 0x121, 0x061, 0x160, 0x031, 0x130, 0x070, 0x025, 0x124, 0x064,
+	0x109, 0x049, 0x148, 0x019, 0x118, 0x058, 0x00D, 0x10C, 0x04C, 0x01C,
+	0x103, 0x043, 0x142, 0x013, 0x112, 0x052, 0x007, 0x106, 0x046, 0x016,
+	0x181, 0x0C1, 0x1C0, 0x091, 0x190, 0x0D0, 0x085, 0x184, 0x0C4, 0x0A8,
+	0x0A2, 0x08A, 0x02A,
+}
+
+// code39NarrowWide classifies nine runs as gozxing's Code 39 reader does:
+// the narrowest width that leaves exactly three runs wider marks them
+// wide, unless one of those is half the three's total or more. It returns
+// -1 when no width does.
+func code39NarrowWide(c []int) int {
+	maxNarrow := 0
+	for {
+		minRun := math.MaxInt
+		for _, v := range c {
+			if v < minRun && v > maxNarrow {
+				minRun = v
+			}
+		}
+		maxNarrow = minRun
+		wide, wideWidth, pattern := 0, 0, 0
+		for i, v := range c {
+			if v > maxNarrow {
+				pattern |= 1 << (len(c) - 1 - i)
+				wide++
+				wideWidth += v
+			}
+		}
+		if wide == 3 {
+			for _, v := range c {
+				if v > maxNarrow && 2*v >= wideWidth {
+					return -1
+				}
+			}
+			return pattern
+		}
+		if wide < 3 {
+			return -1
+		}
+	}
+}
+
+// code128Could tells whether gozxing's Code 128 reader could read runs:
+// it takes the first start character (six runs from a bar matching START
+// A, B or C with an average variance under 0.25, none over 0.7, when the
+// run after them begins) with white of half its width before it, then
+// reads characters of six runs until STOP, and fails on the first that
+// matches no pattern as closely or is another start.
+func code128Could(runs []int, lead int) bool {
+	for i := 0; i+6 < len(runs); i += 2 {
+		c := runs[i : i+6]
+		if m := code128Match(c, 103, 106); m < 0 {
+			continue
+		}
+		if i > 0 && runs[i-1] < sum(c)/2 {
+			continue
+		}
+		// The reader's start: three characters after it, or STOP.
+		for j, n := i+6, 0; n < 3; j, n = j+6, n+1 {
+			if j+6 > len(runs) {
+				return false
+			}
+			switch m := code128Match(runs[j:j+6], 0, len(code128Patterns)); {
+			case m < 0, m >= 103 && m <= 105:
+				return false
+			case m == 106:
+				return true
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// code128Match returns the pattern of code128Patterns[from:to] that c's
+// six runs match best, as gozxing's reader matches them, or -1.
+func code128Match(c []int, from, to int) int {
+	best, bestVar := -1, 0.25
+	for k := from; k < to; k++ {
+		if v := oned.PatternMatchVariance(c, code128Patterns[k][:], 0.7); v < bestVar {
+			best, bestVar = k, v
+		}
+	}
+	return best
+}
+
+// code128Patterns are Code 128's 103 characters, START A, B and C (103-105)
+// and the first six runs of STOP (106), in modules.
+var code128Patterns = [107][6]int{
+	{2, 1, 2, 2, 2, 2}, {2, 2, 2, 1, 2, 2}, {2, 2, 2, 2, 2, 1}, {1, 2, 1, 2, 2, 3}, {1, 2, 1, 3, 2, 2}, {1, 3, 1, 2, 2, 2},
+	{1, 2, 2, 2, 1, 3}, {1, 2, 2, 3, 1, 2}, {1, 3, 2, 2, 1, 2}, {2, 2, 1, 2, 1, 3}, {2, 2, 1, 3, 1, 2}, {2, 3, 1, 2, 1, 2},
+	{1, 1, 2, 2, 3, 2}, {1, 2, 2, 1, 3, 2}, {1, 2, 2, 2, 3, 1}, {1, 1, 3, 2, 2, 2}, {1, 2, 3, 1, 2, 2}, {1, 2, 3, 2, 2, 1},
+	{2, 2, 3, 2, 1, 1}, {2, 2, 1, 1, 3, 2}, {2, 2, 1, 2, 3, 1}, {2, 1, 3, 2, 1, 2}, {2, 2, 3, 1, 1, 2}, {3, 1, 2, 1, 3, 1},
+	{3, 1, 1, 2, 2, 2}, {3, 2, 1, 1, 2, 2}, {3, 2, 1, 2, 2, 1}, {3, 1, 2, 2, 1, 2}, {3, 2, 2, 1, 1, 2}, {3, 2, 2, 2, 1, 1},
+	{2, 1, 2, 1, 2, 3}, {2, 1, 2, 3, 2, 1}, {2, 3, 2, 1, 2, 1}, {1, 1, 1, 3, 2, 3}, {1, 3, 1, 1, 2, 3}, {1, 3, 1, 3, 2, 1},
+	{1, 1, 2, 3, 1, 3}, {1, 3, 2, 1, 1, 3}, {1, 3, 2, 3, 1, 1}, {2, 1, 1, 3, 1, 3}, {2, 3, 1, 1, 1, 3}, {2, 3, 1, 3, 1, 1},
+	{1, 1, 2, 1, 3, 3}, {1, 1, 2, 3, 3, 1}, {1, 3, 2, 1, 3, 1}, {1, 1, 3, 1, 2, 3}, {1, 1, 3, 3, 2, 1}, {1, 3, 3, 1, 2, 1},
+	{3, 1, 3, 1, 2, 1}, {2, 1, 1, 3, 3, 1}, {2, 3, 1, 1, 3, 1}, {2, 1, 3, 1, 1, 3}, {2, 1, 3, 3, 1, 1}, {2, 1, 3, 1, 3, 1},
+	{3, 1, 1, 1, 2, 3}, {3, 1, 1, 3, 2, 1}, {3, 3, 1, 1, 2, 1}, {3, 1, 2, 1, 1, 3}, {3, 1, 2, 3, 1, 1}, {3, 3, 2, 1, 1, 1},
+	{3, 1, 4, 1, 1, 1}, {2, 2, 1, 4, 1, 1}, {4, 3, 1, 1, 1, 1}, {1, 1, 1, 2, 2, 4}, {1, 1, 1, 4, 2, 2}, {1, 2, 1, 1, 2, 4},
+	{1, 2, 1, 4, 2, 1}, {1, 4, 1, 1, 2, 2}, {1, 4, 1, 2, 2, 1}, {1, 1, 2, 2, 1, 4}, {1, 1, 2, 4, 1, 2}, {1, 2, 2, 1, 1, 4},
+	{1, 2, 2, 4, 1, 1}, {1, 4, 2, 1, 1, 2}, {1, 4, 2, 2, 1, 1}, {2, 4, 1, 2, 1, 1}, {2, 2, 1, 1, 1, 4}, {4, 1, 3, 1, 1, 1},
+	{2, 4, 1, 1, 1, 2}, {1, 3, 4, 1, 1, 1}, {1, 1, 1, 2, 4, 2}, {1, 2, 1, 1, 4, 2}, {1, 2, 1, 2, 4, 1}, {1, 1, 4, 2, 1, 2},
+	{1, 2, 4, 1, 1, 2}, {1, 2, 4, 2, 1, 1}, {4, 1, 1, 2, 1, 2}, {4, 2, 1, 1, 1, 2}, {4, 2, 1, 2, 1, 1}, {2, 1, 2, 1, 4, 1},
+	{2, 1, 4, 1, 2, 1}, {4, 1, 2, 1, 2, 1}, {1, 1, 1, 1, 4, 3}, {1, 1, 1, 3, 4, 1}, {1, 3, 1, 1, 4, 1}, {1, 1, 4, 1, 1, 3},
+	{1, 1, 4, 3, 1, 1}, {4, 1, 1, 1, 1, 3}, {4, 1, 1, 3, 1, 1}, {1, 1, 3, 1, 4, 1}, {1, 1, 4, 1, 3, 1}, {3, 1, 1, 1, 4, 1},
+	{4, 1, 1, 1, 3, 1}, {2, 1, 1, 4, 1, 2}, {2, 1, 1, 2, 1, 4}, {2, 1, 1, 2, 3, 2}, {2, 3, 3, 1, 1, 1},
+}
+
+// itfCould tells whether gozxing's ITF reader could read runs: it takes
+// the first four runs from a bar that match four narrow lines (average
+// variance under 0.38, none over 0.5) and fails unless white of ten narrow
+// widths (or up to the row's start) comes before them.
+func itfCould(runs []int, lead int) bool {
 	narrow := []int{1, 1, 1, 1}
-	var c [4]int
 	start := lead
 	// The reader tests four runs when the run after them begins.
 	for i := 0; i+4 < len(runs); i += 2 {
 		if i > 0 {
-			start += at(i-2) + at(i-1)
+			start += runs[i-2] + runs[i-1]
 		}
-		for k := range c {
-			c[k] = at(i + k)
-		}
-		if oned.PatternMatchVariance(c[:], narrow, 0.5) >= 0.38 {
+		c := runs[i : i+4]
+		if oned.PatternMatchVariance(c, narrow, 0.5) >= 0.38 {
 			continue
 		}
 		if i == 0 {
 			// White up to the row's start is quiet enough.
 			return true
 		}
-		width := c[0] + c[1] + c[2] + c[3]
-		return at(i-1) >= min(width/4*10, start)
+		return runs[i-1] >= min(sum(c)/4*10, start)
 	}
 	return false
 }
 
-// upcStart tells whether runs (from barRuns, lead white pixels before
-// the first) hold the start of an EAN/UPC code read either way as
-// gozxing's reader decodes it: a guard (bar, space, bar of about one
-// width: average variance under 0.48, none over 0.7) with white as wide
-// as the guard before it, then four digits (four runs each) that match
-// digit patterns as closely; read backwards, the white after the guard and
-// the digits before it. Every EAN/UPC symbology has at least four digits
-// after its start guard, and the reader fails on a row without them.
-func upcStart(runs []int, lead int) bool {
+// upcCould tells whether gozxing's EAN/UPC reader could read runs: it
+// takes the first start guard (bar, space, bar of about one width: average
+// variance under 0.48, none over 0.7, tested when the run after them
+// begins; after a guard without white as wide as itself before it, the
+// search goes on from the bar after it) and fails unless six digits follow
+// it (four runs each, as EAN-13, UPC-A and UPC-E begin) or four and,
+// somewhere after them, the middle guard (as EAN-8 goes on).
+func upcCould(runs []int, lead int) bool {
 	guard := []int{1, 1, 1}
-	for i := 0; i+3 <= len(runs); i += 2 {
+	for i := 0; i+3 < len(runs); {
 		c := runs[i : i+3]
-		width := c[0] + c[1] + c[2]
+		if oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
+			i += 2
+			continue
+		}
 		before := lead
 		if i > 0 {
 			before = runs[i-1]
 		}
-		after := 0
-		if i+3 < len(runs) {
-			after = runs[i+3]
-		}
-		if before < width && after < width || oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
+		if before < sum(c) {
+			i += 4
 			continue
 		}
-		if before >= width && upcDigits(runs, i+3, 1) || after >= width && upcDigits(runs, i-1, -1) {
-			return true
-		}
+		return upcDigits(runs, i+3, 6) || upcDigits(runs, i+3, 4) && upcMiddle(runs, i+3+16)
 	}
 	return false
 }
 
-// upcDigits tells whether the four groups of four runs from runs[at] on
-// (dir 1) or down (dir -1) each match an EAN/UPC digit; runs missing at
-// the row's end count as matching (the reader's last run may end there).
-func upcDigits(runs []int, at, dir int) bool {
-	var c [4]int
-	for d := 0; d < 4; d++ {
-		for k := 0; k < 4; k++ {
-			j := at + dir*(4*d+k)
-			if j < 0 || j >= len(runs) {
-				return true
-			}
-			c[k] = runs[j]
+// upcDigits tells whether the n groups of four runs from runs[at] on each
+// match an EAN/UPC digit; runs missing at the row's end count as matching
+// (the reader's last run may end there).
+func upcDigits(runs []int, at, n int) bool {
+	for d := 0; d < n; d++ {
+		j := at + 4*d
+		if j+4 > len(runs) {
+			return true
 		}
+		c := runs[j : j+4]
 		ok := false
 		for _, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
-			if oned.PatternMatchVariance(c[:], p, 0.7) < 0.48 {
+			if oned.PatternMatchVariance(c, p, 0.7) < 0.48 {
 				ok = true
 				break
 			}
@@ -198,6 +300,19 @@ func upcDigits(runs []int, at, dir int) bool {
 		}
 	}
 	return true
+}
+
+// upcMiddle tells whether EAN-8's middle guard (five runs of about one
+// width from a space, tested when the run after them begins) begins at
+// runs[at] or at a space after it.
+func upcMiddle(runs []int, at int) bool {
+	middle := []int{1, 1, 1, 1, 1}
+	for j := at; j+5 < len(runs); j += 2 {
+		if oned.PatternMatchVariance(runs[j:j+5], middle, 0.7) < 0.48 {
+			return true
+		}
+	}
+	return false
 }
 
 // star tells whether a, b and c are the three runs of c9 wider than all
@@ -210,6 +325,15 @@ func star(c9 []int, a, b, c int) bool {
 		}
 	}
 	return true
+}
+
+// sum returns the sum of runs.
+func sum(runs []int) int {
+	t := 0
+	for _, v := range runs {
+		t += v
+	}
+	return t
 }
 
 // span1D returns the horizontal extent of a 1D result in row coordinates

@@ -167,7 +167,8 @@ func code39NarrowWide(c []int) int {
 func code128Could(runs []int, lead int) bool {
 	for i := 0; i+6 < len(runs); i += 2 {
 		c := runs[i : i+6]
-		if m := code128Match(c, 103, 106); m < 0 {
+		if !fits(c, code128Patterns[103][:], 70) && !fits(c, code128Patterns[104][:], 70) && !fits(c, code128Patterns[105][:], 70) ||
+			code128Match(c, 103, 106) < 0 {
 			continue
 		}
 		if i > 0 && runs[i-1] < sum(c)/2 {
@@ -238,7 +239,7 @@ func itfCould(runs []int, lead int) bool {
 			start += runs[i-2] + runs[i-1]
 		}
 		c := runs[i : i+4]
-		if oned.PatternMatchVariance(c, narrow, 0.5) >= 0.38 {
+		if !fits(c, narrow, 50) || oned.PatternMatchVariance(c, narrow, 0.5) >= 0.38 {
 			continue
 		}
 		if i == 0 {
@@ -254,14 +255,16 @@ func itfCould(runs []int, lead int) bool {
 // takes the first start guard (bar, space, bar of about one width: average
 // variance under 0.48, none over 0.7, tested when the run after them
 // begins; after a guard without white as wide as itself before it, the
-// search goes on from the bar after it) and fails unless six digits follow
-// it (four runs each, as EAN-13, UPC-A and UPC-E begin) or four and,
-// somewhere after them, the middle guard (as EAN-8 goes on).
+// search goes on from the bar after it), then tries each symbology from
+// it. EAN-13 (and UPC-A) and UPC-E begin with six digits (four runs each)
+// whose odd and even parities must spell a first digit (EAN-13) or a
+// number system and check digit (UPC-E); EAN-8 with four digits of odd
+// parity and, somewhere after them, the middle guard.
 func upcCould(runs []int, lead int) bool {
 	guard := []int{1, 1, 1}
 	for i := 0; i+3 < len(runs); {
 		c := runs[i : i+3]
-		if oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
+		if !fits(c, guard, 70) || oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
 			i += 2
 			continue
 		}
@@ -273,24 +276,61 @@ func upcCould(runs []int, lead int) bool {
 			i += 4
 			continue
 		}
-		return upcDigits(runs, i+3, 6) || upcDigits(runs, i+3, 4) && upcMiddle(runs, i+3+16)
+		return upcSix(runs, i+3) || upcDigits(runs, i+3, 4, oned.UPCEANReader_L_PATTERNS) && upcMiddle(runs, i+3+16)
 	}
 	return false
 }
 
+// upcSix tells whether six digits from runs[at] on decode as EAN-13's or
+// UPC-E's first half: each group of four runs matches a digit (the
+// closest pattern of the twenty, odd or even parity, as the reader picks
+// it) and the parities are those of a first digit or of a UPC-E number
+// system and check digit. A row that ends first passes.
+func upcSix(runs []int, at int) bool {
+	parities := 0
+	for d := 0; d < 6; d++ {
+		j := at + 4*d
+		if j+4 > len(runs) {
+			return true
+		}
+		best, bestVar := -1, 0.48
+		for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
+			if v := oned.PatternMatchVariance(runs[j:j+4], p, 0.7); v < bestVar {
+				best, bestVar = k, v
+			}
+		}
+		if best < 0 {
+			return false
+		}
+		if best >= 10 {
+			parities |= 1 << (5 - d)
+		}
+	}
+	return slices.Contains(upcParities[:], parities)
+}
+
+// upcParities are the digit parities (a bit per digit, first digit
+// highest, 1 for even) that EAN-13's first half spells its first digit
+// with (the first ten) and that UPC-E spells its number system and check
+// digit with (the rest).
+var upcParities = [30]int{
+	0x00, 0x0B, 0x0D, 0x0E, 0x13, 0x19, 0x1C, 0x15, 0x16, 0x1A,
+	0x38, 0x34, 0x32, 0x31, 0x2C, 0x26, 0x23, 0x2A, 0x29, 0x25,
+	0x07, 0x0B, 0x0D, 0x0E, 0x13, 0x19, 0x1C, 0x15, 0x16, 0x1A,
+}
+
 // upcDigits tells whether the n groups of four runs from runs[at] on each
-// match an EAN/UPC digit; runs missing at the row's end count as matching
+// match one of patterns; runs missing at the row's end count as matching
 // (the reader's last run may end there).
-func upcDigits(runs []int, at, n int) bool {
+func upcDigits(runs []int, at, n int, patterns [][]int) bool {
 	for d := 0; d < n; d++ {
 		j := at + 4*d
 		if j+4 > len(runs) {
 			return true
 		}
-		c := runs[j : j+4]
 		ok := false
-		for _, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
-			if oned.PatternMatchVariance(c, p, 0.7) < 0.48 {
+		for _, p := range patterns {
+			if oned.PatternMatchVariance(runs[j:j+4], p, 0.7) < 0.48 {
 				ok = true
 				break
 			}
@@ -308,7 +348,7 @@ func upcDigits(runs []int, at, n int) bool {
 func upcMiddle(runs []int, at int) bool {
 	middle := []int{1, 1, 1, 1, 1}
 	for j := at; j+5 < len(runs); j += 2 {
-		if oned.PatternMatchVariance(runs[j:j+5], middle, 0.7) < 0.48 {
+		if fits(runs[j:j+5], middle, 70) && oned.PatternMatchVariance(runs[j:j+5], middle, 0.7) < 0.48 {
 			return true
 		}
 	}
@@ -321,6 +361,28 @@ func star(c9 []int, a, b, c int) bool {
 	wide := min(c9[a], c9[b], c9[c])
 	for i, v := range c9 {
 		if i != a && i != b && i != c && v >= wide {
+			return false
+		}
+	}
+	return true
+}
+
+// fits tells whether runs could match pattern in oned.PatternMatchVariance
+// with maxIndividual hundredths of a module: false only when a run is
+// surely further off (exact integers, no rounding), so that it rejects
+// most windows of a row before the float test.
+func fits(runs, pattern []int, maxIndividual int) bool {
+	t, n := 0, 0
+	for i, r := range runs {
+		t += r
+		n += pattern[i]
+	}
+	for i, r := range runs {
+		d := n*r - pattern[i]*t
+		if d < 0 {
+			d = -d
+		}
+		if 100*d > maxIndividual*t {
 			return false
 		}
 	}

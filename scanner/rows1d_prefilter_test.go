@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"math"
 	"math/rand"
 	"testing"
 
@@ -134,4 +135,34 @@ func withJunk(rng *rand.Rand, row *gozxing.BitArray, off, w int) *gozxing.BitArr
 	}
 	junk(pre+gap1+w+gap2, out.GetSize())
 	return out
+}
+
+// TestFitsNeverRejectsAMatch asserts that fits, the integer pre-test of
+// the prefilters, never rejects runs that gozxing's variance accepts (its
+// individual limit not exceeded), on random runs against the patterns the
+// prefilters test.
+func TestFitsNeverRejectsAMatch(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	patterns := [][]int{{1, 1, 1}, {1, 1, 1, 1}, {1, 1, 1, 1, 1}, code128Patterns[103][:], code128Patterns[104][:], code128Patterns[105][:]}
+	rejected := 0
+	for n := 0; n < 200000; n++ {
+		p := patterns[rng.Intn(len(patterns))]
+		runs := make([]int, len(p))
+		scale := 1 + rng.Intn(6)
+		for i, m := range p {
+			runs[i] = max(1, m*scale+rng.Intn(2*scale+1)-scale)
+		}
+		for _, ind := range []int{50, 70} {
+			v := oned.PatternMatchVariance(runs, p, float64(ind)/100)
+			if !fits(runs, p, ind) {
+				rejected++
+				if !math.IsInf(v, 1) {
+					t.Fatalf("fits(%v, %v, %d) rejects runs the variance accepts (%v)", runs, p, ind, v)
+				}
+			}
+		}
+	}
+	if rejected == 0 {
+		t.Fatal("fits rejected nothing: the test runs are not varied enough")
+	}
 }

@@ -360,6 +360,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 	rejected := map[hit]bool{}
 	row := gozxing.NewBitArray(w)
 	var runs, rev []int
+	var todo []gozxing.Reader
 	code39, code128, upc, itf := s.oneBySym[SymCode39], s.oneBySym[SymCode128], s.oneBySym[SymEAN13], s.oneBySym[SymITF]
 	mid := h / 2
 	var out []hit
@@ -386,23 +387,35 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		if err != nil || !barsEnough(row) {
 			continue
 		}
-		// Rows that a reader would fail on either way are not handed to
-		// it: it would fail slowly.
 		runs = barRuns(row, runs)
 		lead := row.GetNextSet(0)
 		var trail int
 		rev, trail = reversedRuns(runs, lead, rev)
-		could := func(f func([]int, int) bool) bool { return f(runs, lead) || f(rev, trail) }
-		no39, no128 := code39 != nil && !could(code39Could), code128 != nil && !could(code128Could)
-		noUPC, noITF := upc != nil && !could(upcCould), itf != nil && !could(itfCould)
 		for pass := 0; pass < 2; pass++ {
+			// A reader is handed the row only in a direction it could
+			// read it in: it would fail slowly.
+			rs, l := runs, lead
+			if pass == 1 {
+				rs, l = rev, trail
+			}
+			todo = todo[:0]
+			for _, r := range s.ones {
+				switch {
+				case r == code39 && !code39Could(rs, l),
+					r == code128 && !code128Could(rs, l),
+					r == upc && !upcCould(rs, l),
+					r == itf && !itfCould(rs, l):
+					continue
+				}
+				todo = append(todo, r)
+			}
+			if len(todo) == 0 {
+				continue
+			}
 			if pass == 1 {
 				row.Reverse()
 			}
-			for _, r := range s.ones {
-				if no39 && r == code39 || no128 && r == code128 || noUPC && r == upc || noITF && r == itf {
-					continue
-				}
+			for _, r := range todo {
 				res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
 				if err != nil || res == nil {
 					continue

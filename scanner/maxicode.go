@@ -33,6 +33,9 @@ const (
 	maxiCols = 30
 	// maxiCodewords is how many six-bit codewords a symbol holds.
 	maxiCodewords = 144
+	// maxiPrimaryWords is how many of them, first, are the primary message:
+	// 10 data and 10 check codewords.
+	maxiPrimaryWords = 20
 )
 
 // maxiBitNr gives, for each module of the grid, the number of the
@@ -76,13 +79,14 @@ var maxiBitNr = [maxiRows][maxiCols]int16{
 	{737, 736, 743, 742, 749, 748, 755, 754, 761, 760, 767, 766, 773, 772, 779, 778, 785, 784, 791, 790, 797, 796, 803, 802, 809, 808, 815, 814, 863, 862},
 }
 
-// maxiCodewordsOf gathers the codewords from the module grid: dark(x, y)
-// tells whether module x of row y is dark.
-func maxiCodewordsOf(dark func(x, y int) bool) [maxiCodewords]byte {
+// maxiCodewordsOf gathers the first n codewords from the module grid
+// (the others are left zero): dark(x, y) tells whether module x of row y
+// is dark.
+func maxiCodewordsOf(dark func(x, y int) bool, n int) [maxiCodewords]byte {
 	var cw [maxiCodewords]byte
 	for y := range maxiRows {
 		for x := range maxiCols {
-			if b := maxiBitNr[y][x]; b >= 0 && dark(x, y) {
+			if b := maxiBitNr[y][x]; b >= 0 && int(b) < 6*n && dark(x, y) {
 				cw[b/6] |= 1 << (5 - b%6)
 			}
 		}
@@ -152,7 +156,7 @@ func (r *maxiRS) isCodeword(words []int, ec int) bool {
 func (r *maxiRS) decode(raw [maxiCodewords]byte) (string, int, error) {
 	cw := raw
 	// The primary message: 10 data and 10 check codewords, always.
-	if err := r.correct(cw[:], 0, 20, 10, -1); err != nil {
+	if err := r.correct(cw[:], 0, maxiPrimaryWords, maxiPrimaryWords/2, -1); err != nil {
 		return "", 0, err
 	}
 	mode := int(cw[0] & 0x0f)

@@ -160,7 +160,7 @@ func maxiPure(m *gozxing.BitMatrix, rs *maxiRS) (string, bool) {
 		iy := top + (y*h+h/2)/maxiRows
 		ix := left + (x*w+w/2+(y&1)*w/2)/maxiCols
 		return m.Get(ix, iy)
-	})
+	}, maxiCodewords)
 	text, _, err := rs.decode(cw)
 	return text, err == nil && plausible2D(hit{text: text})
 }
@@ -544,16 +544,21 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	// and the far modules are off.
 	try := func(p maxiParams) (text string, ok, primary bool) {
 		g := grid(p)
-		cw := maxiCodewordsOf(func(x, y int) bool {
+		dark := func(x, y int) bool {
 			px, py := g.at(x, y)
 			return maxiDark(m, px, py)
-		})
-		text, _, err := rs.decode(cw)
-		if err == nil && plausible2D(hit{text: text}) {
-			return text, true, true
 		}
-		pcw := cw
-		return "", false, rs.correct(pcw[:], 0, 20, 10, -1) == nil
+		// The primary message's modules first (a seventh of them): the
+		// whole symbol is sampled and decoded only when it corrects.
+		pcw := maxiCodewordsOf(dark, maxiPrimaryWords)
+		if rs.correct(pcw[:], 0, maxiPrimaryWords, maxiPrimaryWords/2, -1) != nil {
+			return "", false, false
+		}
+		text, _, err := rs.decode(maxiCodewordsOf(dark, maxiCodewords))
+		if err != nil || !plausible2D(hit{text: text}) {
+			return "", false, true
+		}
+		return text, true, true
 	}
 	// Where the primary message reads, a small search of turn and scale,
 	// then a fit of the grid to the modules; the fits are bounded,

@@ -166,6 +166,9 @@ type session struct {
 	noBars bool
 	// skip is the 2D readers the preparation read skips.
 	skip readers
+	// cheap is set while a preparation of the cheap pass is read, rect
+	// while one that the rectangle gate applies to (variant.rect).
+	cheap, rect bool
 }
 
 func (d *Decoder) newSession(sh *shared) *session {
@@ -267,7 +270,12 @@ func (s *session) read2D(ctx context.Context, bm *gozxing.BinaryBitmap, pure boo
 			break
 		}
 	}
-	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars && s.skip&readPDF417 == 0 && ctx.Err() == nil {
+	// PDF417 and MaxiCode are sought in the try-harder preparations
+	// beyond quiet zone and resolution only when the cheap pass saw
+	// their finders (a start or stop pattern, a bullseye): as the
+	// rectangle gate for the other 2D codes. Most of their work is spent
+	// on images without them.
+	if len(out) == 0 && !pure && s.d.want[SymPDF417] && !s.noBars && s.skip&readPDF417 == 0 && (!s.rect || s.sh.pdfFinder.Load()) && ctx.Err() == nil {
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			found, saw := s.decodePDF417(m)
 			if saw {
@@ -276,7 +284,7 @@ func (s *session) read2D(ctx context.Context, bm *gozxing.BinaryBitmap, pure boo
 			out = append(out, found...)
 		}
 	}
-	if len(out) == 0 && s.d.want[SymMaxiCode] && s.skip&readMaxiCode == 0 && ctx.Err() == nil {
+	if len(out) == 0 && s.d.want[SymMaxiCode] && s.skip&readMaxiCode == 0 && (!s.rect || s.sh.bullseye.Load()) && ctx.Err() == nil {
 		// Last: the bullseye search runs only when nothing else read.
 		out = append(out, s.decodeMaxiCode(bm, pure)...)
 	}

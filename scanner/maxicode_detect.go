@@ -100,7 +100,11 @@ func (s *session) decodeMaxiCode(bm *gozxing.BinaryBitmap, pure bool) []hit {
 	if pure {
 		text, ok = maxiPure(m, rs)
 	} else {
-		for _, b := range findBullseyes(m) {
+		bs := findBullseyes(m)
+		if s.cheap && len(bs) > 0 {
+			s.sh.bullseye.Store(true)
+		}
+		for _, b := range bs {
 			if text, ok = readBullseye(m, b, rs); ok {
 				break
 			}

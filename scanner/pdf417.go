@@ -289,6 +289,9 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 	if turns == 0 {
 		return nil, false
 	}
+	if s.cheap {
+		s.sh.pdfFinder.Store(true)
+	}
 	g0 := gridFromMatrix(m)
 	var g90 *pdfGrid
 	for turn := 0; turn < 4; turn++ {

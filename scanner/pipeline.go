@@ -294,6 +294,9 @@ type shared struct {
 	// (by any session): short 1D reads from then on are pieces of its
 	// rows.
 	sawPDF417 atomic.Bool
+	// pdfFinder and bullseye are set once the cheap pass saw a PDF417
+	// start or stop pattern, or a MaxiCode bullseye.
+	pdfFinder, bullseye atomic.Bool
 	// thin marks a source image of a single scan line or so, where a
 	// code cannot show its height.
 	thin bool
@@ -487,6 +490,7 @@ func (s *session) tryImage(ctx context.Context, img *image.Gray, v variant) []hi
 	}
 	st := s.state(img)
 	s.skip = v.skip
+	s.cheap, s.rect = v.cheap, v.rect
 	s.noBars = false
 	if s.d.o.Effort == EffortThorough && !s.sh.thin {
 		bars := st.barMap()

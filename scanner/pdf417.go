@@ -20,6 +20,10 @@ type pdfLookup struct {
 	byPattern map[uint32]int32
 	ratios    [][8]float32
 	vals      []int32 // cluster<<16 | value, by ratios' index
+	// byLead lists ratios' indexes (ascending) by the modules of their
+	// first bar and space, less one: closest skips the groups whose two
+	// first widths alone are further off than the best match so far.
+	byLead [6][6][]int32
 }
 
 func newPDFLookup() pdfLookup {
@@ -29,6 +33,7 @@ func newPDFLookup() pdfLookup {
 			val := int32(k<<16 | v)
 			l.byPattern[p] = val
 			var r [8]float32
+			var mods [8]int
 			run, prev := 0, true
 			for i := 16; i >= 0; i-- {
 				bit := p>>i&1 == 1
@@ -37,7 +42,9 @@ func newPDFLookup() pdfLookup {
 					prev = bit
 				}
 				r[run] += 1.0 / 17
+				mods[run]++
 			}
+			l.byLead[mods[0]-1][mods[1]-1] = append(l.byLead[mods[0]-1][mods[1]-1], int32(len(l.ratios)))
 			l.ratios = append(l.ratios, r)
 			l.vals = append(l.vals, val)
 		}
@@ -58,16 +65,49 @@ func (l pdfLookup) closest(runs [8]int) (int32, float32) {
 	for i, r := range runs {
 		q[i] = float32(r) / float32(total)
 	}
-	best, bestErr := int32(-1), float32(math.MaxFloat32)
-	for j := range l.ratios {
-		row := &l.ratios[j]
-		var e float32
-		for k := 0; k < 8 && e < bestErr; k++ {
-			d := row[k] - q[k]
-			e += d * d
+	// The groups of codewords by their first two widths, nearest first.
+	// The members of a group share those widths' fractions, so the error
+	// of the two (the first terms of each member's sum) bounds the
+	// group's errors from below.
+	type group struct {
+		bound float32
+		idx   []int32
+	}
+	var groups [36]group
+	n := 0
+	for a := range l.byLead {
+		for _, idx := range l.byLead[a] {
+			if len(idx) == 0 {
+				continue
+			}
+			row := &l.ratios[idx[0]]
+			d0, d1 := row[0]-q[0], row[1]-q[1]
+			g := group{bound: d0*d0 + d1*d1, idx: idx}
+			i := n
+			for ; i > 0 && groups[i-1].bound > g.bound; i-- {
+				groups[i] = groups[i-1]
+			}
+			groups[i] = g
+			n++
 		}
-		if e < bestErr {
-			best, bestErr = l.vals[j], e
+	}
+	// The least error, and of equal ones the first codeword in ratios'
+	// order (as a scan of all of them in that order finds it).
+	best, bestJ, bestErr := int32(-1), int32(math.MaxInt32), float32(math.MaxFloat32)
+	for _, g := range groups[:n] {
+		if g.bound > bestErr {
+			break
+		}
+		for _, j := range g.idx {
+			row := &l.ratios[j]
+			var e float32
+			for k := 0; k < 8 && e <= bestErr; k++ {
+				d := row[k] - q[k]
+				e += d * d
+			}
+			if e < bestErr || e == bestErr && j < bestJ {
+				best, bestJ, bestErr = l.vals[j], j, e
+			}
 		}
 	}
 	return best, bestErr

@@ -167,8 +167,7 @@ func code39NarrowWide(c []int) int {
 func code128Could(runs []int, lead int) bool {
 	for i := 0; i+6 < len(runs); i += 2 {
 		c := runs[i : i+6]
-		if !fits(c, code128Patterns[103][:], 70) && !fits(c, code128Patterns[104][:], 70) && !fits(c, code128Patterns[105][:], 70) ||
-			code128Match(c, 103, 106) < 0 {
+		if code128Match(c, 103, 106) < 0 {
 			continue
 		}
 		if i > 0 && runs[i-1] < sum(c)/2 {
@@ -196,6 +195,9 @@ func code128Could(runs []int, lead int) bool {
 func code128Match(c []int, from, to int) int {
 	best, bestVar := -1, 0.25
 	for k := from; k < to; k++ {
+		if !fits(c, code128Patterns[k][:], 70) {
+			continue
+		}
 		if v := oned.PatternMatchVariance(c, code128Patterns[k][:], 0.7); v < bestVar {
 			best, bestVar = k, v
 		}
@@ -295,6 +297,9 @@ func upcSix(runs []int, at int) bool {
 		}
 		best, bestVar := -1, 0.48
 		for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
+			if !fits(runs[j:j+4], p, 70) {
+				continue
+			}
 			if v := oned.PatternMatchVariance(runs[j:j+4], p, 0.7); v < bestVar {
 				best, bestVar = k, v
 			}
@@ -330,7 +335,7 @@ func upcDigits(runs []int, at, n int, patterns [][]int) bool {
 		}
 		ok := false
 		for _, p := range patterns {
-			if oned.PatternMatchVariance(runs[j:j+4], p, 0.7) < 0.48 {
+			if fits(runs[j:j+4], p, 70) && oned.PatternMatchVariance(runs[j:j+4], p, 0.7) < 0.48 {
 				ok = true
 				break
 			}

@@ -134,11 +134,15 @@ func withJunk(rng *rand.Rand, row *gozxing.BitArray, off, w int) *gozxing.BitArr
 
 // TestFitsNeverRejectsAMatch asserts that fits, the integer pre-test of
 // the prefilters, never rejects runs that gozxing's variance accepts (its
-// individual limit not exceeded), on random runs against the patterns the
-// prefilters test.
+// individual limit not exceeded), on random runs against every pattern the
+// prefilters test (guards, Code 128's characters, EAN/UPC's digits).
 func TestFitsNeverRejectsAMatch(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
-	patterns := [][]int{{1, 1, 1}, {1, 1, 1, 1}, {1, 1, 1, 1, 1}, code128Patterns[103][:], code128Patterns[104][:], code128Patterns[105][:]}
+	patterns := [][]int{{1, 1, 1}, {1, 1, 1, 1}, {1, 1, 1, 1, 1}}
+	for k := range code128Patterns {
+		patterns = append(patterns, code128Patterns[k][:])
+	}
+	patterns = append(patterns, oned.UPCEANReader_L_AND_G_PATTERNS...)
 	rejected := 0
 	for n := 0; n < 200000; n++ {
 		p := patterns[rng.Intn(len(patterns))]

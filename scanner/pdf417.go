@@ -334,6 +334,7 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 	}
 	g0 := gridFromMatrix(m)
 	var g90 *pdfGrid
+	var spare []bool // the upside-down turns' pixels, as many as g0's
 	for turn := 0; turn < 4; turn++ {
 		if turns&(1<<turn) == 0 {
 			continue
@@ -343,14 +344,20 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 		case 0:
 			g = g0
 		case 1:
-			g = g0.rot180()
+			spare = make([]bool, len(g0.px))
+			g = g0.rot180Into(spare)
 		default:
 			if g90 == nil {
 				g90 = g0.rot90()
 			}
 			g = g90
 			if turn == 3 {
-				g = g90.rot180()
+				if spare == nil {
+					spare = make([]bool, len(g0.px))
+				}
+				// Turn 1's grid is done with: its pixels are
+				// reused.
+				g = g90.rot180Into(spare)
 			}
 		}
 		for _, sym := range g.locate() {
@@ -367,56 +374,62 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 // probePDF417 looks for start or stop patterns on a few rows and columns
 // of m and returns a bit per quarter turn worth a full search: 1 upright,
 // 2 upside down, 4 and 8 on its side (columns read downwards, upwards).
+// The rows' runs are counted on their 32-pixel words; a column is read
+// into a buffer first. Patterns are matched only at bars that may start
+// (or end, mirrored) one (pdfBigBar), and no more on a line once both of
+// its turns are seen.
 func probePDF417(m *gozxing.BitMatrix) int {
 	w, h := m.GetWidth(), m.GetHeight()
 	turns := 0
 	var runs []int
-	look := func(n int, get func(i int) bool, fwd, rev int) {
-		runs = runs[:0]
-		cur, c := get(0), 0
-		for i := 0; i < n; i++ {
-			if v := get(i); v != cur {
-				runs = append(runs, c)
-				cur, c = v, 0
-			}
-			c++
-		}
-		runs = append(runs, c)
+	// look matches the runs of one line, the first black when black0.
+	look := func(black0 bool, fwd, rev int) {
 		// runs[i] is black for i of the parity of the first black run.
 		first := 1
-		if get(0) {
+		if black0 {
 			first = 0
 		}
-		for i := first; i < len(runs); i += 2 {
-			if i+8 <= len(runs) {
+		for i := first; i < len(runs) && turns&(fwd|rev) != fwd|rev; i += 2 {
+			if i+8 <= len(runs) && pdfBigBar(runs[i], runs[i+1]) {
 				if _, ok := matchPattern(runs[i:i+8], pdfStart); ok {
 					turns |= fwd
 				}
 			}
-			if i >= 1 && i+7 <= len(runs) {
+			if i >= 1 && i+7 <= len(runs) && pdfBigBar(runs[i+6], runs[i+5]) {
 				// Reversed, the start pattern begins with its space.
 				if _, ok := matchPattern(runs[i-1:i+7], pdfStartRev); ok {
 					turns |= rev
 				}
 			}
 			if i+9 <= len(runs) {
-				if _, ok := matchPattern(runs[i:i+9], pdfStop); ok {
-					turns |= fwd
+				if pdfBigBar(runs[i], runs[i+1]) {
+					if _, ok := matchPattern(runs[i:i+9], pdfStop); ok {
+						turns |= fwd
+					}
 				}
-				if _, ok := matchPattern(runs[i:i+9], pdfStopRev); ok {
-					turns |= rev
+				if pdfBigBar(runs[i+8], runs[i+7]) {
+					if _, ok := matchPattern(runs[i:i+9], pdfStopRev); ok {
+						turns |= rev
+					}
 				}
 			}
 		}
 	}
 	const lines = 24
 	row := gozxing.NewBitArray(w)
+	col := make([]bool, h)
 	for k := 1; k < lines; k++ {
 		y := k * h / lines
 		row = m.GetRow(y, row)
-		look(w, row.Get, 1, 2)
+		words := row.GetBitArray()
+		runs = wordRuns(words, w, runs[:0])
+		look(words[0]&1 != 0, 1, 2)
 		x := k * w / lines
-		look(h, func(i int) bool { return m.Get(x, i) }, 4, 8)
+		for i := range col {
+			col[i] = m.Get(x, i)
+		}
+		runs = runLengths(col, runs[:0])
+		look(col[0], 4, 8)
 	}
 	return turns
 }

@@ -5,6 +5,7 @@ package scanner
 
 import (
 	"math"
+	"math/bits"
 	"sort"
 
 	"github.com/makiuchi-d/gozxing"
@@ -16,17 +17,51 @@ type pdfGrid struct {
 	px   []bool
 }
 
+// gridFromMatrix copies m into a grid. It unpacks each row's 32-pixel
+// words (bit x%32 of word x/32 is pixel x, as gozxing stores them; the
+// bits beyond the width are not read) a byte at a time from a table of
+// the 256 bytes' pixels, skipping white words.
 func gridFromMatrix(m *gozxing.BitMatrix) *pdfGrid {
-	g := &pdfGrid{w: m.GetWidth(), h: m.GetHeight()}
-	g.px = make([]bool, g.w*g.h)
-	for y := 0; y < g.h; y++ {
-		for x := 0; x < g.w; x++ {
-			g.px[y*g.w+x] = m.Get(x, y)
+	w, h := m.GetWidth(), m.GetHeight()
+	g := &pdfGrid{w: w, h: h, px: make([]bool, w*h)}
+	var bytePx [256][8]bool
+	for b := range bytePx {
+		for j := range bytePx[b] {
+			bytePx[b][j] = b>>j&1 != 0
 		}
+	}
+	var row *gozxing.BitArray
+	for y := 0; y < h; y++ {
+		row = m.GetRow(y, row)
+		unpackBits(g.px[y*w:(y+1)*w], row.GetBitArray(), &bytePx)
 	}
 	return g
 }
 
+// unpackBits sets dst[x] to bit x%32 of words[x/32], for each x of dst;
+// dst is all false on entry. bytePx holds the pixels of each byte value,
+// its bit j being pixel j.
+func unpackBits(dst []bool, words []uint32, bytePx *[256][8]bool) {
+	full := len(dst) / 32
+	for i, v := range words[:full] {
+		if v == 0 {
+			continue
+		}
+		seg := dst[i*32 : i*32+32]
+		*(*[8]bool)(seg[0:8]) = bytePx[v&0xff]
+		*(*[8]bool)(seg[8:16]) = bytePx[v>>8&0xff]
+		*(*[8]bool)(seg[16:24]) = bytePx[v>>16&0xff]
+		*(*[8]bool)(seg[24:32]) = bytePx[v>>24]
+	}
+	if rest := dst[full*32:]; len(rest) > 0 {
+		v := words[full]
+		for j := range rest {
+			rest[j] = v>>uint(j)&1 != 0
+		}
+	}
+}
+
+// at tells whether pixel (x, y) is black; outside the grid it is white.
 func (g *pdfGrid) at(x, y int) bool {
 	if x < 0 || y < 0 || x >= g.w || y >= g.h {
 		return false
@@ -34,24 +69,96 @@ func (g *pdfGrid) at(x, y int) bool {
 	return g.px[y*g.w+x]
 }
 
-// rot180 and rot90 return turned copies.
+// rot180 returns a copy of g turned upside down.
 func (g *pdfGrid) rot180() *pdfGrid {
-	out := &pdfGrid{w: g.w, h: g.h, px: make([]bool, len(g.px))}
-	for i, v := range g.px {
-		out.px[len(g.px)-1-i] = v
+	return g.rot180Into(make([]bool, len(g.px)))
+}
+
+// rot180Into returns g turned upside down in buf, which is as long as
+// g's pixels (and overwritten).
+func (g *pdfGrid) rot180Into(buf []bool) *pdfGrid {
+	src := g.px
+	dst := buf[:len(src)]
+	for i, j := 0, len(dst)-1; j >= 0; i, j = i+1, j-1 {
+		dst[j] = src[i]
+	}
+	return &pdfGrid{w: g.w, h: g.h, px: dst}
+}
+
+// rot90 returns a copy of g turned a quarter counter-clockwise: pixel
+// (x, y) goes to (y, w-1-x). It goes by blocks of 64 rows and 256
+// columns, which stay in the cache, and in them reads eight rows at a
+// time, left to right, writing each column of eight pixels to its row of
+// the turned grid.
+func (g *pdfGrid) rot90() *pdfGrid {
+	const blockH, blockW = 64, 256
+	w, h := g.w, g.h
+	out := &pdfGrid{w: h, h: w, px: make([]bool, len(g.px))}
+	h8 := h - h%8
+	for y0 := 0; y0 < h8; y0 += blockH {
+		y1 := min(h8, y0+blockH)
+		for x0 := 0; x0 < w; x0 += blockW {
+			x1 := min(w, x0+blockW)
+			for y := y0; y < y1; y += 8 {
+				r0, r1, r2, r3 := g.px[y*w+x0:y*w+x1], g.px[(y+1)*w+x0:(y+1)*w+x1], g.px[(y+2)*w+x0:(y+2)*w+x1], g.px[(y+3)*w+x0:(y+3)*w+x1]
+				r4, r5, r6, r7 := g.px[(y+4)*w+x0:(y+4)*w+x1], g.px[(y+5)*w+x0:(y+5)*w+x1], g.px[(y+6)*w+x0:(y+6)*w+x1], g.px[(y+7)*w+x0:(y+7)*w+x1]
+				r1, r2, r3, r4, r5, r6, r7 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)], r4[:len(r0)], r5[:len(r0)], r6[:len(r0)], r7[:len(r0)]
+				for i := range r0 {
+					d := (*[8]bool)(out.px[(w-1-x0-i)*h+y:])
+					d[0], d[1], d[2], d[3] = r0[i], r1[i], r2[i], r3[i]
+					d[4], d[5], d[6], d[7] = r4[i], r5[i], r6[i], r7[i]
+				}
+			}
+		}
+	}
+	for y := h8; y < h; y++ {
+		for x, v := range g.px[y*w : (y+1)*w] {
+			out.px[(w-1-x)*h+y] = v
+		}
 	}
 	return out
 }
 
-func (g *pdfGrid) rot90() *pdfGrid {
-	out := &pdfGrid{w: g.h, h: g.w, px: make([]bool, len(g.px))}
-	for y := 0; y < g.h; y++ {
-		for x := 0; x < g.w; x++ {
-			// (x, y) -> (y, w-1-x): counter-clockwise.
-			out.px[(g.w-1-x)*out.w+y] = g.px[y*g.w+x]
+// runLengths appends to runs the lengths of the runs of equal pixels of
+// px (not empty), left to right, and returns them.
+func runLengths(px []bool, runs []int) []int {
+	cur, start := px[0], 0
+	for x, v := range px {
+		if v != cur {
+			runs = append(runs, x-start)
+			cur, start = v, x
 		}
 	}
-	return out
+	return append(runs, len(px)-start)
+}
+
+// wordRuns appends to runs the lengths of the runs of equal pixels of the
+// n (at least 1) pixels packed in words (bit x%32 of word x/32 is pixel
+// x; the bits from n on are not read), and returns them. It finds each
+// run's end with a count of trailing zeros, a word at a time.
+func wordRuns(words []uint32, n int, runs []int) []int {
+	cur := words[0]&1 != 0
+	start, x := 0, 0
+	for x < n {
+		v := words[x>>5]
+		if cur {
+			v = ^v
+		}
+		// The ones of v from bit x%32 are the pixels unlike cur.
+		off := x & 31
+		t := bits.TrailingZeros32(v >> uint(off))
+		if t >= 32-off {
+			x += 32 - off
+			continue
+		}
+		x += t
+		if x >= n {
+			break
+		}
+		runs = append(runs, x-start)
+		start, cur = x, !cur
+	}
+	return append(runs, n-start)
 }
 
 var (
@@ -94,41 +201,47 @@ func matchPattern(runs []int, pat []float64) (float64, bool) {
 	return m, dev/float64(total) < 0.2
 }
 
-// findPatterns scans rows of g for start and stop patterns.
+// pdfBigBar tells whether a wide bar of big pixels may be the first bar
+// of a start or stop pattern (8 or 7 modules) followed by a one-module
+// run of next pixels, or their mirror image. matchPattern's tolerance
+// (0.6 + 0.3p modules off a run of p modules) takes at least 4.3 modules
+// for the first and at most 1.9 for the second, 2.26 times less: below
+// 2.25 times neither pattern matches, and matchPattern need not be asked.
+func pdfBigBar(big, next int) bool {
+	return 4*big >= 9*next
+}
+
+// findPatterns scans rows of g for start and stop patterns. Only bars at
+// least 2.25 times as wide as the next space are matched (pdfBigBar).
 func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
 	step := max(1, g.h/400)
 	runs := make([]int, 0, 64)
-	pos := make([]int, 0, 64)
 	for y := 0; y < g.h; y += step {
-		runs, pos = runs[:0], pos[:0]
 		row := g.px[y*g.w : (y+1)*g.w]
-		cur, n := row[0], 0
-		for x, v := range row {
-			if v != cur {
-				runs = append(runs, n)
-				pos = append(pos, x-n)
-				cur, n = v, 0
-			}
-			n++
-		}
-		runs = append(runs, n)
-		pos = append(pos, g.w-n)
-		first := 0
+		runs = runLengths(row, runs[:0])
+		first, pos := 0, 0 // runs[first] is the first bar, at pos
 		if !row[0] {
-			first = 1 // runs[first] is the first bar
+			first, pos = 1, runs[0]
 		}
-		for i := first; i < len(runs); i += 2 {
-			quietL := i == 0 || i == 1 && !row[0]
-			if i+8 <= len(runs) {
-				if m, ok := matchPattern(runs[i:i+8], pdfStart); ok && (quietL || float64(runs[i-1]) >= 1.5*m) {
-					starts = append(starts, pdfHit{float64(pos[i]), float64(pos[i+7] + runs[i+7]), y, m})
+		for i := first; i+8 <= len(runs); i, pos = i+2, pos+runs[i]+runs[i+1] {
+			if !pdfBigBar(runs[i], runs[i+1]) {
+				continue
+			}
+			if m, ok := matchPattern(runs[i:i+8], pdfStart); ok && (i == first || float64(runs[i-1]) >= 1.5*m) {
+				end := pos
+				for _, r := range runs[i : i+8] {
+					end += r
 				}
+				starts = append(starts, pdfHit{float64(pos), float64(end), y, m})
 			}
 			if i+9 <= len(runs) {
 				if m, ok := matchPattern(runs[i:i+9], pdfStop); ok {
-					end := pos[i+8] + runs[i+8]
 					if i+9 == len(runs) || float64(runs[i+9]) >= 0.9*m {
-						stops = append(stops, pdfHit{float64(pos[i]), float64(end), y, m})
+						end := pos
+						for _, r := range runs[i : i+9] {
+							end += r
+						}
+						stops = append(stops, pdfHit{float64(pos), float64(end), y, m})
 					}
 				}
 			}

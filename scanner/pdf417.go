@@ -122,19 +122,25 @@ type pdfLine struct {
 	row     int   // symbol row, -1 if unknown
 }
 
-// sampleLine reads the pixels from p to q.
-func (g *pdfGrid) sampleLine(p, q [2]float64) []bool {
+// sampleLine reads the pixels from p to q into buf (grown as needed) and
+// returns them, nil when p and q are less than 2 pixels apart, and buf
+// for the next line.
+func (g *pdfGrid) sampleLine(p, q [2]float64, buf []bool) (px, next []bool) {
 	dx, dy := q[0]-p[0], q[1]-p[1]
 	n := int(math.Ceil(math.Hypot(dx, dy)))
 	if n < 2 {
-		return nil
+		return nil, buf
 	}
-	out := make([]bool, n+1)
-	for i := 0; i <= n; i++ {
-		f := float64(i) / float64(n)
+	if cap(buf) < n+1 {
+		buf = make([]bool, n+1)
+	}
+	out := buf[:n+1]
+	fn := float64(n)
+	for i := range out {
+		f := float64(i) / fn
 		out[i] = g.at(int(p[0]+f*dx+0.5), int(p[1]+f*dy+0.5))
 	}
-	return out
+	return out, buf
 }
 
 // readOne reads the codeword whose first bar starts near want on px,
@@ -520,9 +526,11 @@ func rowSpan(lines []pdfLine, rows int) (lo, hi float64, ok bool) {
 func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int, fuzzy bool) ([]pdfLine, map[[2]int]int) {
 	lines := make([]pdfLine, 0, n)
 	votes := map[[2]int]int{}
+	var buf []bool // each line's pixels, read by readCodewords only
 	for i := 0; i < n; i++ {
 		p, q, t := lineAt(i)
-		px := g.sampleLine(p, q)
+		var px []bool
+		px, buf = g.sampleLine(p, q, buf)
 		if px == nil {
 			continue
 		}

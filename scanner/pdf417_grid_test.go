@@ -3,6 +3,7 @@ package scanner
 import (
 	"fmt"
 	"image"
+	"math"
 	"math/rand/v2"
 	"os/exec"
 	"reflect"
@@ -144,6 +145,21 @@ func refProbePDF417(m *gozxing.BitMatrix) int {
 		look(h, func(i int) bool { return m.Get(x, i) }, 4, 8)
 	}
 	return turns
+}
+
+// refSampleLine is sampleLine as it was.
+func refSampleLine(g *pdfGrid, p, q [2]float64) []bool {
+	dx, dy := q[0]-p[0], q[1]-p[1]
+	n := int(math.Ceil(math.Hypot(dx, dy)))
+	if n < 2 {
+		return nil
+	}
+	out := make([]bool, n+1)
+	for i := 0; i <= n; i++ {
+		f := float64(i) / float64(n)
+		out[i] = g.at(int(p[0]+f*dx+0.5), int(p[1]+f*dy+0.5))
+	}
+	return out
 }
 
 // matrixOf builds a BitMatrix from rows of pixels (all of one length). With
@@ -421,6 +437,35 @@ func TestRunsMatchesReference(t *testing.T) {
 	}
 }
 
+// TestSampleLineMatchesReference asserts that sampleLine (into a reused
+// buffer) reads the same pixels as the reference version, on lines in
+// all directions, partly or wholly off the grid.
+func TestSampleLineMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	rows := make([][]bool, 57)
+	for y := range rows {
+		rows[y] = make([]bool, 83)
+		for x := range rows[y] {
+			rows[y][x] = rng.IntN(2) == 0
+		}
+	}
+	g := refGridFromMatrix(matrixOf(rows, nil))
+	var buf []bool
+	for k := 0; k < 5000; k++ {
+		pt := func() [2]float64 { return [2]float64{rng.Float64()*120 - 20, rng.Float64()*90 - 15} }
+		p, q := pt(), pt()
+		if k%7 == 0 {
+			q = [2]float64{p[0] + rng.Float64()*3, p[1]}
+		}
+		want := refSampleLine(g, p, q)
+		var got []bool
+		got, buf = g.sampleLine(p, q, buf)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("sampleLine(%v, %v) = %v, want %v", p, q, got, want)
+		}
+	}
+}
+
 // benchMatrix1000 is a 1000x1000 test image: noise, with a synthetic
 // PDF417 symbol in the middle.
 func benchMatrix1000() *gozxing.BitMatrix {
@@ -512,6 +557,27 @@ func BenchmarkPDFProbe(b *testing.B) {
 	b.Run("new", func(b *testing.B) {
 		for b.Loop() {
 			probePDF417(m)
+		}
+	})
+}
+
+// BenchmarkPDFSampleLine measures sampleLine on 1000 lines across the
+// 1000x1000 image, against the reference version.
+func BenchmarkPDFSampleLine(b *testing.B) {
+	g := refGridFromMatrix(benchMatrix1000())
+	b.Run("ref", func(b *testing.B) {
+		for b.Loop() {
+			for i := 0; i < 1000; i++ {
+				refSampleLine(g, [2]float64{140, float64(i)}, [2]float64{900, float64(i) + 30})
+			}
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		var buf []bool
+		for b.Loop() {
+			for i := 0; i < 1000; i++ {
+				_, buf = g.sampleLine([2]float64{140, float64(i)}, [2]float64{900, float64(i) + 30}, buf)
+			}
 		}
 	})
 }

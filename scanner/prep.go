@@ -239,39 +239,115 @@ func rotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
 	nw := int(math.Ceil(math.Abs(float64(w)*c) + math.Abs(float64(h)*s)))
 	nh := int(math.Ceil(math.Abs(float64(w)*s) + math.Abs(float64(h)*c)))
 	out := image.NewGray(image.Rect(0, 0, nw, nh))
-	bg := meanGray(g)
+	if nw == 0 || nh == 0 {
+		return out
+	}
+	var bg uint8
 	if fill >= 0 {
 		bg = uint8(fill)
+	} else {
+		bg = meanGray(g)
+	}
+	// Row 0 is filled with the background first and its samples written
+	// last: the other rows copy their background runs from it.
+	bgRow := out.Pix[:nw]
+	fillBytes(bgRow, bg)
+	if w < 2 || h < 2 {
+		for y := 1; y < nh; y++ {
+			copy(out.Pix[y*out.Stride:y*out.Stride+nw], bgRow)
+		}
+		return out
 	}
 	cx, cy := float64(w)/2, float64(h)/2
 	ncx, ncy := float64(nw)/2, float64(nh)/2
 	// The inverse rotation, stepped along each row in 16.16 fixed point
-	// (a float per pixel costs more than the readers of the result).
+	// (a float per pixel costs more than the readers of the result). The
+	// source position is linear in x, so the pixels whose 2x2 sample lies
+	// inside g form one run per row, [lo, hi), computed exactly.
 	const one = 1 << 16
 	stepX, stepY := int64(math.Round(c*one)), int64(math.Round(s*one))
-	for y := 0; y < nh; y++ {
+	limX, limY := int64(w-1)<<16, int64(h-1)<<16
+	for y := nh - 1; y >= 0; y-- {
 		dy := float64(y) + 0.5 - ncy
 		dx := 0.5 - ncx
 		fx := int64(math.Round((c*dx - s*dy + cx - 0.5) * one))
 		fy := int64(math.Round((s*dx + c*dy + cy - 0.5) * one))
+		lo, hi := linearSpan(fx, stepX, limX, 0, nw)
+		lo, hi = linearSpan(fy, stepY, limY, lo, hi)
 		dst := out.Pix[y*out.Stride : y*out.Stride+nw]
-		for x := range dst {
-			x0, y0 := int(fx>>16), int(fy>>16)
-			if x0 < 0 || y0 < 0 || x0+1 >= w || y0+1 >= h {
-				dst[x] = bg
-			} else {
-				tx, ty := fx&(one-1), fy&(one-1)
-				p := g.Pix[y0*g.Stride+x0:]
-				q := g.Pix[(y0+1)*g.Stride+x0:]
-				a := int64(p[0])*(one-tx) + int64(p[1])*tx
-				bb := int64(q[0])*(one-tx) + int64(q[1])*tx
-				dst[x] = uint8((a*(one-ty) + bb*ty + 1<<31) >> 32)
-			}
-			fx += stepX
-			fy += stepY
+		if y > 0 {
+			copy(dst[:lo], bgRow)
+			copy(dst[hi:], bgRow)
+		}
+		if lo < hi {
+			sampleRow(dst[lo:hi], g.Pix, g.Stride, fx+int64(lo)*stepX, fy+int64(lo)*stepY, stepX, stepY)
 		}
 	}
 	return out
+}
+
+// sampleRow fills dst with the bilinear samples of pix (rows stride
+// apart) at the 16.16 fixed-point positions (fx, fy) + i*(stepX, stepY),
+// all of whose 2x2 neighbourhoods must lie inside pix.
+func sampleRow(dst, pix []byte, stride int, fx, fy, stepX, stepY int64) {
+	const one = 1 << 16
+	for x := range dst {
+		i := int(fy>>16)*stride + int(fx>>16)
+		tx, ty := fx&(one-1), fy&(one-1)
+		p := pix[i : i+stride+2]
+		// p0*(one-tx) + p1*tx, and the same between the rows,
+		// rearranged: the same integers with fewer multiplications.
+		p0, q0 := int64(p[0]), int64(p[stride])
+		a := p0<<16 + (int64(p[1])-p0)*tx
+		bb := q0<<16 + (int64(p[stride+1])-q0)*tx
+		dst[x] = uint8((a<<16 + (bb-a)*ty + 1<<31) >> 32)
+		fx += stepX
+		fy += stepY
+	}
+}
+
+// linearSpan narrows [lo, hi) to the x for which 0 <= f0 + x*step < lim
+// (the solutions of a linear inequality form one interval).
+func linearSpan(f0, step, lim int64, lo, hi int) (int, int) {
+	var a, b int64 // the interval [a, b) of x
+	switch {
+	case step > 0:
+		a, b = -floorDiv(f0, step), floorDiv(lim-1-f0, step)+1
+	case step < 0:
+		a, b = -floorDiv(lim-1-f0, -step), floorDiv(f0, -step)+1
+	case f0 >= 0 && f0 < lim:
+		return lo, hi
+	default:
+		return lo, lo
+	}
+	if a > int64(lo) {
+		lo = int(min(a, int64(hi)))
+	}
+	if b < int64(hi) {
+		hi = int(max(b, int64(lo)))
+	}
+	return lo, hi
+}
+
+// floorDiv returns a/b rounded down, for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// fillBytes sets every byte of b to v, doubling the filled part with
+// copy.
+func fillBytes(b []byte, v byte) {
+	if len(b) == 0 {
+		return
+	}
+	b[0] = v
+	for n := 1; n < len(b); n *= 2 {
+		copy(b[n:], b[:n])
+	}
 }
 
 func meanGray(g *image.Gray) uint8 {

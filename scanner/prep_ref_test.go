@@ -629,3 +629,36 @@ func BenchmarkPointOps(b *testing.B) {
 		}
 	})
 }
+
+// TestLinearSpan compares linearSpan with a pixel by pixel check of
+// 0 <= f0 + x*step < lim.
+func TestLinearSpan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for k := 0; k < 20000; k++ {
+		n := rng.IntN(40)
+		lo := rng.IntN(n + 1)
+		hi := lo + rng.IntN(n-lo+1)
+		step := int64(rng.IntN(41) - 20)
+		lim := int64(rng.IntN(200) - 20)
+		f0 := int64(rng.IntN(600) - 300)
+		gl, gh := linearSpan(f0, step, lim, lo, hi)
+		wl, wh := -1, -1
+		for x := lo; x < hi; x++ {
+			if f := f0 + int64(x)*step; f >= 0 && f < lim {
+				if wl < 0 {
+					wl = x
+				}
+				wh = x + 1
+			}
+		}
+		if wl < 0 {
+			if gl < gh || gl < lo || gh > hi {
+				t.Fatalf("linearSpan(%d, %d, %d, %d, %d) = %d, %d, want empty", f0, step, lim, lo, hi, gl, gh)
+			}
+			continue
+		}
+		if gl != wl || gh != wh {
+			t.Fatalf("linearSpan(%d, %d, %d, %d, %d) = %d, %d, want %d, %d", f0, step, lim, lo, hi, gl, gh, wl, wh)
+		}
+	}
+}

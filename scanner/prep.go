@@ -108,22 +108,78 @@ func resize(g *image.Gray, w, h int) *image.Gray {
 	}
 	fx := float64(sw) / float64(w)
 	fy := float64(sh) / float64(h)
+	// The columns' source pixels and weights are the same on every row.
+	x0s := make([]int, 2*w)
+	x1s := x0s[w:]
+	x0s = x0s[:w]
+	txs := make([]float64, w)
+	whole := true // whether every column falls on a source pixel
+	for ox := range txs {
+		sx := (float64(ox)+0.5)*fx - 0.5
+		x0 := int(math.Floor(sx))
+		txs[ox] = sx - float64(x0)
+		x0s[ox], x1s[ox] = clampInt(x0, 0, sw-1), clampInt(x0+1, 0, sw-1)
+		whole = whole && txs[ox] == 0
+	}
+	if whole {
+		// p*1 + q*0 is p (q is finite and not negative).
+		x1s, txs = nil, nil
+	}
+	// Each source row is interpolated across once into a row of floats
+	// (the same products and sums as per pixel), kept while consecutive
+	// output rows need it: when growing, each serves several.
+	ha, hb := make([]float64, w), make([]float64, w)
+	ya, yb := -1, -1 // the source rows in ha and hb
 	for oy := 0; oy < h; oy++ {
 		sy := (float64(oy)+0.5)*fy - 0.5
 		y0 := int(math.Floor(sy))
 		ty := sy - float64(y0)
 		y0c, y1c := clampInt(y0, 0, sh-1), clampInt(y0+1, 0, sh-1)
-		for ox := 0; ox < w; ox++ {
-			sx := (float64(ox)+0.5)*fx - 0.5
-			x0 := int(math.Floor(sx))
-			tx := sx - float64(x0)
-			x0c, x1c := clampInt(x0, 0, sw-1), clampInt(x0+1, 0, sw-1)
-			a := float64(g.Pix[y0c*g.Stride+x0c])*(1-tx) + float64(g.Pix[y0c*g.Stride+x1c])*tx
-			bb := float64(g.Pix[y1c*g.Stride+x0c])*(1-tx) + float64(g.Pix[y1c*g.Stride+x1c])*tx
-			out.Pix[oy*out.Stride+ox] = uint8(a*(1-ty) + bb*ty + 0.5)
+		if yb == y0c {
+			ha, hb, ya, yb = hb, ha, yb, ya
+		}
+		if ya != y0c {
+			lerpRow(ha, g.Pix[y0c*g.Stride:y0c*g.Stride+sw], x0s, x1s, txs)
+			ya = y0c
+		}
+		dst := out.Pix[oy*out.Stride : oy*out.Stride+w]
+		a := ha[:len(dst)]
+		if ty == 0 {
+			// a*1 + bb*0 + 0.5 is a + 0.5 (bb is finite and not
+			// negative): the row below is not needed.
+			for ox := range dst {
+				dst[ox] = uint8(a[ox] + 0.5)
+			}
+			continue
+		}
+		if yb != y1c {
+			lerpRow(hb, g.Pix[y1c*g.Stride:y1c*g.Stride+sw], x0s, x1s, txs)
+			yb = y1c
+		}
+		bb := hb[:len(dst)]
+		for ox := range dst {
+			dst[ox] = uint8(a[ox]*(1-ty) + bb[ox]*ty + 0.5)
 		}
 	}
 	return out
+}
+
+// lerpRow sets dst[i] to row interpolated between x0s[i] and x1s[i] with
+// weight txs[i] on the latter, or to row[x0s[i]] when txs is nil (all
+// weights zero).
+func lerpRow(dst []float64, row []uint8, x0s, x1s []int, txs []float64) {
+	x0s = x0s[:len(dst)]
+	if txs == nil {
+		for i := range dst {
+			dst[i] = float64(row[x0s[i]])
+		}
+		return
+	}
+	x1s, txs = x1s[:len(dst)], txs[:len(dst)]
+	for i := range dst {
+		tx := txs[i]
+		dst[i] = float64(row[x0s[i]])*(1-tx) + float64(row[x1s[i]])*tx
+	}
 }
 
 // shrinkArea fills out (smaller than g both ways) with the average of

@@ -532,14 +532,42 @@ func padNearest(g *image.Gray, factor, border int, fill uint8) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	ow, oh := w*factor+2*border, h*factor+2*border
 	out := image.NewGray(image.Rect(0, 0, ow, oh))
-	for i := range out.Pix {
-		out.Pix[i] = fill
+	if fill != 0 {
+		// The new image is zero already; otherwise fill the top border,
+		// then copy it to the bottom and the sides.
+		fillBytes(out.Pix[:border*ow], fill)
+		copy(out.Pix[(oh-border)*ow:], out.Pix[:border*ow])
 	}
+	sw := w * factor
 	for y := 0; y < h*factor; y++ {
-		src := g.Pix[(y/factor)*g.Stride:]
-		dst := out.Pix[(y+border)*out.Stride+border:]
-		for x := 0; x < w*factor; x++ {
-			dst[x] = src[x/factor]
+		dst := out.Pix[(y+border)*ow : (y+border+1)*ow]
+		if fill != 0 {
+			copy(dst[:border], out.Pix[:border])
+			copy(dst[border+sw:], out.Pix[:border])
+		}
+		d := dst[border : border+sw]
+		if y%factor != 0 {
+			// The same source row as the row above.
+			copy(d, out.Pix[(y+border-1)*ow+border:])
+			continue
+		}
+		src := g.Pix[(y/factor)*g.Stride : (y/factor)*g.Stride+w]
+		if factor == 1 {
+			copy(d, src)
+			continue
+		}
+		if factor == 2 {
+			for x, v := range src {
+				d2 := d[2*x : 2*x+2]
+				d2[0], d2[1] = v, v
+			}
+			continue
+		}
+		for x, v := range src {
+			dd := d[x*factor : (x+1)*factor]
+			for k := range dd {
+				dd[k] = v
+			}
 		}
 	}
 	return out

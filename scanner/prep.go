@@ -470,27 +470,47 @@ func copyGray(dst, src *image.Gray) {
 
 // boxBlur3 returns g smoothed with a 3x3 box (the mean of the pixel and
 // its neighbours inside the image); it removes sensor noise and JPEG
-// ringing that break thin modules apart. Sums of three rows are kept per
-// column, so each pixel costs a few additions.
+// ringing that break thin modules apart. Inside, each pixel's column of
+// three is summed once and the last three sums are kept in registers;
+// the first and last rows and columns have fewer neighbours.
 func boxBlur3(g *image.Gray) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	out := image.NewGray(image.Rect(0, 0, w, h))
 	if w == 0 || h == 0 {
 		return out
 	}
-	col := make([]int, w)
+	var col []int
 	for y := 0; y < h; y++ {
+		dst := out.Pix[y*out.Stride : y*out.Stride+w]
+		if y > 0 && y < h-1 && w > 1 {
+			r0 := g.Pix[(y-1)*g.Stride : (y-1)*g.Stride+w]
+			r1 := g.Pix[y*g.Stride : y*g.Stride+w]
+			r2 := g.Pix[(y+1)*g.Stride : (y+1)*g.Stride+w]
+			r1, r2, dst = r1[:len(r0)], r2[:len(r0)], dst[:len(r0)]
+			c0 := uint(r0[0]) + uint(r1[0]) + uint(r2[0])
+			c1 := uint(r0[1]) + uint(r1[1]) + uint(r2[1])
+			dst[0] = uint8((c0 + c1) / 6)
+			for x := 2; x < len(r0); x++ {
+				c2 := uint(r0[x]) + uint(r1[x]) + uint(r2[x])
+				dst[x-1] = uint8((c0 + c1 + c2) / 9)
+				c0, c1 = c1, c2
+			}
+			dst[len(dst)-1] = uint8((c0 + c1) / 6)
+			continue
+		}
+		// An edge row (or a one-pixel-wide image): sums of the two (or
+		// one) rows, as before.
+		if col == nil {
+			col = make([]int, w)
+		}
 		y0, y1 := max(0, y-1), min(h-1, y+1)
 		rows := y1 - y0 + 1
-		for x := range col {
-			col[x] = 0
-		}
+		clear(col)
 		for yy := y0; yy <= y1; yy++ {
 			for x, v := range g.Pix[yy*g.Stride : yy*g.Stride+w] {
 				col[x] += int(v)
 			}
 		}
-		dst := out.Pix[y*out.Stride : y*out.Stride+w]
 		if w == 1 {
 			dst[0] = uint8(col[0] / rows)
 			continue
@@ -498,12 +518,6 @@ func boxBlur3(g *image.Gray) *image.Gray {
 		dst[0] = uint8((col[0] + col[1]) / (2 * rows))
 		dst[w-1] = uint8((col[w-2] + col[w-1]) / (2 * rows))
 		n := 3 * rows
-		if n == 9 {
-			for x := 1; x < w-1; x++ {
-				dst[x] = uint8((col[x-1] + col[x] + col[x+1]) / 9)
-			}
-			continue
-		}
 		for x := 1; x < w-1; x++ {
 			dst[x] = uint8((col[x-1] + col[x] + col[x+1]) / n)
 		}
@@ -513,13 +527,16 @@ func boxBlur3(g *image.Gray) *image.Gray {
 
 // sharpen returns g with an unsharp mask (amount 1) applied.
 func sharpen(g *image.Gray) *image.Gray {
-	bl := boxBlur3(g)
+	out := boxBlur3(g)
+	// Each pixel is replaced in place by its sharpened value: it is read
+	// only there.
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
-	out := image.NewGray(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := int(g.Pix[y*g.Stride+x])
-			out.Pix[y*out.Stride+x] = uint8(clampInt(2*v-int(bl.Pix[y*bl.Stride+x]), 0, 255))
+		src := g.Pix[y*g.Stride : y*g.Stride+w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+w]
+		dst = dst[:len(src)]
+		for x, v := range src {
+			dst[x] = uint8(clampInt(2*int(v)-int(dst[x]), 0, 255))
 		}
 	}
 	return out
@@ -631,13 +648,16 @@ func mirror(g *image.Gray) *image.Gray {
 // sharpenStrong applies a stronger unsharp mask (amount 2 over a 5x5
 // box): it restores the edges of blurred bars.
 func sharpenStrong(g *image.Gray) *image.Gray {
-	bl := boxBlur3(boxBlur3(g))
+	out := boxBlur3(boxBlur3(g))
+	// Each pixel is replaced in place by its sharpened value: it is read
+	// only there.
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
-	out := image.NewGray(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := int(g.Pix[y*g.Stride+x])
-			out.Pix[y*out.Stride+x] = uint8(clampInt(3*v-2*int(bl.Pix[y*bl.Stride+x]), 0, 255))
+		src := g.Pix[y*g.Stride : y*g.Stride+w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+w]
+		dst = dst[:len(src)]
+		for x, v := range src {
+			dst[x] = uint8(clampInt(3*int(v)-2*int(dst[x]), 0, 255))
 		}
 	}
 	return out

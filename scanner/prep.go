@@ -406,14 +406,33 @@ func fillBytes(b []byte, v byte) {
 	}
 }
 
+// meanGray returns the mean of g's pixels (rounded down), 255 for an
+// empty image. It adds eight pixels at a time, in four 16-bit lanes of a
+// uint64 (two pixels to a lane each time), emptying the lanes before
+// they can overflow.
 func meanGray(g *image.Gray) uint8 {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	if w == 0 || h == 0 {
 		return 255
 	}
+	const lanes = 0x00ff00ff00ff00ff
 	s := 0
 	for y := 0; y < h; y++ {
-		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		for len(row) >= 8 {
+			// Up to 64 words: a lane gets at most 64*2*255 < 1<<16.
+			n := min(len(row)/8, 64)
+			var acc uint64
+			for i := 0; i < n; i++ {
+				b := row[8*i : 8*i+8]
+				v := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+					uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+				acc += v&lanes + v>>8&lanes
+			}
+			s += int(acc&0xffff + acc>>16&0xffff + acc>>32&0xffff + acc>>48)
+			row = row[8*n:]
+		}
+		for _, v := range row {
 			s += int(v)
 		}
 	}
@@ -608,24 +627,43 @@ func adaptiveThreshold(g *image.Gray, r, off int) *image.Gray {
 	if w == 0 || h == 0 {
 		return out
 	}
-	sum := make([]int64, (w+1)*(h+1))
+	W := w + 1
+	sum := make([]int64, W*(h+1))
 	for y := 0; y < h; y++ {
 		var row int64
-		for x := 0; x < w; x++ {
-			row += int64(g.Pix[y*g.Stride+x])
-			sum[(y+1)*(w+1)+x+1] = sum[y*(w+1)+x+1] + row
+		src := g.Pix[y*g.Stride : y*g.Stride+w]
+		above := sum[y*W+1 : y*W+W]
+		cur := sum[(y+1)*W+1 : (y+1)*W+W]
+		above, cur = above[:len(src)], cur[:len(src)]
+		for x, v := range src {
+			row += int64(v)
+			cur[x] = above[x] + row
 		}
 	}
+	// v+off < s/n (rounded down, s >= 0, n > 0) is (v+off+1)*n <= s: no
+	// division while the product is safely within 64 bits.
+	fast := r >= 0 && off > -1<<30 && off < 1<<30 && int64(w)*int64(h) < 1<<32
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-r), min(h, y+r+1)
-		for x := 0; x < w; x++ {
+		top := sum[y0*W : y0*W+W]
+		bot := sum[y1*W : y1*W+W]
+		src := g.Pix[y*g.Stride : y*g.Stride+w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+w]
+		dst = dst[:len(src)]
+		dy := int64(y1 - y0)
+		for x, v := range src {
 			x0, x1 := max(0, x-r), min(w, x+r+1)
-			s := sum[y1*(w+1)+x1] - sum[y0*(w+1)+x1] - sum[y1*(w+1)+x0] + sum[y0*(w+1)+x0]
-			mean := s / int64((y1-y0)*(x1-x0))
-			if int64(g.Pix[y*g.Stride+x])+int64(off) < mean {
-				out.Pix[y*out.Stride+x] = 0
+			s := bot[x1] - top[x1] - bot[x0] + top[x0]
+			var dark bool
+			if fast {
+				dark = (int64(v)+int64(off)+1)*dy*int64(x1-x0) <= s
 			} else {
-				out.Pix[y*out.Stride+x] = 255
+				dark = int64(v)+int64(off) < s/(dy*int64(x1-x0))
+			}
+			if dark {
+				dst[x] = 0
+			} else {
+				dst[x] = 255
 			}
 		}
 	}

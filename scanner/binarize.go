@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"encoding/binary"
+
 	"github.com/makiuchi-d/gozxing"
 )
 
@@ -48,52 +50,54 @@ func (b *hybridBinarizer) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 		b.matrix, b.err = globalMatrix(src)
 		return b.matrix, b.err
 	}
-	lum := src.GetMatrix()
+	lum, flip := lumMatrix(src)
+	lum = lum[:w*h]
 	sw, shh := (w+hybridBlock-1)/hybridBlock, (h+hybridBlock-1)/hybridBlock
-	bp := blackPoints(lum, sw, shh, w, h)
+	bp, los, flats := blackPoints(lum, flip, sw, shh, w, h)
 	words := (w + 31) / 32
 	bits := make([]uint32, words*h)
 	maxY, maxX := h-hybridBlock, w-hybridBlock
-	ts := make([]int, sw)
+	// cols[x]: the sum of the black points of the five block rows
+	// around the current one in block column x.
+	cols := make([]int, sw)
 	for y := 0; y < shh; y++ {
 		yo := min(y*hybridBlock, maxY)
 		top := clampInt(y, 2, shh-3)
-		// The threshold of each block of the row: the mean of the 5x5
-		// blocks' black points around it.
-		for x := 0; x < sw; x++ {
-			left := clampInt(x, 2, sw-3)
-			sum := 0
-			for z := -2; z <= 2; z++ {
-				r := bp[(top+z)*sw+left-2 : (top+z)*sw+left+3]
-				sum += r[0] + r[1] + r[2] + r[3] + r[4]
-			}
-			ts[x] = sum / 25
+		r0, r1, r2 := bp[(top-2)*sw:(top-1)*sw], bp[(top-1)*sw:top*sw], bp[top*sw:(top+1)*sw]
+		r3, r4 := bp[(top+1)*sw:(top+2)*sw], bp[(top+2)*sw:(top+3)*sw]
+		r0, r1, r2, r3, r4 = r0[:len(cols)], r1[:len(cols)], r2[:len(cols)], r3[:len(cols)], r4[:len(cols)]
+		for x := range cols {
+			cols[x] = r0[x] + r1[x] + r2[x] + r3[x] + r4[x]
 		}
-		// Then the block row's image rows, each read once, in order.
-		for yy := yo; yy < yo+hybridBlock; yy++ {
-			lrow := lum[yy*w : yy*w+w]
-			row := bits[yy*words : (yy+1)*words]
-			for x, t := range ts {
-				xo := min(x*hybridBlock, maxX)
-				px := lrow[xo : xo+hybridBlock : xo+hybridBlock]
-				// <= so that black (0) is black even at threshold 0:
-				// the sign of v-t-1, without a branch per pixel.
-				t1 := t + 1
-				byte8 := uint32(uint(int(px[0])-t1)>>63) |
-					uint32(uint(int(px[1])-t1)>>63)<<1 |
-					uint32(uint(int(px[2])-t1)>>63)<<2 |
-					uint32(uint(int(px[3])-t1)>>63)<<3 |
-					uint32(uint(int(px[4])-t1)>>63)<<4 |
-					uint32(uint(int(px[5])-t1)>>63)<<5 |
-					uint32(uint(int(px[6])-t1)>>63)<<6 |
-					uint32(uint(int(px[7])-t1)>>63)<<7
-				if byte8 != 0 {
-					sh := uint(xo & 31)
-					row[xo>>5] |= byte8 << sh
-					if sh > 32-hybridBlock {
-						row[xo>>5+1] |= byte8 >> (32 - sh)
-					}
+		loRow, flatRow := los[y*sw:(y+1)*sw], flats[y*sw:(y+1)*sw]
+		loRow, flatRow = loRow[:len(cols)], flatRow[:len(cols)]
+		for x := range cols {
+			// The block's threshold: the mean of the 5x5 blocks' black
+			// points around it.
+			left := clampInt(x, 2, sw-3)
+			c := cols[left-2 : left+3]
+			t := (c[0] + c[1] + c[2] + c[3] + c[4]) / 25
+			// A pixel is black when at most t (<=: black, 0, is black
+			// even at threshold 0): none of the block when t is below
+			// its minimum, all of a flat block from its minimum + 24 on.
+			lo := int(loRow[x])
+			if t < lo {
+				continue
+			}
+			xo := min(x*hybridBlock, maxX)
+			sh := uint(xo & 31)
+			o := yo*words + xo>>5
+			if flatRow[x] && t >= lo+hybridMinRange {
+				for r := 0; r < hybridBlock; r, o = r+1, o+words {
+					orByte(bits, o, sh, 0xff)
 				}
+				continue
+			}
+			tb := uint64(t) * bytes01
+			p := yo*w + xo
+			for r := 0; r < hybridBlock; r, o, p = r+1, o+words, p+w {
+				v := binary.LittleEndian.Uint64(lum[p:]) ^ flip
+				orByte(bits, o, sh, gatherBytes(leBytes(v, tb)))
 			}
 		}
 	}
@@ -101,54 +105,130 @@ func (b *hybridBinarizer) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	return b.matrix, nil
 }
 
+// orByte sets the pixels of byte8 (bit i: pixel i) in bits, the first at
+// bit sh of word o (spilling into word o+1 past bit 31).
+func orByte(bits []uint32, o int, sh uint, byte8 uint32) {
+	bits[o] |= byte8 << sh
+	if sh > 32-hybridBlock {
+		bits[o+1] |= byte8 >> (32 - sh)
+	}
+}
+
+// lumMatrix returns src's luminance matrix and, for gozxing's inverted
+// source, the matrix of the source it wraps with flip all ones: the
+// pixels are then v^flip (255-v), as the inverted GetMatrix would copy
+// them.
+func lumMatrix(src gozxing.LuminanceSource) (lum []byte, flip uint64) {
+	for {
+		inv, ok := src.(*gozxing.InvertedLuminanceSource)
+		if !ok {
+			return src.GetMatrix(), flip
+		}
+		src, flip = inv.LuminanceSource, ^flip
+	}
+}
+
+// SWAR (8 bytes in a word) constants: 1 and 0x80 in every byte, and
+// 0xff in every other byte.
+const (
+	bytes01  = 0x0101010101010101
+	bytes80  = 0x8080808080808080
+	shorts00 = 0x00ff00ff00ff00ff
+)
+
+// leBytes returns the top bit of each byte set where a's byte is at most
+// b's (unsigned), the other bits clear.
+func leBytes(a, b uint64) uint64 {
+	// b|0x80 - a&0x7f never borrows from the byte above: its top bit
+	// is b's low 7 bits >= a's, which decides when the top bits agree.
+	d := (b | bytes80) - (a &^ bytes80)
+	return ((b &^ a) | (^(a ^ b) & d)) & bytes80
+}
+
+// byteMask widens the top bits of leBytes's answer to whole bytes.
+func byteMask(le uint64) uint64 {
+	return (le >> 7) * 0xff
+}
+
+// gatherBytes packs the top bits of le's bytes into a byte: bit i is the
+// top bit of byte i.
+func gatherBytes(le uint64) uint32 {
+	return uint32(((le >> 7) * 0x0102040810204080) >> 56)
+}
+
+// minBytes returns the bytewise minimum of a and b.
+func minBytes(a, b uint64) uint64 {
+	return b ^ ((a ^ b) & byteMask(leBytes(a, b)))
+}
+
+// overRange returns the top bit of each byte of d set where the byte is
+// over hybridMinRange (24), the other bits clear.
+func overRange(d uint64) uint64 {
+	// A byte under 128 plus 103 is at most 230 (no carry out) and
+	// reaches 128 from 25 on.
+	return ((d&^bytes80 + (127-hybridMinRange)*bytes01) | d) & bytes80
+}
+
 // blackPoints is HybridBinarizer.calculateBlackPoints: per 8x8 block the
 // mean, or for a flat block half its minimum (or its neighbours' black
-// point when that is above its minimum). Row-major, sw per row.
-func blackPoints(lum []byte, sw, shh, w, h int) []int {
+// point when that is above its minimum). Row-major, sw per row; with it
+// each block's minimum pixel and whether the block is flat (its range at
+// most 24). The pixels are lum's bytes xor flip (a byte of each).
+func blackPoints(lum []byte, flip uint64, sw, shh, w, h int) (bp []int, los []uint8, flats []bool) {
 	maxY, maxX := h-hybridBlock, w-hybridBlock
-	bp := make([]int, sw*shh)
-	// Per block of the current block row: sum, minimum and maximum,
-	// gathered row by row (each image row is read once, in order).
-	sums := make([]int, sw)
-	los := make([]int, sw)
-	his := make([]int, sw)
+	bp = make([]int, sw*shh)
+	los = make([]uint8, sw*shh)
+	flats = make([]bool, sw*shh)
 	for y := 0; y < shh; y++ {
 		yo := min(y*hybridBlock, maxY)
-		for x := range sums {
-			sums[x], los[x], his[x] = 0, 0xff, 0
-		}
-		for yy := yo; yy < yo+hybridBlock; yy++ {
-			row := lum[yy*w : yy*w+w]
-			for x := 0; x < sw; x++ {
-				xo := min(x*hybridBlock, maxX)
-				px := row[xo : xo+hybridBlock : xo+hybridBlock]
-				p0, p1, p2, p3 := int(px[0]), int(px[1]), int(px[2]), int(px[3])
-				p4, p5, p6, p7 := int(px[4]), int(px[5]), int(px[6]), int(px[7])
-				sums[x] += p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7
-				los[x] = min(los[x], p0, p1, p2, p3, p4, p5, p6, p7)
-				his[x] = max(his[x], p0, p1, p2, p3, p4, p5, p6, p7)
-			}
-		}
 		for x := 0; x < sw; x++ {
-			lo, hi := los[x], his[x]
+			xo := min(x*hybridBlock, maxX)
+			// A block row at a time, eight pixels in a word: their sums
+			// in four 16-bit lanes, minima and maxima in bytes, folded
+			// as a tree (short dependency chains).
+			p := yo*w + xo
+			r := lum[p : p+7*w+8]
+			v0 := binary.LittleEndian.Uint64(r[0:]) ^ flip
+			v1 := binary.LittleEndian.Uint64(r[w:]) ^ flip
+			v2 := binary.LittleEndian.Uint64(r[2*w:]) ^ flip
+			v3 := binary.LittleEndian.Uint64(r[3*w:]) ^ flip
+			v4 := binary.LittleEndian.Uint64(r[4*w:]) ^ flip
+			v5 := binary.LittleEndian.Uint64(r[5*w:]) ^ flip
+			v6 := binary.LittleEndian.Uint64(r[6*w:]) ^ flip
+			v7 := binary.LittleEndian.Uint64(r[7*w:]) ^ flip
+			s := (v0&shorts00 + (v0>>8)&shorts00 + v1&shorts00 + (v1>>8)&shorts00) +
+				(v2&shorts00 + (v2>>8)&shorts00 + v3&shorts00 + (v3>>8)&shorts00) +
+				(v4&shorts00 + (v4>>8)&shorts00 + v5&shorts00 + (v5>>8)&shorts00) +
+				(v6&shorts00 + (v6>>8)&shorts00 + v7&shorts00 + (v7>>8)&shorts00)
+			lo := minBytes(minBytes(minBytes(v0, v1), minBytes(v2, v3)), minBytes(minBytes(v4, v5), minBytes(v6, v7)))
+			lo = minBytes(lo, lo>>32)
+			lo = minBytes(lo, lo>>16)
+			lo = minBytes(lo, lo>>8)
+			mn := int(lo & 0xff)
 			// gozxing stops updating min and max once the range exceeds
 			// 24 but still sums every pixel: only whether the range is
 			// over 24 and (when it is not) the minimum matter, and both
-			// come out the same from the full block.
-			avg := sums[x] >> 6
-			if hi-lo <= hybridMinRange {
-				avg = lo / 2
+			// come out the same from the full block. The range is over
+			// 24 when a pixel less the minimum (no byte borrows) is.
+			lb := uint64(mn) * bytes01
+			over := overRange(v0-lb) | overRange(v1-lb) | overRange(v2-lb) | overRange(v3-lb) |
+				overRange(v4-lb) | overRange(v5-lb) | overRange(v6-lb) | overRange(v7-lb)
+			i := y*sw + x
+			los[i], flats[i] = uint8(mn), over == 0
+			avg := int((s*0x0001000100010001)>>48) >> 6
+			if flats[i] {
+				avg = mn / 2
 				if y > 0 && x > 0 {
-					nb := (bp[(y-1)*sw+x] + 2*bp[y*sw+x-1] + bp[(y-1)*sw+x-1]) / 4
-					if lo < nb {
+					nb := (bp[i-sw] + 2*bp[i-1] + bp[i-sw-1]) / 4
+					if mn < nb {
 						avg = nb
 					}
 				}
 			}
-			bp[y*sw+x] = avg
+			bp[i] = avg
 		}
 	}
-	return bp
+	return bp, los, flats
 }
 
 // globalBinarizer is gozxing's GlobalHistogramBinarizer with a faster
@@ -248,10 +328,9 @@ func packedMatrix(bits []uint32, w, h int) *gozxing.BitMatrix {
 	m, _ := gozxing.NewBitMatrix(w, h)
 	words := (w + 31) / 32
 	row := gozxing.NewBitArray(w)
+	rb := row.GetBitArray() // the row's own words
 	for y := 0; y < h; y++ {
-		for i, v := range bits[y*words : (y+1)*words] {
-			row.SetBulk(i*32, v)
-		}
+		copy(rb, bits[y*words:(y+1)*words])
 		m.SetRow(y, row)
 	}
 	return m

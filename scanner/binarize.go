@@ -274,14 +274,25 @@ func globalMatrix(src gozxing.LuminanceSource) (*gozxing.BitMatrix, error) {
 	if !ok {
 		return nil, gozxing.NewNotFoundException()
 	}
-	lum := src.GetMatrix()
+	lum, flip := lumMatrix(src)
+	lum = lum[:w*h]
 	words := (w + 31) / 32
 	bits := make([]uint32, words*h)
+	// A dark pixel is under black (at least 8 as estimated): at most
+	// black-1, eight pixels at a time, then one at a time.
+	tb := uint64(black-1) * bytes01
 	for y := 0; y < h; y++ {
 		row := bits[y*words : (y+1)*words]
-		for x, v := range lum[y*w : (y+1)*w] {
+		line := lum[y*w : (y+1)*w]
+		x := 0
+		for ; x+8 <= w; x += 8 {
+			v := binary.LittleEndian.Uint64(line[x:]) ^ flip
+			row[x>>5] |= gatherBytes(leBytes(v, tb)) << uint(x&31)
+		}
+		for ; x < w; x++ {
 			// The sign of v-black: 1 for a dark pixel.
-			row[x>>5] |= uint32(uint(int(v)-black)>>63) << uint(x&31)
+			v := int(line[x] ^ byte(flip))
+			row[x>>5] |= uint32(uint(v-black)>>63) << uint(x&31)
 		}
 	}
 	return packedMatrix(bits, w, h), nil

@@ -1,6 +1,9 @@
 package scanner
 
-import "image"
+import (
+	"encoding/binary"
+	"image"
+)
 
 // A bar code's bars are straight: across them the gray level swings at
 // every edge, along them it hardly changes. barMap finds the tiles of an
@@ -46,24 +49,49 @@ func newBarMap(g *image.Gray) *barMap {
 	// Sums of |dx| and |dy| per tile.
 	ex := make([]int, tw*th)
 	ey := make([]int, tw*th)
-	// Every other row: bars run on; half the work.
-	for y := 0; y+1 < h; y += 2 {
-		r0 := g.Pix[y*g.Stride : y*g.Stride+w]
-		r1 := g.Pix[(y+1)*g.Stride : (y+1)*g.Stride+w]
-		t := (y / barTile) * tw
-		for tx := 0; tx < tw; tx++ {
-			x0, x1 := tx*barTile, min((tx+1)*barTile, w-1)
-			sx, sy := 0, 0
-			a, next, below := r0[x0:x1], r0[x0+1:x1+1], r1[x0:x1]
-			next, below = next[:len(a)], below[:len(a)]
-			for x, v := range a {
-				dx := int(next[x]) - int(v)
-				dy := int(below[x]) - int(v)
-				sx += max(dx, -dx)
-				sy += max(dy, -dy)
+	// The tiles whose 16 pixels and the one after them are all in a
+	// row are summed 8 pixels to a word, their bytes' differences added
+	// up in 16-bit lanes over a tile row (at most 8 row pairs of 4
+	// bytes a lane: 8160); the others pixel by pixel.
+	full := (w - 1) / barTile
+	lx, ly := make([]uint64, full), make([]uint64, full)
+	for ty := 0; ty < th; ty++ {
+		clear(lx)
+		clear(ly)
+		t := ty * tw
+		// Every other row: bars run on; half the work.
+		for y := ty * barTile; y < min((ty+1)*barTile, h-1); y += 2 {
+			r0 := g.Pix[y*g.Stride : y*g.Stride+w]
+			r1 := g.Pix[(y+1)*g.Stride : (y+1)*g.Stride+w]
+			for tx := range lx {
+				x0 := tx * barTile
+				a, next, below := r0[x0:x0+barTile], r0[x0+1:x0+barTile+1], r1[x0:x0+barTile]
+				a0, a1 := binary.LittleEndian.Uint64(a), binary.LittleEndian.Uint64(a[8:])
+				dx0 := absBytes(a0, binary.LittleEndian.Uint64(next))
+				dx1 := absBytes(a1, binary.LittleEndian.Uint64(next[8:]))
+				dy0 := absBytes(a0, binary.LittleEndian.Uint64(below))
+				dy1 := absBytes(a1, binary.LittleEndian.Uint64(below[8:]))
+				lx[tx] += dx0&shorts00 + (dx0>>8)&shorts00 + dx1&shorts00 + (dx1>>8)&shorts00
+				ly[tx] += dy0&shorts00 + (dy0>>8)&shorts00 + dy1&shorts00 + (dy1>>8)&shorts00
 			}
-			ex[t+tx] += sx
-			ey[t+tx] += sy
+			for tx := full; tx < tw; tx++ {
+				x0, x1 := tx*barTile, min((tx+1)*barTile, w-1)
+				sx, sy := 0, 0
+				a, next, below := r0[x0:x1], r0[x0+1:x1+1], r1[x0:x1]
+				next, below = next[:len(a)], below[:len(a)]
+				for x, v := range a {
+					dx := int(next[x]) - int(v)
+					dy := int(below[x]) - int(v)
+					sx += max(dx, -dx)
+					sy += max(dy, -dy)
+				}
+				ex[t+tx] += sx
+				ey[t+tx] += sy
+			}
+		}
+		for tx := range lx {
+			ex[t+tx] += sumLanes(lx[tx])
+			ey[t+tx] += sumLanes(ly[tx])
 		}
 	}
 	// horiz[i]: bars across the rows (edges met along x); vert[i]: bars
@@ -109,6 +137,20 @@ func newBarMap(g *image.Gray) *barMap {
 		m.cols[x] = colTiles[t] || t > 0 && colTiles[t-1] || t+1 < tw && colTiles[t+1]
 	}
 	return m
+}
+
+// absBytes returns the bytewise absolute differences of a and b.
+func absBytes(a, b uint64) uint64 {
+	// Where a <= b, b - a, else a - b: the larger less the smaller
+	// borrows from no byte.
+	x := (a ^ b) & byteMask(leBytes(a, b))
+	return (a ^ x) - (b ^ x)
+}
+
+// sumLanes returns the sum of v's four 16-bit lanes (their sum below
+// 65536).
+func sumLanes(v uint64) int {
+	return int((v * 0x0001000100010001) >> 48)
 }
 
 // turned returns the map of the image turned a quarter counter-clockwise

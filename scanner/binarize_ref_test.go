@@ -383,11 +383,20 @@ func TestBarMapMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
 	imgs := randomGrays(rng, 300)
 	imgs = append(imgs, invert(writerFixture(t, SymCode128, "1Z999AA10123456784", 2)))
+	some := 0
 	for i, g := range imgs {
 		want, got := refBarMap(g), newBarMap(g)
 		if !slices.Equal(got.rows, want.rows) || !slices.Equal(got.cols, want.cols) {
 			t.Fatalf("image %d (%dx%d, stride %d): bar map differs", i, g.Rect.Dx(), g.Rect.Dy(), g.Stride)
 		}
+		if slices.Contains(want.rows, true) != slices.Contains(want.rows, false) ||
+			slices.Contains(want.cols, true) != slices.Contains(want.cols, false) {
+			some++
+		}
+	}
+	// Maps that hold some rows or columns and not others.
+	if some < 30 {
+		t.Errorf("only %d partial maps", some)
 	}
 }
 
@@ -455,8 +464,9 @@ func BenchmarkBinarize(b *testing.B) {
 	})
 }
 
-// TestSWARBytes checks leBytes, minBytes, overRange and gatherBytes on
-// every pair of bytes, in every lane, against the scalar comparisons.
+// TestSWARBytes checks leBytes, minBytes, absBytes, overRange and
+// gatherBytes on every pair of bytes, in every lane, against the scalar
+// comparisons.
 func TestSWARBytes(t *testing.T) {
 	for a := 0; a < 256; a++ {
 		for b := 0; b < 256; b++ {
@@ -472,6 +482,9 @@ func TestSWARBytes(t *testing.T) {
 			}
 			if got := int(minBytes(x, y) >> (8 * lane) & 0xff); got != min(a, b) {
 				t.Fatalf("minBytes(%d, %d) = %d", a, b, got)
+			}
+			if got := int(absBytes(x, y) >> (8 * lane) & 0xff); got != max(a-b, b-a) {
+				t.Fatalf("absBytes(%d, %d) = %d", a, b, got)
 			}
 		}
 		// overRange of a in one lane, other lanes other values.

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"image"
+	"image/color"
 	"math"
 )
 
@@ -83,6 +84,16 @@ func lumaRows(img image.Image, dst *image.Gray, x0, y0, w, n int) {
 				l := (299*r + 587*g + 114*bb + 500) / 1000
 				// Composite over white, as a printed label would be.
 				d[x] = uint8((l*a + 255*(255-a)) / 255)
+			}
+		case *image.NYCbCrA:
+			// WebP with alpha. The default case's arithmetic, without
+			// boxing each pixel's colour in an interface.
+			for x := 0; x < w; x++ {
+				yi, ci := m.YOffset(b.Min.X+x0+x, y), m.COffset(b.Min.X+x0+x, y)
+				c := color.NYCbCrA{YCbCr: color.YCbCr{Y: m.Y[yi], Cb: m.Cb[ci], Cr: m.Cr[ci]}, A: m.A[m.AOffset(b.Min.X+x0+x, y)]}
+				r, g, bb, a := c.RGBA()
+				l := (299*r + 587*g + 114*bb) / 1000
+				d[x] = uint8((l + (0xffff - a)) >> 8)
 			}
 		default:
 			for x := 0; x < w; x++ {

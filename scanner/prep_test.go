@@ -1,8 +1,10 @@
 package scanner
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"math/rand"
 	"testing"
 )
 
@@ -62,5 +64,34 @@ func TestBoxBlur3(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// opaqueImage hides an image's type, so that lumaRows takes its generic
+// path (At per pixel) on it.
+type opaqueImage struct{ image.Image }
+
+// TestLumaNYCbCrAMatchesGeneric asserts that lumaRows's path for WebP's
+// images with alpha (*image.NYCbCrA) gives the generic path's gray for
+// every subsampling, on random planes and on a sub-image.
+func TestLumaNYCbCrAMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		m := image.NewNYCbCrA(image.Rect(0, 0, 37, 23), ratio)
+		for _, p := range [][]uint8{m.Y, m.Cb, m.Cr, m.A} {
+			for i := range p {
+				p[i] = uint8(rng.Intn(256))
+			}
+		}
+		for _, img := range []image.Image{m, m.SubImage(image.Rect(3, 5, 30, 20))} {
+			b := img.Bounds()
+			got := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+			want := image.NewGray(got.Rect)
+			lumaRows(img, got, 0, 0, b.Dx(), b.Dy())
+			lumaRows(opaqueImage{img}, want, 0, 0, b.Dx(), b.Dy())
+			if !bytes.Equal(got.Pix, want.Pix) {
+				t.Fatalf("ratio %v, bounds %v: the NYCbCrA path's gray differs from the generic one", ratio, b)
+			}
+		}
 	}
 }

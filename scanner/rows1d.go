@@ -194,8 +194,10 @@ func code128Could(runs []int, lead int) bool {
 // six runs match best, as gozxing's reader matches them, or -1.
 func code128Match(c []int, from, to int) int {
 	best, bestVar := -1, 0.25
+	t := sum(c)
 	for k := from; k < to; k++ {
-		if !fits(c, code128Patterns[k][:], 70) {
+		// Every pattern is 11 modules wide.
+		if !fitsSums(c, t, code128Patterns[k][:], 11, 70) {
 			continue
 		}
 		if v := oned.PatternMatchVariance(c, code128Patterns[k][:], 0.7); v < bestVar {
@@ -296,8 +298,10 @@ func upcSix(runs []int, at int) bool {
 			return true
 		}
 		best, bestVar := -1, 0.48
+		t := sum(runs[j : j+4])
 		for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
-			if !fits(runs[j:j+4], p, 70) {
+			// Every digit is 7 modules wide.
+			if !fitsSums(runs[j:j+4], t, p, 7, 70) {
 				continue
 			}
 			if v := oned.PatternMatchVariance(runs[j:j+4], p, 0.7); v < bestVar {
@@ -377,17 +381,19 @@ func star(c9 []int, a, b, c int) bool {
 // surely further off (exact integers, no rounding), so that it rejects
 // most windows of a row before the float test.
 func fits(runs, pattern []int, maxIndividual int) bool {
-	t, n := 0, 0
-	for i, r := range runs {
-		t += r
-		n += pattern[i]
-	}
+	return fitsSums(runs, sum(runs), pattern, sum(pattern), maxIndividual)
+}
+
+// fitsSums is fits with the sums of runs (t) and of pattern (n) given,
+// for a search of many patterns of one length on the same runs.
+func fitsSums(runs []int, t int, pattern []int, n, maxIndividual int) bool {
+	limit := maxIndividual * t
 	for i, r := range runs {
 		d := n*r - pattern[i]*t
 		if d < 0 {
 			d = -d
 		}
-		if 100*d > maxIndividual*t {
+		if 100*d > limit {
 			return false
 		}
 	}

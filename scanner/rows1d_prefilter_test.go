@@ -164,4 +164,15 @@ func TestFitsNeverRejectsAMatch(t *testing.T) {
 	if rejected == 0 {
 		t.Fatal("fits rejected nothing: the test runs are not varied enough")
 	}
+	// The searches give fitsSums the patterns' widths as constants.
+	for k, p := range code128Patterns {
+		if sum(p[:]) != 11 {
+			t.Errorf("Code 128 pattern %d is %d modules wide, want 11", k, sum(p[:]))
+		}
+	}
+	for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
+		if sum(p) != 7 {
+			t.Errorf("EAN/UPC digit pattern %d is %d modules wide, want 7", k, sum(p))
+		}
+	}
 }

@@ -166,6 +166,8 @@ type session struct {
 	noBars bool
 	// skip is the 2D readers the preparation read skips.
 	skip readers
+	// upcs are the EAN-13, EAN-8 and UPC-E readers, for decodeUPC.
+	upcs [3]rowDecoder
 	// cheap is set while a preparation of the cheap pass is read, rect
 	// while one that the rectangle gate applies to (variant.rect).
 	cheap, rect bool
@@ -196,6 +198,11 @@ func (d *Decoder) newSession(sh *shared) *session {
 		s.az = aztec.NewAztecReader()
 	}
 	if d.wantUPC {
+		// The EAN/UPC readers in gozxing's multi-format reader's order;
+		// scanRows runs those its prefilter leaves (see decodeUPC).
+		s.upcs = [3]rowDecoder{
+			oned.NewEAN13Reader().(rowDecoder), oned.NewEAN8Reader().(rowDecoder), oned.NewUPCEReader().(rowDecoder),
+		}
 		s.ones = append(s.ones, oned.NewMultiFormatUPCEANReader(nil))
 		for _, k := range []string{SymEAN13, SymEAN8, SymUPCA, SymUPCE} {
 			s.oneBySym[k] = s.ones[len(s.ones)-1]
@@ -297,6 +304,29 @@ func (s *session) read2D(ctx context.Context, bm *gozxing.BinaryBitmap, pure boo
 	}
 	return out
 }
+
+// decodeUPC reads row as gozxing's multi-format EAN/UPC reader does (its
+// readers in its order, the first read wins; UPC-A is read as EAN-13,
+// no format being asked for), with only the readers of formats (from
+// upcFormats): the others would fail on the row.
+func (s *session) decodeUPC(y int, row *gozxing.BitArray, formats int) (*gozxing.Result, error) {
+	for i, r := range s.upcs {
+		if formats&(1<<i) == 0 {
+			continue
+		}
+		res, err := r.DecodeRow(y, row, s.oneHints)
+		if err == nil {
+			return res, nil
+		}
+		if _, ok := err.(gozxing.ReaderException); !ok {
+			return nil, err
+		}
+	}
+	return nil, errNoUPC
+}
+
+// errNoUPC is decodeUPC's failure: no EAN/UPC code in the row.
+var errNoUPC = errors.New("scanner: no EAN/UPC code in the row")
 
 // rowDecoder is the row-level interface of gozxing's 1D readers.
 type rowDecoder interface {
@@ -414,11 +444,16 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 				rs, l = rev, trail
 			}
 			todo = todo[:0]
+			upcs := 0
 			for _, r := range s.ones {
+				if r == upc {
+					if upcs = upcFormats(rs, l); upcs == 0 {
+						continue
+					}
+				}
 				switch {
 				case r == code39 && !code39Could(rs, l),
 					r == code128 && !code128Could(rs, l),
-					r == upc && !upcCould(rs, l),
 					r == itf && !itfCould(rs, l):
 					continue
 				}
@@ -431,7 +466,13 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 				row.Reverse()
 			}
 			for _, r := range todo {
-				res, err := r.(rowDecoder).DecodeRow(y, row, s.oneHints)
+				var res *gozxing.Result
+				var err error
+				if r == upc {
+					res, err = s.decodeUPC(y, row, upcs)
+				} else {
+					res, err = r.(rowDecoder).DecodeRow(y, row, s.oneHints)
+				}
 				if err != nil || res == nil {
 					continue
 				}

@@ -255,7 +255,14 @@ func itfCould(runs []int, lead int) bool {
 	return false
 }
 
-// upcCould tells whether gozxing's EAN/UPC reader could read runs: it
+// EAN/UPC symbologies a row could hold, as upcFormats tells them.
+const (
+	upcEAN13 = 1 << iota // and UPC-A, which gozxing's EAN-13 reader reads
+	upcEAN8
+	upcUPCE
+)
+
+// upcFormats tells which of gozxing's EAN/UPC readers could read runs: it
 // takes the first start guard (bar, space, bar of about one width: average
 // variance under 0.48, none over 0.7, tested when the run after them
 // begins; after a guard without white as wide as itself before it, the
@@ -264,7 +271,7 @@ func itfCould(runs []int, lead int) bool {
 // whose odd and even parities must spell a first digit (EAN-13) or a
 // number system and check digit (UPC-E); EAN-8 with four digits of odd
 // parity and, somewhere after them, the middle guard.
-func upcCould(runs []int, lead int) bool {
+func upcFormats(runs []int, lead int) int {
 	guard := []int{1, 1, 1}
 	for i := 0; i+3 < len(runs); {
 		c := runs[i : i+3]
@@ -280,22 +287,27 @@ func upcCould(runs []int, lead int) bool {
 			i += 4
 			continue
 		}
-		return upcSix(runs, i+3) || upcDigits(runs, i+3, 4, oned.UPCEANReader_L_PATTERNS) && upcMiddle(runs, i+3+16)
+		f := upcSix(runs, i+3)
+		if upcDigits(runs, i+3, 4, oned.UPCEANReader_L_PATTERNS) && upcMiddle(runs, i+3+16) {
+			f |= upcEAN8
+		}
+		return f
 	}
-	return false
+	return 0
 }
 
 // upcSix tells whether six digits from runs[at] on decode as EAN-13's or
-// UPC-E's first half: each group of four runs matches a digit (the
-// closest pattern of the twenty, odd or even parity, as the reader picks
-// it) and the parities are those of a first digit or of a UPC-E number
-// system and check digit. A row that ends first passes.
-func upcSix(runs []int, at int) bool {
+// UPC-E's first half (upcEAN13, upcUPCE): each group of four runs matches a
+// digit (the closest pattern of the twenty, odd or even parity, as the
+// reader picks it) and the parities are those of a first digit (EAN-13)
+// or of a number system and check digit (UPC-E). A row that ends first
+// could be either.
+func upcSix(runs []int, at int) int {
 	parities := 0
 	for d := 0; d < 6; d++ {
 		j := at + 4*d
 		if j+4 > len(runs) {
-			return true
+			return upcEAN13 | upcUPCE
 		}
 		best, bestVar := -1, 0.48
 		t := sum(runs[j : j+4])
@@ -309,13 +321,20 @@ func upcSix(runs []int, at int) bool {
 			}
 		}
 		if best < 0 {
-			return false
+			return 0
 		}
 		if best >= 10 {
 			parities |= 1 << (5 - d)
 		}
 	}
-	return slices.Contains(upcParities[:], parities)
+	f := 0
+	if slices.Contains(upcParities[:10], parities) {
+		f |= upcEAN13
+	}
+	if slices.Contains(upcParities[10:], parities) {
+		f |= upcUPCE
+	}
+	return f
 }
 
 // upcParities are the digit parities (a bit per digit, first digit

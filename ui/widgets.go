@@ -3,6 +3,7 @@ package ui
 import (
 	"image"
 	"image/color"
+	"math"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -512,6 +513,9 @@ type qrView struct {
 	img  *canvas.Image
 	text string
 	obj  fyne.CanvasObject
+	// modules is the code's width in modules, quiet zone included (the
+	// image's width in pixels), 0 before the first code.
+	modules int
 }
 
 // newQRView returns an empty QR code side units square.
@@ -519,8 +523,41 @@ func newQRView(l *look, side float32) *qrView {
 	q := &qrView{img: canvas.NewImageFromImage(nil)}
 	q.img.FillMode = canvas.ImageFillContain
 	q.img.ScaleMode = canvas.ImageScalePixels
-	q.obj = container.New(&sized{look: l, w: side, h: side}, q.img)
+	q.obj = container.New(&qrLayout{sized: sized{look: l, w: side, h: side}, q: q}, q.img)
 	return q
+}
+
+// qrLayout gives a QR code the largest square in its space that is a
+// whole number of screen pixels a module, centred. Scaled by pixels to any
+// other size, some modules come out a pixel wider than others, which a
+// phone or a detector may misjudge (gozxing miscounted such a code's
+// modules).
+type qrLayout struct {
+	sized
+	q *qrView
+}
+
+// Layout places the code.
+func (l *qrLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	side := min(size.Width, size.Height)
+	scale := float32(1)
+	if a := fyne.CurrentApp(); a != nil {
+		if c := a.Driver().CanvasForObject(l.q.img); c != nil {
+			scale = c.Scale()
+		}
+	}
+	if n := float32(l.q.modules); n > 0 {
+		if k := float32(math.Floor(float64(side * scale / n))); k >= 1 {
+			side = k * n / scale
+		}
+	}
+	// Whole pixels from the space's corner too.
+	x := float32(math.Floor(float64((size.Width-side)/2*scale))) / scale
+	y := float32(math.Floor(float64((size.Height-side)/2*scale))) / scale
+	for _, o := range objs {
+		o.Move(fyne.NewPos(x, y))
+		o.Resize(fyne.NewSquareSize(side))
+	}
 }
 
 // set shows text as a QR code; a grey square when it cannot be encoded.
@@ -539,5 +576,10 @@ func (q *qrView) set(text string) {
 		img = grey
 	}
 	q.img.Image = img
+	if n := img.Bounds().Dx(); n != q.modules {
+		// Another version: another whole number of pixels a module.
+		q.modules = n
+		q.obj.Refresh()
+	}
 	q.img.Refresh()
 }

@@ -83,31 +83,42 @@ func reversedRuns(runs []int, lead int, buf []int) ([]int, int) {
 // it, then reads characters after the gap that follows until the next
 // '*', and fails on the first run of nine that is no character.
 func code39Could(runs []int, lead int) bool {
-	for i := 0; i+9 < len(runs); i += 2 {
-		c := runs[i : i+9]
-		if !star(c, 1, 4, 6) || code39NarrowWide(c) != code39Asterisk {
-			continue
-		}
-		if i > 0 && runs[i-1] < sum(c)/2 {
-			continue
-		}
-		// The reader's start: two characters after it, or the '*'
-		// that ends the code.
-		for j, n := i+10, 0; n < 2; j, n = j+10, n+1 {
-			if j+9 > len(runs) {
-				return false
-			}
-			p := code39NarrowWide(runs[j : j+9])
-			if p == code39Asterisk {
-				return true
-			}
-			if !slices.Contains(code39Encodings[:], p) {
-				return false
-			}
-		}
-		return true
+	i := firstStart(runs, 9, func(c []int) bool { return star(c, 1, 4, 6) && code39NarrowWide(c) == code39Asterisk })
+	if i < 0 {
+		return false
 	}
-	return false
+	// Two characters after the start and the gap that follows it, or
+	// the '*' that ends the code.
+	for j, n := i+10, 0; n < 2; j, n = j+10, n+1 {
+		if j+9 > len(runs) {
+			return false
+		}
+		p := code39NarrowWide(runs[j : j+9])
+		if p == code39Asterisk {
+			return true
+		}
+		if !slices.Contains(code39Encodings[:], p) {
+			return false
+		}
+	}
+	return true
+}
+
+// firstStart returns where the reader of a 1D code whose start pattern is
+// n runs from a bar (isStart tells one) begins: at the first start, tested
+// when the run after it begins, with white of half its width before it
+// (or only white up to the row's start). It returns -1 when there is none.
+// gozxing's Code 39 and Code 128 readers search so, and read on from the
+// first such start only.
+func firstStart(runs []int, n int, isStart func(c []int) bool) int {
+	for i := 0; i+n < len(runs); i += 2 {
+		c := runs[i : i+n]
+		if !isStart(c) || i > 0 && runs[i-1] < sum(c)/2 {
+			continue
+		}
+		return i
+	}
+	return -1
 }
 
 // code39Asterisk and code39Encodings are Code 39's '*' and its 43 other
@@ -165,29 +176,23 @@ func code39NarrowWide(c []int) int {
 // reads characters of six runs until STOP, and fails on the first that
 // matches no pattern as closely or is another start.
 func code128Could(runs []int, lead int) bool {
-	for i := 0; i+6 < len(runs); i += 2 {
-		c := runs[i : i+6]
-		if code128Match(c, 103, 106) < 0 {
-			continue
-		}
-		if i > 0 && runs[i-1] < sum(c)/2 {
-			continue
-		}
-		// The reader's start: three characters after it, or STOP.
-		for j, n := i+6, 0; n < 3; j, n = j+6, n+1 {
-			if j+6 > len(runs) {
-				return false
-			}
-			switch m := code128Match(runs[j:j+6], 0, len(code128Patterns)); {
-			case m < 0, m >= 103 && m <= 105:
-				return false
-			case m == 106:
-				return true
-			}
-		}
-		return true
+	i := firstStart(runs, 6, func(c []int) bool { return code128Match(c, 103, 106) >= 0 })
+	if i < 0 {
+		return false
 	}
-	return false
+	// Three characters after the start, or STOP.
+	for j, n := i+6, 0; n < 3; j, n = j+6, n+1 {
+		if j+6 > len(runs) {
+			return false
+		}
+		switch m := code128Match(runs[j:j+6], 0, len(code128Patterns)); {
+		case m < 0, m >= 103 && m <= 105:
+			return false
+		case m == 106:
+			return true
+		}
+	}
+	return true
 }
 
 // code128Match returns the pattern of code128Patterns[from:to] that c's

@@ -439,9 +439,9 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 		for pass := 0; pass < 2; pass++ {
 			// A reader is handed the row only in a direction it could
 			// read it in: it would fail slowly.
-			rs, l := runs, lead
+			rs, l, back, bl := runs, lead, rev, trail
 			if pass == 1 {
-				rs, l = rev, trail
+				rs, l, back, bl = rev, trail, runs, lead
 			}
 			todo = todo[:0]
 			upcs := 0
@@ -454,7 +454,7 @@ func (s *session) scanRows(ctx context.Context, bm *gozxing.BinaryBitmap, yScale
 				switch {
 				case r == code39 && !code39Could(rs, l),
 					r == code128 && !code128Could(rs, l),
-					r == itf && !itfCould(rs, l):
+					r == itf && !itfCould(rs, l, back, bl):
 					continue
 				}
 				todo = append(todo, r)

@@ -235,29 +235,105 @@ var code128Patterns = [107][6]int{
 	{4, 1, 1, 1, 3, 1}, {2, 1, 1, 4, 1, 2}, {2, 1, 1, 2, 1, 4}, {2, 1, 1, 2, 3, 2}, {2, 3, 3, 1, 1, 1},
 }
 
-// itfCould tells whether gozxing's ITF reader could read runs: it takes
-// the first four runs from a bar that match four narrow lines (average
-// variance under 0.38, none over 0.5) and fails unless white of ten narrow
-// widths (or up to the row's start) comes before them.
-func itfCould(runs []int, lead int) bool {
+// itfCould tells whether gozxing's ITF reader could read runs (back are
+// the same row's runs read from its other end, led by backLead white
+// pixels, as reversedRuns gives them). It follows the reader: the first
+// four runs from a bar that match four narrow lines (average variance
+// under 0.38, none over 0.5), white of ten narrow widths (or up to the
+// row's start) before them; the end pattern sought from the row's other
+// end (narrow, narrow, wide: twice a narrow width first, then three
+// times), with the same quiet zone; then pairs of digits, ten runs each,
+// from the start up to the end pattern. Only the lengths the reader allows
+// are not checked.
+func itfCould(runs []int, lead int, back []int, backLead int) bool {
 	narrow := []int{1, 1, 1, 1}
 	start := lead
 	// The reader tests four runs when the run after them begins.
-	for i := 0; i+4 < len(runs); i += 2 {
+	i := 0
+	for ; i+4 < len(runs); i += 2 {
 		if i > 0 {
 			start += runs[i-2] + runs[i-1]
 		}
-		c := runs[i : i+4]
-		if !fits(c, narrow, 50) || oned.PatternMatchVariance(c, narrow, 0.5) >= 0.38 {
-			continue
+		if fits(runs[i:i+4], narrow, 50) && oned.PatternMatchVariance(runs[i:i+4], narrow, 0.5) < 0.38 {
+			break
 		}
-		if i == 0 {
-			// White up to the row's start is quiet enough.
-			return true
-		}
-		return runs[i-1] >= min(sum(c)/4*10, start)
 	}
-	return false
+	if i+4 >= len(runs) {
+		return false
+	}
+	width := sum(runs[i:i+4]) / 4 // the reader's narrow line width
+	if i > 0 && runs[i-1] < min(width*10, start) {
+		return false
+	}
+	j, endStart := itfEnd(back, backLead, []int{1, 1, 2})
+	if j < 0 {
+		j, endStart = itfEnd(back, backLead, []int{1, 1, 3})
+	}
+	if j < 0 || j > 0 && back[j-1] < min(width*10, endStart) {
+		return false
+	}
+	// The digits run from the start pattern's end up to the end
+	// pattern's start (counted from the row's end); the last pair may
+	// run past it.
+	size := lead + sum(runs)
+	payloadEnd := size - (endStart + sum(back[j:j+3]))
+	at := lead + sum(runs[:i+4])
+	var black, white [5]int
+	for k := i + 4; at < payloadEnd; k += 10 {
+		if k+10 > len(runs) {
+			return false
+		}
+		for d := 0; d < 5; d++ {
+			black[d], white[d] = runs[k+2*d], runs[k+2*d+1]
+		}
+		if !itfDigit(black[:]) || !itfDigit(white[:]) {
+			return false
+		}
+		at += sum(runs[k : k+10])
+	}
+	return true
+}
+
+// itfEnd returns the first window of runs (from a bar, stepping two runs,
+// tested when the run after it begins) matching pattern as gozxing's ITF
+// reader seeks its reversed end pattern, and the pixel it begins at (lead
+// white pixels come first); -1 when there is none.
+func itfEnd(runs []int, lead int, pattern []int) (int, int) {
+	at := lead
+	for j := 0; j+3 < len(runs); j += 2 {
+		if fits(runs[j:j+3], pattern, 50) && oned.PatternMatchVariance(runs[j:j+3], pattern, 0.5) < 0.38 {
+			return j, at
+		}
+		at += runs[j] + runs[j+1]
+	}
+	return -1, 0
+}
+
+// itfDigit tells whether five runs (the bars or the spaces of a pair of
+// digits) decode as a digit in gozxing's ITF reader: one pattern of its
+// twenty (narrow, and wide of two or of three narrow widths) matches
+// best, with an average variance under 0.38 that no other pattern ties.
+func itfDigit(c []int) bool {
+	best, match := 0.38, false
+	for _, p := range itfPatterns {
+		v := oned.PatternMatchVariance(c, p[:], 0.5)
+		switch {
+		case v < best:
+			best, match = v, true
+		case v == best:
+			match = false
+		}
+	}
+	return match
+}
+
+// itfPatterns are gozxing's ITF digit patterns: 0-9 with wide lines of
+// two narrow widths, then of three.
+var itfPatterns = [20][5]int{
+	{1, 1, 2, 2, 1}, {2, 1, 1, 1, 2}, {1, 2, 1, 1, 2}, {2, 2, 1, 1, 1}, {1, 1, 2, 1, 2},
+	{2, 1, 2, 1, 1}, {1, 2, 2, 1, 1}, {1, 1, 1, 2, 2}, {2, 1, 1, 2, 1}, {1, 2, 1, 2, 1},
+	{1, 1, 3, 3, 1}, {3, 1, 1, 1, 3}, {1, 3, 1, 1, 3}, {3, 3, 1, 1, 1}, {1, 1, 3, 1, 3},
+	{3, 1, 3, 1, 1}, {1, 3, 3, 1, 1}, {1, 1, 1, 3, 3}, {3, 1, 1, 3, 1}, {1, 3, 1, 3, 1},
 }
 
 // EAN/UPC symbologies a row could hold, as upcFormats tells them.
@@ -271,11 +347,14 @@ const (
 // takes the first start guard (bar, space, bar of about one width: average
 // variance under 0.48, none over 0.7, tested when the run after them
 // begins; after a guard without white as wide as itself before it, the
-// search goes on from the bar after it), then tries each symbology from
-// it. EAN-13 (and UPC-A) and UPC-E begin with six digits (four runs each)
-// whose odd and even parities must spell a first digit (EAN-13) or a
-// number system and check digit (UPC-E); EAN-8 with four digits of odd
-// parity and, somewhere after them, the middle guard.
+// search goes on from the bar after it), then follows each symbology's
+// reader from it. EAN-13 (and UPC-A) and UPC-E begin with six digits
+// (four runs each) whose odd and even parities must spell a first digit
+// (EAN-13) or a number system and check digit (UPC-E); EAN-13 goes on with
+// the middle guard, six digits and the end guard, UPC-E with its end
+// guard; EAN-8 has four digits, the middle guard, four digits and the end
+// guard. Each ends in white as wide as the end guard that the row goes on
+// after. Only the check digit is not checked.
 func upcFormats(runs []int, lead int) int {
 	guard := []int{1, 1, 1}
 	for i := 0; i+3 < len(runs); {
@@ -293,12 +372,62 @@ func upcFormats(runs []int, lead int) int {
 			continue
 		}
 		f := upcSix(runs, i+3)
-		if upcDigits(runs, i+3, 4, oned.UPCEANReader_L_PATTERNS) && upcMiddle(runs, i+3+16) {
-			f |= upcEAN8
+		if f&upcEAN13 != 0 {
+			m := upcGuard(runs, i+3+24, upcMiddleGuard)
+			if m < 0 || !upcDigits(runs, m+5, 6, oned.UPCEANReader_L_PATTERNS) || !upcEnd(runs, m+5+24, guard) {
+				f &^= upcEAN13
+			}
+		}
+		if f&upcUPCE != 0 && !upcEnd(runs, i+3+24, upcEEndGuard) {
+			f &^= upcUPCE
+		}
+		if upcDigits(runs, i+3, 4, oned.UPCEANReader_L_PATTERNS) {
+			m := upcGuard(runs, i+3+16, upcMiddleGuard)
+			if m >= 0 && upcDigits(runs, m+5, 4, oned.UPCEANReader_L_PATTERNS) && upcEnd(runs, m+5+16, guard) {
+				f |= upcEAN8
+			}
 		}
 		return f
 	}
 	return 0
+}
+
+// upcMiddleGuard and upcEEndGuard are EAN's middle guard and UPC-E's end
+// guard, from a space.
+var (
+	upcMiddleGuard = []int{1, 1, 1, 1, 1}
+	upcEEndGuard   = []int{1, 1, 1, 1, 1, 1}
+)
+
+// upcGuard returns where gozxing's EAN/UPC readers find guard when they
+// seek it from runs[at]: the first window of its length there or an even
+// number of runs further (tested when the run after it begins) with an
+// average variance under 0.48 and none over 0.7; -1 when there is none.
+func upcGuard(runs []int, at int, guard []int) int {
+	n := len(guard)
+	for j := at; j+n < len(runs); j += 2 {
+		if fits(runs[j:j+n], guard, 70) && oned.PatternMatchVariance(runs[j:j+n], guard, 0.7) < 0.48 {
+			return j
+		}
+	}
+	return -1
+}
+
+// upcEnd tells whether the end guard sought from runs[at] is there and
+// followed by white as wide as itself that ends before the row does, as
+// gozxing's EAN/UPC readers require.
+func upcEnd(runs []int, at int, guard []int) bool {
+	j := upcGuard(runs, at, guard)
+	if j < 0 {
+		return false
+	}
+	width, quiet := sum(runs[j:j+len(guard)]), runs[j+len(guard)]
+	if j+len(guard) == len(runs)-1 {
+		// The white runs to the row's end, which must come after the
+		// quiet zone's.
+		return quiet > width
+	}
+	return quiet >= width
 }
 
 // upcSix tells whether six digits from runs[at] on decode as EAN-13's or
@@ -373,19 +502,6 @@ func upcDigits(runs []int, at, n int, patterns [][]int) bool {
 		}
 	}
 	return true
-}
-
-// upcMiddle tells whether EAN-8's middle guard (five runs of about one
-// width from a space, tested when the run after them begins) begins at
-// runs[at] or at a space after it.
-func upcMiddle(runs []int, at int) bool {
-	middle := []int{1, 1, 1, 1, 1}
-	for j := at; j+5 < len(runs); j += 2 {
-		if fits(runs[j:j+5], middle, 70) && oned.PatternMatchVariance(runs[j:j+5], middle, 0.7) < 0.48 {
-			return true
-		}
-	}
-	return false
 }
 
 // star tells whether a, b and c are the three runs of c9 wider than all

@@ -106,7 +106,7 @@ func hasRectangle(g *image.Gray) bool {
 			continue
 		}
 		f := qrdetector.NewFinderPatternFinder(m, nil)
-		f.Find(map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+		findQRPatterns(f, true)
 		if len(f.GetPossibleCenters()) >= 2 {
 			return true
 		}

@@ -12,7 +12,6 @@ import (
 	"github.com/makiuchi-d/gozxing/multi"
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
 	"github.com/makiuchi-d/gozxing/oned"
-	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 // Symbology names as reported in Scan.Symbology and printed by
@@ -186,7 +185,7 @@ func (d *Decoder) newSession(sh *shared) *session {
 		gozxing.DecodeHintType_ALLOWED_LENGTHS: []int{4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24},
 	}
 	if d.want[SymQR] {
-		s.qr = qrcode.NewQRCodeReader()
+		s.qr = newQRReader()
 		if d.o.Effort == EffortThorough {
 			s.qrMulti = multiqr.NewQRCodeMultiReader()
 		}

@@ -176,7 +176,11 @@ func code39NarrowWide(c []int) int {
 // reads characters of six runs until STOP, and fails on the first that
 // matches no pattern as closely or is another start.
 func code128Could(runs []int, lead int) bool {
-	i := firstStart(runs, 6, func(c []int) bool { return code128Match(c, 103, 106) >= 0 })
+	i := firstStart(runs, 6, func(c []int) bool {
+		// START A, B and C all begin with bars and space of 2, 1 and 1
+		// modules: runs that cannot fit those fit none of them.
+		return fitsSums(c[:3], sum(c), code128StartLead[:], 11, 70) && code128Match(c, 103, 106) >= 0
+	})
 	if i < 0 {
 		return false
 	}
@@ -211,6 +215,10 @@ func code128Match(c []int, from, to int) int {
 	}
 	return best
 }
+
+// code128StartLead is the first three runs of Code 128's three start
+// characters.
+var code128StartLead = [3]int{2, 1, 1}
 
 // code128Patterns are Code 128's 103 characters, START A, B and C (103-105)
 // and the first six runs of STOP (106), in modules.

@@ -202,6 +202,11 @@ func TestFitsNeverRejectsAMatch(t *testing.T) {
 			t.Errorf("Code 128 pattern %d is %d modules wide, want 11", k, sum(p[:]))
 		}
 	}
+	for k := 103; k <= 105; k++ {
+		if [3]int(code128Patterns[k][:3]) != code128StartLead {
+			t.Errorf("Code 128 start %d begins %v, not code128StartLead %v", k, code128Patterns[k][:3], code128StartLead)
+		}
+	}
 	for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
 		if sum(p) != 7 {
 			t.Errorf("EAN/UPC digit pattern %d is %d modules wide, want 7", k, sum(p))

@@ -168,12 +168,17 @@ func (d *Decoder) variants(g *image.Gray) ([]variant, func() *image.Gray) {
 		vs = append(vs, variant{name: "up4", make: func() *image.Gray { return resize(g, 4*w, 4*h) }, twoD: true, global: true})
 	}
 	// Tight crops turned a little: the rotation adds the quiet zone the
-	// Data Matrix detector needs.
+	// Data Matrix detector needs. The twelve turns share one padded
+	// image, made once on first use (rotateFill only reads it, and it is
+	// no variant's image, so no reader sees it).
+	padded := sync.OnceValue(func() *image.Gray {
+		sm := small()
+		return padNearest(sm, 1, max(8, max(sm.Bounds().Dx(), sm.Bounds().Dy())/10), 255)
+	})
 	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12, 17, -17, 22, -22} {
 		a := a
 		vs = append(vs, variant{name: "rotpad", pol: polNormal, rect: true, make: func() *image.Gray {
-			sm := small()
-			return rotateFill(padNearest(sm, 1, max(8, max(sm.Bounds().Dx(), sm.Bounds().Dy())/10), 255), a, 255)
+			return rotateFill(padded(), a, 255)
 		}, twoD: true, global: true, skip: skipTurned})
 	}
 	// Turned: the 2D detectors at each angle. Bars at all but 30 degrees:

@@ -153,6 +153,23 @@ func refRotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
 	return out
 }
 
+// refSampleRow is sampleRow as of 3617041, before its flat-neighbourhood
+// shortcut.
+func refSampleRow(dst, pix []byte, stride int, fx, fy, stepX, stepY int64) {
+	const one = 1 << 16
+	for x := range dst {
+		i := int(fy>>16)*stride + int(fx>>16)
+		tx, ty := fx&(one-1), fy&(one-1)
+		p := pix[i : i+stride+2]
+		p0, q0 := int64(p[0]), int64(p[stride])
+		a := p0<<16 + (int64(p[1])-p0)*tx
+		bb := q0<<16 + (int64(p[stride+1])-q0)*tx
+		dst[x] = uint8((a<<16 + (bb-a)*ty + 1<<31) >> 32)
+		fx += stepX
+		fy += stepY
+	}
+}
+
 // refMeanGray is meanGray as of b5eb29f.
 func refMeanGray(g *image.Gray) uint8 {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
@@ -405,7 +422,7 @@ func sameGray(t *testing.T, what string, got, want *image.Gray) {
 // pixels as the reference for random images, angles and fills.
 func TestRotateFillMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	angles := []float64{0, 2, -2, 4, -4, 8, -8, 12, -12, 15, -15, 17, -17, 22, -22, 30, -30, 45, -45, 90, -90, 180, 135, 0.001}
+	angles := []float64{0, 2, -2, 4, -4, 8, -8, 12, -12, 15, -15, 17, -17, 22, -22, 30, -30, 45, -45, 90, -90, 180, 135, 270, 360, 0.001, -0.001, 1e-9, -1e-9}
 	for _, sz := range testSizes(rng, 60) {
 		g := testGray(rng, sz[0], sz[1])
 		for k := 0; k < 6; k++ {
@@ -426,6 +443,48 @@ func TestRotateFillMatchesReference(t *testing.T) {
 	g := testGray(rng, 700, 500)
 	for _, a := range []float64{0, 2, -4, 12, -17, 22, 45, 90, 30.5} {
 		sameGray(t, fmt.Sprintf("700x500 at %v", a), rotateFill(g, a, 255), refRotateFill(g, a, 255))
+	}
+}
+
+// TestSampleRowMatchesReference checks that sampleRow writes the same
+// bytes as the reference for random steps (zero, negative, a whole pixel
+// and tiny ones) over images of few gray levels, where flat 2x2
+// neighbourhoods (sampleRow's shortcut) sit next to edges and
+// almost-flat ones.
+func TestSampleRowMatchesReference(t *testing.T) {
+	const one = 1 << 16
+	rng := rand.New(rand.NewPCG(5, 6))
+	for k := 0; k < 3000; k++ {
+		w, h := 2+rng.IntN(40), 2+rng.IntN(40)
+		stride := w + rng.IntN(3)
+		pix := make([]byte, (h-1)*stride+w)
+		levels := []byte{0, 255, byte(rng.IntN(256)), byte(rng.IntN(256))}[:1+rng.IntN(4)]
+		for i := range pix {
+			pix[i] = levels[rng.IntN(len(levels))]
+			if rng.IntN(8) == 0 {
+				// Blobs: a pixel copies its left or upper neighbour.
+				if i > 0 && rng.IntN(2) == 0 {
+					pix[i] = pix[i-1]
+				} else if i >= stride {
+					pix[i] = pix[i-stride]
+				}
+			}
+		}
+		steps := []int64{0, one, -one, 1, -1, int64(rng.IntN(2*one+1)) - one, int64(rng.IntN(2001)) - 1000}
+		stepX, stepY := steps[rng.IntN(len(steps))], steps[rng.IntN(len(steps))]
+		limX, limY := int64(w-1)<<16, int64(h-1)<<16
+		fx, fy := rng.Int64N(limX), rng.Int64N(limY)
+		// As rotateFill does: only the samples whose neighbourhood
+		// lies inside the image.
+		lo, hi := linearSpan(fx, stepX, limX, 0, 1+rng.IntN(80))
+		lo, hi = linearSpan(fy, stepY, limY, lo, hi)
+		fx, fy = fx+int64(lo)*stepX, fy+int64(lo)*stepY
+		got, want := make([]byte, hi-lo), make([]byte, hi-lo)
+		sampleRow(got, pix, stride, fx, fy, stepX, stepY)
+		refSampleRow(want, pix, stride, fx, fy, stepX, stepY)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%dx%d stride %d at (%d, %d) step (%d, %d): got %v, want %v", w, h, stride, fx, fy, stepX, stepY, got, want)
+		}
 	}
 }
 
@@ -543,6 +602,27 @@ func BenchmarkRotateFill(b *testing.B) {
 			rotateFill(g, -15, -1)
 		}
 	})
+}
+
+// BenchmarkRotateSmallTurns measures rotateFill on a 1000x750 image (the
+// working image's usual shape) at turns of the rotpad and rot
+// preparations, with a white fill: the image itself (noise, no flat
+// neighbourhoods) and padded with a white margin as rotpad does.
+func BenchmarkRotateSmallTurns(b *testing.B) {
+	g := benchGray(1000, 750)
+	padded := padNearest(g, 1, 100, 255)
+	for _, a := range []float64{4, 15} {
+		b.Run(fmt.Sprint(a), func(b *testing.B) {
+			for b.Loop() {
+				rotateFill(g, a, 255)
+			}
+		})
+		b.Run(fmt.Sprint("padded-", a), func(b *testing.B) {
+			for b.Loop() {
+				rotateFill(padded, a, 255)
+			}
+		})
+	}
 }
 
 // BenchmarkResize measures the pipeline's resizes of a 1000x1000 image

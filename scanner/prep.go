@@ -360,24 +360,17 @@ func sampleRow(dst, pix []byte, stride int, fx, fy, stepX, stepY int64) {
 	const one = 1 << 16
 	for x := range dst {
 		// Four index checks cost less than slicing the neighbourhood
-		// (a slice check, its pointer mask and the same index checks).
+		// (a slice check, its pointer mask and index checks all the
+		// same, the compiler not knowing stride's sign).
 		i := int(fy>>16)*stride + int(fx>>16)
 		j := i + stride
-		p0, p1, q0, q1 := pix[i], pix[i+1], pix[j], pix[j+1]
-		if p0 == p1 && p0 == q0 && p0 == q1 {
-			// Any weights give back a flat neighbourhood's value:
-			// half the samples of the corpus's turns (two thirds on
-			// the padded ones, whose margin is white).
-			dst[x] = p0
-		} else {
-			// p0*(one-tx) + p1*tx, and the same between the rows,
-			// rearranged: the same integers with fewer
-			// multiplications.
-			tx, ty := fx&(one-1), fy&(one-1)
-			a := int64(p0)<<16 + (int64(p1)-int64(p0))*tx
-			bb := int64(q0)<<16 + (int64(q1)-int64(q0))*tx
-			dst[x] = uint8((a<<16 + (bb-a)*ty + 1<<31) >> 32)
-		}
+		p0, p1, q0, q1 := int64(pix[i]), int64(pix[i+1]), int64(pix[j]), int64(pix[j+1])
+		tx, ty := fx&(one-1), fy&(one-1)
+		// p0*(one-tx) + p1*tx, and the same between the rows,
+		// rearranged: the same integers with fewer multiplications.
+		a := p0<<16 + (p1-p0)*tx
+		bb := q0<<16 + (q1-q0)*tx
+		dst[x] = uint8((a<<16 + (bb-a)*ty + 1<<31) >> 32)
 		fx += stepX
 		fy += stepY
 	}

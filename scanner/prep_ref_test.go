@@ -153,8 +153,8 @@ func refRotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
 	return out
 }
 
-// refSampleRow is sampleRow as of 3617041, before its flat-neighbourhood
-// shortcut.
+// refSampleRow is sampleRow as of 3617041, which sliced each 2x2
+// neighbourhood out of pix.
 func refSampleRow(dst, pix []byte, stride int, fx, fy, stepX, stepY int64) {
 	const one = 1 << 16
 	for x := range dst {
@@ -449,8 +449,7 @@ func TestRotateFillMatchesReference(t *testing.T) {
 // TestSampleRowMatchesReference checks that sampleRow writes the same
 // bytes as the reference for random steps (zero, negative, a whole pixel
 // and tiny ones) over images of few gray levels, where flat 2x2
-// neighbourhoods (sampleRow's shortcut) sit next to edges and
-// almost-flat ones.
+// neighbourhoods sit next to edges and almost-flat ones.
 func TestSampleRowMatchesReference(t *testing.T) {
 	const one = 1 << 16
 	rng := rand.New(rand.NewPCG(5, 6))

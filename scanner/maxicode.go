@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/makiuchi-d/gozxing/common/reedsolomon"
 )
 
 var (
@@ -84,72 +82,27 @@ var maxiBitNr = [maxiRows][maxiCols]int16{
 // is dark.
 func maxiCodewordsOf(dark func(x, y int) bool, n int) [maxiCodewords]byte {
 	var cw [maxiCodewords]byte
-	for y := range maxiRows {
-		for x := range maxiCols {
-			if b := maxiBitNr[y][x]; b >= 0 && int(b) < 6*n && dark(x, y) {
-				cw[b/6] |= 1 << (5 - b%6)
-			}
+	for b, xy := range maxiBitXY[:6*n] {
+		if dark(int(xy[0]), int(xy[1])) {
+			cw[b/6] |= 1 << (5 - b%6)
 		}
 	}
 	return cw
 }
 
-// maxiRS corrects MaxiCode codewords (Reed-Solomon over GF(64)).
-type maxiRS struct {
-	dec   *reedsolomon.ReedSolomonDecoder
-	field *reedsolomon.GenericGF
-}
-
-func newMaxiRS() *maxiRS {
-	f := reedsolomon.GenericGF_MAXICODE_FIELD_64
-	return &maxiRS{dec: reedsolomon.NewReedSolomonDecoder(f), field: f}
-}
-
-// correct fixes the codewords cw[start:start+n] (data then ecc), all of
-// them or only the even or odd ones (parity 0 or 1, -1 for all), with ec
-// check codewords among the n. It fails when the errors are beyond repair
-// or the result is not a codeword.
-func (r *maxiRS) correct(cw []byte, start, n, ec, parity int) error {
-	step, first := 1, 0
-	if parity >= 0 {
-		step, first = 2, parity
-		ec /= 2
-	}
-	words := make([]int, 0, n/step)
-	for i := first; i < n; i += step {
-		words = append(words, int(cw[start+i]))
-	}
-	if err := r.dec.Decode(words, ec); err != nil {
-		return errMaxiChecksum
-	}
-	if !r.isCodeword(words, ec) {
-		return errMaxiChecksum
-	}
-	for i, k := first, 0; i < n; i, k = i+step, k+1 {
-		cw[start+i] = byte(words[k])
-	}
-	return nil
-}
-
-// isCodeword tells whether words (data then ec check words, first word
-// the highest power) has all syndromes zero.
-func (r *maxiRS) isCodeword(words []int, ec int) bool {
-	base := r.field.GetGeneratorBase()
-	for i := range ec {
-		x := r.field.Exp(i + base)
-		s := 0
-		for _, w := range words {
-			if w < 0 || w >= 64 {
-				return false
+// maxiBitXY inverts maxiBitNr: the module (column, row) of each codeword
+// bit. The reader samples the primary message's 120 bits at every grid
+// it tries; walking the whole grid for them cost more than sampling.
+var maxiBitXY = func() (xy [6 * maxiCodewords][2]uint8) {
+	for y := range maxiRows {
+		for x := range maxiCols {
+			if b := maxiBitNr[y][x]; b >= 0 {
+				xy[b] = [2]uint8{uint8(x), uint8(y)}
 			}
-			s = r.field.Multiply(s, x) ^ w
-		}
-		if s != 0 {
-			return false
 		}
 	}
-	return true
-}
+	return xy
+}()
 
 // maxiDecode corrects a symbol's codewords and decodes its message. It
 // returns the text and the symbol's mode (2 to 6).

@@ -1,0 +1,179 @@
+package scanner
+
+// The MaxiCode reader's earlier implementations, kept to check that the
+// faster ones give the same results.
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing/common/reedsolomon"
+)
+
+// refMaxiRS is the earlier corrector, on gozxing's Reed-Solomon decoder.
+type refMaxiRS struct {
+	dec   *reedsolomon.ReedSolomonDecoder
+	field *reedsolomon.GenericGF
+}
+
+// newRefMaxiRS returns the earlier corrector.
+func newRefMaxiRS() *refMaxiRS {
+	f := reedsolomon.GenericGF_MAXICODE_FIELD_64
+	return &refMaxiRS{dec: reedsolomon.NewReedSolomonDecoder(f), field: f}
+}
+
+// correct is the earlier maxiRS.correct.
+func (r *refMaxiRS) correct(cw []byte, start, n, ec, parity int) error {
+	step, first := 1, 0
+	if parity >= 0 {
+		step, first = 2, parity
+		ec /= 2
+	}
+	words := make([]int, 0, n/step)
+	for i := first; i < n; i += step {
+		words = append(words, int(cw[start+i]))
+	}
+	if err := r.dec.Decode(words, ec); err != nil {
+		return errMaxiChecksum
+	}
+	if !r.isCodeword(words, ec) {
+		return errMaxiChecksum
+	}
+	for i, k := first, 0; i < n; i, k = i+step, k+1 {
+		cw[start+i] = byte(words[k])
+	}
+	return nil
+}
+
+// isCodeword is the earlier maxiRS.isCodeword.
+func (r *refMaxiRS) isCodeword(words []int, ec int) bool {
+	base := r.field.GetGeneratorBase()
+	for i := range ec {
+		x := r.field.Exp(i + base)
+		s := 0
+		for _, w := range words {
+			if w < 0 || w >= 64 {
+				return false
+			}
+			s = r.field.Multiply(s, x) ^ w
+		}
+		if s != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// refMaxiCodewordsOf is the earlier maxiCodewordsOf, walking the grid.
+func refMaxiCodewordsOf(dark func(x, y int) bool, n int) [maxiCodewords]byte {
+	var cw [maxiCodewords]byte
+	for y := range maxiRows {
+		for x := range maxiCols {
+			if b := maxiBitNr[y][x]; b >= 0 && int(b) < 6*n && dark(x, y) {
+				cw[b/6] |= 1 << (5 - b%6)
+			}
+		}
+	}
+	return cw
+}
+
+// TestMaxiCorrectMatchesGozxing corrects blocks of MaxiCode's shapes
+// (and others) with 0 to well beyond the correctable number of errors,
+// and random words, with both correctors: they must agree on success
+// and on the corrected words.
+func TestMaxiCorrectMatchesGozxing(t *testing.T) {
+	rng := rand.New(rand.NewSource(16023))
+	enc := reedsolomon.NewReedSolomonEncoder(reedsolomon.GenericGF_MAXICODE_FIELD_64)
+	ref, rs := newRefMaxiRS(), newMaxiRS()
+	shapes := [][2]int{{20, 10}, {62, 20}, {62, 28}, {10, 4}, {30, 6}, {63, 2}, {40, 30}, {5, 2}}
+	ok, fail := 0, 0
+	for _, sh := range shapes {
+		n, ec := sh[0], sh[1]
+		for trial := range 3000 {
+			block := make([]int, n)
+			for i := range n - ec {
+				block[i] = rng.Intn(64)
+			}
+			if err := enc.Encode(block, ec); err != nil {
+				t.Fatal(err)
+			}
+			words := make([]byte, n)
+			for i, v := range block {
+				words[i] = byte(v)
+			}
+			switch {
+			case trial%10 == 0:
+				for i := range words {
+					words[i] = byte(rng.Intn(64))
+				}
+			case trial%10 == 1:
+				// A few words slightly off a codeword.
+				for range 1 + rng.Intn(2) {
+					words[rng.Intn(n)] ^= 1 << rng.Intn(6)
+				}
+			default:
+				errs := rng.Intn(ec/2 + 4)
+				for range errs {
+					words[rng.Intn(n)] = byte(rng.Intn(64))
+				}
+			}
+			a := append([]byte(nil), words...)
+			b := append([]byte(nil), words...)
+			errA := ref.correct(a, 0, n, ec, -1)
+			errB := rs.correct(b, 0, n, ec, -1)
+			if (errA == nil) != (errB == nil) || string(a) != string(b) {
+				t.Fatalf("n %d ec %d words %v: gozxing %v %v, ours %v %v", n, ec, words, errA, a, errB, b)
+			}
+			if errA == nil {
+				ok++
+			} else {
+				fail++
+			}
+		}
+	}
+	// Whole symbols, interleaved secondary blocks and all.
+	for trial := range 2000 {
+		var cw [maxiCodewords]byte
+		for i := range cw {
+			cw[i] = byte(rng.Intn(64))
+		}
+		if trial%2 == 0 {
+			cw = maxiEncode(t, cw[:10+84])
+			for range rng.Intn(30) {
+				cw[rng.Intn(maxiCodewords)] = byte(rng.Intn(64))
+			}
+		}
+		for parity := -1; parity < 2; parity++ {
+			a, b := cw, cw
+			errA := ref.correct(a[:], 20, 124, 40, parity)
+			errB := rs.correct(b[:], 20, 124, 40, parity)
+			if (errA == nil) != (errB == nil) || a != b {
+				t.Fatalf("symbol %v parity %d: gozxing %v, ours %v", cw, parity, errA, errB)
+			}
+		}
+	}
+	if ok < 1000 || fail < 1000 {
+		t.Fatalf("%d corrected, %d failed: the cases do not cover both", ok, fail)
+	}
+}
+
+// TestMaxiCodewordsOfMatchesGrid samples random module patterns with
+// the bit table and by walking the grid.
+func TestMaxiCodewordsOfMatchesGrid(t *testing.T) {
+	rng := rand.New(rand.NewSource(33))
+	for range 200 {
+		var dark [maxiRows][maxiCols]bool
+		p := rng.Float64()
+		for y := range dark {
+			for x := range dark[y] {
+				dark[y][x] = rng.Float64() < p
+			}
+		}
+		f := func(x, y int) bool { return dark[y][x] }
+		for _, n := range []int{0, 1, maxiPrimaryWords, 77, maxiCodewords} {
+			if got, want := maxiCodewordsOf(f, n), refMaxiCodewordsOf(f, n); got != want {
+				t.Fatalf("n %d: got %v, want %v", n, got, want)
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ package scanner
 import (
 	"context"
 	"math"
+	"math/bits"
 	"sort"
 	"time"
 
@@ -194,7 +195,7 @@ func findBullseyes(m *gozxing.BitMatrix) []bullseye {
 	var runs []int
 	for y := 0; y < h; y += step {
 		row = m.GetRow(y, row)
-		runs = rowRuns(row, w, runs[:0])
+		runs = rowRuns(row.GetBitArray(), w, runs[:0])
 		// runs alternate light and dark, starting with light (a run of
 		// length 0 when the row starts dark): dark runs are odd.
 		x := 0
@@ -222,23 +223,36 @@ func findBullseyes(m *gozxing.BitMatrix) []bullseye {
 	return found
 }
 
-// rowRuns appends the run lengths of row to runs, light first.
-func rowRuns(row *gozxing.BitArray, w int, runs []int) []int {
-	x, dark := 0, false
-	for x < w {
-		var next int
-		if dark {
-			next = row.GetNextUnset(x)
-		} else {
-			next = row.GetNextSet(x)
-		}
-		if next > w {
-			next = w
-		}
-		runs = append(runs, next-x)
-		x, dark = next, !dark
+// rowRuns appends the run lengths of the first w bits of a row's words
+// to runs, light first (a run of length 0 when the row starts dark). It
+// walks the row's transitions a word at a time: a row of text has
+// hundreds of runs, and finding each with BitArray.GetNextSet cost more
+// than the search that follows.
+func rowRuns(words []uint32, w int, runs []int) []int {
+	if w <= 0 {
+		return runs
 	}
-	return runs
+	prev, carry := 0, uint32(0)
+	for i, v := range words {
+		base := i * 32
+		if base >= w {
+			break
+		}
+		// Bit k of d is set where bit k of the row differs from the
+		// bit before it (light before the row).
+		d := v ^ (v<<1 | carry)
+		carry = v >> 31
+		if rest := w - base; rest < 32 {
+			d &= 1<<uint(rest) - 1
+		}
+		for d != 0 {
+			t := base + bits.TrailingZeros32(d)
+			runs = append(runs, t-prev)
+			prev = t
+			d &= d - 1
+		}
+	}
+	return append(runs, w-prev)
 }
 
 // bullseyeRuns tells whether 11 runs (dark first) look like a line
@@ -246,45 +260,49 @@ func rowRuns(row *gozxing.BitArray, w int, runs []int) []int {
 // side of a light centre (one to four rings wide; generators differ), the
 // outermost dark ones perhaps merged with modules touching them, and
 // returns the mean ring width.
+//
+// The run's width in means, f = 8n/sum, is compared with its bounds in
+// integers: the search calls this at every dark run of every row. A
+// float quotient of integers this small rounds to the same side of a
+// bound as the exact one (they differ by far less than 1/(20·sum)), so
+// the integers decide as float64 division did.
 func bullseyeRuns(r []int) (float64, bool) {
 	if r[5]+1 < max(r[3], r[7]) {
 		// The centre is the widest light run: else this is a window
 		// shifted onto a light ring (or no bullseye at all).
 		return 0, false
 	}
-	sum := 0
-	for i, n := range r[1:10] {
-		if i != 4 {
-			sum += n
-		}
-	}
-	mean := float64(sum) / 8
-	if mean < 1.5 {
+	sum := r[1] + r[2] + r[3] + r[4] + r[6] + r[7] + r[8] + r[9]
+	if sum < 12 { // a ring under 1.5 pixels
 		return 0, false
 	}
 	for i, n := range r {
-		f := float64(n) / mean
 		switch i {
 		case 0, 10:
-			if f < 0.45 || f > 4 {
+			// 0.45 ≤ f ≤ 4.
+			if 160*n < 9*sum || 2*n > sum {
 				return 0, false
 			}
 		case 5:
-			if f < 0.6 || f > 4.5 {
+			// 0.6 ≤ f ≤ 4.5.
+			if 40*n < 3*sum || 16*n > 9*sum {
 				return 0, false
 			}
 		default:
-			if f < 0.45 || f > 1.8 {
+			// 0.45 ≤ f ≤ 1.8.
+			if 160*n < 9*sum || 40*n > 9*sum {
 				return 0, false
 			}
 		}
 	}
+	// The rings' widths left and right of the centre agree within a
+	// ratio of 0.7 to 1.43.
 	left := r[1] + r[2] + r[3] + r[4]
 	right := r[6] + r[7] + r[8] + r[9]
-	if f := float64(left) / float64(right); f < 0.7 || f > 1.43 {
+	if 10*left < 7*right || 100*left > 143*right {
 		return 0, false
 	}
-	return mean, true
+	return float64(sum) / 8, true
 }
 
 // confirmBullseye checks the column through (x, y) for the same rings and
@@ -495,9 +513,11 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	if !ok {
 		e = [2][2]float64{{med, 0}, {0, med}}
 	}
-	grid := func(p maxiParams) *maxiGrid {
+	// grid places the grid by p; a value, not a pointer, as the fit
+	// builds thousands.
+	grid := func(p maxiParams) maxiGrid {
 		c, s := math.Cos(p[mpTheta]), math.Sin(p[mpTheta])
-		g := &maxiGrid{cx: b.x + p[mpDX], cy: b.y + p[mpDY], pu: p[mpPU], pv: p[mpPV]}
+		g := maxiGrid{cx: b.x + p[mpDX], cy: b.y + p[mpDY], pu: p[mpPU], pv: p[mpPV]}
 		// M = E · Rot(θ) / k.
 		rot := [2][2]float64{{c, -s}, {s, c}}
 		for i := range 2 {
@@ -601,6 +621,27 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	return "", false
 }
 
+// maxiScorePoints lists, for each module of the grid but the bullseye,
+// the points refineMaxiGrid's score compares in pitches from the
+// bullseye's centre: the module's centre, then a third of a pitch
+// right, left, down and up of it.
+var maxiScorePoints = func() (pts [][5][2]float64) {
+	for y := range maxiRows {
+		for x := range maxiCols {
+			if maxiBitNr[y][x] == -3 {
+				continue
+			}
+			u, v := maxiUV(x, y)
+			q := [5][2]float64{{u, v}}
+			for k, d := range [4][2]float64{{0.33, 0}, {-0.33, 0}, {0, 0.29}, {0, -0.29}} {
+				q[k+1] = [2]float64{u + d[0], v + d[1]}
+			}
+			pts = append(pts, q)
+		}
+	}
+	return pts
+}()
+
 // maxFits bounds the grid fits (refineMaxiGrid) per bullseye.
 const maxFits = 3
 
@@ -626,36 +667,37 @@ const (
 // with points a third of a pitch around it (a grid off the modules
 // samples their edges), and reads the symbol after each round. ring is
 // the outer ring's radius in pixels.
-func refineMaxiGrid(m *gozxing.BitMatrix, p0 maxiParams, ring float64, grid func(maxiParams) *maxiGrid, read func(maxiParams) (string, bool)) (string, bool) {
-	score := func(p maxiParams) int {
+func refineMaxiGrid(m *gozxing.BitMatrix, p0 maxiParams, ring float64, grid func(maxiParams) maxiGrid, read func(maxiParams) (string, bool)) (string, bool) {
+	// score counts the agreements of p's grid, or returns some count
+	// not above floor once the modules left cannot lift it above: a
+	// step is taken only when its score beats the best.
+	score := func(p maxiParams, floor int) int {
 		g := grid(p)
-		n := 0
-		for y := range maxiRows {
-			for x := range maxiCols {
-				if maxiBitNr[y][x] == -3 {
-					continue
+		n, left := 0, 4*len(maxiScorePoints)
+		for _, q := range maxiScorePoints {
+			c := g.dark(m, q[0][0], q[0][1])
+			for _, d := range q[1:] {
+				if g.dark(m, d[0], d[1]) == c {
+					n++
 				}
-				u, v := maxiUV(x, y)
-				c := g.dark(m, u, v)
-				for _, d := range [4][2]float64{{0.33, 0}, {-0.33, 0}, {0, 0.29}, {0, -0.29}} {
-					if g.dark(m, u+d[0], v+d[1]) == c {
-						n++
-					}
-				}
+			}
+			left -= 4
+			if n+left <= floor {
+				return n
 			}
 		}
 		return n
 	}
 	pitch := ring / p0[mpK]
 	step := maxiParams{0.006, 0.01 * p0[mpK], 0.0015, 0.0015, 0.2 * pitch, 0.2 * pitch, 0.015}
-	p, best := p0, score(p0)
+	p, best := p0, score(p0, -1)
 	for range 4 {
 		for i := range p {
 			for _, dir := range []float64{1, -1} {
 				for range 4 {
 					q := p
 					q[i] += dir * step[i]
-					sc := score(q)
+					sc := score(q, best)
 					if sc <= best {
 						break
 					}

@@ -4,9 +4,11 @@ package scanner
 // faster ones give the same results.
 
 import (
+	"fmt"
 	"math/rand"
 	"testing"
 
+	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common/reedsolomon"
 )
 
@@ -175,5 +177,166 @@ func TestMaxiCodewordsOfMatchesGrid(t *testing.T) {
 				t.Fatalf("n %d: got %v, want %v", n, got, want)
 			}
 		}
+	}
+}
+
+// refRowRuns is the earlier rowRuns, on BitArray's searches.
+func refRowRuns(row *gozxing.BitArray, w int, runs []int) []int {
+	x, dark := 0, false
+	for x < w {
+		var next int
+		if dark {
+			next = row.GetNextUnset(x)
+		} else {
+			next = row.GetNextSet(x)
+		}
+		if next > w {
+			next = w
+		}
+		runs = append(runs, next-x)
+		x, dark = next, !dark
+	}
+	return runs
+}
+
+// refBullseyeRuns is the earlier bullseyeRuns, in floats.
+func refBullseyeRuns(r []int) (float64, bool) {
+	if r[5]+1 < max(r[3], r[7]) {
+		return 0, false
+	}
+	sum := 0
+	for i, n := range r[1:10] {
+		if i != 4 {
+			sum += n
+		}
+	}
+	mean := float64(sum) / 8
+	if mean < 1.5 {
+		return 0, false
+	}
+	for i, n := range r {
+		f := float64(n) / mean
+		switch i {
+		case 0, 10:
+			if f < 0.45 || f > 4 {
+				return 0, false
+			}
+		case 5:
+			if f < 0.6 || f > 4.5 {
+				return 0, false
+			}
+		default:
+			if f < 0.45 || f > 1.8 {
+				return 0, false
+			}
+		}
+	}
+	left := r[1] + r[2] + r[3] + r[4]
+	right := r[6] + r[7] + r[8] + r[9]
+	if f := float64(left) / float64(right); f < 0.7 || f > 1.43 {
+		return 0, false
+	}
+	return mean, true
+}
+
+// TestRowRunsMatchesBitArray compares the run lengths of random rows
+// (runs of random lengths, bits set past the width too) with the
+// earlier BitArray walk.
+func TestRowRunsMatchesBitArray(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for trial := range 5000 {
+		w := rng.Intn(200)
+		if trial%50 == 0 {
+			w = 32 * rng.Intn(5)
+		}
+		size := w + rng.Intn(40)
+		row := gozxing.NewBitArray(size)
+		mean := 1 + rng.Intn(12)
+		for x, dark := 0, rng.Intn(2) == 0; x < size; dark = !dark {
+			n := 1 + rng.Intn(2*mean)
+			for ; n > 0 && x < size; n, x = n-1, x+1 {
+				if dark {
+					row.Set(x)
+				}
+			}
+		}
+		got := rowRuns(row.GetBitArray(), w, nil)
+		want := refRowRuns(row, w, nil)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("w %d row %v: got %v, want %v", w, row, got, want)
+		}
+	}
+}
+
+// TestBullseyeRunsMatchesFloat compares the integer bounds with the
+// earlier float ones on random runs, many of them at a bound exactly.
+func TestBullseyeRunsMatchesFloat(t *testing.T) {
+	// The left/right bounds exactly, and a step either side.
+	for _, r := range [][11]int{
+		{30, 36, 36, 36, 35, 40, 25, 25, 25, 25, 30},
+		{30, 36, 36, 36, 36, 40, 25, 25, 25, 25, 30},
+		{30, 72, 72, 71, 71, 80, 50, 50, 50, 50, 30},
+		{30, 18, 18, 17, 17, 30, 25, 25, 25, 25, 30},
+		{30, 18, 18, 17, 16, 30, 25, 25, 25, 25, 30},
+	} {
+		gotM, gotOK := bullseyeRuns(r[:])
+		wantM, wantOK := refBullseyeRuns(r[:])
+		if gotM != wantM || gotOK != wantOK {
+			t.Fatalf("runs %v: got %v %v, want %v %v", r, gotM, gotOK, wantM, wantOK)
+		}
+	}
+	rng := rand.New(rand.NewSource(11))
+	pass := 0
+	for trial := range 2000000 {
+		ring := 1 + rng.Intn(40)
+		if trial%3 == 0 {
+			ring = 1 + rng.Intn(4)
+		}
+		var r [11]int
+		for i := range r {
+			r[i] = max(0, ring+rng.Intn(2*ring+1)-ring)
+		}
+		switch trial % 4 {
+		case 1:
+			r[5] = rng.Intn(5 * ring)
+		case 2:
+			r[0], r[10] = rng.Intn(5*ring), rng.Intn(5*ring)
+		}
+		gotM, gotOK := bullseyeRuns(r[:])
+		wantM, wantOK := refBullseyeRuns(r[:])
+		if gotM != wantM || gotOK != wantOK {
+			t.Fatalf("runs %v: got %v %v, want %v %v", r, gotM, gotOK, wantM, wantOK)
+		}
+		if gotOK {
+			pass++
+		}
+	}
+	if pass < 1000 {
+		t.Fatalf("only %d of the random runs pass", pass)
+	}
+}
+
+// TestMaxiScorePointsMatchGrid checks the fit's table of points against
+// the grid walk that computed them at each score before.
+func TestMaxiScorePointsMatchGrid(t *testing.T) {
+	k := 0
+	for y := range maxiRows {
+		for x := range maxiCols {
+			if maxiBitNr[y][x] == -3 {
+				continue
+			}
+			u, v := maxiUV(x, y)
+			want := [5][2]float64{{u, v}}
+			for i, d := range [4][2]float64{{0.33, 0}, {-0.33, 0}, {0, 0.29}, {0, -0.29}} {
+				want[i+1] = [2]float64{u + d[0], v + d[1]}
+			}
+			if k >= len(maxiScorePoints) || maxiScorePoints[k] != want {
+				t.Fatalf("module %d (%d, %d): table differs from %v", k, x, y, want)
+			}
+			k++
+		}
+	}
+	if k != len(maxiScorePoints) {
+		t.Fatalf("table has %d modules, the grid %d", len(maxiScorePoints), k)
 	}
 }

@@ -528,41 +528,8 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 		}
 		return g
 	}
-	// Orientation: the turn at which the 18 orientation modules match.
-	type turn struct {
-		theta float64
-		score int
-	}
-	var turns []turn
-	const thetaSteps = 240
-	scores := make([]int, thetaSteps)
-	for i := range thetaSteps {
-		g := grid(maxiParams{mpTheta: 2 * math.Pi * float64(i) / thetaSteps, mpK: maxiRingPitch})
-		for _, o := range maxiOrient {
-			px, py := g.at(o[1], o[0])
-			if maxiDark(m, px, py) == (o[2] == 1) {
-				scores[i]++
-			}
-		}
-	}
-	// The middle of each plateau of a local maximum.
-	for i, sc := range scores {
-		if sc < len(maxiOrient)-4 || scores[(i+thetaSteps-1)%thetaSteps] >= sc {
-			continue
-		}
-		j := i
-		for j < i+thetaSteps-1 && scores[(j+1)%thetaSteps] == sc {
-			j++
-		}
-		if scores[(j+1)%thetaSteps] < sc {
-			mid := float64(i+j) / 2
-			turns = append(turns, turn{2 * math.Pi * mid / thetaSteps, sc})
-		}
-	}
-	sort.SliceStable(turns, func(i, j int) bool { return turns[i].score > turns[j].score })
-	if len(turns) > 6 {
-		turns = turns[:6]
-	}
+	// Orientation: the turns at which the 18 orientation modules match.
+	turns := maxiTurns(m, grid)
 	// try samples the grid of p and decodes it; primary tells whether
 	// the primary message (near the centre) corrects: the turn is right
 	// and the far modules are off.
@@ -641,6 +608,58 @@ var maxiScorePoints = func() (pts [][5][2]float64) {
 	}
 	return pts
 }()
+
+// maxiTurn is a turn of the grid at which the orientation modules
+// match, and how many of them do.
+type maxiTurn struct {
+	theta float64
+	score int
+}
+
+// maxiTurns tries the grid (placed by grid) at 240 turns around the
+// bullseye and returns the middle of each plateau of a local maximum of
+// matching orientation modules, at most six, the best first.
+func maxiTurns(m *gozxing.BitMatrix, grid func(maxiParams) maxiGrid) []maxiTurn {
+	var turns []maxiTurn
+	const thetaSteps = 240
+	// A turn needs this many modules to match. A score below it is
+	// below every score that counts (those not below it), whatever its
+	// value, so a turn's count stops as soon as it cannot reach it: most
+	// turns, and on a false bullseye nearly all, miss five modules long
+	// before the last.
+	need := len(maxiOrient) - 4
+	scores := make([]int, thetaSteps)
+	for i := range thetaSteps {
+		g := grid(maxiParams{mpTheta: 2 * math.Pi * float64(i) / thetaSteps, mpK: maxiRingPitch})
+		for k, o := range maxiOrient {
+			px, py := g.at(o[1], o[0])
+			if maxiDark(m, px, py) == (o[2] == 1) {
+				scores[i]++
+			} else if scores[i]+len(maxiOrient)-1-k < need {
+				break
+			}
+		}
+	}
+	// The middle of each plateau of a local maximum.
+	for i, sc := range scores {
+		if sc < need || scores[(i+thetaSteps-1)%thetaSteps] >= sc {
+			continue
+		}
+		j := i
+		for j < i+thetaSteps-1 && scores[(j+1)%thetaSteps] == sc {
+			j++
+		}
+		if scores[(j+1)%thetaSteps] < sc {
+			mid := float64(i+j) / 2
+			turns = append(turns, maxiTurn{2 * math.Pi * mid / thetaSteps, sc})
+		}
+	}
+	sort.SliceStable(turns, func(i, j int) bool { return turns[i].score > turns[j].score })
+	if len(turns) > 6 {
+		turns = turns[:6]
+	}
+	return turns
+}
 
 // maxFits bounds the grid fits (refineMaxiGrid) per bullseye.
 const maxFits = 3

@@ -5,7 +5,9 @@ package scanner
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
+	"sort"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -338,5 +340,104 @@ func TestMaxiScorePointsMatchGrid(t *testing.T) {
 	}
 	if k != len(maxiScorePoints) {
 		t.Fatalf("table has %d modules, the grid %d", len(maxiScorePoints), k)
+	}
+}
+
+// refMaxiTurns is the earlier orientation search, counting every
+// module at every turn.
+func refMaxiTurns(m *gozxing.BitMatrix, grid func(maxiParams) maxiGrid) []maxiTurn {
+	var turns []maxiTurn
+	const thetaSteps = 240
+	scores := make([]int, thetaSteps)
+	for i := range thetaSteps {
+		g := grid(maxiParams{mpTheta: 2 * math.Pi * float64(i) / thetaSteps, mpK: maxiRingPitch})
+		for _, o := range maxiOrient {
+			px, py := g.at(o[1], o[0])
+			if maxiDark(m, px, py) == (o[2] == 1) {
+				scores[i]++
+			}
+		}
+	}
+	for i, sc := range scores {
+		if sc < len(maxiOrient)-4 || scores[(i+thetaSteps-1)%thetaSteps] >= sc {
+			continue
+		}
+		j := i
+		for j < i+thetaSteps-1 && scores[(j+1)%thetaSteps] == sc {
+			j++
+		}
+		if scores[(j+1)%thetaSteps] < sc {
+			mid := float64(i+j) / 2
+			turns = append(turns, maxiTurn{2 * math.Pi * mid / thetaSteps, sc})
+		}
+	}
+	sort.SliceStable(turns, func(i, j int) bool { return turns[i].score > turns[j].score })
+	if len(turns) > 6 {
+		turns = turns[:6]
+	}
+	return turns
+}
+
+// TestMaxiTurnsMatchesFullCount compares the orientation search with the
+// earlier full count on zint's UPS symbol turned to several angles (at
+// scales around the true one, so that real turns are found) and on
+// random dots.
+func TestMaxiTurnsMatchesFullCount(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	check := func(m *gozxing.BitMatrix, cx, cy, r float64) int {
+		e := [2][2]float64{{r, rng.Float64() * r / 10}, {0, r * (0.9 + rng.Float64()/5)}}
+		grid := func(p maxiParams) maxiGrid {
+			c, s := math.Cos(p[mpTheta]), math.Sin(p[mpTheta])
+			g := maxiGrid{cx: cx, cy: cy}
+			rot := [2][2]float64{{c, -s}, {s, c}}
+			for i := range 2 {
+				for j := range 2 {
+					g.m[i][j] = (e[i][0]*rot[0][j] + e[i][1]*rot[1][j]) / p[mpK]
+				}
+			}
+			return g
+		}
+		got, want := maxiTurns(m, grid), refMaxiTurns(m, grid)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("centre (%.1f, %.1f) radius %.1f: got %v, want %v", cx, cy, r, got, want)
+		}
+		return len(got)
+	}
+	found := 0
+	ups := renderUPSMaxiCode(t, t.TempDir(), "2")
+	for _, deg := range []float64{0, 13, 30, 47, 90, 200} {
+		g := rotateFill(ups, deg, 255)
+		bm, _ := gozxing.NewBinaryBitmap(newHybridBinarizer(newGrayLuminance(g)))
+		m, err := bm.GetBlackMatrix()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs := findBullseyes(m)
+		if len(bs) == 0 {
+			t.Fatalf("no bullseye at %v°", deg)
+		}
+		for _, b := range bs {
+			for k := 0.85; k < 1.15; k += 0.01 {
+				found += check(m, b.x+rng.Float64()-0.5, b.y+rng.Float64()-0.5, k*b.ring*2*maxiRingPitch)
+			}
+		}
+	}
+	for range 100 {
+		w, h := 60+rng.Intn(100), 60+rng.Intn(100)
+		m, _ := gozxing.NewBitMatrix(w, h)
+		p := rng.Float64()
+		for y := range h {
+			for x := range w {
+				if rng.Float64() < p {
+					m.Set(x, y)
+				}
+			}
+		}
+		for range 20 {
+			found += check(m, rng.Float64()*float64(w), rng.Float64()*float64(h), 5+rng.Float64()*40)
+		}
+	}
+	if found < 50 {
+		t.Fatalf("only %d turns found: the cases do not test the plateaus", found)
 	}
 }

@@ -67,6 +67,28 @@ func (g *maxiGrid) at(x, y int) (float64, float64) {
 	return g.atUV(maxiUV(x, y))
 }
 
+// codewords samples the first n codewords of the grid in m (the others
+// are left zero), as maxiCodewordsOf with a module's darkness at its
+// centre, from a table of the bits' places.
+func (g *maxiGrid) codewords(m *gozxing.BitMatrix, n int) [maxiCodewords]byte {
+	var cw [maxiCodewords]byte
+	for b, uv := range maxiBitUV[:6*n] {
+		if g.dark(m, uv[0], uv[1]) {
+			cw[b/6] |= 1 << (5 - b%6)
+		}
+	}
+	return cw
+}
+
+// maxiBitUV holds maxiUV of the module of each codeword bit.
+var maxiBitUV = func() (uv [6 * maxiCodewords][2]float64) {
+	for b, xy := range maxiBitXY {
+		u, v := maxiUV(int(xy[0]), int(xy[1]))
+		uv[b] = [2]float64{u, v}
+	}
+	return uv
+}()
+
 // dark tells whether m is dark at (u, v) pitches from the centre.
 func (g *maxiGrid) dark(m *gozxing.BitMatrix, u, v float64) bool {
 	x, y := g.atUV(u, v)
@@ -513,39 +535,22 @@ func readBullseye(m *gozxing.BitMatrix, b bullseye, rs *maxiRS) (string, bool) {
 	if !ok {
 		e = [2][2]float64{{med, 0}, {0, med}}
 	}
-	// grid places the grid by p; a value, not a pointer, as the fit
-	// builds thousands.
-	grid := func(p maxiParams) maxiGrid {
-		c, s := math.Cos(p[mpTheta]), math.Sin(p[mpTheta])
-		g := maxiGrid{cx: b.x + p[mpDX], cy: b.y + p[mpDY], pu: p[mpPU], pv: p[mpPV]}
-		// M = E · Rot(θ) / k.
-		rot := [2][2]float64{{c, -s}, {s, c}}
-		for i := range 2 {
-			for j := range 2 {
-				g.m[i][j] = (e[i][0]*rot[0][j] + e[i][1]*rot[1][j]) / p[mpK]
-			}
-			g.m[i][1] *= 1 + p[mpRows]
-		}
-		return g
-	}
+	pl := &maxiPlace{cx: b.x, cy: b.y, e: e}
+	grid := pl.grid
 	// Orientation: the turns at which the 18 orientation modules match.
-	turns := maxiTurns(m, grid)
+	turns := maxiTurns(m, pl)
 	// try samples the grid of p and decodes it; primary tells whether
 	// the primary message (near the centre) corrects: the turn is right
 	// and the far modules are off.
 	try := func(p maxiParams) (text string, ok, primary bool) {
 		g := grid(p)
-		dark := func(x, y int) bool {
-			px, py := g.at(x, y)
-			return maxiDark(m, px, py)
-		}
 		// The primary message's modules first (a seventh of them): the
 		// whole symbol is sampled and decoded only when it corrects.
-		pcw := maxiCodewordsOf(dark, maxiPrimaryWords)
+		pcw := g.codewords(m, maxiPrimaryWords)
 		if rs.correct(pcw[:], 0, maxiPrimaryWords, maxiPrimaryWords/2, -1) != nil {
 			return "", false, false
 		}
-		text, _, err := rs.decode(maxiCodewordsOf(dark, maxiCodewords))
+		text, _, err := rs.decode(g.codewords(m, maxiCodewords))
 		if err != nil || !plausible2D(hit{text: text}) {
 			return "", false, true
 		}
@@ -616,12 +621,62 @@ type maxiTurn struct {
 	score int
 }
 
-// maxiTurns tries the grid (placed by grid) at 240 turns around the
-// bullseye and returns the middle of each plateau of a local maximum of
-// matching orientation modules, at most six, the best first.
-func maxiTurns(m *gozxing.BitMatrix, grid func(maxiParams) maxiGrid) []maxiTurn {
+// maxiTurnSteps is how many turns maxiTurns tries.
+const maxiTurnSteps = 240
+
+// maxiTurnCosSin holds the cosine and sine of each turn maxiTurns tries,
+// as the grid computed them for each bullseye before.
+var maxiTurnCosSin = func() (cs [maxiTurnSteps][2]float64) {
+	for i := range cs {
+		theta := 2 * math.Pi * float64(i) / maxiTurnSteps
+		cs[i] = [2]float64{math.Cos(theta), math.Sin(theta)}
+	}
+	return cs
+}()
+
+// maxiOrientUV holds maxiUV of each orientation module of maxiOrient.
+var maxiOrientUV = func() (uv [][2]float64) {
+	for _, o := range maxiOrient {
+		u, v := maxiUV(o[1], o[0])
+		uv = append(uv, [2]float64{u, v})
+	}
+	return uv
+}()
+
+// maxiPlace places grids around a measured bullseye: its centre and the
+// ellipse of its outer ring.
+type maxiPlace struct {
+	cx, cy float64
+	e      [2][2]float64
+}
+
+// grid returns the grid placed by p; a value, not a pointer, as the
+// search and the fit build thousands.
+func (pl *maxiPlace) grid(p maxiParams) maxiGrid {
+	return pl.turned(p, math.Cos(p[mpTheta]), math.Sin(p[mpTheta]))
+}
+
+// turned returns the grid placed by p, whose turn has the cosine c and
+// the sine s.
+func (pl *maxiPlace) turned(p maxiParams, c, s float64) maxiGrid {
+	g := maxiGrid{cx: pl.cx + p[mpDX], cy: pl.cy + p[mpDY], pu: p[mpPU], pv: p[mpPV]}
+	// M = E · Rot(θ) / k.
+	rot := [2][2]float64{{c, -s}, {s, c}}
+	for i := range 2 {
+		for j := range 2 {
+			g.m[i][j] = (pl.e[i][0]*rot[0][j] + pl.e[i][1]*rot[1][j]) / p[mpK]
+		}
+		g.m[i][1] *= 1 + p[mpRows]
+	}
+	return g
+}
+
+// maxiTurns tries the grid placed by pl at 240 turns around the bullseye
+// and returns the middle of each plateau of a local maximum of matching
+// orientation modules, at most six, the best first.
+func maxiTurns(m *gozxing.BitMatrix, pl *maxiPlace) []maxiTurn {
 	var turns []maxiTurn
-	const thetaSteps = 240
+	const thetaSteps = maxiTurnSteps
 	// A turn needs this many modules to match. A score below it is
 	// below every score that counts (those not below it), whatever its
 	// value, so a turn's count stops as soon as it cannot reach it: most
@@ -630,9 +685,10 @@ func maxiTurns(m *gozxing.BitMatrix, grid func(maxiParams) maxiGrid) []maxiTurn 
 	need := len(maxiOrient) - 4
 	scores := make([]int, thetaSteps)
 	for i := range thetaSteps {
-		g := grid(maxiParams{mpTheta: 2 * math.Pi * float64(i) / thetaSteps, mpK: maxiRingPitch})
+		cs := maxiTurnCosSin[i]
+		g := pl.turned(maxiParams{mpK: maxiRingPitch}, cs[0], cs[1])
 		for k, o := range maxiOrient {
-			px, py := g.at(o[1], o[0])
+			px, py := g.atUV(maxiOrientUV[k][0], maxiOrientUV[k][1])
 			if maxiDark(m, px, py) == (o[2] == 1) {
 				scores[i]++
 			} else if scores[i]+len(maxiOrient)-1-k < need {

@@ -386,18 +386,20 @@ func TestMaxiTurnsMatchesFullCount(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	check := func(m *gozxing.BitMatrix, cx, cy, r float64) int {
 		e := [2][2]float64{{r, rng.Float64() * r / 10}, {0, r * (0.9 + rng.Float64()/5)}}
+		// The grid as readBullseye placed it before maxiPlace.
 		grid := func(p maxiParams) maxiGrid {
 			c, s := math.Cos(p[mpTheta]), math.Sin(p[mpTheta])
-			g := maxiGrid{cx: cx, cy: cy}
+			g := maxiGrid{cx: cx + p[mpDX], cy: cy + p[mpDY], pu: p[mpPU], pv: p[mpPV]}
 			rot := [2][2]float64{{c, -s}, {s, c}}
 			for i := range 2 {
 				for j := range 2 {
 					g.m[i][j] = (e[i][0]*rot[0][j] + e[i][1]*rot[1][j]) / p[mpK]
 				}
+				g.m[i][1] *= 1 + p[mpRows]
 			}
 			return g
 		}
-		got, want := maxiTurns(m, grid), refMaxiTurns(m, grid)
+		got, want := maxiTurns(m, &maxiPlace{cx: cx, cy: cy, e: e}), refMaxiTurns(m, grid)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("centre (%.1f, %.1f) radius %.1f: got %v, want %v", cx, cy, r, got, want)
 		}
@@ -439,5 +441,36 @@ func TestMaxiTurnsMatchesFullCount(t *testing.T) {
 	}
 	if found < 50 {
 		t.Fatalf("only %d turns found: the cases do not test the plateaus", found)
+	}
+}
+
+// TestGridCodewordsMatchesModules samples random grids on random dots
+// from the table of the bits' places and module by module as before.
+func TestGridCodewordsMatchesModules(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	m, _ := gozxing.NewBitMatrix(300, 200)
+	for y := range 200 {
+		for x := range 300 {
+			if rng.Intn(2) == 0 {
+				m.Set(x, y)
+			}
+		}
+	}
+	for range 500 {
+		g := maxiGrid{cx: rng.Float64() * 300, cy: rng.Float64() * 200, pu: rng.NormFloat64() / 50, pv: rng.NormFloat64() / 50}
+		for i := range 2 {
+			for j := range 2 {
+				g.m[i][j] = rng.NormFloat64() * 8
+			}
+		}
+		dark := func(x, y int) bool {
+			px, py := g.at(x, y)
+			return maxiDark(m, px, py)
+		}
+		for _, n := range []int{maxiPrimaryWords, maxiCodewords} {
+			if got, want := g.codewords(m, n), refMaxiCodewordsOf(dark, n); got != want {
+				t.Fatalf("grid %+v, %d codewords: got %v, want %v", g, n, got, want)
+			}
+		}
 	}
 }

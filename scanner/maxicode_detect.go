@@ -225,7 +225,9 @@ func findBullseyes(m *gozxing.BitMatrix) []bullseye {
 			if i > 0 {
 				x += runs[i-1]
 			}
-			if i%2 == 0 {
+			if i%2 == 0 || runs[i+5]+1 < max(runs[i+3], runs[i+7]) {
+				// A light run, or bullseyeRuns' first test fails (half
+				// the windows; here, they cost no call).
 				continue
 			}
 			ring, ok := bullseyeRuns(runs[i : i+11])
@@ -342,7 +344,9 @@ func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) 
 	for up > 0 && iy-up < most && !m.Get(ix, up-1) {
 		up--
 	}
-	for down < h-1 && down-iy < most && !m.Get(ix, down+1) {
+	// Down only as far as the centre run is not yet too long: most
+	// rows' candidates are a light gap of text, long in the column.
+	for down < h-1 && down-up < most && !m.Get(ix, down+1) {
 		down++
 	}
 	var r [11]int
@@ -350,6 +354,11 @@ func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) 
 	if r[5] > most {
 		return bullseye{}, false
 	}
+	// The walk stops at a run that bullseyeRuns and the check below
+	// would reject whatever the others: one of length 0 (below 0.45
+	// mean widths), or a ring's run longer than 3.6 of the row's ring
+	// widths (over 1.8 mean widths, or a mean over twice the row's).
+	longest := int(3.7 * ring)
 	p := up - 1
 	for k := 4; k >= 0; k-- {
 		dark := k%2 == 0
@@ -357,6 +366,9 @@ func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) 
 		for p >= 0 && n <= most && m.Get(ix, p) == dark {
 			n++
 			p--
+		}
+		if n == 0 || k != 0 && n > longest {
+			return bullseye{}, false
 		}
 		r[k] = n
 	}
@@ -367,6 +379,9 @@ func confirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) 
 		for p < h && n <= most && m.Get(ix, p) == dark {
 			n++
 			p++
+		}
+		if n == 0 || k != 10 && n > longest {
+			return bullseye{}, false
 		}
 		r[k] = n
 	}

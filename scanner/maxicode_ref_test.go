@@ -474,3 +474,97 @@ func TestGridCodewordsMatchesModules(t *testing.T) {
 		}
 	}
 }
+
+// refConfirmBullseye is the earlier confirmBullseye, walking every run
+// to its end.
+func refConfirmBullseye(m *gozxing.BitMatrix, x, y, ring float64) (bullseye, bool) {
+	ix, iy := int(x), int(y)
+	h := m.GetHeight()
+	if m.Get(ix, iy) {
+		return bullseye{}, false
+	}
+	most := int(5*ring) + 2
+	up, down := iy, iy
+	for up > 0 && iy-up < most && !m.Get(ix, up-1) {
+		up--
+	}
+	for down < h-1 && down-iy < most && !m.Get(ix, down+1) {
+		down++
+	}
+	var r [11]int
+	r[5] = down - up + 1
+	if r[5] > most {
+		return bullseye{}, false
+	}
+	p := up - 1
+	for k := 4; k >= 0; k-- {
+		dark := k%2 == 0
+		n := 0
+		for p >= 0 && n <= most && m.Get(ix, p) == dark {
+			n++
+			p--
+		}
+		r[k] = n
+	}
+	p = down + 1
+	for k := 6; k < 11; k++ {
+		dark := k%2 == 0
+		n := 0
+		for p < h && n <= most && m.Get(ix, p) == dark {
+			n++
+			p++
+		}
+		r[k] = n
+	}
+	vring, ok := refBullseyeRuns(r[:])
+	if !ok || vring < ring/2 || vring > ring*2 {
+		return bullseye{}, false
+	}
+	return bullseye{x: x, y: float64(up+down+1) / 2, ring: (ring + vring) / 2, hits: 1}, true
+}
+
+// TestConfirmBullseyeMatchesFullWalk confirms candidates on columns of
+// random runs (many of them a bullseye's, some cut by the image's edge)
+// with the early stops and with the earlier full walk.
+func TestConfirmBullseyeMatchesFullWalk(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	pass := 0
+	for range 3000 {
+		h := 20 + rng.Intn(300)
+		m, _ := gozxing.NewBitMatrix(3, h)
+		width := 1 + rng.Intn(12)
+		dark := rng.Intn(2) == 0
+		for y := 0; y < h; dark = !dark {
+			n := max(1, width+rng.Intn(width+1)-width/2)
+			switch rng.Intn(8) {
+			case 0:
+				n = 1 + rng.Intn(8*width)
+			case 1:
+				n = 1 + rng.Intn(3)
+			}
+			for ; n > 0 && y < h; n, y = n-1, y+1 {
+				if dark {
+					m.Set(1, y)
+				}
+			}
+		}
+		for range 20 {
+			y := rng.Float64() * float64(h)
+			ring := float64(width) * (0.4 + 2*rng.Float64())
+			if rng.Intn(3) == 0 {
+				ring = float64(width)
+			}
+			got, gotOK := confirmBullseye(m, 1.5, y, ring)
+			want, wantOK := refConfirmBullseye(m, 1.5, y, ring)
+			if got != want || gotOK != wantOK {
+				t.Fatalf("column %v at %.2f ring %.2f: got %v %v, want %v %v", m, y, ring, got, gotOK, want, wantOK)
+			}
+			if gotOK {
+				pass++
+			}
+		}
+	}
+	if pass < 500 {
+		t.Fatalf("only %d candidates confirmed: the cases do not test the walk", pass)
+	}
+}

@@ -170,15 +170,23 @@ func (d *Decoder) variants(g *image.Gray) ([]variant, func() *image.Gray) {
 	// Tight crops turned a little: the rotation adds the quiet zone the
 	// Data Matrix detector needs. The twelve turns share one padded
 	// image, made once on first use (rotateFill only reads it, and it is
-	// no variant's image, so no reader sees it).
-	padded := sync.OnceValue(func() *image.Gray {
+	// no variant's image, so no reader sees it), and sample only where
+	// the image was, the margin being white.
+	type paddedImage struct {
+		g     *image.Gray
+		inner image.Rectangle
+	}
+	padded := sync.OnceValue(func() paddedImage {
 		sm := small()
-		return padNearest(sm, 1, max(8, max(sm.Bounds().Dx(), sm.Bounds().Dy())/10), 255)
+		w, h := sm.Bounds().Dx(), sm.Bounds().Dy()
+		border := max(8, max(w, h)/10)
+		return paddedImage{padNearest(sm, 1, border, 255), image.Rect(border, border, border+w, border+h)}
 	})
 	for _, a := range []float64{4, -4, 8, -8, 2, -2, 12, -12, 17, -17, 22, -22} {
 		a := a
 		vs = append(vs, variant{name: "rotpad", pol: polNormal, rect: true, make: func() *image.Gray {
-			return rotateFill(padded(), a, 255)
+			p := padded()
+			return rotateFillInner(p.g, p.inner, a, 255)
 		}, twoD: true, global: true, skip: skipTurned})
 	}
 	// Turned: the 2D detectors at each angle. Bars at all but 30 degrees:

@@ -300,6 +300,15 @@ func rotateAngle(g *image.Gray, deg float64) *image.Gray {
 // rotateFill is rotateAngle filling the corners with fill (0-255), or the
 // image's mean gray when fill is negative.
 func rotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
+	return rotateFillInner(g, image.Rectangle{Max: g.Bounds().Size()}, deg, fill)
+}
+
+// rotateFillInner is rotateFill for an image whose pixels outside inner
+// (counted from g's top left corner) all equal fill (0-255; an image
+// padded with it): only the samples whose
+// 2x2 neighbourhood reaches inner are computed, the others being fill
+// exactly, so a wide margin costs no more than the background.
+func rotateFillInner(g *image.Gray, inner image.Rectangle, deg float64, fill int) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	rad := deg * math.Pi / 180
 	c, s := math.Cos(rad), math.Sin(rad)
@@ -334,6 +343,10 @@ func rotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
 	const one = 1 << 16
 	stepX, stepY := int64(math.Round(c*one)), int64(math.Round(s*one))
 	limX, limY := int64(w-1)<<16, int64(h-1)<<16
+	// A sample reaches inner when its neighbourhood's left column is
+	// from one left of inner to inner's last, and so for the top row.
+	inX, inY := int64(inner.Min.X-1)<<16, int64(inner.Min.Y-1)<<16
+	inW, inH := int64(inner.Dx()+1)<<16, int64(inner.Dy()+1)<<16
 	for y := nh - 1; y >= 0; y-- {
 		dy := float64(y) + 0.5 - ncy
 		dx := 0.5 - ncx
@@ -341,6 +354,8 @@ func rotateFill(g *image.Gray, deg float64, fill int) *image.Gray {
 		fy := int64(math.Round((s*dx + c*dy + cy - 0.5) * one))
 		lo, hi := linearSpan(fx, stepX, limX, 0, nw)
 		lo, hi = linearSpan(fy, stepY, limY, lo, hi)
+		lo, hi = linearSpan(fx-inX, stepX, inW, lo, hi)
+		lo, hi = linearSpan(fy-inY, stepY, inH, lo, hi)
 		dst := out.Pix[y*out.Stride : y*out.Stride+nw]
 		if y > 0 {
 			copy(dst[:lo], bgRow)

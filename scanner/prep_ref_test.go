@@ -446,6 +446,38 @@ func TestRotateFillMatchesReference(t *testing.T) {
 	}
 }
 
+// TestRotateFillInnerMatchesReference checks that turning an image padded
+// with the fill while sampling only around its inner part gives the
+// reference's bytes for the whole padded image: random sizes (one pixel
+// wide or tall included), margins (none, one pixel, wide, uneven), fills
+// and angles.
+func TestRotateFillInnerMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	angles := []float64{0, 2, -2, 4, -4, 8, -8, 12, -12, 17, -17, 22, -22, 45, 90, -90, 180, 0.001, -1e-9}
+	for _, sz := range testSizes(rng, 60) {
+		inner := testGray(rng, sz[0], sz[1])
+		for k := 0; k < 4; k++ {
+			fill := []int{255, 0, rng.IntN(256)}[rng.IntN(3)]
+			l, tp, r, b := rng.IntN(12), rng.IntN(12), rng.IntN(12), rng.IntN(12)
+			if k == 0 {
+				l, tp, r, b = 0, 0, 0, 0
+			}
+			w, h := sz[0]+l+r, sz[1]+tp+b
+			g := image.NewGray(image.Rect(0, 0, w, h))
+			fillBytes(g.Pix, uint8(fill))
+			for y := 0; y < sz[1]; y++ {
+				copy(g.Pix[(y+tp)*g.Stride+l:], inner.Pix[y*inner.Stride:y*inner.Stride+sz[0]])
+			}
+			a := angles[rng.IntN(len(angles))]
+			if k == 3 {
+				a = rng.Float64()*360 - 180
+			}
+			in := image.Rect(l, tp, l+sz[0], tp+sz[1])
+			sameGray(t, fmt.Sprintf("%dx%d in %v at %v fill %d", w, h, in, a, fill), rotateFillInner(g, in, a, fill), refRotateFill(g, a, fill))
+		}
+	}
+}
+
 // TestSampleRowMatchesReference checks that sampleRow writes the same
 // bytes as the reference for random steps (zero, negative, a whole pixel
 // and tiny ones) over images of few gray levels, where flat 2x2

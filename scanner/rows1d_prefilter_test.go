@@ -18,10 +18,10 @@ import (
 // prefilters may only skip rows the reader would fail on.
 func TestRowPrefiltersKeepReadableRows(t *testing.T) {
 	type code struct {
-		f      gozxing.BarcodeFormat
-		w      gozxing.Writer
-		text   string
-		r      rowDecoder
+		f    gozxing.BarcodeFormat
+		w    gozxing.Writer
+		text string
+		r    rowDecoder
 		// filter is the prefilter on the runs (led by lead white
 		// pixels) of the direction read, back those of the other.
 		filter func(runs []int, lead int, back []int, backLead int) bool

@@ -338,34 +338,12 @@ func (s *session) decodePDF417(m *gozxing.BitMatrix) (hits []hit, found bool) {
 	if s.cheap {
 		s.sh.pdfFinder.Store(true)
 	}
-	g0 := gridFromMatrix(m)
-	var g90 *pdfGrid
-	var spare []bool // the upside-down turns' pixels, as many as g0's
+	b := bitsFromMatrix(m)
 	for turn := 0; turn < 4; turn++ {
 		if turns&(1<<turn) == 0 {
 			continue
 		}
-		var g *pdfGrid
-		switch turn {
-		case 0:
-			g = g0
-		case 1:
-			spare = make([]bool, len(g0.px))
-			g = g0.rot180Into(spare)
-		default:
-			if g90 == nil {
-				g90 = g0.rot90()
-			}
-			g = g90
-			if turn == 3 {
-				if spare == nil {
-					spare = make([]bool, len(g0.px))
-				}
-				// Turn 1's grid is done with: its pixels are
-				// reused.
-				g = g90.rot180Into(spare)
-			}
-		}
+		g := b.view(turn)
 		for _, sym := range g.locate() {
 			text, ok, meta := s.readPDF417(g, sym)
 			if ok {

@@ -6,58 +6,116 @@ package scanner
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 
 	"github.com/makiuchi-d/gozxing"
 )
 
-// pdfGrid is a binarized image, true for black.
-type pdfGrid struct {
-	w, h int
-	px   []bool
+// pdfBits is a binarized image packed as gozxing stores it: bit x%32 of
+// word y*stride + x/32 is pixel (x, y), true for black (the bits beyond
+// the width are not read). Its columns, packed the same way as the rows
+// of a transposed image, are made only for the turns on the side.
+type pdfBits struct {
+	w, h, stride int
+	words        []uint32
+	// cols holds column x's pixels as row x of the transposed image:
+	// bit y%32 of word x*colStride + y/32 is pixel (x, y).
+	cols      []uint32
+	colStride int
 }
 
-// gridFromMatrix copies m into a grid. It unpacks each row's 32-pixel
-// words (bit x%32 of word x/32 is pixel x, as gozxing stores them; the
-// bits beyond the width are not read) a byte at a time from a table of
-// the 256 bytes' pixels, skipping white words.
-func gridFromMatrix(m *gozxing.BitMatrix) *pdfGrid {
+// bitsFromMatrix copies m's words, row by row.
+func bitsFromMatrix(m *gozxing.BitMatrix) *pdfBits {
 	w, h := m.GetWidth(), m.GetHeight()
-	g := &pdfGrid{w: w, h: h, px: make([]bool, w*h)}
-	var bytePx [256][8]bool
-	for b := range bytePx {
-		for j := range bytePx[b] {
-			bytePx[b][j] = b>>j&1 != 0
-		}
-	}
+	stride := (w + 31) / 32
+	b := &pdfBits{w: w, h: h, stride: stride, words: make([]uint32, h*stride)}
 	var row *gozxing.BitArray
 	for y := 0; y < h; y++ {
 		row = m.GetRow(y, row)
-		unpackBits(g.px[y*w:(y+1)*w], row.GetBitArray(), &bytePx)
+		copy(b.words[y*stride:(y+1)*stride], row.GetBitArray())
 	}
-	return g
+	return b
 }
 
-// unpackBits sets dst[x] to bit x%32 of words[x/32], for each x of dst;
-// dst is all false on entry. bytePx holds the pixels of each byte value,
-// its bit j being pixel j.
-func unpackBits(dst []bool, words []uint32, bytePx *[256][8]bool) {
-	full := len(dst) / 32
-	for i, v := range words[:full] {
-		if v == 0 {
-			continue
-		}
-		seg := dst[i*32 : i*32+32]
-		*(*[8]bool)(seg[0:8]) = bytePx[v&0xff]
-		*(*[8]bool)(seg[8:16]) = bytePx[v>>8&0xff]
-		*(*[8]bool)(seg[16:24]) = bytePx[v>>16&0xff]
-		*(*[8]bool)(seg[24:32]) = bytePx[v>>24]
+// transpose fills cols (once) from the rows, by blocks of 32 rows and 32
+// columns turned about their diagonal.
+func (b *pdfBits) transpose() {
+	if b.cols != nil {
+		return
 	}
-	if rest := dst[full*32:]; len(rest) > 0 {
-		v := words[full]
-		for j := range rest {
-			rest[j] = v>>uint(j)&1 != 0
+	b.colStride = (b.h + 31) / 32
+	b.cols = make([]uint32, b.w*b.colStride)
+	var blk [32]uint32
+	for by := 0; by < b.colStride; by++ {
+		for bx := 0; bx < b.stride; bx++ {
+			for i := range blk {
+				blk[i] = 0
+				if y := by*32 + i; y < b.h {
+					blk[i] = b.words[y*b.stride+bx]
+				}
+			}
+			transpose32(&blk)
+			for j, v := range blk {
+				x := bx*32 + j
+				if x >= b.w {
+					break
+				}
+				b.cols[x*b.colStride+by] = v
+			}
 		}
+	}
+}
+
+// transpose32 turns the 32x32 bit matrix a about its diagonal: bit j of
+// a[i] becomes bit i of a[j]. It swaps the off-diagonal quarters of
+// blocks of 32, 16, ... 2 bits (Hacker's Delight, 7-3).
+func transpose32(a *[32]uint32) {
+	m := uint32(0x0000ffff)
+	for j := 16; j != 0; j, m = j>>1, m^(m<<(j>>1)) {
+		for k := 0; k < 32; k = (k + j + 1) &^ j {
+			t := (a[k]>>uint(j) ^ a[k+j]) & m
+			a[k] ^= t << uint(j)
+			a[k+j] ^= t
+		}
+	}
+}
+
+// pdfGrid is a binarized image in one of four quarter turns, true for
+// black: a view of pdfBits, whose pixels it maps instead of copying them.
+type pdfGrid struct {
+	w, h  int
+	words []uint32
+	// The view's pixel (x, y) is bit off + x*ax + y*ay of words (bit i
+	// of the words being bit i%32 of word i/32).
+	off, ax, ay int
+	// Row y of the view is packed row y (or h-1-y with flip) of rows,
+	// of rowStride words; with rev it is read right to left.
+	rows      []uint32
+	rowStride int
+	flip, rev bool
+}
+
+// view returns b turned as g0.rot180(), g0.rot90() and
+// g0.rot90().rot180() turned a grid g0 of b's pixels for turns 1, 2 and 3:
+// rot90 took pixel (x, y) to (y, w-1-x).
+func (b *pdfBits) view(turn int) *pdfGrid {
+	s := 32 * b.stride
+	switch turn {
+	case 0:
+		return &pdfGrid{w: b.w, h: b.h, words: b.words, off: 0, ax: 1, ay: s,
+			rows: b.words, rowStride: b.stride}
+	case 1:
+		return &pdfGrid{w: b.w, h: b.h, words: b.words, off: (b.h-1)*s + b.w - 1, ax: -1, ay: -s,
+			rows: b.words, rowStride: b.stride, flip: true, rev: true}
+	case 2:
+		b.transpose()
+		return &pdfGrid{w: b.h, h: b.w, words: b.words, off: b.w - 1, ax: s, ay: -1,
+			rows: b.cols, rowStride: b.colStride, flip: true}
+	default:
+		b.transpose()
+		return &pdfGrid{w: b.h, h: b.w, words: b.words, off: (b.h - 1) * s, ax: -s, ay: 1,
+			rows: b.cols, rowStride: b.colStride, rev: true}
 	}
 }
 
@@ -66,57 +124,24 @@ func (g *pdfGrid) at(x, y int) bool {
 	if x < 0 || y < 0 || x >= g.w || y >= g.h {
 		return false
 	}
-	return g.px[y*g.w+x]
+	i := uint(g.off + x*g.ax + y*g.ay)
+	return g.words[i>>5]>>(i&31)&1 != 0
 }
 
-// rot180 returns a copy of g turned upside down.
-func (g *pdfGrid) rot180() *pdfGrid {
-	return g.rot180Into(make([]bool, len(g.px)))
-}
-
-// rot180Into returns g turned upside down in buf, which is as long as
-// g's pixels (and overwritten).
-func (g *pdfGrid) rot180Into(buf []bool) *pdfGrid {
-	src := g.px
-	dst := buf[:len(src)]
-	for i, j := 0, len(dst)-1; j >= 0; i, j = i+1, j-1 {
-		dst[j] = src[i]
+// rowRuns appends to runs the lengths of the runs of equal pixels of row y,
+// left to right, and returns them: counted on the packed row a word at a
+// time (wordRuns), reversed when the row is read right to left.
+func (g *pdfGrid) rowRuns(y int, runs []int) []int {
+	r := y
+	if g.flip {
+		r = g.h - 1 - y
 	}
-	return &pdfGrid{w: g.w, h: g.h, px: dst}
-}
-
-// rot90 returns a copy of g turned a quarter counter-clockwise: pixel
-// (x, y) goes to (y, w-1-x). It goes by blocks of 64 rows and 256
-// columns, which stay in the cache, and in them reads eight rows at a
-// time, left to right, writing each column of eight pixels to its row of
-// the turned grid.
-func (g *pdfGrid) rot90() *pdfGrid {
-	const blockH, blockW = 64, 256
-	w, h := g.w, g.h
-	out := &pdfGrid{w: h, h: w, px: make([]bool, len(g.px))}
-	h8 := h - h%8
-	for y0 := 0; y0 < h8; y0 += blockH {
-		y1 := min(h8, y0+blockH)
-		for x0 := 0; x0 < w; x0 += blockW {
-			x1 := min(w, x0+blockW)
-			for y := y0; y < y1; y += 8 {
-				r0, r1, r2, r3 := g.px[y*w+x0:y*w+x1], g.px[(y+1)*w+x0:(y+1)*w+x1], g.px[(y+2)*w+x0:(y+2)*w+x1], g.px[(y+3)*w+x0:(y+3)*w+x1]
-				r4, r5, r6, r7 := g.px[(y+4)*w+x0:(y+4)*w+x1], g.px[(y+5)*w+x0:(y+5)*w+x1], g.px[(y+6)*w+x0:(y+6)*w+x1], g.px[(y+7)*w+x0:(y+7)*w+x1]
-				r1, r2, r3, r4, r5, r6, r7 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)], r4[:len(r0)], r5[:len(r0)], r6[:len(r0)], r7[:len(r0)]
-				for i := range r0 {
-					d := (*[8]bool)(out.px[(w-1-x0-i)*h+y:])
-					d[0], d[1], d[2], d[3] = r0[i], r1[i], r2[i], r3[i]
-					d[4], d[5], d[6], d[7] = r4[i], r5[i], r6[i], r7[i]
-				}
-			}
-		}
+	start := len(runs)
+	runs = wordRuns(g.rows[r*g.rowStride:(r+1)*g.rowStride], g.w, runs)
+	if g.rev {
+		slices.Reverse(runs[start:])
 	}
-	for y := h8; y < h; y++ {
-		for x, v := range g.px[y*w : (y+1)*w] {
-			out.px[(w-1-x)*h+y] = v
-		}
-	}
-	return out
+	return runs
 }
 
 // runLengths appends to runs the lengths of the runs of equal pixels of
@@ -217,10 +242,9 @@ func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
 	step := max(1, g.h/400)
 	runs := make([]int, 0, 64)
 	for y := 0; y < g.h; y += step {
-		row := g.px[y*g.w : (y+1)*g.w]
-		runs = runLengths(row, runs[:0])
+		runs = g.rowRuns(y, runs[:0])
 		first, pos := 0, 0 // runs[first] is the first bar, at pos
-		if !row[0] {
+		if !g.at(0, y) {
 			first, pos = 1, runs[0]
 		}
 		for i := first; i+8 <= len(runs); i, pos = i+2, pos+runs[i]+runs[i+1] {

@@ -17,9 +17,24 @@ import (
 // were before they were made faster (commit b5eb29f); the tests assert
 // that the new ones give the same results.
 
+// refPDFGrid is pdfGrid as it was: a copy of the image's pixels, one bool
+// each, true for black; the turns were copies too.
+type refPDFGrid struct {
+	w, h int
+	px   []bool
+}
+
+// at is pdfGrid's at as it was: outside the grid it is white.
+func (g *refPDFGrid) at(x, y int) bool {
+	if x < 0 || y < 0 || x >= g.w || y >= g.h {
+		return false
+	}
+	return g.px[y*g.w+x]
+}
+
 // refGridFromMatrix is gridFromMatrix as it was: one Get per pixel.
-func refGridFromMatrix(m *gozxing.BitMatrix) *pdfGrid {
-	g := &pdfGrid{w: m.GetWidth(), h: m.GetHeight()}
+func refGridFromMatrix(m *gozxing.BitMatrix) *refPDFGrid {
+	g := &refPDFGrid{w: m.GetWidth(), h: m.GetHeight()}
 	g.px = make([]bool, g.w*g.h)
 	for y := 0; y < g.h; y++ {
 		for x := 0; x < g.w; x++ {
@@ -30,8 +45,8 @@ func refGridFromMatrix(m *gozxing.BitMatrix) *pdfGrid {
 }
 
 // refRot180 is rot180 as it was.
-func refRot180(g *pdfGrid) *pdfGrid {
-	out := &pdfGrid{w: g.w, h: g.h, px: make([]bool, len(g.px))}
+func refRot180(g *refPDFGrid) *refPDFGrid {
+	out := &refPDFGrid{w: g.w, h: g.h, px: make([]bool, len(g.px))}
 	for i, v := range g.px {
 		out.px[len(g.px)-1-i] = v
 	}
@@ -39,8 +54,8 @@ func refRot180(g *pdfGrid) *pdfGrid {
 }
 
 // refRot90 is rot90 as it was.
-func refRot90(g *pdfGrid) *pdfGrid {
-	out := &pdfGrid{w: g.h, h: g.w, px: make([]bool, len(g.px))}
+func refRot90(g *refPDFGrid) *refPDFGrid {
+	out := &refPDFGrid{w: g.h, h: g.w, px: make([]bool, len(g.px))}
 	for y := 0; y < g.h; y++ {
 		for x := 0; x < g.w; x++ {
 			out.px[(g.w-1-x)*out.w+y] = g.px[y*g.w+x]
@@ -51,7 +66,7 @@ func refRot90(g *pdfGrid) *pdfGrid {
 
 // refFindPatterns is findPatterns as it was: runs pixel by pixel and
 // matchPattern at every bar.
-func refFindPatterns(g *pdfGrid) (starts, stops []pdfHit) {
+func refFindPatterns(g *refPDFGrid) (starts, stops []pdfHit) {
 	step := max(1, g.h/400)
 	runs := make([]int, 0, 64)
 	pos := make([]int, 0, 64)
@@ -148,7 +163,7 @@ func refProbePDF417(m *gozxing.BitMatrix) int {
 }
 
 // refSampleLine is sampleLine as it was.
-func refSampleLine(g *pdfGrid, p, q [2]float64) []bool {
+func refSampleLine(g *refPDFGrid, p, q [2]float64) []bool {
 	dx, dy := q[0]-p[0], q[1]-p[1]
 	n := int(math.Ceil(math.Hypot(dx, dy)))
 	if n < 2 {
@@ -320,37 +335,70 @@ func gridTestMatrices(t testing.TB) map[string]*gozxing.BitMatrix {
 	return out
 }
 
-// sameGrid tells whether a and b have the same size and pixels.
-func sameGrid(a, b *pdfGrid) bool {
-	return a.w == b.w && a.h == b.h && slices.Equal(a.px, b.px)
+// refTurns returns g in the four quarter turns as the reference versions
+// made them: upright, rot180, rot90 and rot90 then rot180.
+func refTurns(g *refPDFGrid) [4]*refPDFGrid {
+	r90 := refRot90(g)
+	return [4]*refPDFGrid{g, refRot180(g), r90, refRot180(r90)}
 }
 
-// TestGridFromMatrixMatchesReference asserts that gridFromMatrix and the
-// grid's turns (rot90, rot180 and their buffer-reusing forms) give the
-// same pixels as the reference versions, bits beyond the width set or
-// not.
-func TestGridFromMatrixMatchesReference(t *testing.T) {
+// sameGrid tells whether a and b have the same size and pixels, and are
+// white around.
+func sameGrid(a *pdfGrid, b *refPDFGrid) bool {
+	if a.w != b.w || a.h != b.h {
+		return false
+	}
+	for y := -2; y < b.h+2; y++ {
+		for x := -2; x < b.w+2; x++ {
+			if a.at(x, y) != b.at(x, y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestGridViewsMatchReference asserts that the views of bitsFromMatrix's
+// pixels in the four quarter turns show the pixels of the reference
+// grid and its turned copies, bits beyond the width set or not, and that
+// each view's rows have the runs of the reference's rows.
+func TestGridViewsMatchReference(t *testing.T) {
 	for name, m := range gridTestMatrices(t) {
-		want := refGridFromMatrix(m)
-		got := gridFromMatrix(m)
-		if !sameGrid(got, want) {
-			t.Errorf("%s: gridFromMatrix differs", name)
-			continue
+		b := bitsFromMatrix(m)
+		for q, want := range refTurns(refGridFromMatrix(m)) {
+			got := b.view(q)
+			if !sameGrid(got, want) {
+				t.Errorf("%s: view %d differs", name, q)
+				continue
+			}
+			for y := 0; y < want.h; y++ {
+				wantRuns := runLengths(want.px[y*want.w:(y+1)*want.w], nil)
+				if gotRuns := got.rowRuns(y, []int{7}); gotRuns[0] != 7 || !slices.Equal(gotRuns[1:], wantRuns) {
+					t.Errorf("%s: view %d row %d: runs %v, want %v", name, q, y, gotRuns[1:], wantRuns)
+					break
+				}
+			}
 		}
-		if got, want := got.rot180(), refRot180(want); !sameGrid(got, want) {
-			t.Errorf("%s: rot180 differs", name)
+	}
+}
+
+// TestTranspose32 asserts that transpose32 moves bit j of word i to bit i
+// of word j.
+func TestTranspose32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < 100; k++ {
+		var a, want [32]uint32
+		for i := range a {
+			a[i] = rng.Uint32()
 		}
-		r90 := refRot90(want)
-		if got := got.rot90(); !sameGrid(got, r90) {
-			t.Errorf("%s: rot90 differs", name)
+		for i := range a {
+			for j := 0; j < 32; j++ {
+				want[j] |= (a[i] >> j & 1) << i
+			}
 		}
-		// Into a used buffer of the right size.
-		buf := make([]bool, len(want.px))
-		for i := range buf {
-			buf[i] = i%3 == 0
-		}
-		if got := r90.rot180Into(buf); !sameGrid(got, refRot180(r90)) {
-			t.Errorf("%s: rot180Into differs", name)
+		transpose32(&a)
+		if a != want {
+			t.Fatalf("transpose32 = %x, want %x", a, want)
 		}
 	}
 }
@@ -361,10 +409,10 @@ func TestGridFromMatrixMatchesReference(t *testing.T) {
 func TestFindPatternsMatchesReference(t *testing.T) {
 	n := 0
 	for name, m := range gridTestMatrices(t) {
-		g := refGridFromMatrix(m)
-		for q, g := range []*pdfGrid{g, refRot180(g), refRot90(g), refRot180(refRot90(g))} {
+		b := bitsFromMatrix(m)
+		for q, g := range refTurns(refGridFromMatrix(m)) {
 			s0, t0 := refFindPatterns(g)
-			s1, t1 := g.findPatterns()
+			s1, t1 := b.view(q).findPatterns()
 			n += len(s0) + len(t0)
 			if !reflect.DeepEqual(s0, s1) || !reflect.DeepEqual(t0, t1) {
 				t.Errorf("%s turn %d: %d starts, %d stops; want %d, %d", name, q, len(s1), len(t1), len(s0), len(t0))
@@ -439,7 +487,7 @@ func TestRunsMatchesReference(t *testing.T) {
 
 // TestSampleLineMatchesReference asserts that sampleLine (into a reused
 // buffer) reads the same pixels as the reference version, on lines in
-// all directions, partly or wholly off the grid.
+// all directions, partly or wholly off the grid, in the four turns.
 func TestSampleLineMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	rows := make([][]bool, 57)
@@ -449,19 +497,25 @@ func TestSampleLineMatchesReference(t *testing.T) {
 			rows[y][x] = rng.IntN(2) == 0
 		}
 	}
-	g := refGridFromMatrix(matrixOf(rows, nil))
+	m := matrixOf(rows, rng)
+	b := bitsFromMatrix(m)
 	var buf []bool
-	for k := 0; k < 5000; k++ {
-		pt := func() [2]float64 { return [2]float64{rng.Float64()*120 - 20, rng.Float64()*90 - 15} }
-		p, q := pt(), pt()
-		if k%7 == 0 {
-			q = [2]float64{p[0] + rng.Float64()*3, p[1]}
-		}
-		want := refSampleLine(g, p, q)
-		var got []bool
-		got, buf = g.sampleLine(p, q, buf)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("sampleLine(%v, %v) = %v, want %v", p, q, got, want)
+	for turn, g := range refTurns(refGridFromMatrix(m)) {
+		v := b.view(turn)
+		for k := 0; k < 5000; k++ {
+			pt := func() [2]float64 {
+				return [2]float64{rng.Float64()*float64(g.w+40) - 20, rng.Float64()*float64(g.h+30) - 15}
+			}
+			p, q := pt(), pt()
+			if k%7 == 0 {
+				q = [2]float64{p[0] + rng.Float64()*3, p[1]}
+			}
+			want := refSampleLine(g, p, q)
+			var got []bool
+			got, buf = v.sampleLine(p, q, buf)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("sampleLine(%v, %v) = %v, want %v", p, q, got, want)
+			}
 		}
 	}
 }
@@ -481,8 +535,8 @@ func benchMatrix1000() *gozxing.BitMatrix {
 	return matrixOf(rows, nil)
 }
 
-// BenchmarkPDFGridFromMatrix measures gridFromMatrix on 1000x1000,
-// against the reference version.
+// BenchmarkPDFGridFromMatrix measures bitsFromMatrix on 1000x1000,
+// against the reference version (a bool a pixel).
 func BenchmarkPDFGridFromMatrix(b *testing.B) {
 	m := benchMatrix1000()
 	b.Run("ref", func(b *testing.B) {
@@ -492,57 +546,50 @@ func BenchmarkPDFGridFromMatrix(b *testing.B) {
 	})
 	b.Run("new", func(b *testing.B) {
 		for b.Loop() {
-			gridFromMatrix(m)
+			bitsFromMatrix(m)
 		}
 	})
 }
 
-// BenchmarkPDFRot90 measures rot90 on 1000x1000, against the reference
-// version.
+// BenchmarkPDFRot90 measures the transposed copy the views on the side
+// read their rows from on 1000x1000, against the reference rot90.
 func BenchmarkPDFRot90(b *testing.B) {
-	g := refGridFromMatrix(benchMatrix1000())
+	m := benchMatrix1000()
+	g := refGridFromMatrix(m)
 	b.Run("ref", func(b *testing.B) {
 		for b.Loop() {
 			refRot90(g)
 		}
 	})
+	bits := bitsFromMatrix(m)
 	b.Run("new", func(b *testing.B) {
 		for b.Loop() {
-			g.rot90()
+			bits.cols = nil
+			bits.transpose()
 		}
 	})
 }
 
-// BenchmarkPDFRot180 measures rot180 on 1000x1000, against the reference
-// version.
-func BenchmarkPDFRot180(b *testing.B) {
-	g := refGridFromMatrix(benchMatrix1000())
-	b.Run("ref", func(b *testing.B) {
-		for b.Loop() {
-			refRot180(g)
-		}
-	})
-	b.Run("new", func(b *testing.B) {
-		for b.Loop() {
-			g.rot180()
-		}
-	})
-}
-
-// BenchmarkPDFFindPatterns measures findPatterns on 1000x1000, against the
-// reference version.
+// BenchmarkPDFFindPatterns measures findPatterns on 1000x1000, upright
+// and on its side, against the reference version.
 func BenchmarkPDFFindPatterns(b *testing.B) {
-	g := refGridFromMatrix(benchMatrix1000())
-	b.Run("ref", func(b *testing.B) {
-		for b.Loop() {
-			refFindPatterns(g)
-		}
-	})
-	b.Run("new", func(b *testing.B) {
-		for b.Loop() {
-			g.findPatterns()
-		}
-	})
+	m := benchMatrix1000()
+	g := refGridFromMatrix(m)
+	bits := bitsFromMatrix(m)
+	for _, q := range []int{0, 2} {
+		ref := refTurns(g)[q]
+		b.Run(fmt.Sprintf("ref/turn%d", q), func(b *testing.B) {
+			for b.Loop() {
+				refFindPatterns(ref)
+			}
+		})
+		v := bits.view(q)
+		b.Run(fmt.Sprintf("new/turn%d", q), func(b *testing.B) {
+			for b.Loop() {
+				v.findPatterns()
+			}
+		})
+	}
 }
 
 // BenchmarkPDFProbe measures probePDF417 on 1000x1000, against the
@@ -564,7 +611,8 @@ func BenchmarkPDFProbe(b *testing.B) {
 // BenchmarkPDFSampleLine measures sampleLine on 1000 lines across the
 // 1000x1000 image, against the reference version.
 func BenchmarkPDFSampleLine(b *testing.B) {
-	g := refGridFromMatrix(benchMatrix1000())
+	m := benchMatrix1000()
+	g := refGridFromMatrix(m)
 	b.Run("ref", func(b *testing.B) {
 		for b.Loop() {
 			for i := 0; i < 1000; i++ {
@@ -572,11 +620,12 @@ func BenchmarkPDFSampleLine(b *testing.B) {
 			}
 		}
 	})
+	v := bitsFromMatrix(m).view(0)
 	b.Run("new", func(b *testing.B) {
 		var buf []bool
 		for b.Loop() {
 			for i := 0; i < 1000; i++ {
-				_, buf = g.sampleLine([2]float64{140, float64(i)}, [2]float64{900, float64(i) + 30}, buf)
+				_, buf = v.sampleLine([2]float64{140, float64(i)}, [2]float64{900, float64(i) + 30}, buf)
 			}
 		}
 	})

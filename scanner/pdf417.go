@@ -122,25 +122,105 @@ type pdfLine struct {
 	row     int   // symbol row, -1 if unknown
 }
 
-// sampleLine reads the pixels from p to q into buf (grown as needed) and
-// returns them, nil when p and q are less than 2 pixels apart, and buf
-// for the next line.
-func (g *pdfGrid) sampleLine(p, q [2]float64, buf []bool) (px, next []bool) {
+// pdfScan is the pixels of one line across a symbol, n+1 samples from p
+// to q, each read from the grid only when first asked for, by blocks of
+// pdfScanBlock: the row indicators, read first for the symbol's size,
+// need only the line's ends. The later reads of the same line (all the
+// columns, then fuzzy) take the pixels already read.
+type pdfScan struct {
+	g      *pdfGrid
+	p, q   [2]float64
+	dx, dy float64
+	fn     float64
+	n      int // the number of pixels, n+1 above
+	px     []bool
+	have   []bool // by block: its pixels are in px
+}
+
+// pdfScanBlock is how many pixels of a line pdfScan reads at once.
+const pdfScanBlock = 64
+
+// scan returns the line from p to q, nil when p and q are less than 2
+// pixels apart.
+func (g *pdfGrid) scan(p, q [2]float64) *pdfScan {
 	dx, dy := q[0]-p[0], q[1]-p[1]
 	n := int(math.Ceil(math.Hypot(dx, dy)))
 	if n < 2 {
-		return nil, buf
+		return nil
 	}
-	if cap(buf) < n+1 {
-		buf = make([]bool, n+1)
+	return &pdfScan{g: g, p: p, q: q, dx: dx, dy: dy, fn: float64(n), n: n + 1,
+		px: make([]bool, n+1), have: make([]bool, n/pdfScanBlock+1)}
+}
+
+// scanOf returns a line of the pixels px, all read.
+func scanOf(px []bool) *pdfScan {
+	l := &pdfScan{n: len(px), px: px, have: make([]bool, len(px)/pdfScanBlock+1)}
+	for i := range l.have {
+		l.have[i] = true
 	}
-	out := buf[:n+1]
-	fn := float64(n)
-	for i := range out {
-		f := float64(i) / fn
-		out[i] = g.at(int(p[0]+f*dx+0.5), int(p[1]+f*dy+0.5))
+	return l
+}
+
+// at tells whether pixel x (0 <= x < l.n) of the line is black.
+func (l *pdfScan) at(x int) bool {
+	if b := x / pdfScanBlock; !l.have[b] {
+		l.read(b)
 	}
-	return out, buf
+	return l.px[x]
+}
+
+// runEnd returns the first pixel from x on, before stop (at most l.n),
+// unlike c, or stop if there is none.
+func (l *pdfScan) runEnd(x int, c bool, stop int) int {
+	for x < stop {
+		b := x / pdfScanBlock
+		if !l.have[b] {
+			l.read(b)
+		}
+		for end := min(stop, (b+1)*pdfScanBlock); x < end; x++ {
+			if l.px[x] != c {
+				return x
+			}
+		}
+	}
+	return x
+}
+
+// read samples block b of the line: pixel i is the grid's pixel nearest
+// to p + (q-p)*i/n.
+func (l *pdfScan) read(b int) {
+	l.have[b] = true
+	for i := b * pdfScanBlock; i < min(l.n, (b+1)*pdfScanBlock); i++ {
+		f := float64(i) / l.fn
+		l.px[i] = l.g.at(int(l.p[0]+f*l.dx+0.5), int(l.p[1]+f*l.dy+0.5))
+	}
+}
+
+// pdfScans keeps the lines read of one symbol, by their index in
+// pdfLines, for the next pass over the same lines.
+type pdfScans struct {
+	g     *pdfGrid
+	lines []*pdfScan
+}
+
+// line returns line i, from p to q: the one kept when it runs between
+// the same points, else a new one (nil when p and q are less than 2
+// pixels apart).
+func (sc *pdfScans) line(i int, p, q [2]float64) *pdfScan {
+	if i < len(sc.lines) {
+		if l := sc.lines[i]; l != nil && l.p == p && l.q == q {
+			return l
+		}
+	}
+	l := sc.g.scan(p, q)
+	if l == nil {
+		return nil
+	}
+	for len(sc.lines) <= i {
+		sc.lines = append(sc.lines, nil)
+	}
+	sc.lines[i] = l
+	return l
 }
 
 // readOne reads the codeword whose first bar starts near want on px,
@@ -148,12 +228,12 @@ func (g *pdfGrid) sampleLine(p, q [2]float64, buf []bool) (px, next []bool) {
 // the codeword starts and how wide it is.
 // With fuzzy set, a pattern that is no codeword is read as the closest
 // one.
-func readOne(px []bool, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0, w int, ok bool) {
+func readOne(px *pdfScan, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0, w int, ok bool) {
 	// The nearest white-to-black edge.
 	x0 = -1
 	for d := 0; d <= int(3*m)+1 && x0 < 0; d++ {
 		for _, x := range []int{int(want+0.5) + d, int(want+0.5) - d} {
-			if x > 0 && x < len(px) && px[x] && !px[x-1] {
+			if x > 0 && x < px.n && px.at(x) && !px.at(x-1) {
 				x0 = x
 				break
 			}
@@ -162,18 +242,29 @@ func readOne(px []bool, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0,
 	if x0 < 0 {
 		return 0, 0, 0, 0, false
 	}
-	// Eight runs from x0.
+	// Eight runs from x0. They are followed only as far as they decide
+	// anything: the first seven no further than 21 modules, the widest
+	// codeword, and a closing space after 11 to 16.5 modules no further
+	// than 6.5 modules, where it is taken to run into white (below).
+	far := px.n
+	if f := 21 * m; m > 0 && f < float64(px.n) {
+		far = min(px.n, x0+int(f)+1)
+	}
 	var runs [8]int
 	x, r := x0, 0
-	for r < 8 && x < len(px) {
-		c := px[x]
-		n := 0
-		for x < len(px) && px[x] == c {
-			n++
-			x++
+	for r < 8 && x < px.n {
+		stop := far
+		if s7 := float64(x - x0); r == 7 && m > 0 && s7 >= 11*m && s7 < 16.5*m {
+			stop = min(px.n, x+int(6.5*m)+1)
 		}
-		runs[r] = n
+		end := px.runEnd(x, px.at(x), stop)
+		runs[r] = end - x
+		x = end
 		r++
+		if r < 8 && x >= far && far < px.n {
+			// Wider than 21 modules: no codeword.
+			return 0, 0, 0, 0, false
+		}
 	}
 	if r < 8 {
 		return 0, 0, 0, 0, false
@@ -223,7 +314,7 @@ func readOne(px []bool, want, m float64, look pdfLookup, fuzzy bool) (v, cl, x0,
 // before, when startM is 0: no start pattern); slots is the number of
 // codeword columns (data + 2), and startM and stopM the module widths
 // measured on the patterns.
-func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup, fuzzy bool) (cw, cl []int) {
+func readCodewords(px *pdfScan, slots int, startM, stopM float64, look pdfLookup, fuzzy bool) (cw, cl []int) {
 	cw, cl = make([]int, slots), make([]int, slots)
 	// one reads a codeword near want from its edges. The fuzzy pass
 	// first reads on the module grid the two patterns span (when both
@@ -245,14 +336,14 @@ func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup, 
 		last = slots - 1
 		// The right indicator, anchored on the right end.
 		cw[last], cl[last] = -1, -1
-		if v, c, _, _, ok := one(last, float64(len(px))-35*stopM, stopM); ok {
+		if v, c, _, _, ok := one(last, float64(px.n)-35*stopM, stopM); ok {
 			cw[last], cl[last] = v, c
 		}
 	}
 	if startM == 0 {
 		// No start pattern: from the right indicator leftwards, each
 		// codeword ending where the one on its right begins.
-		right, ml := float64(len(px))-35*stopM, stopM
+		right, ml := float64(px.n)-35*stopM, stopM
 		for k := last - 1; k >= 0; k-- {
 			cw[k], cl[k] = -1, -1
 			v, c, x0, w, ok := one(k, right-17*ml, ml)
@@ -291,16 +382,16 @@ func readCodewords(px []bool, slots int, startM, stopM float64, look pdfLookup, 
 // grid puts the codeword's left edge and, failing that, from the bar edge
 // nearest to it. It reads symbols whose edges blur or alias by a pixel,
 // where the widths of single bars cannot be trusted but the grid can.
-func readGrid(px []bool, k, slots int, look pdfLookup) (v, cl int, ok bool) {
-	m := float64(len(px)-1) / float64(17*slots+35)
+func readGrid(px *pdfScan, k, slots int, look pdfLookup) (v, cl int, ok bool) {
+	m := float64(px.n-1) / float64(17*slots+35)
 	at := func(x0 float64) (int, int, bool) {
 		var pat uint32
 		for i := 0; i < 17; i++ {
 			x := int(x0 + (float64(i)+0.5)*m)
-			if x < 0 || x >= len(px) {
+			if x < 0 || x >= px.n {
 				return 0, 0, false
 			}
-			if px[x] {
+			if px.at(x) {
 				pat |= 1 << (16 - i)
 			}
 		}
@@ -313,7 +404,7 @@ func readGrid(px []bool, k, slots int, look pdfLookup) (v, cl int, ok bool) {
 	}
 	for d := 0; d <= int(m+1); d++ {
 		for _, x := range []int{int(g) + d, int(g) - d} {
-			if x > 0 && x < len(px) && px[x] && !px[x-1] && float64(x) != g {
+			if x > 0 && x < px.n && px.at(x) && !px.at(x-1) && float64(x) != g {
 				return at(float64(x))
 			}
 		}
@@ -438,7 +529,8 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 	if sym.noStop || sym.noStart {
 		slots = 1
 	}
-	lines, votes := s.pdfLines(g, sym, n, lineAt, slots, false)
+	sc := &pdfScans{g: g}
+	lines, votes := s.pdfLines(sc, sym, n, lineAt, slots, false)
 	md, ok := pickMeta(votes)
 	if !ok {
 		return "", false, false
@@ -454,7 +546,7 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 	if md.cols+2 != slots {
 		// Only the indicators were read: read again with all the
 		// columns they give.
-		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2, false)
+		lines, _ = s.pdfLines(sc, sym, n, lineAt, md.cols+2, false)
 	}
 	// Metadata from many lines' indicators: surely PDF417.
 	meta = votes[[2]int{2, md.cols - 1}] >= 3
@@ -462,7 +554,7 @@ func (s *session) readPDF417(g *pdfGrid, sym pdfSymbol) (text string, ok, meta b
 	if !ok {
 		// Again, reading the patterns that are no codeword as the
 		// nearest one: Reed-Solomon corrects those it gets wrong.
-		lines, _ = s.pdfLines(g, sym, n, lineAt, md.cols+2, true)
+		lines, _ = s.pdfLines(sc, sym, n, lineAt, md.cols+2, true)
 		text, ok = s.assemble(lines, md)
 	}
 	return text, ok, meta
@@ -498,17 +590,15 @@ func rowSpan(lines []pdfLine, rows int) (lo, hi float64, ok bool) {
 	return a - 0.5*b, a + (float64(rows)-0.5)*b, true
 }
 
-// pdfLines samples the n lines of sym and reads slots codewords on each.
-// It returns the lines with a cluster and the votes of the row
+// pdfLines samples the n lines of sym (or takes those sc kept) and reads
+// slots codewords on each. It returns the lines with a cluster and the votes of the row
 // indicators for the symbol's size, keyed by (field, value).
-func (s *session) pdfLines(g *pdfGrid, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int, fuzzy bool) ([]pdfLine, map[[2]int]int) {
+func (s *session) pdfLines(sc *pdfScans, sym pdfSymbol, n int, lineAt func(int) (p, q [2]float64, t float64), slots int, fuzzy bool) ([]pdfLine, map[[2]int]int) {
 	lines := make([]pdfLine, 0, n)
 	votes := map[[2]int]int{}
-	var buf []bool // each line's pixels, read by readCodewords only
 	for i := 0; i < n; i++ {
 		p, q, t := lineAt(i)
-		var px []bool
-		px, buf = g.sampleLine(p, q, buf)
+		px := sc.line(i, p, q)
 		if px == nil {
 			continue
 		}

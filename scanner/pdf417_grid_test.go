@@ -485,10 +485,11 @@ func TestRunsMatchesReference(t *testing.T) {
 	}
 }
 
-// TestSampleLineMatchesReference asserts that sampleLine (into a reused
-// buffer) reads the same pixels as the reference version, on lines in
-// all directions, partly or wholly off the grid, in the four turns.
-func TestSampleLineMatchesReference(t *testing.T) {
+// TestScanMatchesReference asserts that a pdfScan's pixels, read in a
+// random order, a line kept by pdfScans read again, are those the
+// reference sampleLine reads, on lines in all directions, partly or
+// wholly off the grid, in the four turns.
+func TestScanMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	rows := make([][]bool, 57)
 	for y := range rows {
@@ -499,22 +500,38 @@ func TestSampleLineMatchesReference(t *testing.T) {
 	}
 	m := matrixOf(rows, rng)
 	b := bitsFromMatrix(m)
-	var buf []bool
 	for turn, g := range refTurns(refGridFromMatrix(m)) {
-		v := b.view(turn)
+		sc := &pdfScans{g: b.view(turn)}
 		for k := 0; k < 5000; k++ {
 			pt := func() [2]float64 {
 				return [2]float64{rng.Float64()*float64(g.w+40) - 20, rng.Float64()*float64(g.h+30) - 15}
 			}
 			p, q := pt(), pt()
-			if k%7 == 0 {
+			switch {
+			case k%7 == 0:
 				q = [2]float64{p[0] + rng.Float64()*3, p[1]}
+			case k%5 == 0:
+				// Far longer than the grid: several blocks.
+				q = [2]float64{p[0] + rng.Float64()*600, p[1] + rng.Float64()*20}
 			}
 			want := refSampleLine(g, p, q)
-			var got []bool
-			got, buf = v.sampleLine(p, q, buf)
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("sampleLine(%v, %v) = %v, want %v", p, q, got, want)
+			i := rng.IntN(30)
+			for pass := 0; pass < 2; pass++ {
+				l := sc.line(i, p, q)
+				if l == nil {
+					if want != nil {
+						t.Fatalf("no line from %v to %v, want %d pixels", p, q, len(want))
+					}
+					break
+				}
+				if l.n != len(want) {
+					t.Fatalf("line from %v to %v: %d pixels, want %d", p, q, l.n, len(want))
+				}
+				for _, x := range rng.Perm(l.n) {
+					if l.at(x) != want[x] {
+						t.Fatalf("line from %v to %v: pixel %d differs", p, q, x)
+					}
+				}
 			}
 		}
 	}
@@ -608,8 +625,8 @@ func BenchmarkPDFProbe(b *testing.B) {
 	})
 }
 
-// BenchmarkPDFSampleLine measures sampleLine on 1000 lines across the
-// 1000x1000 image, against the reference version.
+// BenchmarkPDFSampleLine measures reading all the pixels of 1000 lines
+// across the 1000x1000 image (pdfScan), against the reference sampleLine.
 func BenchmarkPDFSampleLine(b *testing.B) {
 	m := benchMatrix1000()
 	g := refGridFromMatrix(m)
@@ -622,10 +639,12 @@ func BenchmarkPDFSampleLine(b *testing.B) {
 	})
 	v := bitsFromMatrix(m).view(0)
 	b.Run("new", func(b *testing.B) {
-		var buf []bool
 		for b.Loop() {
 			for i := 0; i < 1000; i++ {
-				_, buf = v.sampleLine([2]float64{140, float64(i)}, [2]float64{900, float64(i) + 30}, buf)
+				l := v.scan([2]float64{140, float64(i)}, [2]float64{900, float64(i) + 30})
+				for x := 0; x < l.n; x += pdfScanBlock {
+					l.at(x)
+				}
 			}
 		}
 	})

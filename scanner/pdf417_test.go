@@ -256,7 +256,7 @@ func TestPDF417ReadCodewords(t *testing.T) {
 					vals[i] = rng.IntN(929)
 				}
 				px := pdfRenderLine(vals, cl, tc.m)
-				cw, cls := readCodewords(px, len(vals), tc.m, tc.m, look, tc.fuzzy)
+				cw, cls := readCodewords(scanOf(px), len(vals), tc.m, tc.m, look, tc.fuzzy)
 				for i := range vals {
 					if cw[i] != vals[i] || cls[i] != cl {
 						missed = true

@@ -236,8 +236,18 @@ func pdfBigBar(big, next int) bool {
 	return 4*big >= 9*next
 }
 
+// pdfOpens tells whether runs (at least 8, the first a bar) may begin a
+// start or stop pattern: the bar is at least 2.25 times as wide as each
+// of runs 1, 2, 4, 5 and 6 (pdfBigBar), one module wide in both patterns.
+func pdfOpens(runs []int) bool {
+	big := runs[0]
+	return pdfBigBar(big, runs[1]) && pdfBigBar(big, runs[2]) && pdfBigBar(big, runs[4]) &&
+		pdfBigBar(big, runs[5]) && pdfBigBar(big, runs[6])
+}
+
 // findPatterns scans rows of g for start and stop patterns. Only bars at
-// least 2.25 times as wide as the next space are matched (pdfBigBar).
+// least 2.25 times as wide as the one-module runs after them are matched
+// (pdfOpens).
 func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
 	step := max(1, g.h/400)
 	runs := make([]int, 0, 64)
@@ -248,7 +258,7 @@ func (g *pdfGrid) findPatterns() (starts, stops []pdfHit) {
 			first, pos = 1, runs[0]
 		}
 		for i := first; i+8 <= len(runs); i, pos = i+2, pos+runs[i]+runs[i+1] {
-			if !pdfBigBar(runs[i], runs[i+1]) {
+			if !pdfOpens(runs[i : i+8]) {
 				continue
 			}
 			if m, ok := matchPattern(runs[i:i+8], pdfStart); ok && (i == first || float64(runs[i-1]) >= 1.5*m) {

@@ -58,10 +58,30 @@ func (p gfPoly) coef(deg int) int {
 	return p[len(p)-1-deg]
 }
 
+// eval returns p(x) by Horner's rule. GF(929) is the integers modulo 929,
+// so for x and the coefficients in the field (0 to 928; larger ones are
+// reduced alike) each step is an integer product and sum modulo 929,
+// which the log tables (mul) give too, slower. Other inputs take the
+// tables' way (evalTables), as they always did.
 func (t *gf929Tables) eval(p gfPoly, x int) int {
 	if x == 0 {
 		return p.coef(0)
 	}
+	if x < 0 || x >= gf929 {
+		return t.evalTables(p, x)
+	}
+	r := 0
+	for _, c := range p {
+		if c < 0 {
+			return t.evalTables(p, x)
+		}
+		r = (x*r + c) % gf929
+	}
+	return r
+}
+
+// evalTables is eval step by step with mul and gfAdd.
+func (t *gf929Tables) evalTables(p gfPoly, x int) int {
 	r := 0
 	for _, c := range p {
 		r = gfAdd(t.mul(x, r), c)

@@ -650,8 +650,9 @@ func BenchmarkPDFSampleLine(b *testing.B) {
 	})
 }
 
-// TestBigBarMatchesReference asserts that pdfBigBar never rejects runs
-// that matchPattern takes for a start or stop pattern, either way round,
+// TestBigBarMatchesReference asserts that pdfBigBar (and pdfOpens) never
+// rejects runs that matchPattern takes for a start or stop pattern, either
+// way round (pdfOpens: forwards),
 // on many runs near the patterns' widths (up to the limits of
 // matchPattern's tolerance), so skipping matchPattern where it says no
 // changes nothing.
@@ -675,15 +676,23 @@ func TestBigBarMatchesReference(t *testing.T) {
 				runs[i] = max(1, int(p*m+0.5))
 			}
 		}
+		next := f.next
+		if k%16 >= 12 && f.big == 0 {
+			// Another of the one-module runs pdfOpens looks at.
+			next = []int{1, 2, 4, 5, 6}[rng.IntN(5)]
+		}
 		if k%8 >= 4 {
 			runs[f.big] = max(1, int(f.pat[f.big]*m*(0.5+0.5*rng.Float64())+0.5))
-			runs[f.next] = max(1, int(m*(1+rng.Float64())+0.5))
+			runs[next] = max(1, int(m*(1+rng.Float64())+0.5))
 		}
 		if _, ok := matchPattern(runs, f.pat); ok {
 			took++
-			least = min(least, float64(runs[f.big])/float64(runs[f.next]))
+			least = min(least, float64(runs[f.big])/float64(runs[next]))
 			if !pdfBigBar(runs[f.big], runs[f.next]) {
 				t.Fatalf("%v matches %v, but pdfBigBar says no", runs, f.pat)
+			}
+			if f.big == 0 && !pdfOpens(runs) {
+				t.Fatalf("%v matches %v, but pdfOpens says no", runs, f.pat)
 			}
 		}
 	}

@@ -275,3 +275,46 @@ func TestReadCodewordsMatchesReference(t *testing.T) {
 		t.Errorf("only %d codewords read: the inputs do not test much", read)
 	}
 }
+
+// refEval is gf929Tables.eval as it was: Horner's rule with the log
+// tables.
+func refEval(t *gf929Tables, p gfPoly, x int) int {
+	if x == 0 {
+		return p.coef(0)
+	}
+	r := 0
+	for _, c := range p {
+		r = gfAdd(t.mul(x, r), c)
+	}
+	return r
+}
+
+// TestEvalMatchesReference asserts that eval gives what the reference
+// version gives for every x of the field on random polynomials, with
+// coefficients in the field and beyond it (a count of codewords in the
+// first), and that mul is the integers' product modulo 929.
+func TestEvalMatchesReference(t *testing.T) {
+	gf := newGF929()
+	for a := 0; a < gf929; a++ {
+		for b := 0; b < gf929; b++ {
+			if gf.mul(a, b) != a*b%gf929 {
+				t.Fatalf("mul(%d, %d) = %d, want %d", a, b, gf.mul(a, b), a*b%gf929)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(14, 15))
+	for k := 0; k < 300; k++ {
+		p := make(gfPoly, 1+rng.IntN(60))
+		for i := range p {
+			p[i] = rng.IntN(gf929)
+			if k%3 == 0 && rng.IntN(10) == 0 {
+				p[i] = rng.IntN(3000)
+			}
+		}
+		for x := 0; x < gf929; x++ {
+			if got, want := gf.eval(p, x), refEval(gf, p, x); got != want {
+				t.Fatalf("eval(%v, %d) = %d, want %d", p, x, got, want)
+			}
+		}
+	}
+}

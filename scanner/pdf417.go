@@ -186,13 +186,33 @@ func (l *pdfScan) runEnd(x int, c bool, stop int) int {
 	return x
 }
 
-// read samples block b of the line: pixel i is the grid's pixel nearest
-// to p + (q-p)*i/n.
+// point returns the grid's pixel nearest to p + (q-p)*i/n, pixel i of
+// the line.
+func (l *pdfScan) point(i int) (x, y int) {
+	f := float64(i) / l.fn
+	return int(l.p[0] + f*l.dx + 0.5), int(l.p[1] + f*l.dy + 0.5)
+}
+
+// read samples block b of the line. point's coordinates are monotonic in
+// i (each step of their arithmetic is), so when the block's first and last
+// pixels are on the grid all of it is, and its pixels are read without
+// at's bounds checks.
 func (l *pdfScan) read(b int) {
 	l.have[b] = true
-	for i := b * pdfScanBlock; i < min(l.n, (b+1)*pdfScanBlock); i++ {
-		f := float64(i) / l.fn
-		l.px[i] = l.g.at(int(l.p[0]+f*l.dx+0.5), int(l.p[1]+f*l.dy+0.5))
+	i0, i1 := b*pdfScanBlock, min(l.n, (b+1)*pdfScanBlock)
+	g := l.g
+	xa, ya := l.point(i0)
+	xb, yb := l.point(i1 - 1)
+	if min(xa, xb, ya, yb) < 0 || max(xa, xb) >= g.w || max(ya, yb) >= g.h {
+		for i := i0; i < i1; i++ {
+			l.px[i] = g.at(l.point(i))
+		}
+		return
+	}
+	for i := i0; i < i1; i++ {
+		x, y := l.point(i)
+		k := uint(g.off + x*g.ax + y*g.ay)
+		l.px[i] = g.words[k>>5]>>(k&31)&1 != 0
 	}
 }
 

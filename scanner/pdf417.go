@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/makiuchi-d/gozxing"
 )
@@ -133,11 +134,14 @@ type pdfScan struct {
 	dx, dy float64
 	fn     float64
 	n      int // the number of pixels, n+1 above
-	px     []bool
-	have   []bool // by block: its pixels are in px
+	// px holds a block's pixels a word, bit i%64 of px[i/64] being
+	// pixel i (1 for black; 0 beyond n).
+	px   []uint64
+	have []bool // by block: its pixels are in px
 }
 
-// pdfScanBlock is how many pixels of a line pdfScan reads at once.
+// pdfScanBlock is how many pixels of a line pdfScan reads at once: a
+// word of px.
 const pdfScanBlock = 64
 
 // scan returns the line from p to q, nil when p and q are less than 2
@@ -149,14 +153,20 @@ func (g *pdfGrid) scan(p, q [2]float64) *pdfScan {
 		return nil
 	}
 	return &pdfScan{g: g, p: p, q: q, dx: dx, dy: dy, fn: float64(n), n: n + 1,
-		px: make([]bool, n+1), have: make([]bool, n/pdfScanBlock+1)}
+		px: make([]uint64, n/pdfScanBlock+1), have: make([]bool, n/pdfScanBlock+1)}
 }
 
 // scanOf returns a line of the pixels px, all read.
 func scanOf(px []bool) *pdfScan {
-	l := &pdfScan{n: len(px), px: px, have: make([]bool, len(px)/pdfScanBlock+1)}
+	blocks := len(px)/pdfScanBlock + 1
+	l := &pdfScan{n: len(px), px: make([]uint64, blocks), have: make([]bool, blocks)}
 	for i := range l.have {
 		l.have[i] = true
+	}
+	for i, v := range px {
+		if v {
+			l.px[i/pdfScanBlock] |= 1 << uint(i%pdfScanBlock)
+		}
 	}
 	return l
 }
@@ -166,24 +176,32 @@ func (l *pdfScan) at(x int) bool {
 	if b := x / pdfScanBlock; !l.have[b] {
 		l.read(b)
 	}
-	return l.px[x]
+	return l.px[x/pdfScanBlock]>>uint(x%pdfScanBlock)&1 != 0
 }
 
 // runEnd returns the first pixel from x on, before stop (at most l.n),
-// unlike c, or stop if there is none.
+// unlike c, or stop if there is none (x if x >= stop). It looks a word
+// at a time: the first one of the block's word (inverted for black) from
+// bit x%64 on.
 func (l *pdfScan) runEnd(x int, c bool, stop int) int {
+	if x >= stop {
+		return x
+	}
 	for x < stop {
 		b := x / pdfScanBlock
 		if !l.have[b] {
 			l.read(b)
 		}
-		for end := min(stop, (b+1)*pdfScanBlock); x < end; x++ {
-			if l.px[x] != c {
-				return x
-			}
+		v := l.px[b]
+		if c {
+			v = ^v
 		}
+		if v >>= uint(x % pdfScanBlock); v != 0 {
+			return min(stop, x+bits.TrailingZeros64(v))
+		}
+		x = (b + 1) * pdfScanBlock
 	}
-	return x
+	return stop
 }
 
 // point returns the grid's pixel nearest to p + (q-p)*i/n, pixel i of
@@ -203,17 +221,21 @@ func (l *pdfScan) read(b int) {
 	g := l.g
 	xa, ya := l.point(i0)
 	xb, yb := l.point(i1 - 1)
+	var v uint64
 	if min(xa, xb, ya, yb) < 0 || max(xa, xb) >= g.w || max(ya, yb) >= g.h {
 		for i := i0; i < i1; i++ {
-			l.px[i] = g.at(l.point(i))
+			if g.at(l.point(i)) {
+				v |= 1 << uint(i-i0)
+			}
 		}
-		return
+	} else {
+		for i := i0; i < i1; i++ {
+			x, y := l.point(i)
+			k := uint(g.off + x*g.ax + y*g.ay)
+			v |= uint64(g.words[k>>5]>>(k&31)&1) << uint(i-i0)
+		}
 	}
-	for i := i0; i < i1; i++ {
-		x, y := l.point(i)
-		k := uint(g.off + x*g.ax + y*g.ay)
-		l.px[i] = g.words[k>>5]>>(k&31)&1 != 0
-	}
+	l.px[b] = v
 }
 
 // pdfScans keeps the lines read of one symbol, by their index in

@@ -318,3 +318,33 @@ func TestEvalMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRunEnd asserts that pdfScan.runEnd finds the first pixel unlike c
+// as a pixel-by-pixel search does, on random lines of runs of every
+// length, from every start and up to random stops.
+func TestRunEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	for k := 0; k < 300; k++ {
+		px := make([]bool, 1+rng.IntN(300))
+		v := rng.IntN(2) == 0
+		for i := range px {
+			if rng.IntN(1+k%70) == 0 {
+				v = !v
+			}
+			px[i] = v
+		}
+		l := scanOf(px)
+		for x := 0; x < len(px); x++ {
+			stop := x + rng.IntN(len(px)-x+1)
+			for _, c := range []bool{false, true} {
+				want := x
+				for want < stop && px[want] == c {
+					want++
+				}
+				if got := l.runEnd(x, c, stop); got != want {
+					t.Fatalf("runEnd(%d, %v, %d) on %v = %d, want %d", x, c, stop, px, got, want)
+				}
+			}
+		}
+	}
+}

@@ -3,7 +3,6 @@ package scanner
 import (
 	"image"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -403,16 +402,7 @@ func TestBarMapMatchesReference(t *testing.T) {
 // benchImage is a photo of the sample corpus stretched to 1000x1000
 // (nearest pixel).
 func benchImage(b *testing.B) *image.Gray {
-	f, err := os.Open(filepath.Join(samplesDir(b), "qrcode-3", "01.webp"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	im, err := ReadImage(f, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := toGray(im, 0)
+	g := readGray(b, filepath.Join(samplesDir(b), "qrcode-3", "01.webp"), 0)
 	const side = 1000
 	out := image.NewGray(image.Rect(0, 0, side, side))
 	w, h := g.Rect.Dx(), g.Rect.Dy()

@@ -58,16 +58,7 @@ func renderZint(t testing.TB, dir string, s symbol2D) *image.Gray {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v: %v: %s", cmd.Args, err, b)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := ReadImage(f, 0)
-	if err != nil {
-		t.Fatalf("%s: %v", p, err)
-	}
-	return toGray(img, 0)
+	return readGray(t, p, 0)
 }
 
 // TestNo1DFromSymbols2D renders 2D and stacked symbols with zint and

@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"os"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -13,16 +12,7 @@ import (
 func BenchmarkMaxiCodeCorpus(b *testing.B) {
 	var ms []*gozxing.BitMatrix
 	for _, s := range loadSamples(b, samplesDir(b)) {
-		f, err := os.Open(s.path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		im, err := ReadImage(f, 0)
-		f.Close()
-		if err != nil {
-			continue
-		}
-		g := toGray(im, DecodeOptions{}.withDefaults().MaxSide)
+		g := readGray(b, s.path, DecodeOptions{}.withDefaults().MaxSide)
 		bm, _ := gozxing.NewBinaryBitmap(newHybridBinarizer(newGrayLuminance(g)))
 		if m, err := bm.GetBlackMatrix(); err == nil {
 			ms = append(ms, m)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -104,16 +103,7 @@ func TestQRFindSamples(t *testing.T) {
 	d := NewDecoder(DecodeOptions{})
 	found, n := 0, 0
 	for k, s := range loadSamples(t, samplesDir(t)) {
-		f, err := os.Open(s.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		im, err := ReadImage(f, 0)
-		f.Close()
-		if err != nil {
-			continue
-		}
-		vs, _ := d.variants(toGray(im, d.o.MaxSide))
+		vs, _ := d.variants(readGray(t, s.path, d.o.MaxSide))
 		for _, v := range vs {
 			if !v.cheap && (testing.Short() || k%qrFindAllEvery != 0) {
 				continue

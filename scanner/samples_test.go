@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -156,6 +157,22 @@ func runSamples(t testing.TB, d *Decoder, samples []sample, workers int) []sampl
 	close(next)
 	wg.Wait()
 	return res
+}
+
+// readGray reads the image file at path in gray, scaled down to maxSide
+// pixels (0: as it is), failing t when it cannot.
+func readGray(t testing.TB, path string, maxSide int) *image.Gray {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := ReadImage(f, 0)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return toGray(img, maxSide)
 }
 
 func decodeSample(t testing.TB, d *Decoder, s sample) sampleResult {

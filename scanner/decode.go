@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/aztec"
 	"github.com/makiuchi-d/gozxing/datamatrix"
 	"github.com/makiuchi-d/gozxing/multi"
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
@@ -194,7 +193,7 @@ func (d *Decoder) newSession(sh *shared) *session {
 		s.dm = datamatrix.NewDataMatrixReader()
 	}
 	if d.want[SymAztec] {
-		s.az = aztec.NewAztecReader()
+		s.az = aztecReader{}
 	}
 	if d.wantUPC {
 		// The EAN/UPC readers in gozxing's multi-format reader's order;

@@ -359,14 +359,23 @@ func (t *rowThresholder) blackRow(src gozxing.LuminanceSource, y int, row *gozxi
 		}
 		return row, nil
 	}
+	// A pixel is dark when its sharpened value, (center*4-left-right)/2
+	// rounded toward zero, is under black: when center*4-left-right is
+	// under 2*black, as black is at least 8 (for a negative value, /2
+	// rounds up to at most 0; for the others, down). The sign bit of
+	// the difference says so, 32 pixels into a word at a time.
+	line = line[:w]
+	black2 := 2 * black
 	left, center := int(line[0]), int(line[1])
-	for x := 1; x < w-1; x++ {
-		right := int(line[x+1])
-		// The sign bit of the sharpened pixel less the black point: 1
-		// for a dark pixel.
-		d := int64((center*4-left-right)/2 - black)
-		bits[x>>5] |= uint32(uint64(d)>>63) << uint(x&31)
-		left, center = center, right
+	for x := 1; x < w-1; {
+		end := min(x|31+1, w-1) // the end of x's word, or of the row
+		var word uint32
+		for ; x < end; x++ {
+			right := int(line[x+1])
+			word |= uint32(uint(center*4-left-right-black2)>>63) << uint(x&31)
+			left, center = center, right
+		}
+		bits[(end-1)>>5] = word
 	}
 	return row, nil
 }

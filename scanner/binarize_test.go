@@ -3,6 +3,7 @@ package scanner
 import (
 	"fmt"
 	"image"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -88,5 +89,58 @@ func TestBinarizersMatchGozxing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRowThresholderMatchesGozxing checks the rows of the fast binarizers
+// against GlobalHistogramBinarizer.GetBlackRow on many random images, in
+// both polarities, so that every word boundary of the row thresholding's
+// loop and every sign of the sharpened pixel meet the reference.
+func TestRowThresholderMatchesGozxing(t *testing.T) {
+	rng := rand.New(rand.NewSource(18))
+	rows := 0
+	for i, g := range randomGrays(rng, 120) {
+		for pol, src := range polarities(g) {
+			ours := newGlobalBinarizer(src)
+			theirs := gozxing.NewGlobalHistgramBinarizer(src)
+			var row *gozxing.BitArray
+			for y := 0; y < g.Bounds().Dy(); y++ {
+				want, werr := theirs.GetBlackRow(y, nil)
+				var gerr error
+				row, gerr = ours.GetBlackRow(y, row)
+				if (werr == nil) != (gerr == nil) {
+					t.Fatalf("image %d %s row %d: error %v, gozxing %v", i, pol, y, gerr, werr)
+				}
+				if werr != nil {
+					continue
+				}
+				rows++
+				if got := row.String(); got[:len(want.String())] != want.String() || strings.Contains(got[len(want.String()):], "X") {
+					t.Fatalf("image %d %s row %d differs from gozxing's:\n%s\n%s", i, pol, y, got, want)
+				}
+			}
+		}
+	}
+	if rows < 1000 {
+		t.Fatalf("only %d rows thresholded", rows)
+	}
+}
+
+// BenchmarkBlackRow measures the rows of a 1000x1000 photo thresholded as
+// the 1D scan does, next to gozxing's GetBlackRow (ref).
+func BenchmarkBlackRow(b *testing.B) {
+	src := newGrayLuminance(benchImage(b))
+	for _, bin := range []struct {
+		name string
+		b    gozxing.Binarizer
+	}{{"ours", newGlobalBinarizer(src)}, {"ref", gozxing.NewGlobalHistgramBinarizer(src)}} {
+		b.Run(bin.name, func(b *testing.B) {
+			row := gozxing.NewBitArray(src.GetWidth())
+			for b.Loop() {
+				for y := 0; y < src.GetHeight(); y += 4 {
+					row, _ = bin.b.GetBlackRow(y, row)
+				}
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ package scanner
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -35,16 +36,25 @@ func barsEnough(row *gozxing.BitArray) bool {
 // alternately bar and space, in runs (reused).
 func barRuns(row *gozxing.BitArray, runs []int) []int {
 	runs = runs[:0]
-	w := row.GetSize()
+	w, words := row.GetSize(), row.GetBitArray()
 	x := row.GetNextSet(0)
-	black := true
+	// flip turns the pixels of the run at x into zeros: the run ends at
+	// the next one bit of the word read with flip (as GetNextUnset and
+	// GetNextSet find it, reading the row's words directly).
+	flip := ^uint32(0)
 	for x < w {
-		next := row.GetNextUnset(x)
-		if !black {
-			next = row.GetNextSet(x)
+		o := x >> 5
+		cur := (words[o] ^ flip) & (^uint32(0) << uint(x&31))
+		for cur == 0 && o+1 < len(words) {
+			o++
+			cur = words[o] ^ flip
+		}
+		next := w
+		if cur != 0 {
+			next = min(o<<5+bits.TrailingZeros32(cur), w)
 		}
 		runs = append(runs, next-x)
-		x, black = next, !black
+		x, flip = next, ^flip
 	}
 	return runs
 }
@@ -83,7 +93,7 @@ func reversedRuns(runs []int, lead int, buf []int) ([]int, int) {
 // it, then reads characters after the gap that follows until the next
 // '*', and fails on the first run of nine that is no character.
 func code39Could(runs []int, lead int) bool {
-	i := firstStart(runs, 9, func(c []int) bool { return star(c, 1, 4, 6) && code39NarrowWide(c) == code39Asterisk })
+	i := firstStart(runs, 9, func(c []int, _ int) bool { return star(c, 1, 4, 6) && code39NarrowWide(c) == code39Asterisk })
 	if i < 0 {
 		return false
 	}
@@ -109,14 +119,25 @@ func code39Could(runs []int, lead int) bool {
 // when the run after it begins, with white of half its width before it
 // (or only white up to the row's start). It returns -1 when there is none.
 // gozxing's Code 39 and Code 128 readers search so, and read on from the
-// first such start only.
-func firstStart(runs []int, n int, isStart func(c []int) bool) int {
+// first such start only. isStart is given the window's width t too, and
+// asked only about windows with that white before them: that test is
+// cheap and rejects most.
+func firstStart(runs []int, n int, isStart func(c []int, t int) bool) int {
+	if n >= len(runs) {
+		return -1
+	}
+	t := sum(runs[:n])
 	for i := 0; i+n < len(runs); i += 2 {
-		c := runs[i : i+n]
-		if !isStart(c) || i > 0 && runs[i-1] < sum(c)/2 {
-			continue
+		if i > 0 {
+			// Slide the window's width on by two runs.
+			t += runs[i+n-2] + runs[i+n-1] - runs[i-2] - runs[i-1]
+			if runs[i-1] < t/2 {
+				continue
+			}
 		}
-		return i
+		if isStart(runs[i:i+n], t) {
+			return i
+		}
 	}
 	return -1
 }
@@ -176,10 +197,10 @@ func code39NarrowWide(c []int) int {
 // reads characters of six runs until STOP, and fails on the first that
 // matches no pattern as closely or is another start.
 func code128Could(runs []int, lead int) bool {
-	i := firstStart(runs, 6, func(c []int) bool {
+	i := firstStart(runs, 6, func(c []int, t int) bool {
 		// START A, B and C all begin with bars and space of 2, 1 and 1
 		// modules: runs that cannot fit those fit none of them.
-		return fitsSums(c[:3], sum(c), code128StartLead[:], 11, 70) && code128Match(c, 103, 106) >= 0
+		return fitsSums(c[:3], t, code128StartLead[:], 11, 70) && code128Start(c, t)
 	})
 	if i < 0 {
 		return false
@@ -197,6 +218,20 @@ func code128Could(runs []int, lead int) bool {
 		}
 	}
 	return true
+}
+
+// code128Start tells whether c's six runs (t wide, their first three
+// fitting code128StartLead) match one of START A, B and C as gozxing's
+// reader matches them: code128Match(c, 103, 106) >= 0, without testing
+// the shared first three runs again.
+func code128Start(c []int, t int) bool {
+	for k := 103; k <= 105; k++ {
+		p := code128Patterns[k][:]
+		if fitsSums(c[3:], t, p[3:], 11, 70) && oned.PatternMatchVariance(c, p, 0.7) < 0.25 {
+			return true
+		}
+	}
+	return false
 }
 
 // code128Match returns the pattern of code128Patterns[from:to] that c's
@@ -262,7 +297,8 @@ func itfCould(runs []int, lead int, back []int, backLead int) bool {
 		if i > 0 {
 			start += runs[i-2] + runs[i-1]
 		}
-		if fits(runs[i:i+4], narrow, 50) && oned.PatternMatchVariance(runs[i:i+4], narrow, 0.5) < 0.38 {
+		c := runs[i : i+4]
+		if fitsSums(c, c[0]+c[1]+c[2]+c[3], narrow, 4, 50) && oned.PatternMatchVariance(c, narrow, 0.5) < 0.38 {
 			break
 		}
 	}
@@ -307,9 +343,10 @@ func itfCould(runs []int, lead int, back []int, backLead int) bool {
 // reader seeks its reversed end pattern, and the pixel it begins at (lead
 // white pixels come first); -1 when there is none.
 func itfEnd(runs []int, lead int, pattern []int) (int, int) {
-	at := lead
+	at, n := lead, sum(pattern)
 	for j := 0; j+3 < len(runs); j += 2 {
-		if fits(runs[j:j+3], pattern, 50) && oned.PatternMatchVariance(runs[j:j+3], pattern, 0.5) < 0.38 {
+		c := runs[j : j+3]
+		if fitsSums(c, c[0]+c[1]+c[2], pattern, n, 50) && oned.PatternMatchVariance(c, pattern, 0.5) < 0.38 {
 			return j, at
 		}
 		at += runs[j] + runs[j+1]
@@ -367,7 +404,7 @@ func upcFormats(runs []int, lead int) int {
 	guard := []int{1, 1, 1}
 	for i := 0; i+3 < len(runs); {
 		c := runs[i : i+3]
-		if !fits(c, guard, 70) || oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
+		if !fitsSums(c, c[0]+c[1]+c[2], guard, 3, 70) || oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
 			i += 2
 			continue
 		}
@@ -382,16 +419,16 @@ func upcFormats(runs []int, lead int) int {
 		f := upcSix(runs, i+3)
 		if f&upcEAN13 != 0 {
 			m := upcGuard(runs, i+3+24, upcMiddleGuard)
-			if m < 0 || !upcDigits(runs, m+5, 6, oned.UPCEANReader_L_PATTERNS) || !upcEnd(runs, m+5+24, guard) {
+			if m < 0 || !upcDigits(runs, m+5, 6) || !upcEnd(runs, m+5+24, guard) {
 				f &^= upcEAN13
 			}
 		}
 		if f&upcUPCE != 0 && !upcEnd(runs, i+3+24, upcEEndGuard) {
 			f &^= upcUPCE
 		}
-		if upcDigits(runs, i+3, 4, oned.UPCEANReader_L_PATTERNS) {
+		if upcDigits(runs, i+3, 4) {
 			m := upcGuard(runs, i+3+16, upcMiddleGuard)
-			if m >= 0 && upcDigits(runs, m+5, 4, oned.UPCEANReader_L_PATTERNS) && upcEnd(runs, m+5+16, guard) {
+			if m >= 0 && upcDigits(runs, m+5, 4) && upcEnd(runs, m+5+16, guard) {
 				f |= upcEAN8
 			}
 		}
@@ -412,9 +449,10 @@ var (
 // number of runs further (tested when the run after it begins) with an
 // average variance under 0.48 and none over 0.7; -1 when there is none.
 func upcGuard(runs []int, at int, guard []int) int {
-	n := len(guard)
+	n, width := len(guard), sum(guard)
 	for j := at; j+n < len(runs); j += 2 {
-		if fits(runs[j:j+n], guard, 70) && oned.PatternMatchVariance(runs[j:j+n], guard, 0.7) < 0.48 {
+		c := runs[j : j+n]
+		if fitsSums(c, sum(c), guard, width, 70) && oned.PatternMatchVariance(c, guard, 0.7) < 0.48 {
 			return j
 		}
 	}
@@ -452,13 +490,11 @@ func upcSix(runs []int, at int) int {
 			return upcEAN13 | upcUPCE
 		}
 		best, bestVar := -1, 0.48
-		t := sum(runs[j : j+4])
-		for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
-			// Every digit is 7 modules wide.
-			if !fitsSums(runs[j:j+4], t, p, 7, 70) {
-				continue
-			}
-			if v := oned.PatternMatchVariance(runs[j:j+4], p, 0.7); v < bestVar {
+		c := runs[j : j+4]
+		// The patterns in the reader's order, those the runs fit only.
+		for set := upcDigitFits(c); set != 0; set &= set - 1 {
+			k := bits.TrailingZeros32(set)
+			if v := oned.PatternMatchVariance(c, oned.UPCEANReader_L_AND_G_PATTERNS[k], 0.7); v < bestVar {
 				best, bestVar = k, v
 			}
 		}
@@ -490,26 +526,64 @@ var upcParities = [30]int{
 }
 
 // upcDigits tells whether the n groups of four runs from runs[at] on each
-// match one of patterns; runs missing at the row's end count as matching
-// (the reader's last run may end there).
-func upcDigits(runs []int, at, n int, patterns [][]int) bool {
+// match one of the odd parity (L) digit patterns; runs missing at the
+// row's end count as matching (the reader's last run may end there).
+func upcDigits(runs []int, at, n int) bool {
 	for d := 0; d < n; d++ {
 		j := at + 4*d
 		if j+4 > len(runs) {
 			return true
 		}
+		c := runs[j : j+4]
 		ok := false
-		for _, p := range patterns {
-			if fits(runs[j:j+4], p, 70) && oned.PatternMatchVariance(runs[j:j+4], p, 0.7) < 0.48 {
-				ok = true
-				break
-			}
+		// The L patterns are the first ten of the twenty.
+		for set := upcDigitFits(c) & (1<<10 - 1); set != 0 && !ok; set &= set - 1 {
+			p := oned.UPCEANReader_L_AND_G_PATTERNS[bits.TrailingZeros32(set)]
+			ok = oned.PatternMatchVariance(c, p, 0.7) < 0.48
 		}
 		if !ok {
 			return false
 		}
 	}
 	return true
+}
+
+// upcDigitFits returns the set of oned.UPCEANReader_L_AND_G_PATTERNS (bit
+// k for pattern k) that the four runs of c fit as fitsSums tells (with 70
+// hundredths of a module; every digit is 7 modules wide). It finds the
+// widths in modules that each run fits, the same for all patterns, and
+// intersects the patterns with those widths (upcDigitModules) instead of
+// testing the twenty patterns one by one.
+func upcDigitFits(c []int) uint32 {
+	t := c[0] + c[1] + c[2] + c[3]
+	limit := 70 * t
+	set := uint32(1<<20 - 1)
+	for i, r := range c[:4] {
+		var fit uint32
+		for m := 1; m <= 4; m++ {
+			d := 7*r - m*t
+			if d < 0 {
+				d = -d
+			}
+			if 100*d <= limit {
+				fit |= upcDigitModules[i][m]
+			}
+		}
+		if set &= fit; set == 0 {
+			break
+		}
+	}
+	return set
+}
+
+// upcDigitModules[i][m] is the set of oned.UPCEANReader_L_AND_G_PATTERNS
+// (bit k for pattern k) whose run i is m modules wide (none is wider than
+// 4).
+var upcDigitModules = [4][5]uint32{
+	{0, 0x0adf8, 0xa5006, 0x40201, 0x10000},
+	{0, 0xf2654, 0x01923, 0x0c080, 0x00008},
+	{0, 0x953c9, 0x48c06, 0x20030, 0x02000},
+	{0, 0x7e02b, 0x01a94, 0x80500, 0x00040},
 }
 
 // star tells whether a, b and c are the three runs of c9 wider than all

@@ -211,5 +211,29 @@ func TestFitsNeverRejectsAMatch(t *testing.T) {
 		if sum(p) != 7 {
 			t.Errorf("EAN/UPC digit pattern %d is %d modules wide, want 7", k, sum(p))
 		}
+		for i, m := range p {
+			for mm := 1; mm <= 4; mm++ {
+				if in := upcDigitModules[i][mm]>>k&1 == 1; in != (m == mm) {
+					t.Errorf("upcDigitModules[%d][%d] has pattern %d: %v, but its run %d is %d modules", i, mm, k, in, i, m)
+				}
+			}
+		}
+	}
+	// upcDigitFits is fits against each digit pattern at once.
+	for n := 0; n < 200000; n++ {
+		scale := 1 + rng.Intn(6)
+		var c [4]int
+		for i := range c {
+			c[i] = max(1, (1+rng.Intn(4))*scale+rng.Intn(2*scale+1)-scale)
+		}
+		var want uint32
+		for k, p := range oned.UPCEANReader_L_AND_G_PATTERNS {
+			if fits(c[:], p, 70) {
+				want |= 1 << k
+			}
+		}
+		if got := upcDigitFits(c[:]); got != want {
+			t.Fatalf("upcDigitFits(%v) = %#x, want %#x", c, got, want)
+		}
 	}
 }

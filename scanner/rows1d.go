@@ -227,7 +227,7 @@ func code128Could(runs []int, lead int) bool {
 func code128Start(c []int, t int) bool {
 	for k := 103; k <= 105; k++ {
 		p := code128Patterns[k][:]
-		if fitsSums(c[3:], t, p[3:], 11, 70) && oned.PatternMatchVariance(c, p, 0.7) < 0.25 {
+		if fitsSums(c[3:], t, p[3:], 11, 70) && matches(c, t, p, 11, 70, 250) {
 			return true
 		}
 	}
@@ -241,7 +241,7 @@ func code128Match(c []int, from, to int) int {
 	t := sum(c)
 	for k := from; k < to; k++ {
 		// Every pattern is 11 modules wide.
-		if !fitsSums(c, t, code128Patterns[k][:], 11, 70) {
+		if !fitsSums(c, t, code128Patterns[k][:], 11, 70) || !near(c, t, code128Patterns[k][:], 11, 250) {
 			continue
 		}
 		if v := oned.PatternMatchVariance(c, code128Patterns[k][:], 0.7); v < bestVar {
@@ -298,7 +298,8 @@ func itfCould(runs []int, lead int, back []int, backLead int) bool {
 			start += runs[i-2] + runs[i-1]
 		}
 		c := runs[i : i+4]
-		if fitsSums(c, c[0]+c[1]+c[2]+c[3], narrow, 4, 50) && oned.PatternMatchVariance(c, narrow, 0.5) < 0.38 {
+		t := c[0] + c[1] + c[2] + c[3]
+		if matches(c, t, narrow, 4, 50, 380) {
 			break
 		}
 	}
@@ -346,7 +347,8 @@ func itfEnd(runs []int, lead int, pattern []int) (int, int) {
 	at, n := lead, sum(pattern)
 	for j := 0; j+3 < len(runs); j += 2 {
 		c := runs[j : j+3]
-		if fitsSums(c, c[0]+c[1]+c[2], pattern, n, 50) && oned.PatternMatchVariance(c, pattern, 0.5) < 0.38 {
+		t := c[0] + c[1] + c[2]
+		if matches(c, t, pattern, n, 50, 380) {
 			return j, at
 		}
 		at += runs[j] + runs[j+1]
@@ -404,7 +406,8 @@ func upcFormats(runs []int, lead int) int {
 	guard := []int{1, 1, 1}
 	for i := 0; i+3 < len(runs); {
 		c := runs[i : i+3]
-		if !fitsSums(c, c[0]+c[1]+c[2], guard, 3, 70) || oned.PatternMatchVariance(c, guard, 0.7) >= 0.48 {
+		t := c[0] + c[1] + c[2]
+		if !matches(c, t, guard, 3, 70, 480) {
 			i += 2
 			continue
 		}
@@ -452,7 +455,8 @@ func upcGuard(runs []int, at int, guard []int) int {
 	n, width := len(guard), sum(guard)
 	for j := at; j+n < len(runs); j += 2 {
 		c := runs[j : j+n]
-		if fitsSums(c, sum(c), guard, width, 70) && oned.PatternMatchVariance(c, guard, 0.7) < 0.48 {
+		t := sum(c)
+		if matches(c, t, guard, width, 70, 480) {
 			return j
 		}
 	}
@@ -491,10 +495,15 @@ func upcSix(runs []int, at int) int {
 		}
 		best, bestVar := -1, 0.48
 		c := runs[j : j+4]
+		t := c[0] + c[1] + c[2] + c[3]
 		// The patterns in the reader's order, those the runs fit only.
 		for set := upcDigitFits(c); set != 0; set &= set - 1 {
 			k := bits.TrailingZeros32(set)
-			if v := oned.PatternMatchVariance(c, oned.UPCEANReader_L_AND_G_PATTERNS[k], 0.7); v < bestVar {
+			p := oned.UPCEANReader_L_AND_G_PATTERNS[k]
+			if !near(c, t, p, 7, 480) {
+				continue
+			}
+			if v := oned.PatternMatchVariance(c, p, 0.7); v < bestVar {
 				best, bestVar = k, v
 			}
 		}
@@ -535,11 +544,12 @@ func upcDigits(runs []int, at, n int) bool {
 			return true
 		}
 		c := runs[j : j+4]
+		t := c[0] + c[1] + c[2] + c[3]
 		ok := false
 		// The L patterns are the first ten of the twenty.
 		for set := upcDigitFits(c) & (1<<10 - 1); set != 0 && !ok; set &= set - 1 {
 			p := oned.UPCEANReader_L_AND_G_PATTERNS[bits.TrailingZeros32(set)]
-			ok = oned.PatternMatchVariance(c, p, 0.7) < 0.48
+			ok = matches(c, t, p, 7, 70, 480)
 		}
 		if !ok {
 			return false
@@ -556,22 +566,19 @@ func upcDigits(runs []int, at, n int) bool {
 // testing the twenty patterns one by one.
 func upcDigitFits(c []int) uint32 {
 	t := c[0] + c[1] + c[2] + c[3]
-	limit := 70 * t
 	set := uint32(1<<20 - 1)
 	for i, r := range c[:4] {
+		// Run i fits m modules when 100*|7r - m*t| <= 70*t: when
+		// 70r-7t <= 10m*t <= 70r+7t. in is all ones then, else zero,
+		// without a branch (a photo's runs fall either way at random).
+		lo, hi := 70*r-7*t, 70*r+7*t
 		var fit uint32
 		for m := 1; m <= 4; m++ {
-			d := 7*r - m*t
-			if d < 0 {
-				d = -d
-			}
-			if 100*d <= limit {
-				fit |= upcDigitModules[i][m]
-			}
+			mt := 10 * m * t
+			in := uint32(^((mt - lo) | (hi - mt)) >> 63)
+			fit |= upcDigitModules[i][m] & in
 		}
-		if set &= fit; set == 0 {
-			break
-		}
+		set &= fit
 	}
 	return set
 }
@@ -610,16 +617,59 @@ func fits(runs, pattern []int, maxIndividual int) bool {
 // for a search of many patterns of one length on the same runs.
 func fitsSums(runs []int, t int, pattern []int, n, maxIndividual int) bool {
 	limit := maxIndividual * t
+	// The sign bit of over: set when some run is off by more than limit
+	// (one branch for all the runs, which fall either way at random).
+	over := 0
 	for i, r := range runs {
 		d := n*r - pattern[i]*t
-		if d < 0 {
-			d = -d
-		}
-		if 100*d > limit {
+		over |= limit - 100*max(d, -d)
+	}
+	return over >= 0
+}
+
+// near tells whether runs (t wide) could match pattern (n modules wide)
+// in oned.PatternMatchVariance with an average variance under maxTotal
+// thousandths of a module: false only when the exact variance, in
+// integers, is over maxTotal+1 thousandths, a margin far wider than the
+// float computation's rounding, so that it rejects windows before the
+// float test only when that would reject them too.
+func near(runs []int, t int, pattern []int, n, maxTotal int) bool {
+	// The variance is sum(|n*r - p*t|) / (n*t).
+	s := 0
+	for i, r := range runs {
+		d := n*r - pattern[i]*t
+		s += max(d, -d)
+	}
+	return 1000*s <= (maxTotal+1)*n*t
+}
+
+// matches tells whether oned.PatternMatchVariance(runs, pattern,
+// maxIndividual/100) < maxTotal/1000, runs being t wide and pattern n
+// modules: it computes the variances exactly in integers and asks the
+// float function only when one is within a thousandth of a module of its
+// limit, a margin far wider than the float computation's rounding (the
+// windows a search tests are mostly far off or close matches).
+func matches(runs []int, t int, pattern []int, n, maxIndividual, maxTotal int) bool {
+	// A run's variance is |n*r - p*t|/n modules' worth of pixels,
+	// against a limit of maxIndividual/100 * t/n; their sum over n*t
+	// is the average variance.
+	sure, s := true, 0
+	for i, r := range runs {
+		d := n*r - pattern[i]*t
+		d = max(d, -d)
+		if 1000*d > (10*maxIndividual+1)*t {
 			return false
 		}
+		sure = sure && 1000*d < (10*maxIndividual-1)*t
+		s += d
 	}
-	return true
+	switch {
+	case 1000*s > (maxTotal+1)*n*t:
+		return false
+	case sure && 1000*s < (maxTotal-1)*n*t:
+		return true
+	}
+	return oned.PatternMatchVariance(runs, pattern, float64(maxIndividual)/100) < float64(maxTotal)/1000
 }
 
 // sum returns the sum of runs.

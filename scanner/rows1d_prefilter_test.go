@@ -237,3 +237,41 @@ func TestFitsNeverRejectsAMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchesIsTheVarianceTest checks that matches answers as
+// oned.PatternMatchVariance compared with its limit, and that near never
+// rejects what it accepts, on random runs near
+// every pattern the prefilters test it with, many of them exactly on a
+// limit, for the limits they use.
+func TestMatchesIsTheVarianceTest(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	patterns := [][]int{{1, 1, 1}, {1, 1, 1, 1}, {1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}, {1, 1, 2}, {1, 1, 3}}
+	for k := range code128Patterns {
+		patterns = append(patterns, code128Patterns[k][:])
+	}
+	patterns = append(patterns, oned.UPCEANReader_L_AND_G_PATTERNS...)
+	limits := [][2]int{{70, 250}, {50, 380}, {70, 480}}
+	yes := 0
+	for n := 0; n < 400000; n++ {
+		p := patterns[rng.Intn(len(patterns))]
+		runs := make([]int, len(p))
+		scale := 1 + rng.Intn(8)
+		for i, m := range p {
+			runs[i] = max(1, m*scale+rng.Intn(2*scale+1)-scale)
+		}
+		lim := limits[rng.Intn(len(limits))]
+		want := oned.PatternMatchVariance(runs, p, float64(lim[0])/100) < float64(lim[1])/1000
+		if got := matches(runs, sum(runs), p, sum(p), lim[0], lim[1]); got != want {
+			t.Fatalf("matches(%v, %v, %d, %d) = %v, the variance says %v", runs, p, lim[0], lim[1], got, want)
+		}
+		if want && !near(runs, sum(runs), p, sum(p), lim[1]) {
+			t.Fatalf("near(%v, %v, %d) rejects runs the variance accepts", runs, p, lim[1])
+		}
+		if want {
+			yes++
+		}
+	}
+	if yes < 1000 || yes > 390000 {
+		t.Fatalf("%d of the runs match: the test runs are not varied enough", yes)
+	}
+}

@@ -342,9 +342,24 @@ func (t *rowThresholder) blackRow(src gozxing.LuminanceSource, y int, row *gozxi
 		return nil, err
 	}
 	t.line = line
+	// Four histograms of every fourth pixel, added up after: with one,
+	// neighbour pixels in one bucket (most of a row) wait on each
+	// other's increment.
+	var part [4][1 << globalBucketBits]int
+	x := 0
+	for ; x+4 <= w; x += 4 {
+		q := line[x : x+4]
+		part[0][q[0]>>(8-globalBucketBits)]++
+		part[1][q[1]>>(8-globalBucketBits)]++
+		part[2][q[2]>>(8-globalBucketBits)]++
+		part[3][q[3]>>(8-globalBucketBits)]++
+	}
+	for ; x < w; x++ {
+		part[0][line[x]>>(8-globalBucketBits)]++
+	}
 	var buckets [1 << globalBucketBits]int
-	for _, v := range line[:w] {
-		buckets[v>>(8-globalBucketBits)]++
+	for i := range buckets {
+		buckets[i] = part[0][i] + part[1][i] + part[2][i] + part[3][i]
 	}
 	black, ok := estimateBlackPoint(buckets[:])
 	if !ok {

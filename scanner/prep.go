@@ -275,15 +275,15 @@ func rotate90CCW(g *image.Gray) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	out := image.NewGray(image.Rect(0, 0, h, w))
 	w8, h8 := w&^7, h&^7
-	var m [8]uint64
 	for xb := 0; xb < w8; xb += rotateBand {
 		xe := min(xb+rotateBand, w8)
 		for y0 := 0; y0 < h8; y0 += 8 {
 			for x0 := xb; x0 < xe; x0 += 8 {
+				var m [8]uint64
 				for r := range m {
 					m[r] = binary.LittleEndian.Uint64(g.Pix[(y0+r)*g.Stride+x0:])
 				}
-				transpose8(&m)
+				m = transpose8(m)
 				for c, v := range m {
 					binary.LittleEndian.PutUint64(out.Pix[(w-1-x0-c)*out.Stride+y0:], v)
 				}
@@ -306,29 +306,33 @@ func rotate90CCW(g *image.Gray) *image.Gray {
 // rotateBand is how many source columns rotate90CCW turns at a time.
 const rotateBand = 64
 
-// transpose8 transposes the 8x8 bytes of m (byte c of m[r] becomes byte r
-// of m[c]), swapping 1x1, then 2x2, then 4x4 blocks across the diagonal.
-func transpose8(m *[8]uint64) {
+// transpose8 returns the 8x8 bytes of m transposed (byte c of m[r]
+// becomes byte r of m[c]), swapping 1x1, then 2x2, then 4x4 blocks across
+// the diagonal. It works on eight locals that stay in registers.
+func transpose8(m [8]uint64) [8]uint64 {
 	const (
 		m1 = 0x00ff00ff00ff00ff
 		m2 = 0x0000ffff0000ffff
 		m4 = 0x00000000ffffffff
 	)
-	for r := 0; r < 8; r += 2 {
-		t := (m[r]>>8 ^ m[r+1]) & m1
-		m[r+1] ^= t
-		m[r] ^= t << 8
+	a0, a1, a2, a3, a4, a5, a6, a7 := m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]
+	swap := func(a, b uint64, sh uint, mask uint64) (uint64, uint64) {
+		t := (a>>sh ^ b) & mask
+		return a ^ t<<sh, b ^ t
 	}
-	for _, r := range [4]int{0, 1, 4, 5} {
-		t := (m[r]>>16 ^ m[r+2]) & m2
-		m[r+2] ^= t
-		m[r] ^= t << 16
-	}
-	for r := 0; r < 4; r++ {
-		t := (m[r]>>32 ^ m[r+4]) & m4
-		m[r+4] ^= t
-		m[r] ^= t << 32
-	}
+	a0, a1 = swap(a0, a1, 8, m1)
+	a2, a3 = swap(a2, a3, 8, m1)
+	a4, a5 = swap(a4, a5, 8, m1)
+	a6, a7 = swap(a6, a7, 8, m1)
+	a0, a2 = swap(a0, a2, 16, m2)
+	a1, a3 = swap(a1, a3, 16, m2)
+	a4, a6 = swap(a4, a6, 16, m2)
+	a5, a7 = swap(a5, a7, 16, m2)
+	a0, a4 = swap(a0, a4, 32, m4)
+	a1, a5 = swap(a1, a5, 32, m4)
+	a2, a6 = swap(a2, a6, 32, m4)
+	a3, a7 = swap(a3, a7, 32, m4)
+	return [8]uint64{a0, a1, a2, a3, a4, a5, a6, a7}
 }
 
 // rotate180 returns g turned half a turn.

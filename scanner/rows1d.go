@@ -419,7 +419,7 @@ func upcFormats(runs []int, lead int) int {
 			i += 4
 			continue
 		}
-		f := upcSix(runs, i+3)
+		f, ean8 := upcSix(runs, i+3)
 		if f&upcEAN13 != 0 {
 			m := upcGuard(runs, i+3+24, upcMiddleGuard)
 			if m < 0 || !upcDigits(runs, m+5, 6) || !upcEnd(runs, m+5+24, guard) {
@@ -429,7 +429,7 @@ func upcFormats(runs []int, lead int) int {
 		if f&upcUPCE != 0 && !upcEnd(runs, i+3+24, upcEEndGuard) {
 			f &^= upcUPCE
 		}
-		if upcDigits(runs, i+3, 4) {
+		if ean8 {
 			m := upcGuard(runs, i+3+16, upcMiddleGuard)
 			if m >= 0 && upcDigits(runs, m+5, 4) && upcEnd(runs, m+5+16, guard) {
 				f |= upcEAN8
@@ -485,15 +485,19 @@ func upcEnd(runs []int, at int, guard []int) bool {
 // digit (the closest pattern of the twenty, odd or even parity, as the
 // reader picks it) and the parities are those of a first digit (EAN-13)
 // or of a number system and check digit (UPC-E). A row that ends first
-// could be either.
-func upcSix(runs []int, at int) int {
+// could be either. It also tells whether the first four digits could be
+// EAN-8's (upcDigits(runs, at, 4)), from the variances it computes anyway:
+// each matches an odd parity (L) pattern, the first ten, under 0.48.
+func upcSix(runs []int, at int) (int, bool) {
 	parities := 0
+	ean8 := true // until a digit of the first four matches no L pattern
 	for d := 0; d < 6; d++ {
 		j := at + 4*d
 		if j+4 > len(runs) {
-			return upcEAN13 | upcUPCE
+			return upcEAN13 | upcUPCE, ean8
 		}
 		best, bestVar := -1, 0.48
+		odd := false // an L pattern matches
 		c := runs[j : j+4]
 		t := c[0] + c[1] + c[2] + c[3]
 		// The patterns in the reader's order, those the runs fit only.
@@ -503,12 +507,17 @@ func upcSix(runs []int, at int) int {
 			if !near(c, t, p, 7, 480) {
 				continue
 			}
-			if v := oned.PatternMatchVariance(c, p, 0.7); v < bestVar {
+			v := oned.PatternMatchVariance(c, p, 0.7)
+			if v < bestVar {
 				best, bestVar = k, v
 			}
+			odd = odd || k < 10 && v < 0.48
+		}
+		if d < 4 && !odd {
+			ean8 = false
 		}
 		if best < 0 {
-			return 0
+			return 0, ean8
 		}
 		if best >= 10 {
 			parities |= 1 << (5 - d)
@@ -521,7 +530,7 @@ func upcSix(runs []int, at int) int {
 	if slices.Contains(upcParities[10:], parities) {
 		f |= upcUPCE
 	}
-	return f
+	return f, ean8
 }
 
 // upcParities are the digit parities (a bit per digit, first digit

@@ -388,6 +388,29 @@ func TestPrefiltersMatchReference(t *testing.T) {
 			check("code128Could", code128Could(rs, l), refCode128Could(rs, l))
 			check("itfCould", itfCould(rs, l, back, bl), refItfCould(rs, l, back, bl))
 			check("upcFormats", upcFormats(rs, l), refUpcFormats(rs, l))
+			for at := 0; at < len(rs) && k%20 == 0; at++ {
+				// The searches' parts too, from every run of some rows.
+				f, ean8 := upcSix(rs, at)
+				if wf, w8 := refUpcSix(rs, at), refUpcDigits(rs, at, 4, oned.UPCEANReader_L_PATTERNS); f != wf || ean8 != w8 {
+					t.Fatalf("upcSix(%v, %d) = %v, %v, reference %v, %v", rs, at, f, ean8, wf, w8)
+				}
+				for _, n := range []int{4, 6} {
+					if got, want := upcDigits(rs, at, n), refUpcDigits(rs, at, n, oned.UPCEANReader_L_PATTERNS); got != want {
+						t.Fatalf("upcDigits(%v, %d, %d) = %v, reference %v", rs, at, n, got, want)
+					}
+				}
+				for _, g := range [][]int{{1, 1, 1}, upcMiddleGuard, upcEEndGuard} {
+					if got, want := upcGuard(rs, at, g), refUpcGuard(rs, at, g); got != want {
+						t.Fatalf("upcGuard(%v, %d, %v) = %v, reference %v", rs, at, g, got, want)
+					}
+				}
+				if at%2 == 0 && at+6 <= len(rs) {
+					c := rs[at : at+6]
+					if got, want := code128Match(c, 0, len(code128Patterns)), refCode128Match(c, 0, len(code128Patterns)); got != want {
+						t.Fatalf("code128Match(%v) = %d, reference %d", c, got, want)
+					}
+				}
+			}
 		}
 	}
 	for _, what := range []string{"code39Could", "code128Could", "itfCould", "upcFormats"} {

@@ -77,32 +77,16 @@ func TestRowPrefiltersKeepReadableRows(t *testing.T) {
 			}
 			decoded, skipped := 0, 0
 			for n := 0; n < rows; n++ {
-				base := m.GetWidth()
-				scale := 1 + rng.Float64()*3
-				w := int(float64(base)*scale) + rng.Intn(40)
-				off := rng.Intn(30)
-				row := gozxing.NewBitArray(w + off)
-				for x := 0; x < w; x++ {
-					if sx := int(float64(x) / scale); sx < base && m.Get(sx, 0) {
-						row.Set(x + off)
-					}
-				}
-				if n%3 == 1 {
-					// The code between random bars: false starts
-					// and guards before it, a ragged end after it.
-					row = withJunk(rng, row, off, w)
-				}
+				var row *gozxing.BitArray
 				if n%3 == 0 {
 					// Bars of random widths instead: rows the
 					// prefilters should mostly skip.
-					row = gozxing.NewBitArray(w + off)
-					for x, black := off, true; x < w+off; black = !black {
-						l := 1 + rng.Intn(5)
-						for i := x; i < min(x+l, w+off) && black; i++ {
-							row.Set(i)
-						}
-						x += l
-					}
+					row = randomBarsRow(rng, int(float64(m.GetWidth())*(1+rng.Float64()*3))+rng.Intn(70), 5)
+				} else {
+					// The code alone, or (n%3 == 1) between random
+					// bars: false starts and guards before it, a
+					// ragged end after it.
+					row = renderedRow(rng, m, n%3 == 1)
 				}
 				for k := rng.Intn(8); k > 0; k-- {
 					row.Flip(rng.Intn(row.GetSize()))
@@ -170,19 +154,11 @@ func withJunk(rng *rand.Rand, row *gozxing.BitArray, off, w int) *gozxing.BitArr
 // prefilters test (guards, Code 128's characters, EAN/UPC's digits).
 func TestFitsNeverRejectsAMatch(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
-	patterns := [][]int{{1, 1, 1}, {1, 1, 1, 1}, {1, 1, 1, 1, 1}}
-	for k := range code128Patterns {
-		patterns = append(patterns, code128Patterns[k][:])
-	}
-	patterns = append(patterns, oned.UPCEANReader_L_AND_G_PATTERNS...)
+	patterns := prefilterPatterns([]int{1, 1, 1}, []int{1, 1, 1, 1}, []int{1, 1, 1, 1, 1})
 	rejected := 0
 	for n := 0; n < 200000; n++ {
 		p := patterns[rng.Intn(len(patterns))]
-		runs := make([]int, len(p))
-		scale := 1 + rng.Intn(6)
-		for i, m := range p {
-			runs[i] = max(1, m*scale+rng.Intn(2*scale+1)-scale)
-		}
+		runs := runsNear(rng, p, 6)
 		for _, ind := range []int{50, 70} {
 			v := oned.PatternMatchVariance(runs, p, float64(ind)/100)
 			if !fits(runs, p, ind) {
@@ -245,20 +221,12 @@ func TestFitsNeverRejectsAMatch(t *testing.T) {
 // limit, for the limits they use.
 func TestMatchesIsTheVarianceTest(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
-	patterns := [][]int{{1, 1, 1}, {1, 1, 1, 1}, {1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}, {1, 1, 2}, {1, 1, 3}}
-	for k := range code128Patterns {
-		patterns = append(patterns, code128Patterns[k][:])
-	}
-	patterns = append(patterns, oned.UPCEANReader_L_AND_G_PATTERNS...)
+	patterns := prefilterPatterns([]int{1, 1, 1}, []int{1, 1, 1, 1}, []int{1, 1, 1, 1, 1}, []int{1, 1, 1, 1, 1, 1}, []int{1, 1, 2}, []int{1, 1, 3})
 	limits := [][2]int{{70, 250}, {50, 380}, {70, 480}}
 	yes := 0
 	for n := 0; n < 400000; n++ {
 		p := patterns[rng.Intn(len(patterns))]
-		runs := make([]int, len(p))
-		scale := 1 + rng.Intn(8)
-		for i, m := range p {
-			runs[i] = max(1, m*scale+rng.Intn(2*scale+1)-scale)
-		}
+		runs := runsNear(rng, p, 8)
 		lim := limits[rng.Intn(len(limits))]
 		want := oned.PatternMatchVariance(runs, p, float64(lim[0])/100) < float64(lim[1])/1000
 		if got := matches(runs, sum(runs), p, sum(p), lim[0], lim[1]); got != want {
@@ -274,4 +242,26 @@ func TestMatchesIsTheVarianceTest(t *testing.T) {
 	if yes < 1000 || yes > 390000 {
 		t.Fatalf("%d of the runs match: the test runs are not varied enough", yes)
 	}
+}
+
+// prefilterPatterns returns guards (the guards and end patterns a test
+// needs) followed by the character patterns the prefilters test: Code
+// 128's and EAN/UPC's digits.
+func prefilterPatterns(guards ...[]int) [][]int {
+	patterns := guards
+	for k := range code128Patterns {
+		patterns = append(patterns, code128Patterns[k][:])
+	}
+	return append(patterns, oned.UPCEANReader_L_AND_G_PATTERNS...)
+}
+
+// runsNear returns runs of pattern p at a random scale of 1 to maxScale
+// pixels a module, each up to a module off (at least 1).
+func runsNear(rng *rand.Rand, p []int, maxScale int) []int {
+	runs := make([]int, len(p))
+	scale := 1 + rng.Intn(maxScale)
+	for i, m := range p {
+		runs[i] = max(1, m*scale+rng.Intn(2*scale+1)-scale)
+	}
+	return runs
 }

@@ -102,9 +102,6 @@ func hasRectangle(g *image.Gray) bool {
 		if hasL(m, arm) {
 			return true
 		}
-		if !qrFinderRow(m) {
-			continue
-		}
 		f := qrdetector.NewFinderPatternFinder(m, nil)
 		findQRPatterns(f, true)
 		if len(f.GetPossibleCenters()) >= 2 {
@@ -142,41 +139,6 @@ func hasL(m *gozxing.BitMatrix, arm int) bool {
 				if column(e, y, -1) >= arm || column(e, y, 1) >= arm {
 					return true
 				}
-			}
-		}
-	}
-	return false
-}
-
-// qrFinderRow tells whether gozxing's QR finder pattern search with the
-// try-harder hint (FinderPatternFinder.Find) could find anything in m:
-// it reads rows 2, 5, 8 and so on (every third, until it finds a centre)
-// and looks at each window of five runs from a dark one, dark, light,
-// dark, light, dark, as its state machine forms them; a window whose
-// widths are not about 1:1:3:1:1 (its foundPatternCross) is dropped. When
-// no row has one, Find finds nothing and the QR reader fails: it is not
-// run.
-func qrFinderRow(m *gozxing.BitMatrix) bool {
-	w, h := m.GetWidth(), m.GetHeight()
-	if w == 0 {
-		return false
-	}
-	var row *gozxing.BitArray
-	var runs []int
-	var c [5]int
-	for y := 2; y < h; y += 3 {
-		row = m.GetRow(y, row)
-		words := row.GetBitArray()
-		runs = wordRuns(words, w, runs[:0])
-		first := 0
-		if words[0]&1 == 0 {
-			// The row begins light.
-			first = 1
-		}
-		for k := first; k+5 <= len(runs); k += 2 {
-			copy(c[:], runs[k:k+5])
-			if qrdetector.FinderPatternFinder_foundPatternCross(c[:]) {
-				return true
 			}
 		}
 	}

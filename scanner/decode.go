@@ -262,13 +262,6 @@ func (s *session) read2D(ctx context.Context, bm *gozxing.BinaryBitmap, pure boo
 		if r == nil || r == s.az && s.skip&readAztec != 0 {
 			continue
 		}
-		if r == s.qr && !pure {
-			// Without a row the QR finder search could start from, the
-			// reader would scan the image for nothing.
-			if m, err := bm.GetBlackMatrix(); err == nil && !qrFinderRow(m) {
-				continue
-			}
-		}
 		res, err := r.Decode(bm, hints)
 		r.Reset()
 		if err != nil || res == nil || res.GetText() == "" {

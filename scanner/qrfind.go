@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"errors"
 	"math"
 	"strconv"
 
@@ -15,7 +16,9 @@ import (
 // Find's per-pixel BitMatrix.Get was most of its time, and the state
 // machine only changes at a run's first pixel. The result, f's possible
 // centres and every HandlePossibleCenter call (with its i and j) are
-// Find's; f must be new (Find is called once per finder).
+// Find's, but for the error when it finds fewer than three centres
+// (errNoQRCentres, without gozxing's stack trace); f must be new (Find is
+// called once per finder).
 func findQRPatterns(f *qrdetector.FinderPatternFinder, tryHarder bool) (*qrdetector.FinderPatternInfo, error) {
 	m := f.GetImage()
 	maxI, maxJ := m.GetHeight(), m.GetWidth()
@@ -115,6 +118,11 @@ func findQRPatterns(f *qrdetector.FinderPatternFinder, tryHarder bool) (*qrdetec
 		}
 	}
 
+	if len(f.GetPossibleCenters()) < 3 {
+		// SelectBestPatterns would fail, building an exception with a
+		// stack trace: most bitmaps have no QR code.
+		return nil, errNoQRCentres
+	}
 	fps, err := f.SelectBestPatterns()
 	if err != nil {
 		return nil, err
@@ -123,6 +131,10 @@ func findQRPatterns(f *qrdetector.FinderPatternFinder, tryHarder bool) (*qrdetec
 	return qrdetector.NewFinderPatternInfo(
 		bl.(*qrdetector.FinderPattern), tl.(*qrdetector.FinderPattern), tr.(*qrdetector.FinderPattern)), nil
 }
+
+// errNoQRCentres is findQRPatterns's failure when it found fewer than the
+// three finder patterns a QR code has.
+var errNoQRCentres = errors.New("scanner: fewer than three QR finder patterns")
 
 // findRowSkip is FinderPatternFinder.FindRowSkip over f's possible
 // centres, also returning whether it set the finder's hasSkipped (two

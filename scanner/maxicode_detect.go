@@ -16,7 +16,6 @@ package scanner
 import (
 	"context"
 	"math"
-	"math/bits"
 	"sort"
 	"time"
 
@@ -245,38 +244,6 @@ func findBullseyes(m *gozxing.BitMatrix) []bullseye {
 		found = found[:maxBullseyes]
 	}
 	return found
-}
-
-// rowRuns appends the run lengths of the first w bits of a row's words
-// to runs, light first (a run of length 0 when the row starts dark). It
-// walks the row's transitions a word at a time: a row of text has
-// hundreds of runs, and finding each with BitArray.GetNextSet cost more
-// than the search that follows.
-func rowRuns(words []uint32, w int, runs []int) []int {
-	if w <= 0 {
-		return runs
-	}
-	prev, carry := 0, uint32(0)
-	for i, v := range words {
-		base := i * 32
-		if base >= w {
-			break
-		}
-		// Bit k of d is set where bit k of the row differs from the
-		// bit before it (light before the row).
-		d := v ^ (v<<1 | carry)
-		carry = v >> 31
-		if rest := w - base; rest < 32 {
-			d &= 1<<uint(rest) - 1
-		}
-		for d != 0 {
-			t := base + bits.TrailingZeros32(d)
-			runs = append(runs, t-prev)
-			prev = t
-			d &= d - 1
-		}
-	}
-	return append(runs, w-prev)
 }
 
 // bullseyeRuns tells whether 11 runs (dark first) look like a line

@@ -5,7 +5,6 @@ package scanner
 
 import (
 	"math"
-	"math/bits"
 	"slices"
 	"sort"
 
@@ -155,35 +154,6 @@ func runLengths(px []bool, runs []int) []int {
 		}
 	}
 	return append(runs, len(px)-start)
-}
-
-// wordRuns appends to runs the lengths of the runs of equal pixels of the
-// n (at least 1) pixels packed in words (bit x%32 of word x/32 is pixel
-// x; the bits from n on are not read), and returns them. It finds each
-// run's end with a count of trailing zeros, a word at a time.
-func wordRuns(words []uint32, n int, runs []int) []int {
-	cur := words[0]&1 != 0
-	start, x := 0, 0
-	for x < n {
-		v := words[x>>5]
-		if cur {
-			v = ^v
-		}
-		// The ones of v from bit x%32 are the pixels unlike cur.
-		off := x & 31
-		t := bits.TrailingZeros32(v >> uint(off))
-		if t >= 32-off {
-			x += 32 - off
-			continue
-		}
-		x += t
-		if x >= n {
-			break
-		}
-		runs = append(runs, x-start)
-		start, cur = x, !cur
-	}
-	return append(runs, n-start)
 }
 
 var (

@@ -35,28 +35,14 @@ func barsEnough(row *gozxing.BitArray) bool {
 // barRuns returns the widths of row's runs from its first bar on,
 // alternately bar and space, in runs (reused).
 func barRuns(row *gozxing.BitArray, runs []int) []int {
-	runs = runs[:0]
-	w, words := row.GetSize(), row.GetBitArray()
-	x := row.GetNextSet(0)
-	// flip turns the pixels of the run at x into zeros: the run ends at
-	// the next one bit of the word read with flip (as GetNextUnset and
-	// GetNextSet find it, reading the row's words directly).
-	flip := ^uint32(0)
-	for x < w {
-		o := x >> 5
-		cur := (words[o] ^ flip) & (^uint32(0) << uint(x&31))
-		for cur == 0 && o+1 < len(words) {
-			o++
-			cur = words[o] ^ flip
-		}
-		next := w
-		if cur != 0 {
-			next = min(o<<5+bits.TrailingZeros32(cur), w)
-		}
-		runs = append(runs, next-x)
-		x, flip = next, ^flip
+	// rowRuns's first run is the white before the first bar (0 when the
+	// row starts dark).
+	runs = rowRuns(row.GetBitArray(), row.GetSize(), runs[:0])
+	if len(runs) == 0 {
+		return runs
 	}
-	return runs
+	copy(runs, runs[1:])
+	return runs[:len(runs)-1]
 }
 
 // The prefilters below each follow one of gozxing's 1D readers through

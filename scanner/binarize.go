@@ -305,7 +305,7 @@ func globalMatrix(src gozxing.LuminanceSource) (*gozxing.BitMatrix, error) {
 		for ; x < w; x++ {
 			// The sign of v-black: 1 for a dark pixel.
 			v := int(line[x] ^ byte(flip))
-			row[x>>5] |= uint32(uint(v-black)>>63) << uint(x&31)
+			row[x>>5] |= uint32(uint64(v-black)>>63) << uint(x&31)
 		}
 	}
 	return packedMatrix(bits, w, h), nil
@@ -387,7 +387,7 @@ func (t *rowThresholder) blackRow(src gozxing.LuminanceSource, y int, row *gozxi
 		var word uint32
 		for ; x < end; x++ {
 			right := int(line[x+1])
-			word |= uint32(uint(center*4-left-right-black2)>>63) << uint(x&31)
+			word |= uint32(uint64(center*4-left-right-black2)>>63) << uint(x&31)
 			left, center = center, right
 		}
 		bits[(end-1)>>5] = word

@@ -46,14 +46,14 @@ func refHybridMatrix(src gozxing.LuminanceSource) (*gozxing.BitMatrix, error) {
 				xo := min(x*hybridBlock, maxX)
 				px := lrow[xo : xo+hybridBlock : xo+hybridBlock]
 				t1 := t + 1
-				byte8 := uint32(uint(int(px[0])-t1)>>63) |
-					uint32(uint(int(px[1])-t1)>>63)<<1 |
-					uint32(uint(int(px[2])-t1)>>63)<<2 |
-					uint32(uint(int(px[3])-t1)>>63)<<3 |
-					uint32(uint(int(px[4])-t1)>>63)<<4 |
-					uint32(uint(int(px[5])-t1)>>63)<<5 |
-					uint32(uint(int(px[6])-t1)>>63)<<6 |
-					uint32(uint(int(px[7])-t1)>>63)<<7
+				byte8 := uint32(uint64(int(px[0])-t1)>>63) |
+					uint32(uint64(int(px[1])-t1)>>63)<<1 |
+					uint32(uint64(int(px[2])-t1)>>63)<<2 |
+					uint32(uint64(int(px[3])-t1)>>63)<<3 |
+					uint32(uint64(int(px[4])-t1)>>63)<<4 |
+					uint32(uint64(int(px[5])-t1)>>63)<<5 |
+					uint32(uint64(int(px[6])-t1)>>63)<<6 |
+					uint32(uint64(int(px[7])-t1)>>63)<<7
 				if byte8 != 0 {
 					sh := uint(xo & 31)
 					row[xo>>5] |= byte8 << sh
@@ -137,7 +137,7 @@ func refGlobalMatrix(src gozxing.LuminanceSource) (*gozxing.BitMatrix, error) {
 	for y := 0; y < h; y++ {
 		row := bits[y*words : (y+1)*words]
 		for x, v := range lum[y*w : (y+1)*w] {
-			row[x>>5] |= uint32(uint(int(v)-black)>>63) << uint(x&31)
+			row[x>>5] |= uint32(uint64(int(v)-black)>>63) << uint(x&31)
 		}
 	}
 	return refPackedMatrix(bits, w, h), nil

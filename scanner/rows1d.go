@@ -570,7 +570,7 @@ func upcDigitFits(c []int) uint32 {
 		var fit uint32
 		for m := 1; m <= 4; m++ {
 			mt := 10 * m * t
-			in := uint32(^((mt - lo) | (hi - mt)) >> 63)
+			in := uint32(^(int64(mt-lo) | int64(hi-mt)) >> 63)
 			fit |= upcDigitModules[i][m] & in
 		}
 		set &= fit
